@@ -1,0 +1,171 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Exchange.Core.Instruments;
+
+namespace Exchange.Core.Accounts;
+
+/// <summary>
+/// Accounts in flat arrays indexed by id (1-based), with positions stored densely per (account, instrument) and a
+/// bit mask of the instruments each account is active in, so that margin sums visit only those. Grows on demand
+/// (out of line) so the steady state never allocates.
+/// </summary>
+internal sealed class AccountStore
+{
+    private readonly int _stride;
+    private bool[] _exists;
+    private long[] _balance;
+    private ulong[] _active;
+    private ulong[] _held;
+    private int[] _orderHead, _orderTail, _orderCount;
+    private Position[] _positions;
+    private readonly int[][] _holders;
+    private readonly int[] _holderCount;
+
+    public AccountStore(int capacity, int maxInstruments)
+    {
+        if (maxInstruments is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(maxInstruments), "1..64");
+        _stride = maxInstruments;
+        capacity = Math.Max(capacity, 2);
+        _exists = new bool[capacity];
+        _balance = new long[capacity];
+        _active = new ulong[capacity];
+        _held = new ulong[capacity];
+        _orderHead = new int[capacity];
+        _orderTail = new int[capacity];
+        _orderCount = new int[capacity];
+        _positions = new Position[capacity * _stride];
+        _holders = new int[_stride][];
+        _holderCount = new int[_stride];
+        for (var i = 0; i < _stride; i++) _holders[i] = new int[16];
+    }
+
+    /// <summary>Accounts holding a non-zero position in the instrument, in no particular order.</summary>
+    public ReadOnlySpan<int> Holders(int instrument) => new(_holders[instrument], 0, _holderCount[instrument]);
+
+    /// <summary>Highest account id created so far; ids 1..MaxId may exist.</summary>
+    public int MaxId { get; private set; }
+
+    public bool Exists(int id) => (uint)id < (uint)_exists.Length && _exists[id];
+
+    /// <summary>Creates the account (no-op if it exists).</summary>
+    public void Create(int id)
+    {
+        if (id >= _exists.Length) Grow(id);
+        if (_exists[id]) return;
+        _exists[id] = true;
+        _orderHead[id] = _orderTail[id] = -1;
+        if (id > MaxId) MaxId = id;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref long Balance(int id) => ref _balance[id];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref Position Position(int id, int instrument) => ref _positions[id * _stride + instrument];
+
+    /// <summary>Instruments in which the account has a position or resting orders (bit i = instrument i).</summary>
+    public ulong ActiveMask(int id) => _active[id];
+
+    /// <summary>Instruments in which the account holds a non-zero position.</summary>
+    public ulong HeldMask(int id) => _held[id];
+
+    public bool HasPosition(int id) => _held[id] != 0;
+
+    public int PositionCount(int id) => BitOperations.PopCount(_held[id]);
+
+    /// <summary>Refreshes the masks after a position or its order lots changed.</summary>
+    public void Touch(int id, int instrument)
+    {
+        ref var p = ref _positions[id * _stride + instrument];
+        var bit = 1UL << instrument;
+        if (p.IsIdle) _active[id] &= ~bit; else _active[id] |= bit;
+        if (p.Qty == 0)
+        {
+            _held[id] &= ~bit;
+            if (p.HolderSlot != 0) RemoveHolder(instrument, ref p);
+        }
+        else
+        {
+            _held[id] |= bit;
+            if (p.HolderSlot == 0) AddHolder(id, instrument, ref p);
+        }
+    }
+
+    private void AddHolder(int id, int instrument, ref Position p)
+    {
+        var list = _holders[instrument];
+        if (_holderCount[instrument] == list.Length) list = GrowHolders(instrument);
+        list[_holderCount[instrument]++] = id;
+        p.HolderSlot = _holderCount[instrument];
+    }
+
+    private void RemoveHolder(int instrument, ref Position p)
+    {
+        // Swap-remove: the last holder takes the freed slot.
+        var list = _holders[instrument];
+        var i = p.HolderSlot - 1;
+        var last = list[--_holderCount[instrument]];
+        list[i] = last;
+        _positions[last * _stride + instrument].HolderSlot = i + 1;
+        p.HolderSlot = 0;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int[] GrowHolders(int instrument)
+    {
+        Array.Resize(ref _holders[instrument], _holders[instrument].Length * 2);
+        return _holders[instrument];
+    }
+
+    public ref int OrderHead(int id) => ref _orderHead[id];
+    public ref int OrderTail(int id) => ref _orderTail[id];
+    public ref int OrderCount(int id) => ref _orderCount[id];
+
+    /// <summary>
+    /// Applies a fill of signed <paramref name="lots"/> with quote <paramref name="quote"/> (RULEBOOK section 3):
+    /// opening adds to the cost basis; reducing realizes PnL against a pro-rata, truncated share of it; a flip
+    /// splits the quote with floor for the closing part. Keeps delta(balance - C) == -sign(f) x V exactly.
+    /// </summary>
+    public void ApplyFill(int id, int instrument, long lots, long quote)
+    {
+        ref var p = ref _positions[id * _stride + instrument];
+        var sign = lots > 0 ? 1L : -1L;
+        if (p.Qty == 0 || (p.Qty > 0) == (lots > 0))
+        {
+            p.Qty += lots;
+            p.Cost += sign * quote;
+        }
+        else
+        {
+            var absF = Math.Abs(lots);
+            var absQ = Math.Abs(p.Qty);
+            var k = Math.Min(absF, absQ);
+            var vk = absF > absQ ? (long)((Int128)quote * k / absF) : quote;
+            var removed = (long)((Int128)p.Cost * k / absQ);
+            var qSign = p.Qty > 0 ? 1L : -1L;
+            _balance[id] += qSign * vk - removed;
+            p.Cost -= removed;
+            p.Qty -= qSign * k;
+            if (absF > absQ)
+            {
+                p.Qty += sign * (absF - k);
+                p.Cost += sign * (quote - vk);
+            }
+        }
+        Touch(id, instrument);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow(int id)
+    {
+        var n = Math.Max(_exists.Length * 2, id + 1);
+        Array.Resize(ref _exists, n);
+        Array.Resize(ref _balance, n);
+        Array.Resize(ref _active, n);
+        Array.Resize(ref _held, n);
+        Array.Resize(ref _orderHead, n);
+        Array.Resize(ref _orderTail, n);
+        Array.Resize(ref _orderCount, n);
+        Array.Resize(ref _positions, n * _stride);
+    }
+}

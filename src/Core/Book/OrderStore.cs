@@ -1,0 +1,72 @@
+using System.Runtime.CompilerServices;
+
+namespace Exchange.Core.Book;
+
+/// <summary>
+/// Preallocated struct storage for resting orders with a free list, and the O(1) maps from exchange order id and
+/// (account, client order id) to handle. The maps are <see cref="Dictionary{TKey,TValue}"/>s sized up front: once
+/// their capacity is reached they reuse entries and do not allocate.
+/// </summary>
+internal sealed class OrderStore
+{
+    private Order[] _orders;
+    private int[] _free;
+    private int _freeCount;
+    private readonly Dictionary<long, int> _byId;
+    private readonly Dictionary<(int Account, long ClientId), int> _byClientId;
+
+    public OrderStore(int capacity)
+    {
+        _orders = new Order[capacity];
+        _free = new int[capacity];
+        for (var i = 0; i < capacity; i++) _free[i] = capacity - 1 - i;
+        _freeCount = capacity;
+        _byId = new Dictionary<long, int>(capacity);
+        _byClientId = new Dictionary<(int, long), int>(capacity);
+    }
+
+    public int Count => _byId.Count;
+
+    public ref Order this[int handle] => ref _orders[handle];
+
+    public int Allocate()
+    {
+        if (_freeCount == 0) Grow();
+        return _free[--_freeCount];
+    }
+
+    /// <summary>Registers an allocated order in the id maps (its fields must be set).</summary>
+    public void Register(int handle)
+    {
+        ref var o = ref _orders[handle];
+        _byId.Add(o.Id, handle);
+        if (o.ClientOrderId != 0) _byClientId.Add((o.AccountId, o.ClientOrderId), handle);
+    }
+
+    public void Release(int handle)
+    {
+        ref var o = ref _orders[handle];
+        _byId.Remove(o.Id);
+        if (o.ClientOrderId != 0) _byClientId.Remove((o.AccountId, o.ClientOrderId));
+        o = default;
+        _free[_freeCount++] = handle;
+    }
+
+    public bool TryGetById(long orderId, out int handle) => _byId.TryGetValue(orderId, out handle);
+
+    public bool TryGetByClientId(int account, long clientOrderId, out int handle) =>
+        _byClientId.TryGetValue((account, clientOrderId), out handle);
+
+    public bool ClientIdInUse(int account, long clientOrderId) =>
+        clientOrderId != 0 && _byClientId.ContainsKey((account, clientOrderId));
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow()
+    {
+        var old = _orders.Length;
+        Array.Resize(ref _orders, old * 2);
+        Array.Resize(ref _free, old * 2);
+        for (var i = 0; i < old; i++) _free[i] = old * 2 - 1 - i;
+        _freeCount = old;
+    }
+}

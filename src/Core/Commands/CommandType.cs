@@ -1,0 +1,25 @@
+namespace Exchange.Core.Commands;
+
+/// <summary>What a <see cref="Command"/> asks the exchange to do. Values are stable: they are journaled.</summary>
+public enum CommandType : byte
+{
+    None = 0,
+    /// <summary>Enter an order: account, instrument, side, order type, TIF, flags, STP, price, quantity, client id.</summary>
+    NewOrder = 1,
+    /// <summary>Cancel one order, by <see cref="Command.OrderId"/> or else by <see cref="Command.ClientOrderId"/>.</summary>
+    Cancel = 2,
+    /// <summary>Cancel every open order of the account; <see cref="Command.InstrumentId"/> = <see cref="Command.AllInstruments"/> or one instrument.</summary>
+    CancelAll = 3,
+    /// <summary>Amend one order: new price (0 = unchanged) and/or new remaining quantity (0 = unchanged).</summary>
+    Amend = 4,
+    /// <summary>Deposit <see cref="Command.Amount"/> into an account; the first deposit creates the account.</summary>
+    Deposit = 5,
+    /// <summary>Withdraw <see cref="Command.Amount"/> from an account (checked against balance and margin).</summary>
+    Withdraw = 6,
+    /// <summary>Deposit <see cref="Command.Amount"/> into the insurance fund.</summary>
+    DepositInsurance = 7,
+    /// <summary>A new mark price (<see cref="Command.Price"/>, ticks) for an instrument, from the price feed.</summary>
+    SetMark = 8,
+    /// <summary>Funding at <see cref="Command.Amount"/> ppm of notional for an instrument (longs pay when positive).</summary>
+    Funding = 9,
+}

@@ -1,0 +1,50 @@
+using Exchange.Core.Commands;
+
+namespace Exchange.Core.Events;
+
+/// <summary>
+/// One output of the state machine. A flat struct so the core can write it into a reused buffer without allocating;
+/// field use per type is documented on <see cref="EventType"/>.
+/// </summary>
+public struct Event : IEquatable<Event>
+{
+    public EventType Type;
+    public CommandType CommandType;
+    public RejectCode Reason;
+    public CancelReason CancelReason;
+    public Side Side;
+    public EventFlags Flags;
+    public int AccountId;
+    public int CounterpartyId;
+    public int InstrumentId;
+    public long OrderId;
+    public long ClientOrderId;
+    public long MakerOrderId;
+    public long TradeId;
+    public long Price;
+    public long Quantity;
+    public long Quote;
+    public long Amount;
+    public long Amount2;
+    public long Sequence;
+
+    public readonly bool Equals(Event other) =>
+        Type == other.Type && CommandType == other.CommandType && Reason == other.Reason &&
+        CancelReason == other.CancelReason && Side == other.Side && Flags == other.Flags &&
+        AccountId == other.AccountId && CounterpartyId == other.CounterpartyId && InstrumentId == other.InstrumentId &&
+        OrderId == other.OrderId && ClientOrderId == other.ClientOrderId && MakerOrderId == other.MakerOrderId &&
+        TradeId == other.TradeId && Price == other.Price && Quantity == other.Quantity && Quote == other.Quote &&
+        Amount == other.Amount && Amount2 == other.Amount2 && Sequence == other.Sequence;
+
+    public override readonly bool Equals(object? obj) => obj is Event e && Equals(e);
+
+    public override readonly int GetHashCode() =>
+        HashCode.Combine(Type, AccountId, OrderId, TradeId, Price, Quantity, Amount, Sequence);
+
+    public override readonly string ToString() => Type switch
+    {
+        EventType.Rejected => $"#{Sequence} Rejected {CommandType} acct={AccountId} instr={InstrumentId} order={OrderId} cid={ClientOrderId} {RejectCodeNames.Name(Reason)}",
+        EventType.Trade => $"#{Sequence} Trade#{TradeId} taker={AccountId}/{OrderId} maker={CounterpartyId}/{MakerOrderId} instr={InstrumentId} {Side} {Quantity}@{Price} quote={Quote} fees={Amount}/{Amount2} {Flags}",
+        _ => $"#{Sequence} {Type} acct={AccountId} cp={CounterpartyId} instr={InstrumentId} order={OrderId} cid={ClientOrderId} {Side} px={Price} qty={Quantity} quote={Quote} amt={Amount} amt2={Amount2} {CancelReason} {Flags}",
+    };
+}

@@ -1,0 +1,43 @@
+using System.Runtime.CompilerServices;
+using Exchange.Core.Commands;
+
+namespace Exchange.Core.Events;
+
+/// <summary>The events of the command being applied, in a reused array: cleared per command, grown out of line when a
+/// large cascade needs more room, so the steady state never allocates.</summary>
+internal sealed class EventBuffer
+{
+    private Event[] _events;
+    private int _count;
+    private long _sequence;
+    private CommandType _command;
+
+    public EventBuffer(int capacity) => _events = new Event[capacity];
+
+    public int Count => _count;
+
+    public ReadOnlySpan<Event> Span => new(_events, 0, _count);
+
+    public void Begin(long sequence, CommandType command)
+    {
+        _count = 0;
+        _sequence = sequence;
+        _command = command;
+    }
+
+    /// <summary>Appends a zeroed event of the given type stamped with the command's sequence; fill in the rest.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref Event Add(EventType type)
+    {
+        if (_count == _events.Length) Grow();
+        ref var e = ref _events[_count++];
+        e = default;
+        e.Type = type;
+        e.Sequence = _sequence;
+        e.CommandType = _command;
+        return ref e;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow() => Array.Resize(ref _events, _events.Length * 2);
+}

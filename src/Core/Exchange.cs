@@ -1,0 +1,249 @@
+using Exchange.Core.Accounts;
+using Exchange.Core.Book;
+using Exchange.Core.Commands;
+using Exchange.Core.Events;
+using Exchange.Core.Instruments;
+using Exchange.Core.Liquidation;
+using Exchange.Core.Risk;
+
+namespace Exchange.Core;
+
+/// <summary>
+/// The deterministic state machine: <see cref="Apply"/> takes one sequenced command and returns the events it caused.
+/// It reads no clock, starts no thread and does no I/O, so the same commands always give the same state and events.
+/// Not thread-safe by design: one thread (the business-logic processor) owns it. Allocation-free once warmed up.
+/// </summary>
+public sealed class Exchange
+{
+    private readonly ExchangeOptions _options;
+    private readonly InstrumentTable _instruments;
+    private readonly AccountStore _accounts;
+    private readonly OrderStore _orders;
+    private readonly Ledgers _ledgers = new();
+    private readonly EventBuffer _events = new(256);
+    private readonly MarginCalculator _margin;
+    private readonly LiquidationIndex _index;
+    private readonly Matcher _matcher;
+    private readonly OrderEntry _entry;
+    private readonly AdlQueue _adl;
+    private readonly Liquidator _liquidator;
+
+    public Exchange(ExchangeOptions? options = null)
+    {
+        _options = options ?? new ExchangeOptions();
+        _instruments = new InstrumentTable(_options.MaxInstruments);
+        _accounts = new AccountStore(_options.AccountCapacity, _options.MaxInstruments);
+        _orders = new OrderStore(_options.OrderCapacity);
+        _margin = new MarginCalculator(_accounts, _instruments, _orders);
+        _index = new LiquidationIndex(_accounts, _instruments, _margin, _options.MaxInstruments);
+        _matcher = new Matcher(_accounts, _orders, _instruments, _ledgers, _events, _index);
+        _entry = new OrderEntry(_accounts, _instruments, _orders, _margin, _matcher, _events, _options.MaxOpenOrdersPerAccount);
+        _adl = new AdlQueue(_accounts, _instruments, _margin);
+        var socializer = new Socializer(_accounts, _margin, _ledgers, _events, _index);
+        _liquidator = new Liquidator(_accounts, _instruments, _margin, _index, _matcher, _orders, _adl, socializer,
+            _ledgers, _events, _options.Policy);
+    }
+
+    public ExchangeOptions Options => _options;
+
+    /// <summary>Adds an instrument (configuration, not a hot-path command). Returns its id (0, 1, ...).</summary>
+    public int AddInstrument(InstrumentSpec spec)
+    {
+        spec.Validate();
+        var id = _instruments.Count;
+        _instruments.Add(new Instrument(id, spec, _orders, _options.LevelCapacity));
+        return id;
+    }
+
+    /// <summary>Applies one command. The returned events are valid until the next call.</summary>
+    public ReadOnlySpan<Event> Apply(in Command command)
+    {
+        _events.Begin(command.Sequence, command.Type);
+        switch (command.Type)
+        {
+            case CommandType.NewOrder: _entry.NewOrder(in command); break;
+            case CommandType.Cancel: _entry.Cancel(in command); break;
+            case CommandType.CancelAll: _entry.CancelAll(in command); break;
+            case CommandType.Amend: _entry.Amend(in command); break;
+            case CommandType.Deposit: Deposit(in command); break;
+            case CommandType.Withdraw: Withdraw(in command); break;
+            case CommandType.DepositInsurance: DepositInsurance(in command); break;
+            case CommandType.SetMark: SetMark(in command); break;
+            case CommandType.Funding: Funding(in command); break;
+            default: _entry.Reject(in command, RejectCode.Malformed); break;
+        }
+        // Every change to an account marked it dirty; liquidation re-evaluates exactly those (and the mark's triggers).
+        if (_index.HasDirty || _index.Candidates.Length > 0) _liquidator.Run();
+        return _events.Span;
+    }
+
+    private void Deposit(in Command c)
+    {
+        if (c.AccountId <= 0 || c.AccountId > _options.MaxAccountId) { _entry.Reject(in c, RejectCode.AccountLimit); return; }
+        if (c.Amount <= 0 || c.Amount > InstrumentSpec.MaxNotional) { _entry.Reject(in c, RejectCode.InvalidAmount); return; }
+        _accounts.Create(c.AccountId);
+        _accounts.Balance(c.AccountId) += c.Amount;
+        _ledgers.Deposits += c.Amount;
+        _index.MarkDirty(c.AccountId);
+        ref var e = ref _events.Add(EventType.Deposited);
+        e.AccountId = c.AccountId;
+        e.Amount = c.Amount;
+    }
+
+    private void Withdraw(in Command c)
+    {
+        var a = c.AccountId;
+        RejectCode code;
+        if (!_accounts.Exists(a)) code = RejectCode.UnknownAccount;
+        else if (c.Amount <= 0) code = RejectCode.InvalidAmount;
+        else if (c.Amount > _accounts.Balance(a)) code = RejectCode.InsufficientBalance;
+        else if (_margin.FreeMargin(a, 0, Side.Buy, 0, 0, -1) - c.Amount < 0) code = RejectCode.InsufficientMargin;
+        else code = RejectCode.None;
+        if (code != RejectCode.None) { _entry.Reject(in c, code); return; }
+        _accounts.Balance(a) -= c.Amount;
+        _ledgers.Withdrawals += c.Amount;
+        _index.MarkDirty(a);
+        ref var e = ref _events.Add(EventType.Withdrawn);
+        e.AccountId = a;
+        e.Amount = c.Amount;
+    }
+
+    private void DepositInsurance(in Command c)
+    {
+        if (c.Amount <= 0 || c.Amount > InstrumentSpec.MaxNotional) { _entry.Reject(in c, RejectCode.InvalidAmount); return; }
+        _ledgers.Insurance += c.Amount;
+        _ledgers.Deposits += c.Amount;
+        ref var e = ref _events.Add(EventType.Deposited);
+        e.Amount = c.Amount;
+    }
+
+    private void SetMark(in Command c)
+    {
+        if (!_instruments.Exists(c.InstrumentId)) { _entry.Reject(in c, RejectCode.UnknownInstrument); return; }
+        var ins = _instruments[c.InstrumentId];
+        if (c.Price <= 0 || c.Price > ins.Spec.MaxPrice) { _entry.Reject(in c, RejectCode.InvalidPrice); return; }
+        ins.Mark = c.Price;
+        _index.OnMark(ins.Id, c.Price);
+        ref var e = ref _events.Add(EventType.MarkPrice);
+        e.InstrumentId = ins.Id;
+        e.Price = c.Price;
+    }
+
+    /// <summary>
+    /// Each position pays x = q x m x tick_value x rate / 1e6 (longs pay when the rate is positive): payers pay
+    /// ceil(|x|), receivers get floor(|x|), the dust goes to insurance. Positions are visited in account-id order.
+    /// </summary>
+    private void Funding(in Command c)
+    {
+        if (!_instruments.Exists(c.InstrumentId)) { _entry.Reject(in c, RejectCode.UnknownInstrument); return; }
+        var ins = _instruments[c.InstrumentId];
+        if (!ins.HasMark) { _entry.Reject(in c, RejectCode.NoMarkPrice); return; }
+        if (Math.Abs(c.Amount) > _options.MaxFundingRatePpm) { _entry.Reject(in c, RejectCode.InvalidAmount); return; }
+        long dust = 0;
+        for (var a = 1; a <= _accounts.MaxId; a++)
+        {
+            if (!_accounts.Exists(a)) continue;
+            var q = _accounts.Position(a, ins.Id).Qty;
+            if (q == 0) continue;
+            var x = (Int128)Math.Abs(q) * ins.Mark * ins.TickValue * Math.Abs(c.Amount);
+            var pays = (q > 0) == (c.Amount > 0);
+            var amount = pays ? -(long)FixedPoint.CeilDiv(x, FixedPoint.Million) : (long)(x / FixedPoint.Million);
+            dust -= amount;
+            _accounts.Balance(a) += amount;
+            _index.MarkDirty(a);
+            ref var e = ref _events.Add(EventType.Funding);
+            e.AccountId = a;
+            e.InstrumentId = ins.Id;
+            e.Quantity = q;
+            e.Amount = amount;
+        }
+        // Longs' and shorts' |x| sum to the same real number (sum q = 0), so paid ceil minus received floor is >= 0.
+        _ledgers.Insurance += dust;
+        ref var d = ref _events.Add(EventType.FundingDust);
+        d.InstrumentId = ins.Id;
+        d.Amount = dust;
+    }
+
+    // ---- Queries: read-only views of the state, for the gateway, the scenario runner and tests. ----
+
+    public int InstrumentCount => _instruments.Count;
+    public InstrumentSpec Instrument(int id) => _instruments[id].Spec;
+    public long Mark(int instrument) => _instruments[instrument].Mark;
+    public long Insurance => _ledgers.Insurance;
+    public long Fees => _ledgers.Fees;
+    /// <summary>The exchange ledger: loss the exchange absorbed (zero or negative).</summary>
+    public long ExchangeLedger => _ledgers.Exchange;
+    public long Deposits => _ledgers.Deposits;
+    public long Withdrawals => _ledgers.Withdrawals;
+    public long LastOrderId => _entry.LastOrderId;
+    public long LastTradeId => _matcher.LastTradeId;
+    public int OpenOrderCount => _orders.Count;
+
+    /// <summary>Highest account id created; ids 1..MaxAccountId may exist.</summary>
+    public int MaxAccountId => _accounts.MaxId;
+    public bool AccountExists(int account) => _accounts.Exists(account);
+    public long Balance(int account) => _accounts.Balance(account);
+    public long PositionQty(int account, int instrument) => _accounts.Position(account, instrument).Qty;
+    public long PositionCost(int account, int instrument) => _accounts.Position(account, instrument).Cost;
+    public long OpenBuyLots(int account, int instrument) => _accounts.Position(account, instrument).BuyLots;
+    public long OpenSellLots(int account, int instrument) => _accounts.Position(account, instrument).SellLots;
+    public long Upnl(int account, int instrument) => _margin.Upnl(account, instrument);
+    public long Equity(int account) => _margin.Equity(account);
+    public long MaintenanceMargin(int account) => _margin.Maintenance(account);
+    /// <summary>E - order_loss - IM: what the account could still commit.</summary>
+    public long FreeMargin(int account) => (long)_margin.FreeMargin(account, 0, Side.Buy, 0, 0, -1);
+    public bool IsLiquidatable(int account) => _margin.IsLiquidatable(account);
+    public int OpenOrders(int account) => _accounts.OrderCount(account);
+
+    /// <summary>The place (0 = first to be deleveraged) of the account's position in its side's ADL queue, or -1.</summary>
+    public int AdlRank(int account, int instrument) => _adl.RankOf(account, instrument, out _);
+    /// <summary>The ADL indicator traders see: 5 (first fifth of the queue) down to 1, 0 when flat.</summary>
+    public int AdlQuintile(int account, int instrument) => _adl.Quintile(account, instrument);
+    /// <summary>The ranked ADL queue of one side of an instrument (valid until the next call).</summary>
+    public ReadOnlySpan<AdlRank> AdlQueueOf(int instrument, bool longs) => _adl.Rank(instrument, longs);
+
+    /// <summary>Positions in the liquidation index's heaps for an instrument (tests, benchmarks).</summary>
+    public int WatchedPositions(int instrument) => _index.WatchedCount(instrument);
+
+    /// <summary>Levels of one side of a book, best first: fills <paramref name="levels"/>, returns how many.</summary>
+    public int Depth(int instrument, Side side, Span<BookLevel> levels)
+    {
+        var book = _instruments[instrument].Book.Own(side);
+        var n = Math.Min(levels.Length, book.LevelCount);
+        for (var i = 0; i < n; i++) levels[i] = new BookLevel(book.LevelPrice(i), book.LevelTotal(i));
+        return n;
+    }
+
+    /// <summary>The resting orders of one side of a book in priority order (allocates: for tests and snapshots).</summary>
+    public List<OrderView> OrdersInBook(int instrument, Side side)
+    {
+        var list = new List<OrderView>();
+        var book = _instruments[instrument].Book.Own(side);
+        for (var l = 0; l < book.LevelCount; l++)
+            for (var h = book.LevelHead(l); h >= 0; h = _orders[h].Next) list.Add(View(h));
+        return list;
+    }
+
+    /// <summary>The account's open orders, oldest first (allocates: for queries and tests).</summary>
+    public List<OrderView> OrdersOf(int account)
+    {
+        var list = new List<OrderView>();
+        if (!_accounts.Exists(account)) return list;
+        for (var h = _accounts.OrderHead(account); h >= 0; h = _orders[h].AccountNext) list.Add(View(h));
+        return list;
+    }
+
+    public bool TryGetOrder(long orderId, out OrderView order)
+    {
+        order = default;
+        if (!_orders.TryGetById(orderId, out var h)) return false;
+        order = View(h);
+        return true;
+    }
+
+    private OrderView View(int h)
+    {
+        ref var o = ref _orders[h];
+        return new OrderView(o.Id, o.ClientOrderId, o.AccountId, o.InstrumentId, o.Side, o.Price, o.Remaining, o.Stp, o.PostOnly);
+    }
+}

@@ -1,0 +1,43 @@
+namespace Exchange.Core.Instruments;
+
+/// <summary>
+/// Exact integer arithmetic of RULEBOOK section 1. C#'s <c>/</c> truncates toward zero, which is neither floor nor
+/// ceiling for negative numerators, so every rounding direction is spelled out here.
+/// </summary>
+public static class FixedPoint
+{
+    /// <summary>One million: the denominator of every ppm rate.</summary>
+    public const long Million = 1_000_000;
+
+    /// <summary>floor(a / b) for b &gt; 0.</summary>
+    public static Int128 FloorDiv(Int128 a, Int128 b)
+    {
+        var q = a / b;
+        return (a % b != 0 && a < 0) ? q - 1 : q;
+    }
+
+    /// <summary>ceil(a / b) for b &gt; 0.</summary>
+    public static Int128 CeilDiv(Int128 a, Int128 b)
+    {
+        var q = a / b;
+        return (a % b != 0 && a > 0) ? q + 1 : q;
+    }
+
+    /// <summary>The quote of |lots| at a price: lots x price x tick_value, in collateral units.</summary>
+    public static long Quote(long lots, long price, long tickValue) => (long)((Int128)lots * price * tickValue);
+
+    /// <summary>ceil(notional x ppm / 1e6) for a non-negative notional: margin requirements and fees round up.</summary>
+    public static long CeilPpm(Int128 notional, long ppm) => (long)CeilDiv(notional * ppm, Million);
+
+    /// <summary>floor(notional x ppm / 1e6) for a non-negative notional: rebates round down.</summary>
+    public static long FloorPpm(Int128 notional, long ppm) => (long)FloorDiv(notional * ppm, Million);
+
+    /// <summary>Upper price of the band m x (1 + ppm/1e6), rounded down to a tick (a buy's limit).</summary>
+    public static long BandHigh(long mark, long ppm) => (long)FloorDiv((Int128)mark * (Million + ppm), Million);
+
+    /// <summary>Lower price of the band m x (1 - ppm/1e6), rounded up to a tick (a sell's limit).</summary>
+    public static long BandLow(long mark, long ppm) => (long)CeilDiv((Int128)mark * (Million - ppm), Million);
+
+    /// <summary>Sign of a value as -1, 0 or 1.</summary>
+    public static long Sign(long x) => x > 0 ? 1 : x < 0 ? -1 : 0;
+}

@@ -1,0 +1,24 @@
+using Exchange.Core.Book;
+
+namespace Exchange.Core.Instruments;
+
+/// <summary>An instrument at run time: its spec, its mark price and its order book.</summary>
+internal sealed class Instrument
+{
+    public readonly int Id;
+    public readonly InstrumentSpec Spec;
+    public readonly long TickValue;
+    public readonly OrderBook Book;
+    /// <summary>Current mark price in ticks; 0 until the feed sends one.</summary>
+    public long Mark;
+
+    public Instrument(int id, InstrumentSpec spec, OrderStore orders, int levelCapacity)
+    {
+        Id = id;
+        Spec = spec;
+        TickValue = spec.TickValue;
+        Book = new OrderBook(orders, levelCapacity);
+    }
+
+    public bool HasMark => Mark > 0;
+}

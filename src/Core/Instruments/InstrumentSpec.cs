@@ -1,0 +1,52 @@
+namespace Exchange.Core.Instruments;
+
+/// <summary>
+/// Configuration of one linear perpetual, in the core's integer units (RULEBOOK section 1). Human units (tick size,
+/// lot size, decimals) are converted to <see cref="TickValue"/> by whoever reads the configuration.
+/// </summary>
+public sealed record InstrumentSpec
+{
+    /// <summary>Largest notional (lots x ticks x tick_value) any accepted input may produce: 2^60 collateral units,
+    /// so that sums over a few positions, fees and PnL stay inside <c>long</c>.</summary>
+    public const long MaxNotional = 1L << 60;
+
+    public required string Name { get; init; }
+    /// <summary>Collateral units for one lot moving one tick: tick x lot x 10^decimals; a positive integer.</summary>
+    public required long TickValue { get; init; }
+    public required long ImrPpm { get; init; }
+    public required long MmrPpm { get; init; }
+    /// <summary>Maker fee; negative is a rebate.</summary>
+    public required long MakerFeePpm { get; init; }
+    public required long TakerFeePpm { get; init; }
+    public required long LiquidationFeePpm { get; init; }
+    /// <summary>Fat-finger band around the mark for limit prices and market orders.</summary>
+    public required long BandPpm { get; init; }
+    /// <summary>Band around the mark for liquidation orders.</summary>
+    public required long LiquidationBandPpm { get; init; }
+    /// <summary>Largest accepted price (ticks), order size and absolute position (lots).</summary>
+    public long MaxPrice { get; init; } = 1L << 40;
+    public long MaxOrderLots { get; init; } = 1L << 30;
+    public long MaxPositionLots { get; init; } = 1L << 32;
+
+    /// <summary>Throws <see cref="ArgumentException"/> for a configuration the rulebook forbids.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name)) throw new ArgumentException("instrument needs a name");
+        if (TickValue <= 0) throw new ArgumentException($"{Name}: tick_value must be a positive integer");
+        if (!(ImrPpm > MmrPpm && MmrPpm > 0 && ImrPpm <= FixedPoint.Million))
+            throw new ArgumentException($"{Name}: need 1e6 >= imr > mmr > 0");
+        if (TakerFeePpm < Math.Abs(MakerFeePpm) || TakerFeePpm > FixedPoint.Million)
+            throw new ArgumentException($"{Name}: need 1e6 >= taker >= |maker|");
+        if (LiquidationFeePpm < 0 || LiquidationFeePpm > FixedPoint.Million)
+            throw new ArgumentException($"{Name}: liquidation fee out of range");
+        if (BandPpm <= 0 || BandPpm >= FixedPoint.Million || LiquidationBandPpm <= 0 || LiquidationBandPpm >= FixedPoint.Million)
+            throw new ArgumentException($"{Name}: bands must be in (0, 1e6)");
+        if (MaxPrice <= 0 || MaxOrderLots <= 0 || MaxPositionLots <= 0)
+            throw new ArgumentException($"{Name}: bounds must be positive");
+        // The band may carry a limit price up to BandHigh(MaxPrice); every notional must stay below MaxNotional.
+        var topPrice = FixedPoint.BandHigh(MaxPrice, Math.Max(BandPpm, LiquidationBandPpm));
+        var worstLots = (Int128)MaxPositionLots + MaxOrderLots;
+        if (worstLots * topPrice * TickValue > MaxNotional)
+            throw new ArgumentException($"{Name}: max position x max price x tick_value exceeds {MaxNotional}");
+    }
+}

@@ -1,0 +1,83 @@
+using Exchange.Core.Accounts;
+using Exchange.Core.Instruments;
+using Exchange.Core.Risk;
+
+namespace Exchange.Core.Liquidation;
+
+/// <summary>
+/// The auto-deleveraging queue (RULEBOOK section 8 step 3): the holders of one side of an instrument ranked by
+/// BitMEX's score, profit ratio times effective leverage. Scores move with every mark, so the queue is ranked when it
+/// is consulted (an ADL, or a trader's indicator query) from the instrument's holder list, into a reused buffer.
+/// </summary>
+internal sealed class AdlQueue
+{
+    // Clamp each factor so that pnl x lev fits in Int128; reachable only with a cost basis of a few units.
+    private static readonly Int128 FactorCap = Int128.One << 62;
+    private readonly AccountStore _accounts;
+    private readonly InstrumentTable _instruments;
+    private readonly MarginCalculator _margin;
+    private AdlRank[] _ranks = new AdlRank[256];
+
+    public AdlQueue(AccountStore accounts, InstrumentTable instruments, MarginCalculator margin)
+    {
+        _accounts = accounts;
+        _instruments = instruments;
+        _margin = margin;
+    }
+
+    /// <summary>
+    /// Ranks the holders of <paramref name="instrument"/> on one side (<paramref name="longs"/>), best ADL candidate
+    /// first. The span is valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<AdlRank> Rank(int instrument, bool longs)
+    {
+        var holders = _accounts.Holders(instrument);
+        if (_ranks.Length < holders.Length) _ranks = new AdlRank[Math.Max(holders.Length, _ranks.Length * 2)];
+        var n = 0;
+        foreach (var a in holders)
+        {
+            var q = _accounts.Position(a, instrument).Qty;
+            if (q > 0 == longs) _ranks[n++] = new AdlRank(Score(a, instrument), a);
+        }
+        var span = _ranks.AsSpan(0, n);
+        span.Sort();
+        return span;
+    }
+
+    /// <summary>
+    /// pnl = upnl x 1e6 / max(|C|, 1) (truncated); lev = |q| x m x tick_value x 1e6 / max(E, 1);
+    /// score = pnl x lev when pnl &gt; 0, else pnl x 1e6 / max(lev, 1).
+    /// </summary>
+    public Int128 Score(int account, int instrument)
+    {
+        ref var p = ref _accounts.Position(account, instrument);
+        var ins = _instruments[instrument];
+        Int128 upnl = _margin.Upnl(account, instrument);
+        var pnl = Clamp(upnl * FixedPoint.Million / Math.Max(Math.Abs(p.Cost), 1));
+        var equity = Math.Max(_margin.Equity(account), 1);
+        var lev = Clamp((Int128)Math.Abs(p.Qty) * ins.Mark * ins.TickValue * FixedPoint.Million / equity);
+        return pnl > 0 ? pnl * lev : pnl * FixedPoint.Million / Int128.Max(lev, 1);
+    }
+
+    /// <summary>0-based place of the account's position in its side's queue, or -1 when it holds none.</summary>
+    public int RankOf(int account, int instrument, out int queueLength)
+    {
+        var q = _accounts.Position(account, instrument).Qty;
+        queueLength = 0;
+        if (q == 0) return -1;
+        var ranks = Rank(instrument, q > 0);
+        queueLength = ranks.Length;
+        for (var i = 0; i < ranks.Length; i++)
+            if (ranks[i].AccountId == account) return i;
+        return -1;
+    }
+
+    /// <summary>The indicator traders see: 5 for the first fifth of the queue (deleveraged first) down to 1; 0 = flat.</summary>
+    public int Quintile(int account, int instrument)
+    {
+        var rank = RankOf(account, instrument, out var n);
+        return rank < 0 ? 0 : 5 - (int)(5L * rank / n);
+    }
+
+    private static Int128 Clamp(Int128 x) => Int128.Clamp(x, -FactorCap, FactorCap);
+}

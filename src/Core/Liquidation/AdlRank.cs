@@ -1,0 +1,11 @@
+namespace Exchange.Core.Liquidation;
+
+/// <summary>An ADL queue entry: score descending, ties by lower account id.</summary>
+public readonly record struct AdlRank(Int128 Score, int AccountId) : IComparable<AdlRank>
+{
+    public int CompareTo(AdlRank other)
+    {
+        var c = other.Score.CompareTo(Score);
+        return c != 0 ? c : AccountId.CompareTo(other.AccountId);
+    }
+}

@@ -1,0 +1,117 @@
+using System.Numerics;
+using Exchange.Core.Accounts;
+using Exchange.Core.Book;
+using Exchange.Core.Commands;
+using Exchange.Core.Instruments;
+using static Exchange.Core.Instruments.FixedPoint;
+
+namespace Exchange.Core.Risk;
+
+/// <summary>
+/// Cross-margin arithmetic of RULEBOOK section 5: equity, maintenance and initial margin, order loss, and the
+/// pre-trade and withdrawal checks. Sums visit only the instruments an account is active in. Everything is computed
+/// in <see cref="Int128"/>; requirements round up.
+/// </summary>
+internal sealed class MarginCalculator
+{
+    private readonly AccountStore _accounts;
+    private readonly InstrumentTable _instruments;
+    private readonly OrderStore _orders;
+
+    public MarginCalculator(AccountStore accounts, InstrumentTable instruments, OrderStore orders)
+    {
+        _accounts = accounts;
+        _instruments = instruments;
+        _orders = orders;
+    }
+
+    /// <summary>upnl = q x m x tick_value - C.</summary>
+    public long Upnl(int account, int instrument)
+    {
+        ref var p = ref _accounts.Position(account, instrument);
+        if (p.Qty == 0) return -p.Cost;
+        var ins = _instruments[instrument];
+        return (long)((Int128)p.Qty * ins.Mark * ins.TickValue - p.Cost);
+    }
+
+    /// <summary>E = balance + sum of upnl.</summary>
+    public long Equity(int account)
+    {
+        Int128 e = _accounts.Balance(account);
+        for (var mask = _accounts.HeldMask(account); mask != 0; mask &= mask - 1)
+            e += Upnl(account, BitOperations.TrailingZeroCount(mask));
+        return (long)e;
+    }
+
+    /// <summary>MM of one position: ceil(|q| x m x tick_value x mmr / 1e6).</summary>
+    public long PositionMaintenance(int account, int instrument)
+    {
+        ref var p = ref _accounts.Position(account, instrument);
+        if (p.Qty == 0) return 0;
+        var ins = _instruments[instrument];
+        return CeilPpm((Int128)Math.Abs(p.Qty) * ins.Mark * ins.TickValue, ins.Spec.MmrPpm);
+    }
+
+    public long Maintenance(int account)
+    {
+        long mm = 0;
+        for (var mask = _accounts.HeldMask(account); mask != 0; mask &= mask - 1)
+            mm += PositionMaintenance(account, BitOperations.TrailingZeroCount(mask));
+        return mm;
+    }
+
+    /// <summary>Holds a position and E &lt; MM (RULEBOOK section 7).</summary>
+    public bool IsLiquidatable(int account) =>
+        _accounts.HasPosition(account) && Equity(account) < Maintenance(account);
+
+    /// <summary>Worst-case exposure max(|q + B|, |q - S|) of one instrument.</summary>
+    public static long WorstLots(long q, long buyLots, long sellLots) => Math.Max(Math.Abs(q + buyLots), Math.Abs(q - sellLots));
+
+    /// <summary>
+    /// IM with open orders at their worst case, plus order loss, with an optional extra order counted as resting
+    /// (<paramref name="extraLots"/> &gt; 0) and one resting order excluded (<paramref name="excludeHandle"/> &gt;= 0).
+    /// Returns E - order_loss - IM.
+    /// </summary>
+    public Int128 FreeMargin(int account, int extraInstrument, Side extraSide, long extraPrice, long extraLots, int excludeHandle)
+    {
+        Int128 free = Equity(account);
+        var mask = _accounts.ActiveMask(account);
+        if (extraLots > 0) mask |= 1UL << extraInstrument;
+        var exInstrument = -1;
+        long exBuy = 0, exSell = 0;
+        if (excludeHandle >= 0)
+        {
+            ref var ex = ref _orders[excludeHandle];
+            exInstrument = ex.InstrumentId;
+            if (ex.Side == Side.Buy) exBuy = ex.Remaining; else exSell = ex.Remaining;
+        }
+        for (; mask != 0; mask &= mask - 1)
+        {
+            var i = BitOperations.TrailingZeroCount(mask);
+            ref var p = ref _accounts.Position(account, i);
+            long b = p.BuyLots, s = p.SellLots;
+            if (i == exInstrument) { b -= exBuy; s -= exSell; }
+            if (extraLots > 0 && i == extraInstrument)
+            {
+                if (extraSide == Side.Buy) b += extraLots; else s += extraLots;
+            }
+            var ins = _instruments[i];
+            free -= CeilPpm((Int128)WorstLots(p.Qty, b, s) * ins.Mark * ins.TickValue, ins.Spec.ImrPpm);
+        }
+        for (var h = _accounts.OrderHead(account); h >= 0; h = _orders[h].AccountNext)
+        {
+            if (h == excludeHandle) continue;
+            ref var o = ref _orders[h];
+            free -= OrderLoss(o.Side, o.Price, o.Remaining, _instruments[o.InstrumentId]);
+        }
+        if (extraLots > 0) free -= OrderLoss(extraSide, extraPrice, extraLots, _instruments[extraInstrument]);
+        return free;
+    }
+
+    /// <summary>The immediate loss if an order filled at its price against the mark (never negative).</summary>
+    public static Int128 OrderLoss(Side side, long price, long lots, Instrument ins)
+    {
+        var diff = side == Side.Buy ? price - ins.Mark : ins.Mark - price;
+        return diff <= 0 ? 0 : (Int128)diff * lots * ins.TickValue;
+    }
+}

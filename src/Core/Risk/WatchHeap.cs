@@ -1,0 +1,104 @@
+using System.Runtime.CompilerServices;
+using Exchange.Core.Accounts;
+
+namespace Exchange.Core.Risk;
+
+/// <summary>
+/// An indexed binary min-heap of (trigger key, account) for one instrument and one position side. Each position
+/// remembers its slot (<see cref="Position.WatchSlot"/>) so it can be removed in O(log n) when the account changes.
+/// Preallocated arrays; grows out of line.
+/// </summary>
+internal sealed class WatchHeap
+{
+    private readonly AccountStore _accounts;
+    private readonly int _instrument;
+    private readonly int _slotSign;
+    private long[] _keys;
+    private int[] _ids;
+    private int _count;
+
+    /// <param name="slotSign">+1 or -1: the sign this heap gives the slots it writes, so a position knows which of its
+    /// instrument's two heaps holds it even after it flipped sides.</param>
+    public WatchHeap(AccountStore accounts, int instrument, int slotSign, int capacity)
+    {
+        _accounts = accounts;
+        _instrument = instrument;
+        _slotSign = slotSign;
+        _keys = new long[capacity];
+        _ids = new int[capacity];
+    }
+
+    public int Count => _count;
+    public long TopKey => _keys[0];
+    public int TopAccount => _ids[0];
+
+    public void Push(int account, long key)
+    {
+        if (_count == _keys.Length) Grow();
+        var i = _count++;
+        _keys[i] = key;
+        _ids[i] = account;
+        SiftUp(i);
+    }
+
+    /// <summary>Removes the entry at a position's slot (as stored in <see cref="Position.WatchSlot"/>).</summary>
+    public void RemoveAt(int slot)
+    {
+        var i = slot * _slotSign - 1;
+        SlotOf(_ids[i]) = 0;
+        var last = --_count;
+        if (i == last) return;
+        _keys[i] = _keys[last];
+        _ids[i] = _ids[last];
+        SlotOf(_ids[i]) = (i + 1) * _slotSign;
+        if (i > 0 && _keys[i] < _keys[(i - 1) >> 1]) SiftUp(i); else SiftDown(i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref int SlotOf(int account) => ref _accounts.Position(account, _instrument).WatchSlot;
+
+    private void SiftUp(int i)
+    {
+        var key = _keys[i];
+        var id = _ids[i];
+        while (i > 0)
+        {
+            var parent = (i - 1) >> 1;
+            if (_keys[parent] <= key) break;
+            _keys[i] = _keys[parent];
+            _ids[i] = _ids[parent];
+            SlotOf(_ids[i]) = (i + 1) * _slotSign;
+            i = parent;
+        }
+        _keys[i] = key;
+        _ids[i] = id;
+        SlotOf(id) = (i + 1) * _slotSign;
+    }
+
+    private void SiftDown(int i)
+    {
+        var key = _keys[i];
+        var id = _ids[i];
+        while (true)
+        {
+            var child = 2 * i + 1;
+            if (child >= _count) break;
+            if (child + 1 < _count && _keys[child + 1] < _keys[child]) child++;
+            if (_keys[child] >= key) break;
+            _keys[i] = _keys[child];
+            _ids[i] = _ids[child];
+            SlotOf(_ids[i]) = (i + 1) * _slotSign;
+            i = child;
+        }
+        _keys[i] = key;
+        _ids[i] = id;
+        SlotOf(id) = (i + 1) * _slotSign;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow()
+    {
+        Array.Resize(ref _keys, _keys.Length * 2);
+        Array.Resize(ref _ids, _ids.Length * 2);
+    }
+}
