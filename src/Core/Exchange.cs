@@ -205,6 +205,9 @@ public sealed class Exchange
     /// <summary>Positions in the liquidation index's heaps for an instrument (tests, benchmarks).</summary>
     public int WatchedPositions(int instrument) => _index.WatchedCount(instrument);
 
+    /// <summary>Exact account re-evaluations the liquidation index has made (tests, benchmarks).</summary>
+    public long IndexEvaluations => _index.Evaluations;
+
     /// <summary>Levels of one side of a book, best first: fills <paramref name="levels"/>, returns how many.</summary>
     public int Depth(int instrument, Side side, Span<BookLevel> levels)
     {

@@ -50,6 +50,9 @@ internal sealed class LiquidationIndex
 
     public bool HasDirty => _dirtyCount > 0;
 
+    /// <summary>Exact re-evaluations performed so far: the work a mark change causes (tests, benchmarks).</summary>
+    public long Evaluations { get; private set; }
+
     /// <summary>Accounts known to be liquidatable (not in the heaps).</summary>
     public ReadOnlySpan<int> Candidates => new(_candidates, 0, _candidateCount);
 
@@ -108,6 +111,7 @@ internal sealed class LiquidationIndex
 
     private void Evaluate(int a)
     {
+        Evaluations++;
         Unwatch(a);
         if (!_accounts.HasPosition(a))
         {

@@ -17,8 +17,8 @@ internal sealed class WatchHeap
     private int[] _ids;
     private int _count;
 
-    /// <param name="slotSign">+1 or -1: the sign this heap gives the slots it writes, so a position knows which of its
-    /// instrument's two heaps holds it even after it flipped sides.</param>
+    // slotSign is +1 or -1: the sign this heap gives the slots it writes, so a position knows which of its
+    // instrument's two heaps holds it even after it flipped sides.
     public WatchHeap(AccountStore accounts, int instrument, int slotSign, int capacity)
     {
         _accounts = accounts;
