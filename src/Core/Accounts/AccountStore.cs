@@ -34,13 +34,20 @@ internal sealed class AccountStore
         _orderTail = new int[capacity];
         _orderCount = new int[capacity];
         _positions = new Position[capacity * _stride];
-        _holders = new int[_stride][];
-        _holderCount = new int[_stride];
-        for (var i = 0; i < _stride; i++) _holders[i] = new int[16];
+        _holders = new int[2 * _stride][];
+        _holderCount = new int[2 * _stride];
+        for (var i = 0; i < _holders.Length; i++) _holders[i] = new int[16];
     }
 
-    /// <summary>Accounts holding a non-zero position in the instrument, in no particular order.</summary>
-    public ReadOnlySpan<int> Holders(int instrument) => new(_holders[instrument], 0, _holderCount[instrument]);
+    /// <summary>Accounts holding a long (or short) position in the instrument, in no particular order. Kept per side
+    /// so the ADL queue ranks only the side it needs.</summary>
+    public ReadOnlySpan<int> Holders(int instrument, bool longs)
+    {
+        var list = HolderList(instrument, longs ? 1 : -1);
+        return new(_holders[list], 0, _holderCount[list]);
+    }
+
+    private static int HolderList(int instrument, int sign) => 2 * instrument + (sign > 0 ? 0 : 1);
 
     /// <summary>Highest account id created so far; ids 1..MaxId may exist.</summary>
     public int MaxId { get; private set; }
@@ -79,42 +86,32 @@ internal sealed class AccountStore
         ref var p = ref _positions[id * _stride + instrument];
         var bit = 1UL << instrument;
         if (p.IsIdle) _active[id] &= ~bit; else _active[id] |= bit;
-        if (p.Qty == 0)
-        {
-            _held[id] &= ~bit;
-            if (p.HolderSlot != 0) RemoveHolder(instrument, ref p);
-        }
-        else
-        {
-            _held[id] |= bit;
-            if (p.HolderSlot == 0) AddHolder(id, instrument, ref p);
-        }
+        if (p.Qty == 0) _held[id] &= ~bit; else _held[id] |= bit;
+        // HolderSlot's sign says which side's list holds the account (a fill can flip a position).
+        var side = Math.Sign(p.Qty);
+        if (Math.Sign(p.HolderSlot) == side) return;
+        if (p.HolderSlot != 0) RemoveHolder(instrument, ref p);
+        if (side != 0) AddHolder(id, instrument, side, ref p);
     }
 
-    private void AddHolder(int id, int instrument, ref Position p)
+    private void AddHolder(int id, int instrument, int sign, ref Position p)
     {
-        var list = _holders[instrument];
-        if (_holderCount[instrument] == list.Length) list = GrowHolders(instrument);
-        list[_holderCount[instrument]++] = id;
-        p.HolderSlot = _holderCount[instrument];
+        var l = HolderList(instrument, sign);
+        if (_holderCount[l] == _holders[l].Length) Array.Resize(ref _holders[l], _holders[l].Length * 2);
+        _holders[l][_holderCount[l]++] = id;
+        p.HolderSlot = sign * _holderCount[l];
     }
 
     private void RemoveHolder(int instrument, ref Position p)
     {
         // Swap-remove: the last holder takes the freed slot.
-        var list = _holders[instrument];
-        var i = p.HolderSlot - 1;
-        var last = list[--_holderCount[instrument]];
-        list[i] = last;
-        _positions[last * _stride + instrument].HolderSlot = i + 1;
+        var sign = Math.Sign(p.HolderSlot);
+        var l = HolderList(instrument, sign);
+        var i = Math.Abs(p.HolderSlot) - 1;
+        var last = _holders[l][--_holderCount[l]];
+        _holders[l][i] = last;
+        _positions[last * _stride + instrument].HolderSlot = sign * (i + 1);
         p.HolderSlot = 0;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private int[] GrowHolders(int instrument)
-    {
-        Array.Resize(ref _holders[instrument], _holders[instrument].Length * 2);
-        return _holders[instrument];
     }
 
     public ref int OrderHead(int id) => ref _orderHead[id];

@@ -11,7 +11,7 @@ internal struct Position
     public long BuyLots, SellLots;
     /// <summary>1 + index of this position's entry in the liquidation index's watch heap; 0 when not watched.</summary>
     public int WatchSlot;
-    /// <summary>1 + index of the account in the instrument's holder list; 0 when flat.</summary>
+    /// <summary>±(1 + index) of the account in the instrument's long (+) or short (-) holder list; 0 when flat.</summary>
     public int HolderSlot;
 
     public readonly bool IsIdle => Qty == 0 && BuyLots == 0 && SellLots == 0;

@@ -31,15 +31,10 @@ internal sealed class AdlQueue
     /// </summary>
     public ReadOnlySpan<AdlRank> Rank(int instrument, bool longs)
     {
-        var holders = _accounts.Holders(instrument);
+        var holders = _accounts.Holders(instrument, longs);
         if (_ranks.Length < holders.Length) _ranks = new AdlRank[Math.Max(holders.Length, _ranks.Length * 2)];
-        var n = 0;
-        foreach (var a in holders)
-        {
-            var q = _accounts.Position(a, instrument).Qty;
-            if (q > 0 == longs) _ranks[n++] = new AdlRank(Score(a, instrument), a);
-        }
-        var span = _ranks.AsSpan(0, n);
+        for (var i = 0; i < holders.Length; i++) _ranks[i] = new AdlRank(Score(holders[i], instrument), holders[i]);
+        var span = _ranks.AsSpan(0, holders.Length);
         span.Sort();
         return span;
     }

@@ -39,21 +39,27 @@ internal sealed class Socializer
         for (; mask != 0; mask &= mask - 1)
         {
             var i = BitOperations.TrailingZeroCount(mask);
-            foreach (var a in _accounts.Holders(i))
-            {
-                if (a == bankrupt) continue;
-                var u = _margin.Upnl(a, i);
-                if (u <= 0) continue;
-                if (a >= _weight.Length) Array.Resize(ref _weight, Math.Max(_weight.Length * 2, a + 1));
-                if (_weight[a] == 0)
-                {
-                    if (_payerCount == _payers.Length) Array.Resize(ref _payers, _payers.Length * 2);
-                    _payers[_payerCount++] = a;
-                }
-                _weight[a] += u;
-            }
+            MeasureSide(bankrupt, i, longs: true);
+            MeasureSide(bankrupt, i, longs: false);
         }
         _payers.AsSpan(0, _payerCount).Sort();
+    }
+
+    private void MeasureSide(int bankrupt, int i, bool longs)
+    {
+        foreach (var a in _accounts.Holders(i, longs))
+        {
+            if (a == bankrupt) continue;
+            var u = _margin.Upnl(a, i);
+            if (u <= 0) continue;
+            if (a >= _weight.Length) Array.Resize(ref _weight, Math.Max(_weight.Length * 2, a + 1));
+            if (_weight[a] == 0)
+            {
+                if (_payerCount == _payers.Length) Array.Resize(ref _payers, _payers.Length * 2);
+                _payers[_payerCount++] = a;
+            }
+            _weight[a] += u;
+        }
     }
 
     /// <summary>Charges <paramref name="deficit"/> to the measured accounts (haircuts), the rest to the exchange.</summary>
