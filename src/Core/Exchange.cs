@@ -73,7 +73,7 @@ public sealed class Exchange
             default: _entry.Reject(in command, RejectCode.Malformed); break;
         }
         // Every change to an account marked it dirty; liquidation re-evaluates exactly those (and the mark's triggers).
-        if (_index.HasDirty || _index.Candidates.Length > 0) _liquidator.Run();
+        if (_index.HasDirty || _index.Candidates.Count > 0) _liquidator.Run();
         return _events.Span;
     }
 

@@ -47,26 +47,16 @@ internal sealed class Liquidator
         _policy = policy;
     }
 
-    /// <summary>Liquidates until no account is liquidatable.</summary>
+    /// <summary>Liquidates until no account is liquidatable, worst (lowest E/MM) first.</summary>
     public void Run()
     {
+        var candidates = _index.Candidates;
         while (true)
         {
             _index.Refresh();
-            var candidates = _index.Candidates;
-            if (candidates.Length == 0) return;
-            int worst = -1;
-            long worstE = 0, worstMm = 0;
-            foreach (var a in candidates)
-            {
-                var e = _margin.Equity(a);
-                var mm = _margin.Maintenance(a);
-                if (worst < 0) { worst = a; worstE = e; worstMm = mm; continue; }
-                var lhs = (Int128)e * worstMm;
-                var rhs = (Int128)worstE * mm;
-                if (lhs < rhs || (lhs == rhs && a < worst)) { worst = a; worstE = e; worstMm = mm; }
-            }
-            Liquidate(worst, worstE, worstMm);
+            if (candidates.Count == 0) return;
+            var worst = candidates.Top;
+            Liquidate(worst, candidates.TopEquity, candidates.TopMaintenance);
             _index.Resolve(worst);
         }
     }

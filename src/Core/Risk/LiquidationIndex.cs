@@ -28,9 +28,7 @@ internal sealed class LiquidationIndex
     private int[] _dirty = new int[256];
     private int _dirtyCount;
     private bool[] _isDirty = new bool[1024];
-    private int[] _candidates = new int[64];
-    private int _candidateCount;
-    private bool[] _isCandidate = new bool[1024];
+    private readonly CandidateQueue _candidates = new();
     // Instruments in which each account has a heap entry (a position may go flat before its entry is removed).
     private ulong[] _watched = new ulong[1024];
 
@@ -53,8 +51,8 @@ internal sealed class LiquidationIndex
     /// <summary>Exact re-evaluations performed so far: the work a mark change causes (tests, benchmarks).</summary>
     public long Evaluations { get; private set; }
 
-    /// <summary>Accounts known to be liquidatable (not in the heaps).</summary>
-    public ReadOnlySpan<int> Candidates => new(_candidates, 0, _candidateCount);
+    /// <summary>Accounts known to be liquidatable (not in the heaps), worst first.</summary>
+    public CandidateQueue Candidates => _candidates;
 
     /// <summary>Watched entries of an instrument (for tests and benchmarks).</summary>
     public int WatchedCount(int instrument) => _longs[instrument].Count + _shorts[instrument].Count;
@@ -105,7 +103,7 @@ internal sealed class LiquidationIndex
     /// <summary>Drops an account from the candidates (it was liquidated or found safe) and re-evaluates it.</summary>
     public void Resolve(int account)
     {
-        if (_isCandidate[account]) RemoveCandidate(account);
+        _candidates.Remove(account);
         MarkDirty(account);
     }
 
@@ -115,21 +113,18 @@ internal sealed class LiquidationIndex
         Unwatch(a);
         if (!_accounts.HasPosition(a))
         {
-            if (_isCandidate[a]) RemoveCandidate(a);
+            _candidates.Remove(a);
             return;
         }
-        var slack = (Int128)_margin.Equity(a) - _margin.Maintenance(a);
+        var equity = _margin.Equity(a);
+        var maintenance = _margin.Maintenance(a);
+        var slack = (Int128)equity - maintenance;
         if (slack < 0)
         {
-            if (!_isCandidate[a])
-            {
-                _isCandidate[a] = true;
-                if (_candidateCount == _candidates.Length) Array.Resize(ref _candidates, _candidates.Length * 2);
-                _candidates[_candidateCount++] = a;
-            }
+            _candidates.Set(a, equity, maintenance);
             return;
         }
-        if (_isCandidate[a]) RemoveCandidate(a);
+        _candidates.Remove(a);
         var share = slack / _accounts.PositionCount(a);
         for (var mask = _accounts.HeldMask(a); mask != 0; mask &= mask - 1)
         {
@@ -143,15 +138,6 @@ internal sealed class LiquidationIndex
             else _shorts[i].Push(a, ins.Mark + delta);
         }
         _watched[a] = _accounts.HeldMask(a);
-    }
-
-    private void RemoveCandidate(int a)
-    {
-        _isCandidate[a] = false;
-        var j = 0;
-        for (var i = 0; i < _candidateCount; i++)
-            if (_candidates[i] != a) _candidates[j++] = _candidates[i];
-        _candidateCount = j;
     }
 
     private void Unwatch(int a)
@@ -171,7 +157,6 @@ internal sealed class LiquidationIndex
     {
         var n = Math.Max(_isDirty.Length * 2, account + 1);
         Array.Resize(ref _isDirty, n);
-        Array.Resize(ref _isCandidate, n);
         Array.Resize(ref _watched, n);
     }
 }
