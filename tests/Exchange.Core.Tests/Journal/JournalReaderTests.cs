@@ -1,0 +1,202 @@
+using Exchange.Core.Journal;
+using static Exchange.Core.Tests.Journal.JournalFixture;
+
+namespace Exchange.Core.Tests.Journal;
+
+public sealed class JournalReaderTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    private string Dir => _directory.Path;
+
+    public void Dispose() => _directory.Dispose();
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(9, 9)]
+    [InlineData(10, 10)]
+    [InlineData(23, 23)]
+    [InlineData(44, 44)]
+    public void Read_FromMidSequence_StartsThereAndCrossesFiles(long from, long firstExpected)
+    {
+        Write(Dir, first: 0, count: 45, recordsPerFile: 10);
+
+        var (sequences, ending) = ReadAll(Dir, from);
+
+        Assert.Equal(Range(firstExpected, (int)(45 - firstExpected)), sequences);
+        Assert.Equal(JournalReadStatus.End, ending);
+    }
+
+    [Theory]
+    [InlineData(45)]
+    [InlineData(1_000)]
+    public void Read_FromPastTheEnd_ReturnsEnd(long from)
+    {
+        Write(Dir, first: 0, count: 45, recordsPerFile: 10);
+        using var reader = new JournalReader(Dir, from);
+        Assert.Equal(JournalReadStatus.End, reader.Read(out _));
+        Assert.Equal(44, reader.LastSequence);
+    }
+
+    [Fact]
+    public void Read_FromBeforeTheFirstRecord_StartsAtTheFirstRecord()
+    {
+        Write(Dir, first: 100, count: 5, recordsPerFile: 2);
+        Assert.Equal(Range(100, 5), ReadAll(Dir, fromSequence: 0).Sequences);
+    }
+
+    [Fact]
+    public void Read_EmptyDirectory_ReturnsEnd()
+    {
+        using var reader = new JournalReader(Dir);
+        Assert.Equal(JournalReadStatus.End, reader.Read(out _));
+        Assert.Equal(-1, reader.LastSequence);
+    }
+
+    [Fact]
+    public void Constructor_MissingDirectory_Throws() =>
+        Assert.Throws<DirectoryNotFoundException>(() => new JournalReader(Path.Combine(Dir, "missing")));
+
+    [Fact]
+    public void Read_LastFileTruncatedMidRecord_ReportsTornTailAtTheCut()
+    {
+        Write(Dir, first: 0, count: 25, recordsPerFile: 10);
+        string last = FileFor(Dir, 20);
+        Truncate(last, 3 * RecordSize + 50);
+
+        using var reader = new JournalReader(Dir);
+        for (long expected = 0; expected < 23; expected++)
+        {
+            Assert.Equal(JournalReadStatus.Record, reader.Read(out var command));
+            Assert.Equal(expected, command.Sequence);
+        }
+
+        Assert.Equal(JournalReadStatus.TornTail, reader.Read(out _));
+        Assert.Equal(new JournalTornTail(last, 3 * RecordSize, 50), reader.TornTail);
+        Assert.Equal(22, reader.LastSequence);
+        // Final: asking again gives the same answer.
+        Assert.Equal(JournalReadStatus.TornTail, reader.Read(out _));
+    }
+
+    [Fact]
+    public void Read_LastFileTruncatedInsideHeader_ReportsTornTail()
+    {
+        Write(Dir, first: 0, count: 4);
+        Truncate(FileFor(Dir, 0), 3 * RecordSize + 7);
+
+        var (sequences, ending) = ReadAll(Dir);
+        Assert.Equal(Range(0, 3), sequences);
+        Assert.Equal(JournalReadStatus.TornTail, ending);
+    }
+
+    [Fact]
+    public void Read_FileBeforeTheLastTruncated_ThrowsCorruptWithFileAndOffset()
+    {
+        Write(Dir, first: 0, count: 25, recordsPerFile: 10);
+        string first = FileFor(Dir, 0);
+        Truncate(first, 6 * RecordSize + 40);
+
+        var error = Assert.Throws<JournalCorruptException>(() => ReadAll(Dir));
+        Assert.Equal(first, error.FilePath);
+        Assert.Equal(6 * RecordSize, error.Offset);
+    }
+
+    [Fact]
+    public void Read_CorruptedCrcInTheMiddle_ThrowsCorruptWithFileAndOffset()
+    {
+        Write(Dir, first: 0, count: 20);
+        string file = FileFor(Dir, 0);
+        FlipByte(file, 5 * RecordSize + 12);
+
+        using var reader = new JournalReader(Dir);
+        for (int i = 0; i < 5; i++)
+            Assert.Equal(JournalReadStatus.Record, reader.Read(out _));
+        var error = Assert.Throws<JournalCorruptException>(() => reader.Read(out _));
+        Assert.Equal(file, error.FilePath);
+        Assert.Equal(5 * RecordSize, error.Offset);
+        Assert.Contains("CRC", error.Message);
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(87)]
+    [InlineData(5)]
+    public void Read_CorruptedPayloadOrSequence_ThrowsCorrupt(int byteInRecord)
+    {
+        Write(Dir, first: 0, count: 20);
+        FlipByte(FileFor(Dir, 0), 7 * RecordSize + byteInRecord);
+
+        var error = Assert.Throws<JournalCorruptException>(() => ReadAll(Dir));
+        Assert.Equal(7 * RecordSize, error.Offset);
+    }
+
+    [Fact]
+    public void Read_CorruptedLengthInTheMiddle_ThrowsCorrupt()
+    {
+        Write(Dir, first: 0, count: 20);
+        FlipByte(FileFor(Dir, 0), 9 * RecordSize);
+
+        var error = Assert.Throws<JournalCorruptException>(() => ReadAll(Dir));
+        Assert.Equal(9 * RecordSize, error.Offset);
+        Assert.Contains("length", error.Message);
+    }
+
+    [Fact]
+    public void Read_CorruptedFinalRecordOfLastFile_ReportsTornTail()
+    {
+        Write(Dir, first: 0, count: 20);
+        FlipByte(FileFor(Dir, 0), 19 * RecordSize + 30);
+
+        var (sequences, ending) = ReadAll(Dir);
+        Assert.Equal(Range(0, 19), sequences);
+        Assert.Equal(JournalReadStatus.TornTail, ending);
+    }
+
+    [Fact]
+    public void Read_FileNameDisagreesWithFirstRecord_ThrowsCorrupt()
+    {
+        Write(Dir, first: 0, count: 30, recordsPerFile: 10);
+        File.Move(FileFor(Dir, 10), FileFor(Dir, 11));
+
+        var error = Assert.Throws<JournalCorruptException>(() => ReadAll(Dir));
+        Assert.Equal(FileFor(Dir, 11), error.FilePath);
+        Assert.Equal(0, error.Offset);
+    }
+
+    [Fact]
+    public void Read_OverlappingFiles_ThrowsCorruptOnSequenceGoingBack()
+    {
+        Write(Dir, first: 0, count: 10);
+        // A stray second journal whose sequences overlap the first file's.
+        using (var writer = new JournalWriter(Options(Path.Combine(Dir, "other"))))
+            Append(writer, first: 5, count: 3);
+        File.Move(FileFor(Path.Combine(Dir, "other"), 5), FileFor(Dir, 5));
+
+        // The first file reads to 9; the second then starts at 5.
+        var error = Assert.Throws<JournalCorruptException>(() => ReadAll(Dir));
+        Assert.Equal(FileFor(Dir, 5), error.FilePath);
+        Assert.Equal(0, error.Offset);
+        Assert.Contains("does not follow", error.Message);
+    }
+
+    [Fact]
+    public void Read_EmptyFileBeforeTheLast_ThrowsCorrupt()
+    {
+        Write(Dir, first: 0, count: 30, recordsPerFile: 10);
+        Truncate(FileFor(Dir, 10), 0);
+
+        var error = Assert.Throws<JournalCorruptException>(() => ReadAll(Dir));
+        Assert.Equal(FileFor(Dir, 10), error.FilePath);
+    }
+
+    [Fact]
+    public void Read_EmptyLastFile_EndsCleanly()
+    {
+        Write(Dir, first: 0, count: 10, recordsPerFile: 10);
+        File.WriteAllBytes(FileFor(Dir, 10), []);
+
+        var (sequences, ending) = ReadAll(Dir);
+        Assert.Equal(Range(0, 10), sequences);
+        Assert.Equal(JournalReadStatus.End, ending);
+    }
+}
