@@ -46,6 +46,24 @@ public sealed class Exchange
 
     public ExchangeOptions Options => _options;
 
+    /// <summary>Sequence of the last command applied (0 before any).</summary>
+    public long LastSequence { get; internal set; }
+
+    // Internals for the snapshot codec (Journal/SnapshotCodec), which reads and rebuilds the whole state.
+    internal InstrumentTable InstrumentTable => _instruments;
+    internal AccountStore AccountStore => _accounts;
+    internal OrderStore OrderStore => _orders;
+    internal Ledgers Ledgers => _ledgers;
+    internal Matcher Matcher => _matcher;
+    internal OrderEntry OrderEntry => _entry;
+    internal LiquidationIndex Index => _index;
+
+    /// <summary>
+    /// A 64-bit hash of the whole observable state (ledgers, accounts, positions, books in priority order, marks,
+    /// id counters, last sequence): equal hashes mean equal states. Used to verify recovery and replay; allocates.
+    /// </summary>
+    public ulong StateHash() => Journal.SnapshotCodec.Hash(this);
+
     /// <summary>Adds an instrument (configuration, not a hot-path command). Returns its id (0, 1, ...).</summary>
     public int AddInstrument(InstrumentSpec spec)
     {
@@ -59,6 +77,7 @@ public sealed class Exchange
     public ReadOnlySpan<Event> Apply(in Command command)
     {
         _events.Begin(command.Sequence, command.Type);
+        LastSequence = command.Sequence;
         switch (command.Type)
         {
             case CommandType.NewOrder: _entry.NewOrder(in command); break;

@@ -150,6 +150,13 @@ internal sealed class Matcher
         return h;
     }
 
+    /// <summary>Registers a restored order (fields set) and appends it to its account's list, off the book.</summary>
+    public void Adopt(int handle)
+    {
+        _orders.Register(handle);
+        LinkAccount(handle);
+    }
+
     /// <summary>Puts an order that is already in its account's list back on the book (after a replacing amend).</summary>
     public void Relink(int handle)
     {
