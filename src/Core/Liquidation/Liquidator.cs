@@ -84,9 +84,11 @@ internal sealed class Liquidator
         for (var t = 0; t < turns; t++) CloseInBook(a, _instruments[_turns[t]]);
 
         // Step 3: ADL what the book did not take.
+        var measured = false;
         if (_accounts.HasPosition(a))
         {
             if (_policy == LossPolicy.Socialize) _socializer.Measure(a, heldAtStart);
+            measured = true;
             for (var t = 0; t < turns; t++)
                 if (_accounts.Position(a, _turns[t]).Qty != 0) Deleverage(a, _instruments[_turns[t]]);
         }
@@ -98,7 +100,11 @@ internal sealed class Liquidator
             var deficit = -balance - PayFromInsurance(a, -1, -balance);
             if (deficit > 0)
             {
+                // Under adl nobody is haircut: what insurance cannot cover goes to the exchange. Under socialize
+                // with nothing left for step 3, nothing moved since it would have started, so measuring now
+                // gives the weights it would have measured.
                 if (_policy != LossPolicy.Socialize) _socializer.Measure(a, 0);
+                else if (!measured) _socializer.Measure(a, heldAtStart);
                 _socializer.Charge(a, deficit);
             }
         }

@@ -62,7 +62,8 @@ internal sealed class Socializer
         }
     }
 
-    /// <summary>Charges <paramref name="deficit"/> to the measured accounts (haircuts), the rest to the exchange.</summary>
+    /// <summary>Charges <paramref name="deficit"/> to the accounts of the last <see cref="Measure"/> (haircuts), the rest
+    /// to the exchange, and forgets the weights.</summary>
     public void Charge(int bankrupt, long deficit)
     {
         Int128 total = 0;
