@@ -43,8 +43,11 @@ public sealed record InstrumentSpec
             throw new ArgumentException($"{Name}: bands must be in (0, 1e6)");
         if (MaxPrice <= 0 || MaxOrderLots <= 0 || MaxPositionLots <= 0)
             throw new ArgumentException($"{Name}: bounds must be positive");
+        // Each bound alone must fit before the band arithmetic (which rounds in long) may see it.
+        if (MaxPrice > MaxNotional || MaxOrderLots > MaxNotional || MaxPositionLots > MaxNotional)
+            throw new ArgumentException($"{Name}: a bound exceeds {MaxNotional}");
         // The band may carry a limit price up to BandHigh(MaxPrice); every notional must stay below MaxNotional.
-        var topPrice = FixedPoint.BandHigh(MaxPrice, Math.Max(BandPpm, LiquidationBandPpm));
+        var topPrice = FixedPoint.FloorDiv((Int128)MaxPrice * (FixedPoint.Million + Math.Max(BandPpm, LiquidationBandPpm)), FixedPoint.Million);
         var worstLots = (Int128)MaxPositionLots + MaxOrderLots;
         if (worstLots * topPrice * TickValue > MaxNotional)
             throw new ArgumentException($"{Name}: max position x max price x tick_value exceeds {MaxNotional}");

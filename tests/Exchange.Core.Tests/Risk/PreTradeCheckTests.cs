@@ -86,5 +86,10 @@ public class PreTradeCheckTests
         Assert.Throws<ArgumentException>(() => new Exchange().AddInstrument(spec));
         Assert.Throws<ArgumentException>(() => new Exchange().AddInstrument(Market.Spec() with { MmrPpm = 100_000 }));
         Assert.Throws<ArgumentException>(() => new Exchange().AddInstrument(Market.Spec() with { MakerFeePpm = -600 }));
+        // A price bound so large that the band arithmetic would wrap is caught before it is computed.
+        Assert.Throws<ArgumentException>(() => new Exchange().AddInstrument(Market.Spec() with
+        {
+            TickValue = 1_000_000, BandPpm = 500_000, MaxPrice = 9_000_000_000_000_000_000, MaxOrderLots = 1, MaxPositionLots = 1,
+        }));
     }
 }
