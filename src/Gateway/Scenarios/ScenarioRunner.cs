@@ -1,0 +1,62 @@
+using Exchange.Core;
+
+namespace Exchange.Gateway.Scenarios;
+
+/// <summary>
+/// Runs a scenario: one <see cref="Core.Exchange"/> with the scenario's loss policy, its instruments, then every
+/// command line in order, each with its line number as the command's sequence. Rejections are events like any other;
+/// only a malformed file is an error (exit code 2, nothing on the output).
+/// </summary>
+internal static class ScenarioRunner
+{
+    /// <summary>Exit code of a successful run.</summary>
+    public const int Ok = 0;
+    /// <summary>Exit code of a malformed scenario (or an unreadable file).</summary>
+    public const int Malformed = 2;
+
+    /// <summary>Applies a parsed scenario to a fresh exchange.</summary>
+    public static ScenarioResult Execute(Scenario scenario)
+    {
+        var exchange = new Core.Exchange(new ExchangeOptions { Policy = scenario.Policy });
+        foreach (var instrument in scenario.Instruments) exchange.AddInstrument(instrument.Spec);
+        var events = new List<ScenarioEvent>();
+        foreach (var step in scenario.Steps)
+            foreach (var e in exchange.Apply(step.Command))
+                events.Add(new ScenarioEvent(step, e));
+        return new ScenarioResult(scenario, exchange, events);
+    }
+
+    /// <summary>
+    /// Parses and runs scenario text: the JSON document (or, with <paramref name="summary"/>, the table) goes to
+    /// <paramref name="output"/>; a malformed line goes to <paramref name="error"/> as <c>line N: reason</c> and
+    /// nothing is written to the output. Returns the process exit code.
+    /// </summary>
+    public static int Run(string text, TextWriter output, TextWriter error, bool summary = false)
+    {
+        if (!ScenarioParser.TryParse(text, out var scenario, out var problem))
+        {
+            error.WriteLine(problem.ToString());
+            return Malformed;
+        }
+        var result = Execute(scenario);
+        if (summary) ScenarioSummaryWriter.Write(result, output);
+        else output.Write(ScenarioJsonWriter.ToJson(result));
+        return Ok;
+    }
+
+    /// <summary>Like <see cref="Run"/> for a file; a missing or unreadable file is reported and exits with 2.</summary>
+    public static int RunFile(string path, TextWriter output, TextWriter error, bool summary = false)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            error.WriteLine($"{path}: {e.Message}");
+            return Malformed;
+        }
+        return Run(text, output, error, summary);
+    }
+}
