@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using Exchange.Core.Commands;
+using Exchange.Core.Journal;
+
+namespace Exchange.Core.Pipeline;
+
+/// <summary>
+/// The exchange behind the LMAX pipeline. Producers (the gateway's I/O threads) publish commands into a preallocated
+/// input ring; a journaler appends them to the input journal and commits per batch while, in parallel, the
+/// business-logic processor, the one thread that owns the <see cref="Exchange"/>, applies them and copies their
+/// events into an output ring; the output consumer hands each command's events to the <see cref="IOutputHandler"/>
+/// once the journaler has committed the command. Nothing is allocated per command.
+/// </summary>
+/// <remarks>
+/// Sequences continue from <see cref="Exchange.LastSequence"/> of the exchange given (0 for a fresh one, the last
+/// recovered command after <see cref="Recovery.Recover(PipelineOptions, Func{Exchange})"/>). From
+/// <see cref="Start"/> until <see cref="Dispose"/> returns, the exchange belongs to the business-logic thread: read
+/// it only after disposing. If a stage throws (a journal I/O error, an output handler bug) it stops, the output stops
+/// with it (nothing undurable is ever acknowledged), <see cref="Fault"/> says why, and the ring soon reports
+/// backpressure.
+/// </remarks>
+public sealed class ExchangePipeline : IDisposable
+{
+    private const int Created = 0;
+    private const int Running = 1;
+    private const int Stopping = 2;
+    private const int Stopped = 3;
+
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly RingBuffer<CommandSlot> _input;
+    private readonly PipelineStages _stages;
+    private readonly JournalWriter? _journal;
+    private readonly PipelineAbort _abort = new();
+    private readonly TimeProvider _time;
+    private readonly long _base;
+    private readonly object _lifecycle = new();
+    private int _state;
+
+    /// <summary>Builds the pipeline around <paramref name="exchange"/>; no thread runs until <see cref="Start"/>.</summary>
+    /// <param name="exchange">The state machine, fresh or recovered; the pipeline takes it over.</param>
+    /// <param name="options">Ring sizes, wait strategy, journal and snapshots.</param>
+    /// <param name="output">Receives every command's events.</param>
+    /// <exception cref="InvalidOperationException">The journal already holds commands after the exchange's last sequence (recover first).</exception>
+    /// <exception cref="JournalCorruptException">The journal's last file is damaged other than by a torn tail.</exception>
+    public ExchangePipeline(Exchange exchange, PipelineOptions options, IOutputHandler output)
+    {
+        ArgumentNullException.ThrowIfNull(exchange);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        options.Validate();
+
+        _base = exchange.LastSequence;
+        _time = options.TimeProvider;
+        if (options.Journal is not null)
+        {
+            // Opening repairs a torn tail; a journal ahead of the exchange means the state was not recovered from it.
+            _journal = new JournalWriter(options.Journal);
+            if (_journal.LastSequence > _base)
+            {
+                long journaled = _journal.LastSequence;
+                _journal.Dispose();
+                throw new InvalidOperationException(
+                    $"The journal in '{options.Journal.Directory}' ends at sequence {journaled} but the exchange is at {_base}: recover the exchange from it first.");
+            }
+        }
+
+        try
+        {
+            var snapshots = options.Snapshots ? new SnapshotStore(options.SnapshotDirectory!, options.SnapshotsToKeep) : null;
+            _stages = PipelineStages.Create(options, exchange, _journal, snapshots, output, _abort);
+        }
+        catch
+        {
+            _journal?.Dispose();
+            throw;
+        }
+
+        _input = _stages.Input;
+    }
+
+    /// <summary>The sequence of the last command the business-logic processor applied.</summary>
+    public long LastProcessedSequence => _stages.Processed.Value + 1 + _base;
+
+    /// <summary>
+    /// The sequence up to which commands are committed to the journal (fsynced per its policy): the output never
+    /// runs ahead of it. With journaling off nothing is durable and this is <see cref="LastProcessedSequence"/>.
+    /// </summary>
+    public long DurableSequence => (_stages.Journaled ?? _stages.Processed).Value + 1 + _base;
+
+    /// <summary>The sequence of the newest snapshot this pipeline has written; 0 before any.</summary>
+    public long LastSnapshotSequence => _stages.Snapshots?.LastSequence ?? 0;
+
+    /// <summary>The exception that stopped a stage, if one did; the pipeline no longer makes progress then.</summary>
+    public Exception? Fault => _stages.Fault;
+
+    /// <summary>The last failure to write a snapshot; the pipeline goes on without it (the journal holds everything).</summary>
+    public Exception? SnapshotFault => _stages.Snapshots?.Fault;
+
+    /// <summary>Starts the journaler, business-logic and output threads. Commands published before are kept and run first.</summary>
+    /// <exception cref="InvalidOperationException">Already started or disposed.</exception>
+    public void Start()
+    {
+        lock (_lifecycle)
+        {
+            if (_state != Created)
+                throw new InvalidOperationException("The pipeline was already started or disposed.");
+            _stages.Start();
+            _state = Running;
+        }
+    }
+
+    /// <summary>
+    /// Enters a command: stamps its <see cref="Command.Sequence"/> and <see cref="Command.Timestamp"/> (ns since the
+    /// Unix epoch, from <see cref="PipelineOptions.TimeProvider"/>; not monotonic across producers) and publishes it.
+    /// Thread-safe with <see cref="ProducerType.Multi"/>; with <see cref="ProducerType.Single"/> only one thread may
+    /// call it, and it must not overlap <see cref="Dispose"/>. Never blocks and never allocates.
+    /// </summary>
+    /// <param name="command">The command; its sequence and timestamp are overwritten.</param>
+    /// <param name="correlation">The caller's routing id (a session id), handed back with the events.</param>
+    /// <param name="sequence">The command's sequence, when accepted.</param>
+    /// <returns>False when the input ring is full (backpressure: retry later or reject) or the pipeline is being disposed.</returns>
+    public bool TryPublish(in Command command, long correlation, out long sequence)
+    {
+        if (Volatile.Read(ref _state) >= Stopping || !_input.TryNext(out long slotSequence))
+        {
+            sequence = 0;
+            return false;
+        }
+
+        ref var slot = ref _input[slotSequence];
+        slot.Command = command;
+        slot.Command.Sequence = sequence = slotSequence + 1 + _base;
+        slot.Command.Timestamp = (_time.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
+        slot.Correlation = correlation;
+        // Dispose sets the state before it reads the cursor to drain up to, and a multi-producer claim is a locked
+        // compare-and-swap: a claim Dispose did not see therefore sees Stopping here, and its slot is refused
+        // rather than left unprocessed after the drain.
+        bool refused = Volatile.Read(ref _state) >= Stopping;
+        slot.Refused = refused;
+        _input.Publish(slotSequence);
+        if (refused)
+            sequence = 0;
+        return !refused;
+    }
+
+    /// <summary>
+    /// Stops the pipeline: refuses new commands, lets every command published before run through the journal, the
+    /// business logic and the output handler, waits for a snapshot being written, stops the threads and closes the
+    /// journal (fsynced). A stage that faulted is not waited for. Commands published without <see cref="Start"/>
+    /// are discarded.
+    /// </summary>
+    public void Dispose()
+    {
+        lock (_lifecycle)
+        {
+            if (_state == Stopped)
+                return;
+            bool running = _state == Running;
+            // Interlocked: a full fence, so the cursor read below cannot happen before the store (see TryPublish).
+            Interlocked.Exchange(ref _state, Stopping);
+            if (running)
+            {
+                Drain();
+                _stages.Snapshots?.Finish(ShutdownTimeout);
+            }
+
+            _abort.Request();
+            _stages.Halt();
+            bool stopped = !running || _stages.WaitForShutdown(ShutdownTimeout);
+            // A journaler thread that did not stop still owns the writer; leave the file to the OS then.
+            if (stopped)
+                _journal?.Dispose();
+            _state = Stopped;
+        }
+    }
+
+    private void Drain()
+    {
+        long claimed = _input.Cursor;
+        // Every claim up to the cursor is published promptly (TryPublish does not wait between claim and publish).
+        WaitUntil(() => _stages.Processed.Value >= claimed && (_stages.Journaled?.Value ?? claimed) >= claimed);
+        // The business logic has now published the events of every drained command.
+        long produced = _stages.Output.Cursor;
+        WaitUntil(() => _stages.Delivered.Value >= produced);
+    }
+
+    private void WaitUntil(Func<bool> done)
+    {
+        var spin = new SpinWait();
+        while (!done() && _stages.Fault is null)
+            spin.SpinOnce();
+    }
+}

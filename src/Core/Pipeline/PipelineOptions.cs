@@ -1,0 +1,56 @@
+using System.Numerics;
+using Exchange.Core.Journal;
+
+namespace Exchange.Core.Pipeline;
+
+/// <summary>How an <see cref="ExchangePipeline"/> is sized, waits and persists.</summary>
+public sealed record PipelineOptions
+{
+    /// <summary>Command slots in the input ring, a power of two: how many commands may be in flight before
+    /// <see cref="ExchangePipeline.TryPublish"/> reports backpressure.</summary>
+    public int InputRingSize { get; init; } = 16 * 1024;
+
+    /// <summary>Slots in the output ring, a power of two; each holds up to eight events (about 0.9 KB).</summary>
+    public int OutputRingSize { get; init; } = 16 * 1024;
+
+    /// <summary>Whether several threads publish (the gateway's I/O threads) or exactly one.</summary>
+    public ProducerType ProducerType { get; init; } = ProducerType.Multi;
+
+    /// <summary>How the pipeline's threads wait. Yielding suits as many busy threads as cores; busy-spin needs a core
+    /// per pipeline thread (three, four with journaling, plus the producers).</summary>
+    public WaitStrategyKind WaitStrategy { get; init; } = WaitStrategyKind.Yielding;
+
+    /// <summary>The input journal; null turns journaling off (then nothing is durable and no output waits for it).</summary>
+    public JournalOptions? Journal { get; init; }
+
+    /// <summary>Where snapshots go (<c>snapshot-&lt;seq&gt;.bin</c>); needed when <see cref="SnapshotEveryCommands"/> is set.</summary>
+    public string? SnapshotDirectory { get; init; }
+
+    /// <summary>A snapshot is taken after each command whose sequence is a multiple of this; 0 = never.</summary>
+    public long SnapshotEveryCommands { get; init; }
+
+    /// <summary>How many snapshots are kept (the newest ones); older ones are deleted after each new one.</summary>
+    public int SnapshotsToKeep { get; init; } = 2;
+
+    /// <summary>The clock for the commands' <see cref="Commands.Command.Timestamp"/> (ns since the Unix epoch).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    internal bool Snapshots => SnapshotEveryCommands > 0;
+
+    internal void Validate()
+    {
+        if (InputRingSize < 1 || !BitOperations.IsPow2(InputRingSize))
+            throw new ArgumentOutOfRangeException(nameof(InputRingSize), InputRingSize, "Must be a positive power of two.");
+        if (OutputRingSize < 1 || !BitOperations.IsPow2(OutputRingSize))
+            throw new ArgumentOutOfRangeException(nameof(OutputRingSize), OutputRingSize, "Must be a positive power of two.");
+        if (!Enum.IsDefined(WaitStrategy))
+            throw new ArgumentOutOfRangeException(nameof(WaitStrategy), WaitStrategy, null);
+        if (!Enum.IsDefined(ProducerType))
+            throw new ArgumentOutOfRangeException(nameof(ProducerType), ProducerType, null);
+        ArgumentOutOfRangeException.ThrowIfNegative(SnapshotEveryCommands);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SnapshotsToKeep);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+        if (Snapshots && string.IsNullOrEmpty(SnapshotDirectory))
+            throw new ArgumentException("SnapshotEveryCommands is set but SnapshotDirectory is not.", nameof(SnapshotDirectory));
+    }
+}

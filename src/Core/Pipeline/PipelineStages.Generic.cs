@@ -1,0 +1,80 @@
+using System.Diagnostics.CodeAnalysis;
+using Exchange.Core.Journal;
+
+namespace Exchange.Core.Pipeline;
+
+/// <summary>
+/// The pipeline's topology for one wait strategy:
+/// input ring → (journaler ∥ business-logic processor) → output ring → output consumer, where the output consumer
+/// also waits on the journaler (the durability gate) and the input ring's producers wait on both input consumers.
+/// </summary>
+internal sealed class PipelineStages<TWait> : PipelineStages
+    where TWait : struct, IWaitStrategy
+{
+    private readonly BatchEventProcessor<CommandSlot, JournalHandler, TWait>? _journaler;
+    private readonly BatchEventProcessor<CommandSlot, BusinessLogicHandler, TWait> _logic;
+    private readonly BatchEventProcessor<OutputSlot, OutputConsumer<TWait>, TWait> _output;
+    private readonly SequenceBarrier? _gate;
+
+    [SetsRequiredMembers]
+    public PipelineStages(
+        PipelineOptions options, TWait inputWait, TWait outputWait, Exchange exchange, JournalWriter? journal,
+        SnapshotStore? snapshots, IOutputHandler output, PipelineAbort abort)
+    {
+        var input = RingBuffer<CommandSlot>.Create(options.ProducerType, options.InputRingSize, inputWait);
+        var outputRing = RingBuffer<OutputSlot>.CreateSingleProducer(options.OutputRingSize, outputWait);
+
+        if (journal is not null)
+            _journaler = new(input, input.NewBarrier(), new JournalHandler(journal));
+        var journaled = _journaler?.Sequence;
+        var taker = snapshots is null ? null : new SnapshotTaker(snapshots, options.SnapshotEveryCommands, journaled, abort);
+
+        // Journaler and business logic both read the input slots and neither writes them, so they run in parallel.
+        _logic = new(input, input.NewBarrier(), new BusinessLogicHandler(exchange, outputRing, taker, abort));
+        if (journaled is not null)
+        {
+            _gate = input.NewBarrier(journaled);
+            input.AddGatingSequences(_logic.Sequence, journaled);
+        }
+        else
+        {
+            input.AddGatingSequences(_logic.Sequence);
+        }
+
+        _output = new(outputRing, outputRing.NewBarrier(),
+            new OutputConsumer<TWait>(output, journaled, _gate, input.GetWaitStrategy<TWait>()));
+        outputRing.AddGatingSequences(_output.Sequence);
+
+        Input = input;
+        Output = outputRing;
+        Processed = _logic.Sequence;
+        Journaled = journaled;
+        Delivered = _output.Sequence;
+        Snapshots = taker;
+    }
+
+    public override Exception? Fault => _journaler?.Fault ?? _logic.Fault ?? _output.Fault;
+
+    public override void Start()
+    {
+        _journaler?.Start("exchange-journal");
+        _logic.Start("exchange-logic");
+        _output.Start("exchange-output");
+    }
+
+    public override void Halt()
+    {
+        _journaler?.Halt();
+        _logic.Halt();
+        _output.Halt();
+        _gate?.Alert();
+    }
+
+    public override bool WaitForShutdown(TimeSpan timeout)
+    {
+        bool stopped = _journaler?.WaitForShutdown(timeout) ?? true;
+        stopped &= _logic.WaitForShutdown(timeout);
+        stopped &= _output.WaitForShutdown(timeout);
+        return stopped;
+    }
+}

@@ -1,0 +1,53 @@
+using Exchange.Core.Journal;
+
+namespace Exchange.Core.Pipeline;
+
+/// <summary>
+/// The rings and processors of an <see cref="ExchangePipeline"/>, without the wait strategy type, which is chosen at
+/// run time: <see cref="PipelineStages{TWait}"/> is the one implementation per strategy, so every processor loop is
+/// specialised for it.
+/// </summary>
+internal abstract class PipelineStages
+{
+    public required RingBuffer<CommandSlot> Input { get; init; }
+
+    public required RingBuffer<OutputSlot> Output { get; init; }
+
+    /// <summary>The business-logic processor's progress on the input ring.</summary>
+    public required Sequence Processed { get; init; }
+
+    /// <summary>The journaler's progress on the input ring (committed commands); null when journaling is off.</summary>
+    public required Sequence? Journaled { get; init; }
+
+    /// <summary>The output consumer's progress on the output ring.</summary>
+    public required Sequence Delivered { get; init; }
+
+    /// <summary>The exception that stopped a stage, if one did.</summary>
+    public abstract Exception? Fault { get; }
+
+    /// <summary>Starts each processor on its own thread.</summary>
+    public abstract void Start();
+
+    /// <summary>Asks every processor to stop and releases a wait at the durability gate.</summary>
+    public abstract void Halt();
+
+    /// <summary>Waits for every processor's thread to return; false if one did not within <paramref name="timeout"/>.</summary>
+    public abstract bool WaitForShutdown(TimeSpan timeout);
+
+    /// <summary>Builds the stages for the chosen wait strategy.</summary>
+    public static PipelineStages Create(
+        PipelineOptions options, Exchange exchange, JournalWriter? journal, SnapshotStore? snapshots,
+        IOutputHandler output, PipelineAbort abort) => options.WaitStrategy switch
+    {
+        WaitStrategyKind.BusySpin => new PipelineStages<BusySpinWaitStrategy>(
+            options, new BusySpinWaitStrategy(), new BusySpinWaitStrategy(), exchange, journal, snapshots, output, abort),
+        WaitStrategyKind.Yielding => new PipelineStages<YieldingWaitStrategy>(
+            options, new YieldingWaitStrategy(), new YieldingWaitStrategy(), exchange, journal, snapshots, output, abort),
+        // Two instances: each ring needs its own monitor, shared by its producer and its consumers.
+        _ => new PipelineStages<BlockingWaitStrategy>(
+            options, new BlockingWaitStrategy(), new BlockingWaitStrategy(), exchange, journal, snapshots, output, abort),
+    };
+
+    /// <summary>The snapshot taker, when snapshots are on.</summary>
+    public SnapshotTaker? Snapshots { get; init; }
+}

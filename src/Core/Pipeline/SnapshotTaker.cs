@@ -1,0 +1,95 @@
+using System.Runtime.CompilerServices;
+using Exchange.Core.Journal;
+
+namespace Exchange.Core.Pipeline;
+
+/// <summary>
+/// Takes a snapshot after every command whose sequence is a multiple of the interval. Serializing must happen on the
+/// business-logic thread (it reads the whole state between two commands); writing the bytes, fsyncing and renaming
+/// happen on a thread-pool thread, so the business-logic thread pauses only for the serialization.
+/// </summary>
+/// <remarks>
+/// The file is renamed into place only once the journal has committed the snapshot's last command: every snapshot's
+/// commands are then also in the journal, so recovery that falls back past a damaged snapshot to an older one (or to
+/// none) still finds every later command in the journal. If the previous snapshot is still being written when the
+/// next is due, the new one is skipped rather than queued (memory stays bounded; the next interval tries again).
+/// </remarks>
+internal sealed class SnapshotTaker
+{
+    private readonly SnapshotStore _store;
+    private readonly long _every;
+    private readonly Sequence? _journaled;
+    private readonly PipelineAbort _abort;
+    private Task? _pending;
+    private long _lastSequence;
+    private volatile Exception? _fault;
+
+    public SnapshotTaker(SnapshotStore store, long every, Sequence? journaled, PipelineAbort abort)
+    {
+        _store = store;
+        _every = every;
+        _journaled = journaled;
+        _abort = abort;
+    }
+
+    /// <summary>The sequence of the newest snapshot written by this pipeline; 0 before any.</summary>
+    public long LastSequence => Volatile.Read(ref _lastSequence);
+
+    /// <summary>How many due snapshots were skipped because the previous one was still being written.</summary>
+    public long Skipped { get; private set; }
+
+    /// <summary>The last failure to write a snapshot (the pipeline goes on: the journal still holds everything).</summary>
+    public Exception? Fault => _fault;
+
+    /// <summary>Called on the business-logic thread after each applied command.</summary>
+    public void OnApplied(Exchange exchange, long inputSequence)
+    {
+        if (exchange.LastSequence % _every == 0)
+            Take(exchange, inputSequence);
+    }
+
+    /// <summary>Waits for a snapshot being written; false if it did not finish within <paramref name="timeout"/>.</summary>
+    public bool Finish(TimeSpan timeout)
+    {
+        var pending = _pending;
+        return pending is null || pending.Wait(timeout);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Take(Exchange exchange, long inputSequence)
+    {
+        if (_pending is { IsCompleted: false })
+        {
+            Skipped++;
+            return;
+        }
+
+        long sequence = exchange.LastSequence;
+        byte[] bytes = SnapshotCodec.Write(exchange);
+        _pending = Task.Run(() => Persist(sequence, inputSequence, bytes));
+    }
+
+    private void Persist(long sequence, long inputSequence, byte[] bytes)
+    {
+        try
+        {
+            if (_journaled is not null)
+            {
+                var spin = new SpinWait();
+                while (_journaled.Value < inputSequence)
+                {
+                    if (_abort.IsRequested)
+                        return;
+                    spin.SpinOnce();
+                }
+            }
+
+            _store.Write(sequence, bytes);
+            Volatile.Write(ref _lastSequence, sequence);
+        }
+        catch (Exception exception)
+        {
+            _fault = exception;
+        }
+    }
+}

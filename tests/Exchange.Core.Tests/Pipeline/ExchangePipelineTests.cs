@@ -1,0 +1,324 @@
+using Exchange.Core.Commands;
+using Exchange.Core.Journal;
+using Exchange.Core.Pipeline;
+using Exchange.Core.Tests.Journal;
+
+namespace Exchange.Core.Tests.Pipeline;
+
+[Collection(PipelineThreadsCollection.Name)]
+public sealed class ExchangePipelineTests
+{
+    private static PipelineOptions Options(WaitStrategyKind wait = WaitStrategyKind.Yielding, ProducerType producers = ProducerType.Multi) =>
+        new() { InputRingSize = 256, OutputRingSize = 64, WaitStrategy = wait, ProducerType = producers };
+
+    [Theory]
+    [InlineData(WaitStrategyKind.Yielding, ProducerType.Multi)]
+    [InlineData(WaitStrategyKind.Yielding, ProducerType.Single)]
+    [InlineData(WaitStrategyKind.Blocking, ProducerType.Multi)]
+    [InlineData(WaitStrategyKind.BusySpin, ProducerType.Single)]
+    public void Publish_DeliversEveryCommandOnceInSequenceOrder_WithItsCorrelationAndExactlyTheDirectEvents(
+        WaitStrategyKind wait, ProducerType producers)
+    {
+        var commands = PipelineWorkload.Commands(3_000);
+        var (direct, expected) = PipelineWorkload.ApplyDirectly(commands);
+        var exchange = PipelineWorkload.Fresh();
+        var output = new OutputRecorder();
+
+        using (var pipeline = new ExchangePipeline(exchange, Options(wait, producers), output))
+        {
+            pipeline.Start();
+            PipelineWorkload.PublishAll(pipeline, commands);
+            output.WaitFor(commands.Length);
+            Assert.Equal(commands.Length, pipeline.LastProcessedSequence);
+        }
+
+        PipelineWorkload.AssertDeliveredInOrder(output.Deliveries, expected);
+        Assert.Equal(direct.StateHash(), exchange.StateHash());
+        PipelineWorkload.AssertInvariants(exchange);
+    }
+
+    [Fact]
+    public void Publish_FromSeveralThreads_GivesEachCommandOneSequence_AndTheEventsOfApplyingThemInThatOrder()
+    {
+        const int threads = 4;
+        const int perThread = 750;
+        var commands = PipelineWorkload.Commands(threads * perThread);
+        var bySequence = new Command[commands.Length + 1];
+        var exchange = PipelineWorkload.Fresh();
+        var output = new OutputRecorder();
+
+        using (var pipeline = new ExchangePipeline(exchange, Options(), output))
+        {
+            pipeline.Start();
+            var producers = new Action[threads];
+            for (int t = 0; t < threads; t++)
+            {
+                int first = t * perThread;
+                producers[t] = () =>
+                {
+                    for (int i = first; i < first + perThread; i++)
+                    {
+                        // The correlation names the command; the sequence is whatever the race gave it.
+                        long sequence = PipelineWorkload.Publish(pipeline, commands[i], correlation: i);
+                        bySequence[sequence] = commands[i];
+                    }
+                };
+            }
+
+            Eventually.Completes(producers, "the producers");
+            output.WaitFor(commands.Length);
+        }
+
+        // Replaying the commands in the order the pipeline numbered them gives exactly what it delivered.
+        var (direct, expected) = PipelineWorkload.ApplyDirectly(bySequence.AsSpan(1));
+        Assert.Equal(commands.Length, output.Deliveries.Count);
+        for (int i = 0; i < output.Deliveries.Count; i++)
+        {
+            var delivery = output.Deliveries[i];
+            Assert.Equal(i + 1, delivery.Sequence);
+            Assert.Equal(commands[delivery.Correlation].Type, bySequence[delivery.Sequence].Type);
+            Assert.Equal(expected[i], delivery.Events);
+        }
+
+        Assert.Equal(direct.StateHash(), exchange.StateHash());
+        PipelineWorkload.AssertInvariants(exchange);
+    }
+
+    [Fact]
+    public void TryPublish_WhenTheInputRingIsFull_ReturnsFalse_AndLosesNothing()
+    {
+        var commands = PipelineWorkload.Commands(100);
+        var (_, expected) = PipelineWorkload.ApplyDirectly(commands);
+        var output = new OutputRecorder();
+        var options = Options() with { InputRingSize = 64 };
+
+        using (var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), options, output))
+        {
+            // Not started: nothing consumes, so the ring fills at exactly its size.
+            for (int i = 0; i < 64; i++)
+                Assert.True(pipeline.TryPublish(commands[i], (i + 1) * 10, out _), $"command {i + 1} fits");
+            Assert.False(pipeline.TryPublish(commands[64], 650, out long refused));
+            Assert.Equal(0, refused);
+
+            pipeline.Start();
+            output.WaitFor(64);
+            PipelineWorkload.PublishAll(pipeline, commands.AsSpan(64), firstSequence: 65);
+            output.WaitFor(100);
+        }
+
+        PipelineWorkload.AssertDeliveredInOrder(output.Deliveries, expected);
+    }
+
+    [Fact]
+    public void TryPublish_BehindASlowOutputHandler_ReturnsFalse_ThenEverythingIsDelivered()
+    {
+        var commands = PipelineWorkload.Commands(2_000);
+        var (_, expected) = PipelineWorkload.ApplyDirectly(commands);
+        using var release = new ManualResetEventSlim();
+        var output = new OutputRecorder { BeforeDelivery = _ => release.Wait(Eventually.Timeout) };
+        var options = Options() with { InputRingSize = 64, OutputRingSize = 16 };
+
+        using (var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), options, output))
+        {
+            pipeline.Start();
+            int accepted = 0;
+            // The stuck handler backs up the output ring, then the business logic, then the input ring.
+            while (accepted < commands.Length && pipeline.TryPublish(commands[accepted], (accepted + 1) * 10, out _))
+                accepted++;
+            Assert.InRange(accepted, 64, 64 + 16 * 8 + 2);
+
+            release.Set();
+            PipelineWorkload.PublishAll(pipeline, commands.AsSpan(accepted), firstSequence: accepted + 1);
+            output.WaitFor(commands.Length);
+        }
+
+        PipelineWorkload.AssertDeliveredInOrder(output.Deliveries, expected);
+    }
+
+    [Theory]
+    [InlineData(WaitStrategyKind.Yielding)]
+    [InlineData(WaitStrategyKind.Blocking)]
+    public void OnEvents_NeverRunsAheadOfTheJournal(WaitStrategyKind wait)
+    {
+        using var directory = new TempDirectory();
+        var commands = PipelineWorkload.Commands(2_000);
+        var (_, expected) = PipelineWorkload.ApplyDirectly(commands);
+        var output = new OutputRecorder();
+        var options = Options(wait) with
+        {
+            Journal = new JournalOptions { Directory = directory.Path, Fsync = FsyncPolicy.EveryBatch },
+        };
+
+        using (var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), options, output))
+        {
+            output.DurableProbe = () => pipeline.DurableSequence;
+            pipeline.Start();
+            PipelineWorkload.PublishAll(pipeline, commands);
+            output.WaitFor(commands.Length);
+            Assert.Equal(commands.Length, pipeline.DurableSequence);
+        }
+
+        Assert.Empty(output.Violations);
+        PipelineWorkload.AssertDeliveredInOrder(output.Deliveries, expected);
+        // What was acknowledged is on disk: the journal holds every command, stamped with its sequence.
+        var (sequences, ending) = ReadJournal(directory.Path);
+        Assert.Equal(JournalReadStatus.End, ending);
+        Assert.Equal(JournalFixture.Range(1, commands.Length), sequences);
+    }
+
+    [Fact]
+    public void ACommandWithThousandsOfEvents_IsDeliveredInOneCall_AcrossManyOutputSlots()
+    {
+        var commands = new List<Command>();
+        for (int a = 1; a <= 11; a++)
+            commands.Add(Command.DepositTo(a, 1_000_000 * Support.Market.Usd));
+        commands.Add(Command.Mark(0, 120_000));
+        // 2,500 one-lot asks from ten makers over 250 levels, then one taker that sweeps them all.
+        for (int i = 0; i < 2_500; i++)
+            commands.Add(Command.Limit(1 + i % 10, 0, Side.Sell, 120_001 + i % 250, 1));
+        commands.Add(Command.Limit(11, 0, Side.Buy, 121_000, 2_500, TimeInForce.Ioc));
+        var all = commands.ToArray();
+        var (_, expected) = PipelineWorkload.ApplyDirectly(all);
+        Assert.True(expected[^1].Length > 2_500, "the sweep causes more events than the output ring holds");
+        var output = new OutputRecorder();
+
+        using (var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), Options() with { OutputRingSize = 16 }, output))
+        {
+            pipeline.Start();
+            PipelineWorkload.PublishAll(pipeline, all);
+            output.WaitFor(all.Length);
+        }
+
+        PipelineWorkload.AssertDeliveredInOrder(output.Deliveries, expected);
+    }
+
+    [Fact]
+    public void SameCommands_ThroughDifferentPipelines_GiveTheSameStateHashAndEventStream()
+    {
+        var commands = PipelineWorkload.Commands(4_000, seed: 99);
+        ulong? hash = null;
+        IReadOnlyList<Delivery>? first = null;
+        foreach (var options in new[] { Options(), Options(WaitStrategyKind.Blocking, ProducerType.Single) with { InputRingSize = 32, OutputRingSize = 8 } })
+        {
+            var exchange = PipelineWorkload.Fresh();
+            var output = new OutputRecorder();
+            using (var pipeline = new ExchangePipeline(exchange, options, output))
+            {
+                pipeline.Start();
+                PipelineWorkload.PublishAll(pipeline, commands);
+                output.WaitFor(commands.Length);
+            }
+
+            hash ??= exchange.StateHash();
+            Assert.Equal(hash, exchange.StateHash());
+            if (first is null)
+            {
+                first = output.Deliveries;
+                continue;
+            }
+
+            Assert.Equal(first.Count, output.Deliveries.Count);
+            for (int i = 0; i < first.Count; i++)
+                Assert.Equal(first[i].Events, output.Deliveries[i].Events);
+        }
+    }
+
+    [Fact]
+    public void Dispose_DeliversEveryPublishedCommand_ThenRefusesNewOnes()
+    {
+        var commands = PipelineWorkload.Commands(1_000);
+        var (_, expected) = PipelineWorkload.ApplyDirectly(commands);
+        var output = new OutputRecorder();
+        var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), Options() with { InputRingSize = 1024 }, output);
+        pipeline.Start();
+        for (int i = 0; i < commands.Length; i++)
+            Assert.True(pipeline.TryPublish(commands[i], (i + 1) * 10, out _));
+
+        Eventually.Completes(pipeline.Dispose, "Dispose");
+
+        PipelineWorkload.AssertDeliveredInOrder(output.Deliveries, expected);
+        Assert.False(pipeline.TryPublish(commands[0], 0, out _));
+        pipeline.Dispose();
+    }
+
+    [Fact]
+    public void Snapshots_AreTakenEveryNCommands_KeepingTheNewestTwo()
+    {
+        using var directory = new TempDirectory();
+        var commands = PipelineWorkload.Commands(500);
+        var output = new OutputRecorder();
+        var options = Options() with { SnapshotDirectory = directory.Path, SnapshotEveryCommands = 100 };
+
+        using (var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), options, output))
+        {
+            pipeline.Start();
+            for (int k = 0; k < 5; k++)
+            {
+                PipelineWorkload.PublishAll(pipeline, commands.AsSpan(k * 100, 100), firstSequence: k * 100 + 1);
+                int snapshot = (k + 1) * 100;
+                Eventually.True(() => pipeline.LastSnapshotSequence == snapshot, $"snapshot {snapshot}");
+            }
+
+            Assert.Null(pipeline.SnapshotFault);
+        }
+
+        var files = SnapshotStore.List(directory.Path);
+        Assert.Equal([500L, 400L], files.Select(f => f.Sequence));
+        Assert.Empty(Directory.GetFiles(directory.Path, "*.tmp"));
+        foreach (var file in files)
+        {
+            var restored = PipelineWorkload.Fresh();
+            SnapshotCodec.Read(File.ReadAllBytes(file.Path), restored);
+            Assert.Equal(PipelineWorkload.ApplyDirectly(commands.AsSpan(0, (int)file.Sequence)).Exchange.StateHash(), restored.StateHash());
+        }
+    }
+
+    [Fact]
+    public void AnOutputHandlerThatThrows_StopsTheOutput_AndIsReportedAsTheFault()
+    {
+        var commands = PipelineWorkload.Commands(200);
+        var output = new OutputRecorder
+        {
+            BeforeDelivery = sequence =>
+            {
+                if (sequence == 50)
+                    throw new InvalidOperationException("handler bug");
+            },
+        };
+
+        var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), Options(), output);
+        pipeline.Start();
+        PipelineWorkload.PublishAll(pipeline, commands);
+        Eventually.True(() => pipeline.Fault is not null, "the fault");
+
+        Assert.Equal("handler bug", pipeline.Fault!.Message);
+        Eventually.Completes(pipeline.Dispose, "Dispose after a fault");
+        Assert.Equal(49, output.Count);
+    }
+
+    [Fact]
+    public void Constructor_WhenTheJournalIsAheadOfTheExchange_Throws()
+    {
+        using var directory = new TempDirectory();
+        var journal = new JournalOptions { Directory = directory.Path, Fsync = FsyncPolicy.Never };
+        using (var writer = new JournalWriter(journal))
+        {
+            writer.Append(Command.DepositTo(1, 1) with { Sequence = 1 });
+            writer.Commit();
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(
+            () => new ExchangePipeline(PipelineWorkload.Fresh(), Options() with { Journal = journal }, new OutputRecorder()));
+        Assert.Contains("recover", error.Message);
+    }
+
+    private static (List<long> Sequences, JournalReadStatus Ending) ReadJournal(string directory)
+    {
+        var sequences = new List<long>();
+        using var reader = new JournalReader(directory);
+        JournalReadStatus status;
+        while ((status = reader.Read(out var command)) == JournalReadStatus.Record)
+            sequences.Add(command.Sequence);
+        return (sequences, status);
+    }
+}

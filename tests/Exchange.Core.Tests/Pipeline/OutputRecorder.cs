@@ -1,0 +1,39 @@
+using Exchange.Core.Events;
+using Exchange.Core.Pipeline;
+
+namespace Exchange.Core.Tests.Pipeline;
+
+/// <summary>
+/// An output handler that records every delivery and, when given a durability probe, every delivery that ran ahead
+/// of it. Read the lists after the pipeline is disposed, or through <see cref="Count"/> while it runs.
+/// </summary>
+internal sealed class OutputRecorder : IOutputHandler
+{
+    private readonly List<Delivery> _deliveries = new();
+    private readonly List<string> _violations = new();
+    private int _count;
+
+    /// <summary>Called inside each delivery; returns the pipeline's durable sequence at that moment.</summary>
+    public Func<long>? DurableProbe { get; set; }
+
+    /// <summary>Called before each delivery is recorded (to block, or to throw, from the output thread).</summary>
+    public Action<long>? BeforeDelivery { get; set; }
+
+    public int Count => Volatile.Read(ref _count);
+
+    public IReadOnlyList<Delivery> Deliveries => _deliveries;
+
+    public IReadOnlyList<string> Violations => _violations;
+
+    public void OnEvents(long commandSequence, long correlation, ReadOnlySpan<Event> events)
+    {
+        BeforeDelivery?.Invoke(commandSequence);
+        if (DurableProbe is { } probe && probe() is var durable && durable < commandSequence)
+            _violations.Add($"command {commandSequence} delivered while durable only to {durable}");
+        _deliveries.Add(new Delivery(commandSequence, correlation, events.ToArray()));
+        Volatile.Write(ref _count, _count + 1);
+    }
+
+    /// <summary>Waits (bounded) until <paramref name="count"/> deliveries were made.</summary>
+    public void WaitFor(int count) => Eventually.True(() => Count >= count, $"{count} deliveries (have {Count})");
+}
