@@ -1,0 +1,35 @@
+using Exchange.Testing;
+using Xunit.Abstractions;
+
+namespace Exchange.Core.Tests.Properties;
+
+/// <summary>
+/// The fast core against the naive reference model on random scenarios: the same events one by one, the same state
+/// after every command, and RULEBOOK section 9's invariants on both (and on the core's event stream) throughout.
+/// </summary>
+public sealed class ModelComparisonProperties(ITestOutputHelper output)
+{
+    private const int Scenarios = 60;
+
+    [Fact]
+    public void RandomScenarios_UnderAdlPolicy_CoreMatchesModelEventByEvent()
+    {
+        var stats = PropertyRun.Check(output, Generators.Scenarios(LossPolicy.Adl, 150, 250), Scenarios, ScenarioRunner.CompareWithModel);
+
+        Assert.True(stats.Liquidations > 0, $"no liquidation happened: {stats}");
+        Assert.True(stats.LiquidationFills > 0, $"no liquidation fill in the book: {stats}");
+        Assert.True(stats.AdlClosures > 0, $"no ADL closure happened: {stats}");
+        Assert.True(stats.InsurancePayments > 0, $"insurance never paid: {stats}");
+    }
+
+    [Fact]
+    public void RandomScenarios_UnderSocializePolicy_CoreMatchesModelEventByEvent()
+    {
+        var stats = PropertyRun.Check(output, Generators.Scenarios(LossPolicy.Socialize, 150, 250), Scenarios, ScenarioRunner.CompareWithModel);
+
+        Assert.True(stats.Liquidations > 0, $"no liquidation happened: {stats}");
+        Assert.True(stats.AdlClosures > 0, $"no ADL closure happened: {stats}");
+        Assert.True(stats.Haircuts > 0, $"no haircut happened: {stats}");
+        Assert.True(stats.ExchangeLosses > 0, $"the exchange never absorbed a loss: {stats}");
+    }
+}

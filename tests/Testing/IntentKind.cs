@@ -1,0 +1,25 @@
+namespace Exchange.Testing;
+
+/// <summary>What an <see cref="Intent"/> asks for; it becomes a concrete command against the state of the moment.</summary>
+public enum IntentKind : byte
+{
+    Deposit,
+    InsuranceDeposit,
+    /// <summary>Mark at an absolute price (setup).</summary>
+    MarkTo,
+    /// <summary>Mark moved by <see cref="Intent.X"/> ppm from the current one (random walk, crashes, gaps).</summary>
+    MarkMove,
+    /// <summary>An order priced <see cref="Intent.X"/> ppm from the mark, sized <see cref="Intent.Y"/> ppm of the lots
+    /// the account's equity could hold at full leverage.</summary>
+    Order,
+    /// <summary>An order against the account's position, sized <see cref="Intent.Y"/> ppm of it.</summary>
+    CloseOrder,
+    Amend,
+    Cancel,
+    CancelAll,
+    Funding,
+    /// <summary>A withdrawal of <see cref="Intent.Y"/> ppm of the balance.</summary>
+    Withdraw,
+    /// <summary>A command that should be rejected (variant in <see cref="Intent.Ref"/>).</summary>
+    Invalid,
+}
