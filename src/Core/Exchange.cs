@@ -99,7 +99,7 @@ public sealed class Exchange
     private void Deposit(in Command c)
     {
         if (c.AccountId <= 0 || c.AccountId > _options.MaxAccountId) { _entry.Reject(in c, RejectCode.AccountLimit); return; }
-        if (c.Amount <= 0 || c.Amount > InstrumentSpec.MaxNotional) { _entry.Reject(in c, RejectCode.InvalidAmount); return; }
+        if (!DepositFits(c.Amount)) { _entry.Reject(in c, RejectCode.InvalidAmount); return; }
         _accounts.Create(c.AccountId);
         _accounts.Balance(c.AccountId) += c.Amount;
         _ledgers.Deposits += c.Amount;
@@ -108,6 +108,9 @@ public sealed class Exchange
         e.AccountId = c.AccountId;
         e.Amount = c.Amount;
     }
+
+    private bool DepositFits(long amount) =>
+        amount > 0 && amount <= InstrumentSpec.MaxNotional && amount <= _options.MaxTotalDeposits - _ledgers.Deposits;
 
     private void Withdraw(in Command c)
     {
@@ -129,7 +132,7 @@ public sealed class Exchange
 
     private void DepositInsurance(in Command c)
     {
-        if (c.Amount <= 0 || c.Amount > InstrumentSpec.MaxNotional) { _entry.Reject(in c, RejectCode.InvalidAmount); return; }
+        if (!DepositFits(c.Amount)) { _entry.Reject(in c, RejectCode.InvalidAmount); return; }
         _ledgers.Insurance += c.Amount;
         _ledgers.Deposits += c.Amount;
         ref var e = ref _events.Add(EventType.Deposited);

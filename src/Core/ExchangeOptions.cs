@@ -26,6 +26,9 @@ public sealed record ExchangeOptions
     public int MaxInstruments { get; init; } = 16;
     /// <summary>Largest number of resting orders per account.</summary>
     public int MaxOpenOrdersPerAccount { get; init; } = 1000;
+    /// <summary>Largest total of all deposits ever accepted (accounts and insurance): keeps every balance and ledger
+    /// inside <c>long</c> (RULEBOOK section 1). A deposit past it is rejected INVALID_AMOUNT.</summary>
+    public long MaxTotalDeposits { get; init; } = 1L << 62;
     /// <summary>Largest |funding rate| accepted, ppm.</summary>
     public long MaxFundingRatePpm { get; init; } = 100_000;
 }

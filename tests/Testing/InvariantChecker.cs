@@ -13,24 +13,19 @@ namespace Exchange.Testing;
 public static class InvariantChecker
 {
     /// <summary>Throws <see cref="InvariantViolationException"/> listing every broken invariant of the core.</summary>
-    /// <param name="core">The exchange to check.</param>
-    /// <param name="flatDebtors">Flat accounts allowed a negative balance: the rulebook's own rules let a trader close
-    /// at a price (within the band) that costs more than its equity, since a risk-reducing order skips the margin
-    /// check and a flat account is never liquidatable (see tests/Testing/README.md). Property runs pass the accounts
-    /// that got there by their own fills; everything else must hold.</param>
-    public static void Check(CoreExchange core, IReadOnlySet<int>? flatDebtors = null) => Throw(Violations(core, flatDebtors));
+    public static void Check(CoreExchange core) => Throw(Violations(core));
 
-    /// <summary>The same as <see cref="Check(CoreExchange, IReadOnlySet{int})"/>, the name integration tests end with.</summary>
+    /// <summary>The same as <see cref="Check(CoreExchange)"/>, the name integration tests end with.</summary>
     public static void AssertHolds(CoreExchange core) => Check(core);
 
-    public static void Check(ReferenceExchange model, IReadOnlySet<int>? flatDebtors = null) => Check(ExchangeSnapshot.Of(model), flatDebtors);
+    public static void Check(ReferenceExchange model) => Check(ExchangeSnapshot.Of(model));
 
-    public static void Check(ExchangeSnapshot snapshot, IReadOnlySet<int>? flatDebtors = null) => Throw(Violations(snapshot, flatDebtors));
+    public static void Check(ExchangeSnapshot snapshot) => Throw(Violations(snapshot));
 
-    public static List<string> Violations(CoreExchange core, IReadOnlySet<int>? flatDebtors = null)
+    public static List<string> Violations(CoreExchange core)
     {
         var snapshot = ExchangeSnapshot.Of(core);
-        var found = Violations(snapshot, flatDebtors);
+        var found = Violations(snapshot);
         // The core's own answers must agree with the exact recomputation.
         foreach (var a in snapshot.Accounts)
         {
@@ -46,7 +41,7 @@ public static class InvariantChecker
         return found;
     }
 
-    public static List<string> Violations(ExchangeSnapshot s, IReadOnlySet<int>? flatDebtors = null)
+    public static List<string> Violations(ExchangeSnapshot s)
     {
         var found = new List<string>();
         var n = s.Specs.Count;
@@ -75,7 +70,7 @@ public static class InvariantChecker
         foreach (var a in s.Accounts)
         {
             if (IsLiquidatable(s, a)) found.Add($"account {a.Id} left liquidatable: E={Equity(s, a)} < MM={Maintenance(s, a)}");
-            if (a.Qty.All(q => q == 0) && a.Balance < 0 && flatDebtors?.Contains(a.Id) != true) found.Add($"account {a.Id} is flat with a negative balance {a.Balance}");
+            if (a.Qty.All(q => q == 0) && a.Balance < 0) found.Add($"account {a.Id} is flat with a negative balance {a.Balance}");
         }
 
         // 5. Books: uncrossed, levels strictly in price order, orders grouped by level with matching totals.
@@ -152,7 +147,7 @@ public static class InvariantChecker
     }
 
     public static bool IsLiquidatable(ExchangeSnapshot s, AccountSnapshot a) =>
-        a.Qty.Any(q => q != 0) && Equity(s, a) < Maintenance(s, a);
+        a.Qty.Any(q => q != 0) ? Equity(s, a) < Maintenance(s, a) : a.Balance < 0;
 
     private static void Throw(List<string> violations)
     {

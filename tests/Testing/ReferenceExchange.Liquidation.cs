@@ -58,10 +58,10 @@ public sealed partial class ReferenceExchange
         // Step 2: close each position in the book at the liquidation band against its bankruptcy slices.
         foreach (var i in turns) CloseInBook(a, i);
 
-        // Step 3: ADL what the book did not take.
+        // Step 3: ADL what the book did not take. Under socialize the weights are measured when it starts.
+        if (Options.Policy == LossPolicy.Socialize) MeasureWeights(a, held, trace);
         if (HoldsPosition(a))
         {
-            if (Options.Policy == LossPolicy.Socialize) MeasureWeights(a, held, trace);
             foreach (var i in turns)
                 if (Qty(a, i) != 0) Deleverage(a, i, trace);
         }

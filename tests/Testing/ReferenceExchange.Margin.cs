@@ -45,7 +45,9 @@ public sealed partial class ReferenceExchange
     public bool HoldsPosition(int account) => !_accounts[account].IsFlat;
 
     /// <summary>Holds a position and E &lt; MM.</summary>
-    public bool IsLiquidatable(int account) => HoldsPosition(account) && Equity(account) < Maintenance(account);
+    /// <summary>E &lt; MM with a position; or flat with a negative balance (docs/rulebook-notes.md).</summary>
+    public bool IsLiquidatable(int account) =>
+        HoldsPosition(account) ? Equity(account) < Maintenance(account) : Balance(account) < 0;
 
     /// <summary>Open buy and sell lots of an account in an instrument, with one order excluded and one added.</summary>
     private (BigInteger Buy, BigInteger Sell) OrderLots(int account, int instrument, RefOrder? exclude, ExtraOrder? extra)

@@ -97,7 +97,7 @@ public sealed partial class ReferenceExchange
     private void Deposit(Command c)
     {
         if (c.AccountId <= 0 || c.AccountId > Options.MaxAccountId) { Reject(RejectCode.AccountLimit); return; }
-        if (c.Amount <= 0 || c.Amount > MaxAmount) { Reject(RejectCode.InvalidAmount); return; }
+        if (c.Amount <= 0 || c.Amount > MaxAmount || Deposits + c.Amount > Options.MaxTotalDeposits) { Reject(RejectCode.InvalidAmount); return; }
         if (!_accounts.TryGetValue(c.AccountId, out var a)) _accounts[c.AccountId] = a = new RefAccount(c.AccountId);
         a.Balance += c.Amount;
         Deposits += c.Amount;
@@ -109,7 +109,7 @@ public sealed partial class ReferenceExchange
 
     private void DepositInsurance(Command c)
     {
-        if (c.Amount <= 0 || c.Amount > MaxAmount) { Reject(RejectCode.InvalidAmount); return; }
+        if (c.Amount <= 0 || c.Amount > MaxAmount || Deposits + c.Amount > Options.MaxTotalDeposits) { Reject(RejectCode.InvalidAmount); return; }
         Insurance += c.Amount;
         Deposits += c.Amount;
         var e = NewEvent(EventType.Deposited);

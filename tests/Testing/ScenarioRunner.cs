@@ -23,7 +23,6 @@ public static class ScenarioRunner
         var stats = new ScenarioStats();
         stats.AddScenario();
         var log = new List<Command>();
-        var debtors = new HashSet<int>();
         try
         {
             foreach (var intent in s.Intents)
@@ -35,9 +34,8 @@ public static class ScenarioRunner
                 StateComparer.CompareEvents(c, coreEvents, modelEvents);
                 EventStreamChecker.Check(c, coreEvents, model.LastTraces);
                 var modelState = ExchangeSnapshot.Of(model);
-                TrackFlatDebtors(debtors, modelState, coreEvents, stats);
-                InvariantChecker.Check(core, debtors);
-                InvariantChecker.Check(modelState, debtors);
+                InvariantChecker.Check(core);
+                InvariantChecker.Check(modelState);
                 StateComparer.CompareState(ExchangeSnapshot.Of(core), modelState);
                 stats.Add(c, coreEvents);
             }
@@ -54,7 +52,7 @@ public static class ScenarioRunner
     /// returns every command's events from the core; throws on the first mismatch or broken invariant.
     /// </summary>
     public static List<Event[]> CompareWithModel(ExchangeOptions options, IEnumerable<InstrumentSpec> specs, IEnumerable<Command> commands,
-        bool tolerateFlatDebt = false, Action<Command, Event[]>? observe = null)
+        Action<Command, Event[]>? observe = null)
     {
         var core = new Core.Exchange(options);
         var model = new ReferenceExchange(options);
@@ -64,7 +62,6 @@ public static class ScenarioRunner
             model.AddInstrument(spec);
         }
         var all = new List<Event[]>();
-        var debtors = new HashSet<int>();
         var stats = new ScenarioStats();
         foreach (var c in commands)
         {
@@ -74,9 +71,8 @@ public static class ScenarioRunner
             StateComparer.CompareEvents(c, coreEvents, model.Apply(c));
             EventStreamChecker.Check(c, coreEvents, model.LastTraces);
             var modelState = ExchangeSnapshot.Of(model);
-            if (tolerateFlatDebt) TrackFlatDebtors(debtors, modelState, coreEvents, stats);
-            InvariantChecker.Check(core, debtors);
-            InvariantChecker.Check(modelState, debtors);
+            InvariantChecker.Check(core);
+            InvariantChecker.Check(modelState);
             StateComparer.CompareState(ExchangeSnapshot.Of(core), modelState);
         }
         return all;
@@ -91,7 +87,6 @@ public static class ScenarioRunner
         stats.AddScenario();
         var log = new List<Command>();
         var recorded = new List<Event[]>();
-        var debtors = new HashSet<int>();
         try
         {
             foreach (var intent in s.Intents)
@@ -101,7 +96,6 @@ public static class ScenarioRunner
                 var events = first.Apply(in c).ToArray();
                 EventStreamChecker.Check(c, events);
                 recorded.Add(events);
-                TrackFlatDebtors(debtors, ExchangeSnapshot.Of(first), events, stats);
                 stats.Add(c, events);
             }
             var expected = ExchangeSnapshot.Of(first);
@@ -110,7 +104,7 @@ public static class ScenarioRunner
                 StateComparer.CompareEvents(log[k], second.Apply(log[k]).ToArray(), recorded[k]);
             var diff = StateComparer.FirstDifference(ExchangeSnapshot.Of(second), expected);
             if (diff is not null) throw new ModelMismatchException("replayed state differs: " + diff);
-            InvariantChecker.Check(second, debtors);
+            InvariantChecker.Check(second);
         }
         catch (Exception ex)
         {
@@ -127,7 +121,6 @@ public static class ScenarioRunner
         var stats = new ScenarioStats();
         stats.AddScenario();
         var log = new List<Command>();
-        var debtors = new HashSet<int>();
         try
         {
             var before = ExchangeSnapshot.Of(core);
@@ -139,43 +132,15 @@ public static class ScenarioRunner
                 var after = ExchangeSnapshot.Of(core);
                 EventStreamChecker.Check(c, events);
                 FillAccountingChecker.Check(c, before, events, after);
-                TrackFlatDebtors(debtors, after, events, stats);
                 stats.Add(c, events);
                 before = after;
             }
-            InvariantChecker.Check(core, debtors);
+            InvariantChecker.Check(core);
         }
         catch (Exception ex)
         {
             throw new ScenarioFailedException(s, log, ex);
         }
         return stats;
-    }
-
-    /// <summary>
-    /// Keeps the set of flat accounts in debt that the rulebook's own rules put there, which the invariant checker then
-    /// tolerates (see tests/Testing/README.md): a trader whose order filled at a price costing more than its equity (a
-    /// risk-reducing order skips the margin check, and a flat account is never liquidatable), and an ADL counterparty
-    /// closed at the bankrupt's price (under the adl policy it absorbs the loss, however large). A flat account in
-    /// debt for any other reason (its own liquidation, a haircut, funding) is still a violation.
-    /// </summary>
-    private static void TrackFlatDebtors(HashSet<int> debtors, ExchangeSnapshot state, IReadOnlyList<Event> events, ScenarioStats stats)
-    {
-        var filled = new HashSet<int>();
-        var deleveraged = new HashSet<int>();
-        foreach (var e in events)
-        {
-            if (e.Type == EventType.AdlClosure) deleveraged.Add(e.CounterpartyId);
-            if (e.Type != EventType.Trade) continue;
-            filled.Add(e.CounterpartyId);
-            if (!e.Flags.HasFlag(EventFlags.Liquidation)) filled.Add(e.AccountId);
-        }
-        foreach (var a in state.Accounts)
-        {
-            if (a.Balance >= 0 || a.Qty.Any(q => q != 0)) debtors.Remove(a.Id);
-            else if (debtors.Contains(a.Id)) continue;
-            else if (deleveraged.Contains(a.Id)) { debtors.Add(a.Id); stats.AddFlatDebt(byAdl: true); }
-            else if (filled.Contains(a.Id)) { debtors.Add(a.Id); stats.AddFlatDebt(byAdl: false); }
-        }
     }
 }

@@ -23,17 +23,11 @@ public sealed class ScenarioStats
     /// <summary>Rejections by reason, to see what the generator mostly gets wrong.</summary>
     public SortedDictionary<RejectCode, long> RejectReasons { get; } = new();
 
-    /// <summary>Accounts that closed at a price costing more than their equity and ended flat in debt (a rulebook gap).</summary>
-    public long FlatDebts { get; private set; }
-    /// <summary>ADL counterparties that the bankruptcy price left flat in debt (a rulebook gap).</summary>
-    public long AdlFlatDebts { get; private set; }
+    /// <summary>Liquidations of flat accounts in debt (MM = 0): a risk-reducing fill far from the mark or an ADL at
+    /// the bankruptcy price left them there, and step 4 settled them.</summary>
+    public long FlatDebtLiquidations { get; private set; }
 
     public void AddScenario() => Scenarios++;
-
-    public void AddFlatDebt(bool byAdl)
-    {
-        if (byAdl) AdlFlatDebts++; else FlatDebts++;
-    }
 
     /// <summary>Finer features seen (amend kinds, STP, TIF outcomes, cascades...), for the coverage report.</summary>
     public SortedDictionary<string, long> Features { get; } = new();
@@ -84,7 +78,10 @@ public sealed class ScenarioStats
                     Trades++;
                     if (e.Flags.HasFlag(EventFlags.Liquidation)) LiquidationFills++;
                     break;
-                case EventType.LiquidationStarted: Liquidations++; break;
+                case EventType.LiquidationStarted:
+                    Liquidations++;
+                    if (e.Amount2 == 0) FlatDebtLiquidations++;
+                    break;
                 case EventType.InsurancePayment: InsurancePayments++; break;
                 case EventType.AdlClosure: AdlClosures++; break;
                 case EventType.Haircut: Haircuts++; break;
@@ -105,15 +102,14 @@ public sealed class ScenarioStats
         AdlClosures += other.AdlClosures;
         Haircuts += other.Haircuts;
         ExchangeLosses += other.ExchangeLosses;
-        FlatDebts += other.FlatDebts;
+        FlatDebtLiquidations += other.FlatDebtLiquidations;
         foreach (var (name, count) in other.Features) Features[name] = Features.GetValueOrDefault(name) + count;
-        AdlFlatDebts += other.AdlFlatDebts;
         foreach (var (reason, count) in other.RejectReasons) RejectReasons[reason] = RejectReasons.GetValueOrDefault(reason) + count;
     }
 
     public override string ToString() =>
         $"{Scenarios} scenarios, {Commands} commands ({Rejected} rejected), {Trades} trades, {Liquidations} liquidations " +
         $"({LiquidationFills} book fills, {InsurancePayments} insurance payments, {AdlClosures} ADL closures, {Haircuts} haircuts, " +
-        $"{ExchangeLosses} exchange losses), flat in debt: {FlatDebts} by own fills, {AdlFlatDebts} by ADL; rejections: {string.Join(", ", RejectReasons.Select(r => $"{RejectCodeNames.Name(r.Key)} {r.Value}"))}; " +
+        $"{ExchangeLosses} exchange losses), flat-debt liquidations: {FlatDebtLiquidations}; rejections: {string.Join(", ", RejectReasons.Select(r => $"{RejectCodeNames.Name(r.Key)} {r.Value}"))}; " +
         $"features: {string.Join(", ", Features.Select(f => $"{f.Key} {f.Value}"))}";
 }

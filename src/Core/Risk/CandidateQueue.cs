@@ -4,7 +4,8 @@ namespace Exchange.Core.Risk;
 
 /// <summary>
 /// The liquidatable accounts, ordered worst first: lowest E/MM, compared exactly as E_a x MM_b &lt; E_b x MM_a in
-/// Int128 (MM &gt; 0 for any account with a position), ties by lower account id. An indexed binary heap: an account
+/// Int128, ties by lower account id. A flat account in debt has MM = 0 and E &lt; 0, so it sorts before any account
+/// with a position (0 &lt; E_b x 0 is false, E_a x MM_b &lt; 0 is true) and two of them tie, ordered by id. An indexed binary heap: an account
 /// whose E or MM changes is re-keyed in O(log k), so a cascade of k liquidations costs O(k log k), not O(k²).
 /// </summary>
 internal sealed class CandidateQueue

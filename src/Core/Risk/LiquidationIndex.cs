@@ -113,7 +113,10 @@ internal sealed class LiquidationIndex
         Unwatch(a);
         if (!_accounts.HasPosition(a))
         {
-            _candidates.Remove(a);
+            // A flat account in debt is liquidatable with MM = 0, which the exact E/MM order puts first.
+            var balance = _accounts.Balance(a);
+            if (balance < 0) _candidates.Set(a, balance, 0);
+            else _candidates.Remove(a);
             return;
         }
         var equity = _margin.Equity(a);

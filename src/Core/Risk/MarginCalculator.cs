@@ -60,9 +60,13 @@ internal sealed class MarginCalculator
         return mm;
     }
 
-    /// <summary>Holds a position and E &lt; MM (RULEBOOK section 7).</summary>
+    /// <summary>
+    /// Holds a position and E &lt; MM (RULEBOOK section 7), or is flat with a negative balance: a risk-reducing fill far
+    /// from the mark or an ADL at the bankruptcy price can leave one, and only the waterfall's step 4 can settle it
+    /// (docs/rulebook-notes.md).
+    /// </summary>
     public bool IsLiquidatable(int account) =>
-        _accounts.HasPosition(account) && Equity(account) < Maintenance(account);
+        _accounts.HasPosition(account) ? Equity(account) < Maintenance(account) : _accounts.Balance(account) < 0;
 
     /// <summary>Worst-case exposure max(|q + B|, |q - S|) of one instrument.</summary>
     public static long WorstLots(long q, long buyLots, long sellLots) => Math.Max(Math.Abs(q + buyLots), Math.Abs(q - sellLots));
