@@ -1,13 +1,16 @@
+using Exchange.Gateway.Client;
+using Exchange.Gateway.Hosting;
 using Exchange.Gateway.Scenarios;
 
 namespace Exchange.Gateway;
 
-/// <summary>The <c>exchange</c> executable: <c>exchange scenario FILE [--summary]</c>, and later <c>exchange serve</c>.</summary>
+/// <summary>The <c>exchange</c> executable: <c>exchange scenario FILE [--summary]</c>, <c>exchange serve</c>, <c>exchange client</c>.</summary>
 internal static class Program
 {
     private const string Usage = """
         usage: exchange scenario FILE [--summary]   run a scenario file; JSON (or a table) on stdout
-               exchange serve                       run the exchange server (not yet available)
+               exchange serve [--help]              run the exchange server (docs/protocol.md)
+               exchange client [--help]             talk to a running server from a shell
         """;
 
     private static int Main(string[] args)
@@ -18,8 +21,9 @@ internal static class Program
             case "scenario":
                 return Scenario(args);
             case "serve":
-                Console.Error.WriteLine("exchange serve: not yet available");
-                return 1;
+                return ServeCommand.Run(args, Console.Out, Console.Error);
+            case "client":
+                return ClientCommand.Run(args, Console.Out, Console.Error);
             default:
                 Console.Error.WriteLine($"exchange: unknown command '{args[0]}'");
                 return Fail();

@@ -72,12 +72,11 @@ public sealed class ExchangeExecutableTests
     }
 
     [Fact]
-    public void ServeVerb_IsNotYetAvailable()
+    public void ServeVerb_WithHelp_PrintsItsUsage_AndStartsNothing()
     {
-        var (code, stdout, stderr) = Exchange("serve");
+        var (code, stdout, stderr) = Exchange("serve", "--help");
 
-        Assert.Equal(1, code);
-        Assert.Equal("", stdout);
-        Assert.Contains("not yet available", stderr);
+        Assert.Equal(0, code);
+        Assert.Contains("usage: exchange serve", stdout + stderr);
     }
 }

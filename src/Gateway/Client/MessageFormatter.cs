@@ -1,0 +1,50 @@
+using Exchange.Core.Events;
+
+namespace Exchange.Gateway.Client;
+
+/// <summary>One line per outbound message, in human units, for <c>exchange client</c>.</summary>
+public sealed class MessageFormatter(Units units)
+{
+    public string Format(ServerMessage m)
+    {
+        var ins = units.Name(m.Instrument);
+        var side = m.Side == 0 ? "buy" : "sell";
+        var body = m.Type switch
+        {
+            'A' => $"accepted   token {m.Token} order {m.OrderId} {ins} {side} {units.Size(m.Instrument, m.Quantity)} @ {units.Price(m.Instrument, m.Price)}",
+            'J' => $"rejected   token {m.Token} ({m.RejectedType}) {RejectCodeNames.Name(m.RejectCode)}",
+            'U' => $"replaced   token {m.Token} order {m.OrderId} {ins} {side} {units.Size(m.Instrument, m.Quantity)} @ {units.Price(m.Instrument, m.Price)}" +
+                   ((m.Flags & 1) != 0 ? " (priority kept)" : ""),
+            'C' => $"canceled   token {m.Token} order {m.OrderId} {ins} {side} {units.Size(m.Instrument, m.Quantity)} @ {units.Price(m.Instrument, m.Price)} ({m.CancelReason})",
+            'K' => $"cancel-all token {m.Token}: {m.Count} orders canceled",
+            'E' => $"executed   order {m.OrderId} trade {m.TradeId} {ins} {side} {units.Size(m.Instrument, m.Quantity)} @ {units.Price(m.Instrument, m.Price)}" +
+                   $" {(m.Liquidity == 'M' ? "maker" : m.Liquidity == 'T' ? "taker" : "liquidation")} fee {units.Money(m.Fee)}",
+            'P' => $"position   {ins} {units.Size(m.Instrument, m.Position)} cost {units.Money(m.Cost)} upnl {units.Money(m.Upnl)}",
+            'B' => $"balance    {units.Money(m.Balance)} equity {units.Money(m.Equity)} mm {units.Money(m.Maintenance)} free {units.Money(m.FreeMargin)} open orders {m.Count}",
+            'T' => $"transfer   token {m.Token} {(m.Kind switch { 1 => "deposit", 2 => "withdrawal", _ => "insurance deposit" })} account {m.Account} {units.Money(m.Amount)}",
+            'M' => $"mark       token {m.Token} {ins} {units.Price(m.Instrument, m.Price)}",
+            'W' => $"funding    token {m.Token} {ins} {m.Amount} ppm, {m.Count} positions, dust {units.Money(m.Amount2)}",
+            'R' => $"funding    {ins} position {units.Size(m.Instrument, m.Position)} paid/received {units.Money(m.Amount)}",
+            'L' => m.Kind == 1
+                ? $"LIQUIDATION started: equity {units.Money(m.Amount)} < maintenance {units.Money(m.Amount2)}"
+                : $"LIQUIDATION ended{((m.Flags & 1) != 0 ? " (cured)" : "")}: balance {units.Money(m.Amount)}",
+            'G' => $"liquidation fee {ins} {units.Money(m.Amount)}",
+            'I' => $"insurance payment {ins} {units.Money(m.Amount)}",
+            'V' => $"ADL ({(m.Kind == 1 ? "liquidated" : "deleveraged")}) {ins} {side} {units.Size(m.Instrument, m.Quantity)} @ {units.Price(m.Instrument, m.Price)}",
+            'H' => $"haircut    {units.Money(m.Amount)}",
+            'Q' => Account(m),
+            _ => $"unknown message ({m.Raw.Length} bytes)",
+        };
+        return $"{m.Sequence,6}  {body}";
+    }
+
+    private string Account(ServerMessage m)
+    {
+        var text = $"account    {m.Account}: balance {units.Money(m.Balance)} equity {units.Money(m.Equity)} mm {units.Money(m.Maintenance)}" +
+                   $" free {units.Money(m.FreeMargin)} open orders {m.Count} next token {m.NextToken}";
+        foreach (var p in m.Positions)
+            text += $"\n          {units.Name(p.Instrument)} {units.Size(p.Instrument, p.Position)} cost {units.Money(p.Cost)} upnl {units.Money(p.Upnl)}" +
+                    $" open buy {units.Size(p.Instrument, p.OpenBuyLots)} sell {units.Size(p.Instrument, p.OpenSellLots)} ADL {p.AdlQuintile}/5";
+        return text;
+    }
+}

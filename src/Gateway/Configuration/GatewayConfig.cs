@@ -1,0 +1,80 @@
+using Exchange.Core;
+
+namespace Exchange.Gateway.Configuration;
+
+/// <summary>
+/// Everything <c>exchange serve</c> needs: where to listen, the instruments, the users and the limits. Read from JSON
+/// (the embedded default, or a <c>--config</c> file that replaces it as a whole); see docs/protocol.md section 10.
+/// </summary>
+public sealed record GatewayConfig
+{
+    /// <summary>The address to listen on. Loopback by default; anything else is an explicit opt-in.</summary>
+    public string Address { get; init; } = "127.0.0.1";
+
+    /// <summary>TCP port; 0 picks a free one (tests).</summary>
+    public int Port { get; init; } = 9000;
+
+    /// <summary>The SoupBinTCP session id (at most 10 characters); blank = generated from the start time.</summary>
+    public string Session { get; init; } = "";
+
+    /// <summary>The journal directory of the exchange pipeline (created if missing); empty = no journal.</summary>
+    public string Journal { get; init; } = "journal";
+
+    public PipelineConfig Pipeline { get; init; } = new();
+
+    /// <summary>Decimals of the collateral: money is counted in 10^-decimals units.</summary>
+    public int Decimals { get; init; } = 6;
+
+    /// <summary><c>adl</c> or <c>socialize</c> (RULEBOOK section 8).</summary>
+    public string LossPolicy { get; init; } = "adl";
+
+    public GatewayLimits Limits { get; init; } = new();
+
+    public List<InstrumentConfig> Instruments { get; init; } = [];
+
+    public List<UserConfig> Users { get; init; } = [];
+
+    /// <summary>The core's options for this configuration.</summary>
+    public ExchangeOptions ToExchangeOptions() => new()
+    {
+        Policy = LossPolicy == "socialize" ? Core.LossPolicy.Socialize : Core.LossPolicy.Adl,
+        MaxInstruments = Math.Max(16, Instruments.Count),
+    };
+
+    /// <summary>Throws <see cref="InvalidDataException"/> naming the first thing wrong.</summary>
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535) Fail($"port {Port} out of range");
+        if (!System.Net.IPAddress.TryParse(Address, out _)) Fail($"address '{Address}' is not an IP address");
+        if (Session.Length > 10 || !Ascii.IsPrintable(Session)) Fail("session: at most 10 printable ASCII characters");
+        if (Decimals is < 0 or > 12) Fail("decimals must be in 0..12");
+        if (LossPolicy is not ("adl" or "socialize")) Fail("lossPolicy must be 'adl' or 'socialize'");
+        if (Instruments.Count == 0) Fail("at least one instrument is needed");
+        if (Instruments.Count > 64) Fail("at most 64 instruments");
+        Limits.Validate();
+        Pipeline.Validate();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var i in Instruments)
+        {
+            if (!names.Add(i.Name)) Fail($"instrument '{i.Name}' declared twice");
+            try
+            {
+                i.ToSpec(Decimals).Validate();
+            }
+            catch (ArgumentException e)
+            {
+                Fail($"instrument '{i.Name}': {e.Message}");
+            }
+        }
+        var users = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var accounts = new HashSet<int>();
+        foreach (var u in Users)
+        {
+            u.Validate();
+            if (!users.Add(u.Username)) Fail($"user '{u.Username}' declared twice");
+            if (u.Role == UserConfig.Trader && !accounts.Add(u.Account)) Fail($"account {u.Account} has two traders");
+        }
+    }
+
+    private static void Fail(string message) => throw new InvalidDataException(message);
+}

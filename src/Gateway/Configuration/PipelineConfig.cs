@@ -1,0 +1,48 @@
+using Exchange.Core.Journal;
+using Exchange.Core.Pipeline;
+
+namespace Exchange.Gateway.Configuration;
+
+/// <summary>How the exchange pipeline runs: ring size, wait strategy, fsync policy, snapshots.</summary>
+public sealed record PipelineConfig
+{
+    /// <summary>Slots of the input and output rings (a power of two): commands in flight before RATE_LIMITED.</summary>
+    public int RingSize { get; init; } = 16 * 1024;
+    /// <summary><c>blocking</c> (no CPU when idle), <c>yielding</c> or <c>busy-spin</c> (a core per pipeline thread).</summary>
+    public string WaitStrategy { get; init; } = "blocking";
+    /// <summary><c>batch</c> (fsync every commit), <c>interval</c> or <c>never</c> (page cache only).</summary>
+    public string Fsync { get; init; } = "batch";
+    public int FsyncIntervalMs { get; init; } = 10;
+    /// <summary>A snapshot every this many commands into <c>JOURNAL/snapshots</c>; 0 = none.</summary>
+    public long SnapshotEveryCommands { get; init; } = 100_000;
+
+    public void Validate()
+    {
+        if (RingSize < 2 || (RingSize & (RingSize - 1)) != 0) throw new InvalidDataException("pipeline.ringSize must be a power of two");
+        if (WaitStrategy is not ("blocking" or "yielding" or "busy-spin"))
+            throw new InvalidDataException("pipeline.waitStrategy must be blocking, yielding or busy-spin");
+        if (Fsync is not ("batch" or "interval" or "never")) throw new InvalidDataException("pipeline.fsync must be batch, interval or never");
+        if (FsyncIntervalMs <= 0 || SnapshotEveryCommands < 0) throw new InvalidDataException("pipeline: bad fsync interval or snapshot period");
+    }
+
+    /// <summary>The pipeline's options; <paramref name="journal"/> empty turns journaling (and snapshots) off.</summary>
+    public PipelineOptions ToOptions(string journal) => new()
+    {
+        InputRingSize = RingSize,
+        OutputRingSize = RingSize,
+        WaitStrategy = WaitStrategy switch
+        {
+            "busy-spin" => WaitStrategyKind.BusySpin,
+            "yielding" => WaitStrategyKind.Yielding,
+            _ => WaitStrategyKind.Blocking,
+        },
+        Journal = journal.Length == 0 ? null : new JournalOptions
+        {
+            Directory = journal,
+            Fsync = Fsync switch { "never" => FsyncPolicy.Never, "interval" => FsyncPolicy.IntervalMs, _ => FsyncPolicy.EveryBatch },
+            FsyncIntervalMs = FsyncIntervalMs,
+        },
+        SnapshotDirectory = journal.Length == 0 || SnapshotEveryCommands == 0 ? null : Path.Combine(journal, "snapshots"),
+        SnapshotEveryCommands = journal.Length == 0 ? 0 : SnapshotEveryCommands,
+    };
+}

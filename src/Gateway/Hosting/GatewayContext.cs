@@ -1,0 +1,35 @@
+using Exchange.Gateway.Configuration;
+using Exchange.Gateway.Routing;
+using Exchange.Gateway.Security;
+using Exchange.Gateway.Sessions;
+using Exchange.Gateway.Streams;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.ObjectPool;
+
+namespace Exchange.Gateway.Hosting;
+
+/// <summary>What every session shares: limits, users, streams, the router, the submitter, the registry and pools.</summary>
+internal sealed class GatewayContext(
+    GatewayLimits limits,
+    string sessionId,
+    UserDirectory users,
+    IReadOnlyDictionary<User, UserStream> streams,
+    OutboundRouter router,
+    CommandSubmitter submitter,
+    ILogger log)
+{
+    public ILogger Log { get; } = log;
+    public GatewayLimits Limits { get; } = limits;
+    public string SessionId { get; } = sessionId;
+    public UserDirectory Users { get; } = users;
+    public IReadOnlyDictionary<User, UserStream> Streams { get; } = streams;
+    public OutboundRouter Router { get; } = router;
+    public CommandSubmitter Submitter { get; } = submitter;
+    public LoginThrottle Throttle { get; } = new(limits.MaxFailedLogins, limits.FailedLoginWindowMs);
+    public SessionRegistry Registry { get; } = new(limits.TimerResolutionMs);
+    public ObjectPool<SessionBuffers> Buffers { get; } =
+        new DefaultObjectPool<SessionBuffers>(new SessionBuffers.Policy(limits.MaxFrameLength), 256);
+
+    /// <summary>Set at shutdown: new connections are closed at once.</summary>
+    public volatile bool Stopping;
+}

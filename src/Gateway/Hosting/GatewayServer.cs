@@ -1,0 +1,168 @@
+using System.Net;
+using Exchange.Core.Journal;
+using Exchange.Gateway.Configuration;
+using Exchange.Gateway.Publishing;
+using Exchange.Gateway.Routing;
+using Exchange.Gateway.Security;
+using Exchange.Gateway.Sessions;
+using Exchange.Gateway.Streams;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using CoreExchange = Exchange.Core.Exchange;
+
+namespace Exchange.Gateway.Hosting;
+
+/// <summary>
+/// The exchange behind its TCP gateway: the core and its publisher, the replica and router on the output side, the
+/// users and their streams, and Kestrel listening with <see cref="GatewayConnectionHandler"/> (raw TCP, no HTTP).
+/// </summary>
+public sealed class GatewayServer : IAsyncDisposable
+{
+    private readonly GatewayConfig _config;
+    private readonly ILoggerFactory _logging;
+    private readonly Action<ILoggingBuilder>? _configureLogging;
+    private readonly CoreExchange _exchange;
+    private readonly ICommandPublisher _publisher;
+    private readonly OutboundRouter _router;
+    private readonly GatewayContext _context;
+    private WebApplication? _app;
+    private ListenOptions? _listen;
+    private bool _stopped;
+
+    /// <param name="config">A validated configuration (it is validated again).</param>
+    /// <param name="logging">Where the gateway's own messages go (none by default).</param>
+    /// <param name="configureLogging">Logging providers for the host (Kestrel); none by default.</param>
+    public GatewayServer(GatewayConfig config, ILoggerFactory? logging = null, Action<ILoggingBuilder>? configureLogging = null)
+        : this(config, logging, configureLogging, inProcess: false)
+    {
+    }
+
+    /// <param name="inProcess">Run the exchange under a lock instead of the pipeline (no journal): tests only.</param>
+    internal GatewayServer(GatewayConfig config, ILoggerFactory? logging, Action<ILoggingBuilder>? configureLogging, bool inProcess)
+    {
+        config.Validate();
+        _config = config;
+        _logging = logging ?? NullLoggerFactory.Instance;
+        _configureLogging = configureLogging;
+        var options = config.Pipeline.ToOptions(config.Journal);
+        // The core and the replica start from the same state: fresh, or both recovered from the same snapshot and journal.
+        _exchange = inProcess ? BuildExchange(config) : Recovery.Recover(options, () => BuildExchange(config)).Exchange;
+        var replica = inProcess ? BuildExchange(config) : Recovery.Recover(options, () => BuildExchange(config)).Exchange;
+        var users = new UserDirectory(config.Users);
+        var streams = new Dictionary<User, UserStream>();
+        var traders = new Dictionary<int, UserStream>();
+        foreach (var u in users.All)
+        {
+            streams[u] = new UserStream(u);
+            if (u.Role == Role.Trader) traders[u.Account] = streams[u];
+        }
+        // In flight = the input ring plus the output ring's backlog: room for both, so a claim rarely finds a busy slot.
+        var pending = new PendingTable(Math.Max(config.Limits.MaxInFlight, 2 * config.Pipeline.RingSize));
+        if (_exchange.LastSequence > 0) TokenRecovery.Restore(config.Journal, _exchange, traders);
+        _router = new OutboundRouter(replica, pending, traders, _logging.CreateLogger("Exchange.Gateway"));
+        _publisher = inProcess
+            ? new InProcessPublisher(_exchange, _router, config.Pipeline.RingSize)
+            : new PipelinePublisher(_exchange, options, _router);
+        SessionId = config.Session.Length > 0 ? config.Session : NewSessionId(DateTime.UtcNow);
+        _context = new GatewayContext(config.Limits, SessionId, users, streams, _router, new CommandSubmitter(pending, _publisher),
+            _logging.CreateLogger("Exchange.Gateway.Sessions"));
+    }
+
+    /// <summary>The SoupBinTCP session id of this run.</summary>
+    public string SessionId { get; }
+
+    /// <summary>The bound port (the configured one, or the one the OS chose for port 0), once started.</summary>
+    public int Port { get; private set; }
+
+    public IPEndPoint EndPoint => new(IPAddress.Parse(_config.Address), Port);
+
+    /// <summary>
+    /// The core. Owned by the exchange's thread while the server runs: read it only after <see cref="StopAsync"/>.
+    /// </summary>
+    public CoreExchange Exchange => _exchange;
+
+    /// <summary>Commands whose events the gateway's replica did not reproduce (should stay 0).</summary>
+    public long ReplicaDivergences => _router.Divergences;
+
+    /// <summary>Why the exchange pipeline stopped, if one of its stages failed.</summary>
+    public Exception? Fault => (_publisher as PipelinePublisher)?.Fault;
+
+    /// <summary>Connections currently open.</summary>
+    public int Connections => _context.Registry.Count;
+
+    internal GatewayContext Context => _context;
+
+    public async Task StartAsync(CancellationToken cancel = default)
+    {
+        _publisher.Start();
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "exchange" });
+        _configureLogging?.Invoke(builder.Logging);
+        builder.Services.AddSingleton(_context);
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.UseSockets(o => o.MaxWriteBufferSize = _config.Limits.TransportBufferBytes);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxConcurrentConnections = _config.Limits.MaxConnections;
+            k.Listen(IPAddress.Parse(_config.Address), _config.Port, listen =>
+            {
+                listen.UseConnectionHandler<GatewayConnectionHandler>();
+                _listen = listen;
+            });
+        });
+        _app = builder.Build();
+        await _app.StartAsync(cancel).ConfigureAwait(false);
+        Port = (_listen!.EndPoint as IPEndPoint)?.Port ?? _config.Port;
+    }
+
+    /// <summary>
+    /// Clean shutdown: End of Session to every connection (after what is already queued for it), then Kestrel stops,
+    /// then the exchange reports every command it has taken and stops.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_stopped) return;
+        _stopped = true;
+        _context.Stopping = true;
+        await _context.Registry.EndAllAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        if (_app is not null)
+        {
+            await _app.StopAsync().ConfigureAwait(false);
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+        _publisher.Dispose();
+        _context.Registry.Dispose();
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private static CoreExchange BuildExchange(GatewayConfig config)
+    {
+        var exchange = new CoreExchange(config.ToExchangeOptions());
+        foreach (var i in config.Instruments) exchange.AddInstrument(i.ToSpec(config.Decimals));
+        return exchange;
+    }
+
+    /// <summary>
+    /// The start time in milliseconds since the Unix epoch, in base 36 (8 characters until the year 2059): a restart
+    /// never reuses the id, so a client cannot mistake the new session's sequence numbers for the old one's.
+    /// </summary>
+    internal static string NewSessionId(DateTime utc)
+    {
+        const string digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        var ms = (long)(utc - DateTime.UnixEpoch).TotalMilliseconds;
+        Span<char> text = stackalloc char[10];
+        var i = text.Length;
+        do
+        {
+            text[--i] = digits[(int)(ms % 36)];
+            ms /= 36;
+        }
+        while (ms > 0 && i > 0);
+        return new string(text[i..]);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Buffers.Binary;
+
+namespace Exchange.Gateway.Protocol;
+
+/// <summary>
+/// Client-to-exchange application messages (inside SoupBinTCP Unsequenced Data): type letters, exact lengths and
+/// builders. Layouts are in docs/protocol.md section 3; every integer is big-endian.
+/// </summary>
+public static class Inbound
+{
+    public const byte EnterOrder = (byte)'O';
+    public const byte ReplaceOrder = (byte)'U';
+    public const byte CancelOrder = (byte)'X';
+    public const byte CancelAll = (byte)'C';
+    public const byte AccountQuery = (byte)'Q';
+    public const byte SetMark = (byte)'P';
+    public const byte Funding = (byte)'F';
+    public const byte Deposit = (byte)'D';
+    public const byte Withdraw = (byte)'W';
+    public const byte InsuranceDeposit = (byte)'I';
+
+    public const int EnterOrderLength = 34;
+    public const int ReplaceOrderLength = 37;
+    public const int CancelOrderLength = 21;
+    public const int CancelAllLength = 13;
+    public const int AccountQueryLength = 9;
+    public const int SetMarkLength = 17;
+    public const int FundingLength = 17;
+    public const int DepositLength = 17;
+    public const int WithdrawLength = 17;
+    public const int InsuranceDepositLength = 13;
+
+    /// <summary>Bit 0 of the flags byte.</summary>
+    public const byte PostOnly = 1;
+    /// <summary>Bit 1 of the flags byte.</summary>
+    public const byte ReduceOnly = 2;
+
+    /// <summary>The exact length of a message type, or 0 for an unknown type.</summary>
+    public static int LengthOf(byte type) => type switch
+    {
+        EnterOrder => EnterOrderLength,
+        ReplaceOrder => ReplaceOrderLength,
+        CancelOrder => CancelOrderLength,
+        CancelAll => CancelAllLength,
+        AccountQuery => AccountQueryLength,
+        SetMark => SetMarkLength,
+        Funding => FundingLength,
+        Deposit => DepositLength,
+        Withdraw => WithdrawLength,
+        InsuranceDeposit => InsuranceDepositLength,
+        _ => 0,
+    };
+
+    public static byte[] NewOrder(uint token, uint account, int instrument, byte side, byte orderType, byte tif,
+        byte flags, byte stp, long price, long quantity)
+    {
+        var m = Start(EnterOrder, EnterOrderLength, token);
+        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(5), account);
+        BinaryPrimitives.WriteInt32BigEndian(m.AsSpan(9), instrument);
+        m[13] = side;
+        m[14] = orderType;
+        m[15] = tif;
+        m[16] = flags;
+        m[17] = stp;
+        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(18), price);
+        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(26), quantity);
+        return m;
+    }
+
+    public static byte[] Replace(uint token, uint account, long orderId, uint orderToken, long price, long quantity)
+    {
+        var m = Start(ReplaceOrder, ReplaceOrderLength, token);
+        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(5), account);
+        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(9), orderId);
+        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(17), orderToken);
+        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(21), price);
+        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(29), quantity);
+        return m;
+    }
+
+    public static byte[] Cancel(uint token, uint account, long orderId, uint orderToken)
+    {
+        var m = Start(CancelOrder, CancelOrderLength, token);
+        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(5), account);
+        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(9), orderId);
+        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(17), orderToken);
+        return m;
+    }
+
+    /// <summary>Cancel every open order of the account, in one instrument or (−1) in all.</summary>
+    public static byte[] CancelAllOrders(uint token, uint account, int instrument = -1)
+    {
+        var m = Start(CancelAll, CancelAllLength, token);
+        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(5), account);
+        BinaryPrimitives.WriteInt32BigEndian(m.AsSpan(9), instrument);
+        return m;
+    }
+
+    public static byte[] Query(uint token, uint account)
+    {
+        var m = Start(AccountQuery, AccountQueryLength, token);
+        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(5), account);
+        return m;
+    }
+
+    public static byte[] Mark(uint token, int instrument, long price) => InstrumentValue(SetMark, token, instrument, price);
+
+    public static byte[] FundingRate(uint token, int instrument, long ratePpm) => InstrumentValue(Funding, token, instrument, ratePpm);
+
+    public static byte[] DepositTo(uint token, uint account, long amount) => AccountAmount(Deposit, token, account, amount);
+
+    public static byte[] WithdrawFrom(uint token, uint account, long amount) => AccountAmount(Withdraw, token, account, amount);
+
+    public static byte[] Insurance(uint token, long amount)
+    {
+        var m = Start(InsuranceDeposit, InsuranceDepositLength, token);
+        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(5), amount);
+        return m;
+    }
+
+    private static byte[] InstrumentValue(byte type, uint token, int instrument, long value)
+    {
+        var m = Start(type, 17, token);
+        BinaryPrimitives.WriteInt32BigEndian(m.AsSpan(5), instrument);
+        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(9), value);
+        return m;
+    }
+
+    private static byte[] AccountAmount(byte type, uint token, uint account, long amount)
+    {
+        var m = Start(type, 17, token);
+        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(5), account);
+        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(9), amount);
+        return m;
+    }
+
+    private static byte[] Start(byte type, int length, uint token)
+    {
+        var m = new byte[length];
+        m[0] = type;
+        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(1), token);
+        return m;
+    }
+}

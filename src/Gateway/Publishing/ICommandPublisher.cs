@@ -1,0 +1,17 @@
+using Exchange.Core.Commands;
+
+namespace Exchange.Gateway.Publishing;
+
+/// <summary>
+/// The seam between the gateway and whatever runs the exchange: publishes a command without ever blocking. The exchange
+/// reports each command's events, in sequence order, to the <see cref="Routing.OutboundRouter"/> it was built with.
+/// Implementations: <see cref="PipelinePublisher"/> (the real pipeline: ring, journal, business thread) and
+/// <see cref="InProcessPublisher"/> (a lock and an output thread, for tests and as a fallback).
+/// </summary>
+internal interface ICommandPublisher : IDisposable
+{
+    void Start();
+
+    /// <summary>Thread-safe. False when the exchange's input is full: the caller answers RATE_LIMITED.</summary>
+    bool TryPublish(in Command command, long correlation, out long sequence);
+}

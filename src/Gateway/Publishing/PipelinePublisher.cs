@@ -1,0 +1,24 @@
+using Exchange.Core.Commands;
+using Exchange.Core.Pipeline;
+using CoreExchange = Exchange.Core.Exchange;
+
+namespace Exchange.Gateway.Publishing;
+
+/// <summary>
+/// The real exchange: <see cref="ExchangePipeline"/> (input ring, journal, business-logic thread, output gated on
+/// durability), with the gateway's router as its output handler.
+/// </summary>
+internal sealed class PipelinePublisher(CoreExchange exchange, PipelineOptions options, IOutputHandler output) : ICommandPublisher
+{
+    private readonly ExchangePipeline _pipeline = new(exchange, options, output);
+
+    /// <summary>Why the pipeline stopped, if a stage failed (journal I/O, a handler bug).</summary>
+    public Exception? Fault => _pipeline.Fault;
+
+    public void Start() => _pipeline.Start();
+
+    public bool TryPublish(in Command command, long correlation, out long sequence) =>
+        _pipeline.TryPublish(in command, correlation, out sequence);
+
+    public void Dispose() => _pipeline.Dispose();
+}

@@ -1,0 +1,59 @@
+using Exchange.Core.Commands;
+using Exchange.Core.Events;
+using Exchange.Gateway.Protocol;
+using Exchange.Gateway.Publishing;
+using Exchange.Gateway.Streams;
+
+namespace Exchange.Gateway.Routing;
+
+/// <summary>
+/// Applies the token rules (docs/protocol.md section 7) and publishes. Runs on session threads, under the user's
+/// stream gate, so that one user's commands are published in token order and a token is published at most once.
+/// </summary>
+internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher publisher)
+{
+    public void Submit(UserStream stream, in InboundMessage m, in Command command)
+    {
+        lock (stream.Gate)
+        {
+            switch (stream.Classify(m.Token, out var outcome))
+            {
+                case TokenState.New:
+                    Publish(stream, in m, in command);
+                    break;
+                case TokenState.Known:
+                    stream.AppendCopy(outcome);
+                    break;
+                case TokenState.InFlight:
+                    stream.AddWaiter(m.Token);
+                    break;
+                default:
+                    var reject = stream.AppendRejected(command.Timestamp, m.Token, m.Type, (byte)RejectCode.DuplicateClientOrderId,
+                        m.Account, m.Instrument, m.OrderId);
+                    stream.RecordOutcome(m.Token, reject);
+                    break;
+            }
+            stream.NotifyReaders();
+        }
+    }
+
+    private void Publish(UserStream stream, in InboundMessage m, in Command command)
+    {
+        if (pending.TryClaim(out var correlation))
+        {
+            ref var slot = ref pending[correlation];
+            slot.Command = command;
+            slot.Sender = stream;
+            slot.Token = m.Token;
+            slot.MessageType = m.Type;
+            if (publisher.TryPublish(in command, correlation, out _))
+            {
+                stream.Begin(m.Token);
+                return;
+            }
+            pending.Release(correlation);
+        }
+        // The exchange is saturated: never wait. The token is not consumed, so the client may resend it.
+        stream.AppendRejected(command.Timestamp, m.Token, m.Type, (byte)RejectCode.RateLimited, m.Account, m.Instrument, m.OrderId);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Security.Cryptography;
+using Exchange.Gateway.Configuration;
+
+namespace Exchange.Gateway.Security;
+
+/// <summary>
+/// The configured users and password checks. PBKDF2 is deliberately slow, so checks run at most one per core at a
+/// time, and after a password verified once its HMAC under a per-process random key is remembered: a later login with
+/// the same password costs a microsecond. A failed check always pays the full PBKDF2 cost, unknown users included
+/// (against a dummy hash), so timing tells nothing about which usernames exist.
+/// </summary>
+internal sealed class UserDirectory
+{
+    private readonly Dictionary<string, User> _users = new(StringComparer.OrdinalIgnoreCase);
+    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
+    private readonly SemaphoreSlim _hashing = new(Math.Max(1, Environment.ProcessorCount));
+    private readonly PasswordHash _dummy;
+
+    public UserDirectory(IEnumerable<UserConfig> users)
+    {
+        foreach (var u in users)
+        {
+            PasswordHash.TryParse(u.Password, out var hash, out _);
+            var role = u.Role switch { UserConfig.Feed => Role.PriceFeed, UserConfig.Admin => Role.Admin, _ => Role.Trader };
+            _users.Add(u.Username, new User(u.Username, role, u.Account, hash!));
+        }
+        PasswordHash.TryParse(PasswordHash.Create(Convert.ToBase64String(RandomNumberGenerator.GetBytes(12))), out var dummy, out _);
+        _dummy = dummy!;
+    }
+
+    public IEnumerable<User> All => _users.Values;
+
+    /// <summary>The user whose password this is, or null (unknown user or wrong password).</summary>
+    public async ValueTask<User?> VerifyAsync(string username, byte[] password, CancellationToken cancel)
+    {
+        _users.TryGetValue(username, out var user);
+        if (IsRemembered(user, password)) return user;
+        await _hashing.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            // Many connections of one user logging in at once: the first verifies, the others find it remembered.
+            if (IsRemembered(user, password)) return user;
+            var ok = (user?.Password ?? _dummy).Verify(password);
+            if (!ok || user is null) return null;
+            user.Remembered = HMACSHA256.HashData(_key, password);
+            return user;
+        }
+        finally
+        {
+            _hashing.Release();
+        }
+    }
+
+    private bool IsRemembered(User? user, byte[] password) =>
+        user?.Remembered is { } remembered &&
+        CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(_key, password), remembered);
+}

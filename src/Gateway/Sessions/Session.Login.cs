@@ -1,0 +1,103 @@
+using System.Text;
+using Exchange.Gateway.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Exchange.Gateway.Sessions;
+
+internal sealed partial class Session
+{
+    /// <summary>Checks the login request copied into the session's buffer; on success starts the sender loop.</summary>
+    private async Task<bool> LoginAsync()
+    {
+        var now = GatewayClock.NowMs;
+        var address = RemoteAddress;
+        if (_ctx.Throttle.IsBlocked(address, now))
+            return await RejectLoginAsync(PacketType.NotAuthorized, "too many failed logins: try later").ConfigureAwait(false);
+        if (!LoginCodec.TryParseRequest(_buffers.Login, out var username, out var password, out var session, out var sequence))
+        {
+            _ctx.Throttle.RecordFailure(address, now);
+            return await RejectLoginAsync(PacketType.NotAuthorized, "malformed login request").ConfigureAwait(false);
+        }
+        var user = await _ctx.Users.VerifyAsync(username, password, _connection.ConnectionClosed).ConfigureAwait(false);
+        Array.Clear(password);
+        if (user is null)
+        {
+            _ctx.Throttle.RecordFailure(address, GatewayClock.NowMs);
+            return await RejectLoginAsync(PacketType.NotAuthorized, "not authorized").ConfigureAwait(false);
+        }
+        if (session.Length > 0 && session != _ctx.SessionId)
+            return await RejectLoginAsync(PacketType.SessionNotAvailable, $"session '{session}' is not available").ConfigureAwait(false);
+        var stream = _ctx.Streams[user];
+        long start = 0;
+        bool attached;
+        lock (stream.Gate)
+        {
+            attached = stream.TryAttach(this, _ctx.Limits.MaxSessionsPerUser);
+            if (attached)
+            {
+                var count = stream.Log.Count;
+                start = sequence == 0 || sequence > count + 1 ? count + 1 : sequence;
+                _liveBase = count;
+                Volatile.Write(ref _cursor, start);
+                _user = user;
+                _stream = stream;
+                _loggedIn = true;
+            }
+        }
+        if (!attached)
+            return await RejectLoginAsync(PacketType.NotAuthorized, "too many sessions for this user").ConfigureAwait(false);
+        _ctx.Log.LogInformation("Connection {Connection} from {Remote} logged in as {User}, sending from {Sequence}",
+            _connection.ConnectionId, _connection.RemoteEndPoint, user.Name, start);
+        WriteLoginAccepted(start);
+        Volatile.Write(ref _lastSentMs, GatewayClock.NowMs);
+        Volatile.Write(ref _lastReceivedMs, GatewayClock.NowMs);
+        await _output.FlushAsync().ConfigureAwait(false);
+        _sender = Task.Run(SendAsync);
+        return true;
+    }
+
+    private async Task<bool> RejectLoginAsync(byte code, string reason)
+    {
+        _ctx.Log.LogInformation("Connection {Connection} from {Remote}: login rejected: {Reason}", _connection.ConnectionId,
+            _connection.RemoteEndPoint, reason);
+        WritePacket(PacketType.Debug, Encoding.ASCII.GetBytes(reason));
+        WritePacket(PacketType.LoginRejected, [code]);
+        await FlushWithTimeoutAsync().ConfigureAwait(false);
+        return false;
+    }
+
+    private void WriteLoginAccepted(long start)
+    {
+        var span = _output.GetSpan(3 + PacketType.LoginAcceptedPayload);
+        span[0] = 0;
+        span[1] = 1 + PacketType.LoginAcceptedPayload;
+        span[2] = PacketType.LoginAccepted;
+        LoginCodec.Accepted(span.Slice(3, PacketType.LoginAcceptedPayload), _ctx.SessionId, start);
+        _output.Advance(3 + PacketType.LoginAcceptedPayload);
+    }
+
+    private void WritePacket(byte type, ReadOnlySpan<byte> payload)
+    {
+        var n = Math.Min(payload.Length, 1000);
+        var span = _output.GetSpan(3 + n);
+        span[0] = (byte)((n + 1) >> 8);
+        span[1] = (byte)(n + 1);
+        span[2] = type;
+        payload[..n].CopyTo(span[3..]);
+        _output.Advance(3 + n);
+    }
+
+    /// <summary>Flushes, giving up (and aborting) if the peer does not take the bytes within a second.</summary>
+    private async Task FlushWithTimeoutAsync()
+    {
+        using var timeout = new CancellationTokenSource(1000);
+        try
+        {
+            await _output.FlushAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Abort("peer does not read");
+        }
+    }
+}
