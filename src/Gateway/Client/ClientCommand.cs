@@ -21,6 +21,7 @@ internal static class ClientCommand
           cancel-all [INSTR]
           query [ACCOUNT]                         balance, equity, margin, positions, ADL quintile, next token
           watch [--from N]                        print the user's messages from sequence N (default: new ones) until Ctrl-C
+          book INSTR [--depth N] [--for MS]       live depth ladder from the market-data port (--md-port, default port + 1)
           mark INSTR PRICE                        (price feed)
           funding INSTR PPM                       (price feed)
           deposit ACCOUNT AMOUNT | withdraw ACCOUNT AMOUNT | insurance AMOUNT   (admin)
@@ -74,6 +75,15 @@ internal static class ClientCommand
 
         if (command == "watch")
             return await WatchAsync(host, port, user, password, options.TryGetValue("--from", out var from) ? Int(from) : 0, format, stdout, stderr);
+        if (command == "book")
+        {
+            if (rest.Length < 1 || !units.TryInstrument(rest[0], out var bookInstrument)) return Fail(stderr, "book: instrument expected");
+            var mdPort = options.TryGetValue("--md-port", out var mp) ? Int(mp)
+                : options.ContainsKey("--port") ? port + 1 : config.MarketDataListenPort;
+            return await BookLadder.RunAsync(host, mdPort, user, password, bookInstrument,
+                options.TryGetValue("--depth", out var d) ? Int(d) : 10, options.TryGetValue("--for", out var f) ? Int(f) : 0, units,
+                stdout, stderr);
+        }
         if (command == "login")
         {
             await using var c = await ExchangeClient.ConnectAsync(host, port);

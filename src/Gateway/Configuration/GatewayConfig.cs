@@ -14,6 +14,28 @@ public sealed record GatewayConfig
     /// <summary>TCP port; 0 picks a free one (tests).</summary>
     public int Port { get; init; } = 9000;
 
+    /// <summary>
+    /// TCP port of the read-only market-data sessions (docs/protocol.md section 12): unset = <see cref="Port"/> + 1 (a free
+    /// one when Port is 0), 0 picks a free one, −1 disables.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? MarketDataPort { get; init; }
+
+    /// <summary>The market-data port to listen on (−1: none).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int MarketDataListenPort => MarketDataPort ?? (Port == 0 ? 0 : Port + 1);
+
+    /// <summary>TCP port of the drop-copy sessions (section 13): unset = Port + 2 (a free one when Port is 0), −1 disables.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? DropCopyPort { get; init; }
+
+    /// <summary>The drop-copy port to listen on (−1: none).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int DropCopyListenPort => DropCopyPort ?? (Port == 0 ? 0 : Port + 2);
+
+    /// <summary>Drop-copy groups (section 13); none by default.</summary>
+    public List<DropCopyGroupConfig> DropCopy { get; init; } = [];
+
     /// <summary>The SoupBinTCP session id (at most 10 characters); blank = generated from the start time.</summary>
     public string Session { get; init; } = "";
 
@@ -45,6 +67,18 @@ public sealed record GatewayConfig
     public void Validate()
     {
         if (Port is < 0 or > 65535) Fail($"port {Port} out of range");
+        if (MarketDataListenPort is < -1 or > 65535) Fail($"marketDataPort {MarketDataListenPort} out of range");
+        if (MarketDataListenPort == Port && Port != 0) Fail("marketDataPort must differ from port");
+        if (DropCopyListenPort is < -1 or > 65535) Fail($"dropCopyPort {DropCopyListenPort} out of range");
+        if (DropCopyListenPort != 0 && (DropCopyListenPort == Port || DropCopyListenPort == MarketDataListenPort))
+            Fail("dropCopyPort must differ from port and marketDataPort");
+        var readers = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var g in DropCopy)
+        {
+            g.Validate(Users);
+            foreach (var u in g.Users)
+                if (!readers.Add(u)) Fail($"user '{u}' is in two drop-copy groups");
+        }
         if (!System.Net.IPAddress.TryParse(Address, out _)) Fail($"address '{Address}' is not an IP address");
         if (Session.Length > 10 || !Ascii.IsPrintable(Session)) Fail("session: at most 10 printable ASCII characters");
         if (Decimals is < 0 or > 12) Fail("decimals must be in 0..12");

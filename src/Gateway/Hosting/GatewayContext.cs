@@ -16,6 +16,8 @@ internal sealed class GatewayContext(
     IReadOnlyDictionary<User, UserStream> streams,
     OutboundRouter router,
     CommandSubmitter submitter,
+    MarketData.OrderLog marketData,
+    IReadOnlyDictionary<User, UserStream> dropCopy,
     ILogger log)
 {
     public ILogger Log { get; } = log;
@@ -25,6 +27,10 @@ internal sealed class GatewayContext(
     public IReadOnlyDictionary<User, UserStream> Streams { get; } = streams;
     public OutboundRouter Router { get; } = router;
     public CommandSubmitter Submitter { get; } = submitter;
+    /// <summary>The order log that market-data connections read (docs/protocol.md section 12).</summary>
+    public MarketData.OrderLog MarketData { get; } = marketData;
+    /// <summary>Each drop-copy reader's group stream (docs/protocol.md section 13).</summary>
+    public IReadOnlyDictionary<User, UserStream> DropCopy { get; } = dropCopy;
     public LoginThrottle Throttle { get; } = new(limits.MaxFailedLogins, limits.FailedLoginWindowMs);
     public SessionRegistry Registry { get; } = new(limits.TimerResolutionMs);
     public ObjectPool<SessionBuffers> Buffers { get; } =

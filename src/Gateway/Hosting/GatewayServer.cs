@@ -32,6 +32,8 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly GatewayContext _context;
     private WebApplication? _app;
     private ListenOptions? _listen;
+    private ListenOptions? _listenMarketData;
+    private ListenOptions? _listenDropCopy;
     private bool _stopped;
 
     /// <param name="config">A validated configuration (it is validated again).</param>
@@ -69,7 +71,19 @@ public sealed class GatewayServer : IAsyncDisposable
             ? new InProcessPublisher(_exchange, _router, config.Pipeline.RingSize)
             : new PipelinePublisher(_exchange, options, _router);
         SessionId = config.Session.Length > 0 ? config.Session : NewSessionId(DateTime.UtcNow);
-        _context = new GatewayContext(config.Limits, SessionId, users, streams, _router, new CommandSubmitter(pending, _publisher),
+        var marketData = new MarketData.OrderLog(new UserStream(MarketData.MarketDataUser.Instance), replica);
+        _router.MarketData = marketData;
+        var dropCopyReaders = new Dictionary<User, UserStream>();
+        var dropCopyAccounts = new Dictionary<int, UserStream>();
+        foreach (var g in config.DropCopy)
+        {
+            var group = new UserStream(MarketData.MarketDataUser.Instance);
+            foreach (var a in g.Accounts) dropCopyAccounts[a] = group;
+            foreach (var u in g.Users) dropCopyReaders[users.All.First(x => string.Equals(x.Name, u, StringComparison.OrdinalIgnoreCase))] = group;
+        }
+        _router.DropCopy = dropCopyAccounts;
+        _context = new GatewayContext(config.Limits, SessionId, users, streams, _router, new CommandSubmitter(pending, _publisher), marketData,
+            dropCopyReaders,
             _logging.CreateLogger("Exchange.Gateway.Sessions"));
     }
 
@@ -80,6 +94,12 @@ public sealed class GatewayServer : IAsyncDisposable
     public int Port { get; private set; }
 
     public IPEndPoint EndPoint => new(IPAddress.Parse(_config.Address), Port);
+
+    /// <summary>The bound market-data port (docs/protocol.md section 12), once started; −1 when disabled.</summary>
+    public int MarketDataPort { get; private set; } = -1;
+
+    /// <summary>The bound drop-copy port (docs/protocol.md section 13), once started; −1 when disabled.</summary>
+    public int DropCopyPort { get; private set; } = -1;
 
     /// <summary>
     /// The core. Owned by the exchange's thread while the server runs: read it only after <see cref="StopAsync"/>.
@@ -113,10 +133,26 @@ public sealed class GatewayServer : IAsyncDisposable
                 listen.UseConnectionHandler<GatewayConnectionHandler>();
                 _listen = listen;
             });
+            if (_config.MarketDataListenPort >= 0)
+                k.Listen(IPAddress.Parse(_config.Address), _config.MarketDataListenPort, listen =>
+                {
+                    listen.UseConnectionHandler<MarketData.MarketDataConnectionHandler>();
+                    _listenMarketData = listen;
+                });
+            if (_config.DropCopyListenPort >= 0)
+                k.Listen(IPAddress.Parse(_config.Address), _config.DropCopyListenPort, listen =>
+                {
+                    listen.UseConnectionHandler<MarketData.DropCopyConnectionHandler>();
+                    _listenDropCopy = listen;
+                });
         });
         _app = builder.Build();
         await _app.StartAsync(cancel).ConfigureAwait(false);
         Port = (_listen!.EndPoint as IPEndPoint)?.Port ?? _config.Port;
+        if (_listenMarketData is not null)
+            MarketDataPort = (_listenMarketData.EndPoint as IPEndPoint)?.Port ?? _config.MarketDataListenPort;
+        if (_listenDropCopy is not null)
+            DropCopyPort = (_listenDropCopy.EndPoint as IPEndPoint)?.Port ?? _config.DropCopyListenPort;
     }
 
     /// <summary>

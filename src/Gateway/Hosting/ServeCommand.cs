@@ -97,7 +97,7 @@ internal static class ServeCommand
             await server.StopAsync().ConfigureAwait(false);
             return 1;
         }
-        stdout.WriteLine($"exchange: listening on {server.EndPoint}, session {server.SessionId}; " +
+        stdout.WriteLine($"exchange: listening on {server.EndPoint} (market data: port {server.MarketDataPort}), session {server.SessionId}; " +
                          $"{config.Instruments.Count} instruments, {config.Users.Count} users. Ctrl-C stops.");
         stdout.Flush();
         // A failed pipeline stage (say, the journal's disk) stops all progress: better to stop than to refuse forever.

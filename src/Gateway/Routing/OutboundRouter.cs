@@ -5,6 +5,7 @@ using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Streams;
 using Microsoft.Extensions.Logging;
 using CoreExchange = Exchange.Core.Exchange;
+using OrderLog = Exchange.Gateway.MarketData.OrderLog;
 
 namespace Exchange.Gateway.Routing;
 
@@ -54,6 +55,12 @@ internal sealed class OutboundRouter : IOutputHandler
     /// <summary>Commands whose events the replica did not reproduce exactly (0 unless something is badly wrong).</summary>
     public long Divergences => Volatile.Read(ref _divergences);
 
+    /// <summary>The market-data order log, fed after the replica applied each command (none until wired).</summary>
+    internal OrderLog? MarketData { get; set; }
+
+    /// <summary>Drop-copy group streams by account (docs/protocol.md section 13); empty when none is configured.</summary>
+    internal IReadOnlyDictionary<int, UserStream> DropCopy { get; set; } = new Dictionary<int, UserStream>();
+
     /// <summary>The replica, for tests; read it only under <see cref="Gate"/>.</summary>
     internal CoreExchange Replica => _replica;
 
@@ -83,6 +90,7 @@ internal sealed class OutboundRouter : IOutputHandler
             var command = p.Command;
             command.Sequence = commandSequence;
             if (!_replica.Apply(in command).SequenceEqual(events)) Diverged(commandSequence);
+            MarketData?.OnCommand(commandSequence, _timestamp, in command, events, _replica.Insurance);
 
             foreach (var s in _touched)
                 lock (s.Gate)
@@ -214,9 +222,20 @@ internal sealed class OutboundRouter : IOutputHandler
                 Appended(taker, OutboundEncoder.Executed(taker.Log.Reserve(Outbound.OrderExecutedLength), _timestamp, TokenFor(taker),
                     e.AccountId, e.InstrumentId, e.OrderId, (uint)e.ClientOrderId, e.TradeId, (byte)e.Side,
                     liquidation ? Outbound.LiquidationOrder : Outbound.Taker, e.Price, e.Quantity, e.Amount));
+        var makerToken = _replica.TryGetOrder(e.MakerOrderId, out var order) ? (uint)order.ClientOrderId : 0;
+        // Drop copy: the same execution report, with token 0, to the group of each side's account.
+        if (DropCopy.TryGetValue(e.AccountId, out var group))
+            lock (group.Gate)
+                Appended(group, OutboundEncoder.Executed(group.Log.Reserve(Outbound.OrderExecutedLength), _timestamp, 0,
+                    e.AccountId, e.InstrumentId, e.OrderId, (uint)e.ClientOrderId, e.TradeId, (byte)e.Side,
+                    liquidation ? Outbound.LiquidationOrder : Outbound.Taker, e.Price, e.Quantity, e.Amount));
+        if (DropCopy.TryGetValue(e.CounterpartyId, out group))
+            lock (group.Gate)
+                Appended(group, OutboundEncoder.Executed(group.Log.Reserve(Outbound.OrderExecutedLength), _timestamp, 0,
+                    e.CounterpartyId, e.InstrumentId, e.MakerOrderId, makerToken, e.TradeId, (byte)Opposite(e.Side), Outbound.Maker,
+                    e.Price, e.Quantity, e.Amount2));
         var maker = Touch(e.CounterpartyId, e.InstrumentId);
         if (maker is null) return;
-        var makerToken = _replica.TryGetOrder(e.MakerOrderId, out var order) ? (uint)order.ClientOrderId : 0;
         lock (maker.Gate)
             Appended(maker, OutboundEncoder.Executed(maker.Log.Reserve(Outbound.OrderExecutedLength), _timestamp, TokenFor(maker),
                 e.CounterpartyId, e.InstrumentId, e.MakerOrderId, makerToken, e.TradeId, (byte)Opposite(e.Side), Outbound.Maker,

@@ -9,9 +9,14 @@ internal sealed class GatewayConnectionHandler(GatewayContext context) : Connect
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
+        LimitSendBuffer(context, connection);
+        await new Session(context, connection, SessionKind.OrderEntry).RunAsync().ConfigureAwait(false);
+    }
+
+    internal static void LimitSendBuffer(GatewayContext context, ConnectionContext connection)
+    {
         var sendBuffer = context.Limits.SocketSendBufferBytes;
         if (sendBuffer > 0 && connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
             socket.SendBufferSize = sendBuffer;
-        await new Session(context, connection).RunAsync().ConfigureAwait(false);
     }
 }

@@ -27,33 +27,61 @@ internal sealed partial class Session
         }
         if (session.Length > 0 && session != _ctx.SessionId)
             return await RejectLoginAsync(PacketType.SessionNotAvailable, $"session '{session}' is not available").ConfigureAwait(false);
-        var stream = _ctx.Streams[user];
-        long start = 0;
-        bool attached;
-        lock (stream.Gate)
+        var stream = _kind switch
         {
-            attached = stream.TryAttach(this, _ctx.Limits.MaxSessionsPerUser);
-            if (attached)
+            SessionKind.MarketData => _ctx.MarketData.Feed,
+            SessionKind.DropCopy => _ctx.DropCopy.GetValueOrDefault(user),
+            _ => _ctx.Streams[user],
+        };
+        if (stream is null)
+            return await RejectLoginAsync(PacketType.NotAuthorized, "not a reader of any drop-copy group").ConfigureAwait(false);
+        long start;
+        bool attached;
+        List<byte[]>? snapshot = null;
+        if (_kind == SessionKind.MarketData)
+        {
+            // Under the replica's gate the order log cannot grow: the snapshot and the sequence it names are one cut.
+            lock (_ctx.Router.Gate)
             {
-                var count = stream.Log.Count;
-                start = sequence == 0 || sequence > count + 1 ? count + 1 : sequence;
-                _liveBase = count;
-                Volatile.Write(ref _cursor, start);
-                _user = user;
-                _stream = stream;
-                _loggedIn = true;
+                attached = Attach(stream, user, sequence, _ctx.Limits.MaxConnections, out start);
+                if (attached && sequence == 0) snapshot = _ctx.MarketData.Snapshot(_ctx.Router.Replica, start);
             }
+        }
+        else
+        {
+            attached = Attach(stream, user, sequence,
+                _kind == SessionKind.DropCopy ? _ctx.Limits.MaxConnections : _ctx.Limits.MaxSessionsPerUser, out start);
         }
         if (!attached)
             return await RejectLoginAsync(PacketType.NotAuthorized, "too many sessions for this user").ConfigureAwait(false);
         _ctx.Log.LogInformation("Connection {Connection} from {Remote} logged in as {User}, sending from {Sequence}",
             _connection.ConnectionId, _connection.RemoteEndPoint, user.Name, start);
         WriteLoginAccepted(start);
+        // A market-data late joiner's snapshot: unsequenced, ending with End of Snapshot naming `start`.
+        if (snapshot is not null)
+            foreach (var message in snapshot) WritePacket(PacketType.UnsequencedData, message);
         Volatile.Write(ref _lastSentMs, GatewayClock.NowMs);
         Volatile.Write(ref _lastReceivedMs, GatewayClock.NowMs);
         await _output.FlushAsync().ConfigureAwait(false);
         _sender = Task.Run(SendAsync);
         return true;
+    }
+
+    private bool Attach(Streams.UserStream stream, Security.User user, long sequence, int max, out long start)
+    {
+        start = 0;
+        lock (stream.Gate)
+        {
+            if (!stream.TryAttach(this, max)) return false;
+            var count = stream.Log.Count;
+            start = sequence == 0 || sequence > count + 1 ? count + 1 : sequence;
+            _liveBase = count;
+            Volatile.Write(ref _cursor, start);
+            _user = user;
+            _stream = stream;
+            _loggedIn = true;
+            return true;
+        }
     }
 
     private async Task<bool> RejectLoginAsync(byte code, string reason)

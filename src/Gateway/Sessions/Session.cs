@@ -29,6 +29,8 @@ internal sealed partial class Session
     private readonly TokenBucket _bucket;
     private readonly SessionBuffers _buffers;
     private readonly long _connectedMs;
+    // Order entry, or read-only: market data (the order log) or drop copy (a group's executions); protocol.md 12, 13.
+    private readonly SessionKind _kind;
     private long _lastReceivedMs;
     private long _lastSentMs;
     private int _heartbeatDue;
@@ -48,8 +50,9 @@ internal sealed partial class Session
     // The log's length at login: messages after it are live, and only those count against the queue bound.
     private long _liveBase;
 
-    public Session(GatewayContext ctx, ConnectionContext connection)
+    public Session(GatewayContext ctx, ConnectionContext connection, SessionKind kind)
     {
+        _kind = kind;
         _ctx = ctx;
         _connection = connection;
         _input = connection.Transport.Input;
@@ -160,6 +163,8 @@ internal sealed partial class Session
         switch (type)
         {
             case PacketType.UnsequencedData:
+                if (_kind == SessionKind.MarketData) return Close("market-data sessions are read-only");
+                if (_kind == SessionKind.DropCopy) return Close("drop-copy sessions are read-only");
                 return payload.IsEmpty ? Close("empty unsequenced data packet") : HandleMessage(payload);
             case PacketType.ClientHeartbeat:
                 return payload.IsEmpty ? Step.NeedMore : Close("client heartbeat with a payload");
