@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using Exchange.Core.Events;
+using Exchange.Core.Pipeline;
+using HdrHistogram;
+
+namespace Exchange.LoadTest;
+
+/// <summary>
+/// The output handler of a measured pipeline run: for each command, the time from its PLANNED send time (derived
+/// from its index, the correlation, and the rate) to now, so a stall delays every command planned behind it and is
+/// counted in all of them (no coordinated omission). Runs on the pipeline's output thread; allocation-free.
+/// </summary>
+internal sealed class LatencyRecorder(LongHistogram histogram) : IOutputHandler
+{
+    private readonly long _highest = histogram.HighestTrackableValue;
+    private long _start;
+    private long _rate;
+    private long _delivered;
+    private long _lastDelivery;
+    private long _events;
+
+    /// <summary>Commands delivered so far (read by the waiting thread).</summary>
+    public long Delivered => Volatile.Read(ref _delivered);
+
+    /// <summary>Clock ticks when the last command was delivered (read after the pipeline is disposed).</summary>
+    public long LastDelivery => _lastDelivery;
+
+    public long Events => _events;
+
+    /// <summary>Command <c>i</c> is planned at <paramref name="start"/> + i / <paramref name="rate"/> s; rate 0 records nothing.</summary>
+    public void Begin(long start, long rate)
+    {
+        _start = start;
+        _rate = rate;
+    }
+
+    public void OnEvents(long commandSequence, long correlation, ReadOnlySpan<Event> events)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (correlation >= 0 && _rate > 0)
+        {
+            var planned = _start + correlation * Stopwatch.Frequency / _rate;
+            histogram.RecordValue(Math.Clamp(Units.Nanoseconds(now - planned), 0, _highest));
+        }
+        _events += events.Length;
+        _lastDelivery = now;
+        Volatile.Write(ref _delivered, _delivered + 1);
+    }
+}

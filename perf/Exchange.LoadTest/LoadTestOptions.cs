@@ -1,0 +1,117 @@
+using System.Globalization;
+using Exchange.Core.Journal;
+using Exchange.Core.Pipeline;
+
+namespace Exchange.LoadTest;
+
+/// <summary>The command line: <c>[bl|pipeline] [--seed N] [--commands N] [--rates a,b,c] [--out DIR] ...</c>.</summary>
+internal sealed record LoadTestOptions
+{
+    public const string Usage = """
+        usage: Exchange.LoadTest [bl|pipeline|both] [options]
+          bl                 the business-logic thread alone: Exchange.Apply in a loop (throughput, ns per command kind)
+          pipeline           open-loop latency through ExchangePipeline at a ladder of fixed rates
+          both               bl, then pipeline (the default)
+        options:
+          --seed N           generator seed (default 1)
+          --commands N       measured commands (default: 3,000,000 for bl, 1,000,000 per rate for pipeline)
+          --rates a,b,c      pipeline rates in commands/s, k and M suffixes allowed
+                             (default 100k,250k,500k,1M,2M,3M,4M,5M; the ladder stops at the first rate not kept up:
+                             delivered at under 98% of the rate)
+          --all-rates        run every rate even after one is not kept up
+          --mix M            exchange-core (default) or margin (thin accounts, mark moves that liquidate)
+          --instruments N    books (default 1); commands are spread uniformly over them
+          --accounts N       accounts (default 2,000)
+          --orders N         resting orders per book (default 1,000)
+          --wait W           pipeline wait strategy: yielding (default), busyspin, blocking
+          --journal          journal to a temporary directory (fsync never: measures the journaler, not the disk)
+          --model N          check the first N commands against the reference model (default 5,000; 0 = off)
+          --out DIR          where histograms (.hgrm), plot data and the plot go (default: $TMPDIR/exchange-loadtest)
+        """;
+
+    public bool RunBusinessLogic { get; init; } = true;
+    public bool RunPipeline { get; init; } = true;
+    public int Seed { get; init; } = 1;
+    public int? Commands { get; init; }
+    public long[] Rates { get; init; } = [100_000, 250_000, 500_000, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 5_000_000];
+    public bool AllRates { get; init; }
+    public WorkloadMix Mix { get; init; } = WorkloadMix.ExchangeCore;
+    public int Instruments { get; init; } = 1;
+    public int Accounts { get; init; } = 2_000;
+    public int OrdersPerBook { get; init; } = 1_000;
+    public WaitStrategyKind Wait { get; init; } = WaitStrategyKind.Yielding;
+    public bool Journal { get; init; }
+    public FsyncPolicy Fsync { get; init; } = FsyncPolicy.Never;
+    public int ModelCommands { get; init; } = 5_000;
+    public string OutputDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "exchange-loadtest");
+
+    public WorkloadSpec Workload(int defaultCommands) => new()
+    {
+        Seed = Seed, Mix = Mix, Instruments = Instruments, Accounts = Accounts, OrdersPerBook = OrdersPerBook,
+        Commands = Commands ?? defaultCommands,
+    };
+
+    /// <summary>Parses the arguments; returns null and prints why when they are wrong.</summary>
+    public static LoadTestOptions? Parse(string[] args)
+    {
+        var o = new LoadTestOptions();
+        try
+        {
+            for (var i = 0; i < args.Length; i++)
+            {
+                string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value");
+                o = args[i] switch
+                {
+                    "bl" => o with { RunBusinessLogic = true, RunPipeline = false },
+                    "pipeline" => o with { RunBusinessLogic = false, RunPipeline = true },
+                    "both" => o with { RunBusinessLogic = true, RunPipeline = true },
+                    "--seed" => o with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                    "--commands" => o with { Commands = (int)Count(Value()) },
+                    "--rates" => o with { Rates = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Count).ToArray() },
+                    "--all-rates" => o with { AllRates = true },
+                    "--mix" => o with { Mix = Value() switch
+                    {
+                        "exchange-core" => WorkloadMix.ExchangeCore,
+                        "margin" => WorkloadMix.Margin,
+                        var m => throw new FormatException($"unknown mix '{m}'"),
+                    } },
+                    "--instruments" => o with { Instruments = (int)Count(Value()) },
+                    "--accounts" => o with { Accounts = (int)Count(Value()) },
+                    "--orders" => o with { OrdersPerBook = (int)Count(Value()) },
+                    "--wait" => o with { Wait = Value() switch
+                    {
+                        "yielding" => WaitStrategyKind.Yielding,
+                        "busyspin" => WaitStrategyKind.BusySpin,
+                        "blocking" => WaitStrategyKind.Blocking,
+                        var w => throw new FormatException($"unknown wait strategy '{w}'"),
+                    } },
+                    "--journal" => o with { Journal = true },
+                    "--model" => o with { ModelCommands = (int)Count(Value()) },
+                    "--out" => o with { OutputDirectory = Value() },
+                    "-h" or "--help" => throw new FormatException(""),
+                    var a => throw new FormatException($"unknown argument '{a}'"),
+                };
+            }
+            if (o.Instruments is < 1 or > 64) throw new FormatException("--instruments must be 1..64");
+            if (o.Accounts < 2) throw new FormatException("--accounts must be at least 2");
+            if (o.Rates.Length == 0 || o.Rates.Any(r => r <= 0)) throw new FormatException("--rates must be positive");
+            if (o.Commands is <= 0) throw new FormatException("--commands must be positive");
+        }
+        catch (FormatException e)
+        {
+            if (e.Message.Length > 0) Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(Usage);
+            return null;
+        }
+        return o;
+    }
+
+    /// <summary>A count such as 250000, 250k or 1.5M.</summary>
+    private static long Count(string s)
+    {
+        var scale = 1.0;
+        if (s.EndsWith('k') || s.EndsWith('K')) { scale = 1e3; s = s[..^1]; }
+        else if (s.EndsWith('M') || s.EndsWith('m')) { scale = 1e6; s = s[..^1]; }
+        return (long)Math.Round(double.Parse(s.Replace("_", "").Replace(",", ""), CultureInfo.InvariantCulture) * scale);
+    }
+}

@@ -1,0 +1,70 @@
+namespace Exchange.LoadTest;
+
+/// <summary>
+/// Mode (b): steps the injection rate up (100k, 250k, 500k, 1M/s ...) until a rate is not kept up, reporting the
+/// latency percentiles per rate, then floods the pipeline once for its saturation throughput.
+/// </summary>
+internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report report, LoadTestOptions options, string outputDirectory)
+{
+    public List<PipelineResult> Results { get; } = [];
+
+    /// <summary>The highest rate kept up, 0 if none.</summary>
+    public long SustainedRate { get; private set; }
+
+    /// <summary>The highest rate kept up with p99 under 1 ms, 0 if none.</summary>
+    public long BoundedRate { get; private set; }
+
+    public double Saturation { get; private set; }
+
+    public void Run()
+    {
+        var count = workload.Commands.Length;
+        var run = new PipelineRun(workload, checks, options);
+        Report.Note("pipeline: warm-up (flood) ...");
+        run.Run(0, Math.Min(count, 300_000));
+
+        foreach (var rate in options.Rates)
+        {
+            Report.Note($"pipeline: {Units.Rate(rate)} x {count:N0} commands ...");
+            var r = run.Run(rate, count);
+            Results.Add(r);
+            Report.Note($"  p50 {Units.Latency(r.Latency.GetValueAtPercentile(50))}, p99 {Units.Latency(r.Latency.GetValueAtPercentile(99))}, " +
+                        $"max {Units.Latency(r.Latency.GetValueAtPercentile(100))}, achieved {Units.Rate(r.Achieved)}");
+            if (r.KeptUp) SustainedRate = Math.Max(SustainedRate, rate);
+            if (r.KeptUp && r.Bounded) BoundedRate = Math.Max(BoundedRate, rate);
+            if (!r.KeptUp && !options.AllRates) break;
+        }
+        Report.Note("pipeline: flood for the saturation throughput ...");
+        var flood = run.Run(0, count);
+        Saturation = flood.Achieved;
+
+        report.Line($"### Pipeline, open loop: {workload.Spec.Describe()}");
+        report.Line();
+        report.Line($"{count:N0} commands per rate, injected by one pacing thread at fixed intervals; latency from each command's " +
+                    $"planned send time to the output handler's OnEvents. Wait strategy {options.Wait}, " +
+                    (options.Journal ? $"journal on (fsync {options.Fsync})" : "journal off") + ", rings 16k slots.");
+        report.Line();
+        report.Line("| rate | achieved | p50 | p90 | p99 | p99.9 | p99.99 | max | GC 0/1/2 | ring full | kept up | p99 < 1 ms |");
+        report.Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:--:|:--:|");
+        var series = new List<(string, string)>();
+        foreach (var r in Results)
+        {
+            var h = r.Latency;
+            report.Line($"| {Units.Rate(r.Rate)} | {Units.Rate(r.Achieved)} | {Units.Latency(h.GetValueAtPercentile(50))} | " +
+                        $"{Units.Latency(h.GetValueAtPercentile(90))} | {Units.Latency(h.GetValueAtPercentile(99))} | " +
+                        $"{Units.Latency(h.GetValueAtPercentile(99.9))} | {Units.Latency(h.GetValueAtPercentile(99.99))} | " +
+                        $"{Units.Latency(h.GetValueAtPercentile(100))} | {r.Gcs} | {r.RingFull:N0} | {(r.KeptUp ? "yes" : "no")} | {(r.Bounded ? "yes" : "no")} |");
+            var name = "pipeline-" + Units.Short(r.Rate);
+            HistogramFiles.WriteHgrm(outputDirectory, name, h);
+            series.Add((Units.Rate(r.Rate), HistogramFiles.WritePlotData(outputDirectory, name, h)));
+        }
+        report.Line();
+        report.Line($"- Sustained maximum throughput (highest rate kept up, >= 98% delivered): **{(SustainedRate > 0 ? Units.Rate(SustainedRate) : "none")}**; " +
+                    $"with p99 < 1 ms as well: {(BoundedRate > 0 ? Units.Rate(BoundedRate) : "none")}; " +
+                    $"saturation (flooding the input ring): {Units.Rate(Saturation)}, GC {flood.Gcs}.");
+        report.Line("- Checks, every run (each rate and the flood): " + string.Join(" | ", Results.Select(r => r.Verdict).Append(flood.Verdict).Distinct()));
+        report.Line("- " + HistogramFiles.Plot(outputDirectory, "pipeline-latency",
+            $"ExchangePipeline latency from planned send time ({workload.Spec.Describe()})", series));
+        report.Line();
+    }
+}

@@ -1,0 +1,14 @@
+using HdrHistogram;
+
+namespace Exchange.LoadTest;
+
+/// <summary>The outcome of one pipeline run at one rate.</summary>
+internal sealed record PipelineResult(
+    long Rate, int Commands, double Achieved, LongHistogram Latency, GcCounts Gcs, long RingFull, string Verdict)
+{
+    /// <summary>Kept up: delivered at >= 98% of the rate (a pipeline that cannot keep up delivers at its capacity).</summary>
+    public bool KeptUp => Achieved >= 0.98 * Rate;
+
+    /// <summary>Latency stayed bounded: p99 under 1 ms (no queue built up for long).</summary>
+    public bool Bounded => Latency.GetValueAtPercentile(99) < 1_000_000;
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using Exchange.Core.Journal;
+using Exchange.Core.Pipeline;
+using HdrHistogram;
+
+namespace Exchange.LoadTest;
+
+/// <summary>
+/// One run of mode (b): a fresh exchange with the setup applied behind a fresh <see cref="ExchangePipeline"/>, the
+/// first <c>count</c> commands injected by a <see cref="PacedProducer"/> thread at a fixed rate, latencies recorded
+/// by the output handler, then the pipeline drained and the exchange checked.
+/// </summary>
+internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestOptions options)
+{
+    public PipelineResult Run(long rate, int count)
+    {
+        var x = workload.NewExchange();
+        var histogram = HistogramFiles.NewNanoseconds();
+        var recorder = new LatencyRecorder(histogram);
+        string? journal = options.Journal
+            ? Path.Combine(Path.GetTempPath(), "exchange-loadtest-journal-" + Guid.NewGuid().ToString("N"))
+            : null;
+        var pipeline = new ExchangePipeline(x, new PipelineOptions
+        {
+            ProducerType = ProducerType.Single,
+            WaitStrategy = options.Wait,
+            Journal = journal is null ? null : new JournalOptions { Directory = journal, Fsync = options.Fsync },
+        }, recorder);
+        try
+        {
+            pipeline.Start();
+            GcCounts.Settle();
+            var gc = GcCounts.Now();
+            // The plan starts a few ms ahead so the producer thread is running by then.
+            var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 200;
+            recorder.Begin(start, rate);
+            var producer = new PacedProducer(pipeline, workload.Commands, count, rate, start);
+            var thread = new Thread(producer.Run) { Name = "paced producer", IsBackground = true };
+            thread.Start();
+            thread.Join();
+            var deadline = Stopwatch.GetTimestamp() + 120 * Stopwatch.Frequency;
+            while (recorder.Delivered < count)
+            {
+                if (pipeline.Fault is not null) throw new InvalidOperationException("the pipeline faulted", pipeline.Fault);
+                if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"{recorder.Delivered:N0} of {count:N0} commands delivered after 120 s");
+                Thread.Sleep(1);
+            }
+            var gcs = GcCounts.Now() - gc;
+            pipeline.Dispose();
+            var from = rate > 0 ? start : producer.FirstPublish;
+            var achieved = count / ((recorder.LastDelivery - from) / (double)Stopwatch.Frequency);
+            return new PipelineResult(rate, count, achieved, histogram, gcs, producer.RingFull, checks.Check(x, count));
+        }
+        finally
+        {
+            pipeline.Dispose();
+            if (journal is not null && Directory.Exists(journal)) Directory.Delete(journal, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using Exchange.Core;
+using Exchange.Core.Commands;
+using Exchange.Core.Instruments;
+
+namespace Exchange.LoadTest;
+
+/// <summary>
+/// A generated workload, held in arrays before anything is measured: the setup (deposits, marks, books filled to
+/// their target) and the measured commands, stamped with the sequences the exchange will see, each with its kind
+/// and whether it traded when the generator applied it.
+/// </summary>
+internal sealed class Workload
+{
+    public const long BasePrice = 120_000;
+
+    public required WorkloadSpec Spec { get; init; }
+    public required Command[] Setup { get; init; }
+    public required Command[] Commands { get; init; }
+    public required CommandKind[] Kinds { get; init; }
+    public required bool[] Traded { get; init; }
+    public required WorkloadStats Stats { get; init; }
+
+    /// <summary>The state hash after all commands, from the generator's own exchange (a fresh one that applied them).</summary>
+    public required ulong FinalHash { get; init; }
+
+    /// <summary>Capacities sized for the steady state, so nothing grows (allocates) while measuring.</summary>
+    public static ExchangeOptions Options(WorkloadSpec spec) => new()
+    {
+        MaxInstruments = Math.Max(1, spec.Instruments),
+        AccountCapacity = spec.Accounts + 1,
+        OrderCapacity = Math.Max(1 << 16, spec.Instruments * spec.OrdersPerBook * 4),
+        LevelCapacity = 4096,
+    };
+
+    /// <summary>A BTC-like perpetual: price ~120,000 ticks, 1 lot = 60 USD (10^6 units a USD), 10x initial leverage.</summary>
+    public static InstrumentSpec Instrument(int index) => new()
+    {
+        Name = $"PERP-{index}", TickValue = 500, ImrPpm = 100_000, MmrPpm = 50_000, MakerFeePpm = -100, TakerFeePpm = 500,
+        LiquidationFeePpm = 10_000, BandPpm = 100_000, LiquidationBandPpm = 75_000,
+        MaxPrice = 10_000_000, MaxOrderLots = 1_000_000, MaxPositionLots = 100_000_000,
+    };
+
+    /// <summary>A fresh exchange with the instruments added and the setup applied: ready for <see cref="Commands"/>.</summary>
+    public Core.Exchange NewExchange()
+    {
+        var x = new Core.Exchange(Options(Spec));
+        for (var i = 0; i < Spec.Instruments; i++) x.AddInstrument(Instrument(i));
+        foreach (ref readonly var c in Setup.AsSpan()) x.Apply(in c);
+        return x;
+    }
+
+    /// <summary>A fresh exchange that applied the setup and the first <paramref name="count"/> commands.</summary>
+    public Core.Exchange Replay(int count)
+    {
+        var x = NewExchange();
+        foreach (ref readonly var c in Commands.AsSpan(0, count)) x.Apply(in c);
+        return x;
+    }
+}
