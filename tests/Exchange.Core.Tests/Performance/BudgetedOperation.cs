@@ -1,8 +1,8 @@
 namespace Exchange.Core.Tests.Performance;
 
 /// <summary>
-/// A hot-path benchmark mirrored in-process: the same setup and operation as in perf/Exchange.Benchmarks (which the
-/// test project does not reference), warmed up, then measured on every thread the test can observe.
+/// A hot-path benchmark run in-process: the single-threaded ones call the benchmark classes themselves; the threaded
+/// ones mirror their setup with a probe in each consumer. Warmed up, then measured on every thread the test can observe.
 /// </summary>
 internal abstract class BudgetedOperation : IDisposable
 {
