@@ -35,7 +35,7 @@ public sealed class Exchange
         _accounts = new AccountStore(_options.AccountCapacity, _options.MaxInstruments);
         _orders = new OrderStore(_options.OrderCapacity);
         _margin = new MarginCalculator(_accounts, _instruments, _orders);
-        _index = new LiquidationIndex(_accounts, _instruments, _margin, _options.MaxInstruments);
+        _index = new LiquidationIndex(_accounts, _instruments, _margin, _options.MaxInstruments, _options.AccountCapacity);
         _matcher = new Matcher(_accounts, _orders, _instruments, _ledgers, _events, _index);
         _entry = new OrderEntry(_accounts, _instruments, _orders, _margin, _matcher, _events, _options.MaxOpenOrdersPerAccount);
         _adl = new AdlQueue(_accounts, _instruments, _margin);

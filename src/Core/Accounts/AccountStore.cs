@@ -36,7 +36,8 @@ internal sealed class AccountStore
         _positions = new Position[capacity * _stride];
         _holders = new int[2 * _stride][];
         _holderCount = new int[2 * _stride];
-        for (var i = 0; i < _holders.Length; i++) _holders[i] = new int[16];
+        // Sized from the account capacity so a population that grows into it does not reallocate in steady state.
+        for (var i = 0; i < _holders.Length; i++) _holders[i] = new int[Math.Max(16, capacity / 2)];
     }
 
     /// <summary>Accounts holding a long (or short) position in the instrument, in no particular order. Kept per side

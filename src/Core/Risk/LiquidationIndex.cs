@@ -27,13 +27,17 @@ internal sealed class LiquidationIndex
     private readonly WatchHeap[] _shorts;
     private int[] _dirty = new int[256];
     private int _dirtyCount;
-    private bool[] _isDirty = new bool[1024];
+    private bool[] _isDirty;
     private readonly CandidateQueue _candidates = new();
     // Instruments in which each account has a heap entry (a position may go flat before its entry is removed).
-    private ulong[] _watched = new ulong[1024];
+    private ulong[] _watched;
 
-    public LiquidationIndex(AccountStore accounts, InstrumentTable instruments, MarginCalculator margin, int maxInstruments)
+    public LiquidationIndex(AccountStore accounts, InstrumentTable instruments, MarginCalculator margin, int maxInstruments,
+        int accountCapacity)
     {
+        var heapCapacity = Math.Max(1024, accountCapacity / 2);
+        _isDirty = new bool[Math.Max(1024, accountCapacity + 1)];
+        _watched = new ulong[Math.Max(1024, accountCapacity + 1)];
         _accounts = accounts;
         _instruments = instruments;
         _margin = margin;
@@ -41,8 +45,8 @@ internal sealed class LiquidationIndex
         _shorts = new WatchHeap[maxInstruments];
         for (var i = 0; i < maxInstruments; i++)
         {
-            _longs[i] = new WatchHeap(accounts, i, +1, 1024);
-            _shorts[i] = new WatchHeap(accounts, i, -1, 1024);
+            _longs[i] = new WatchHeap(accounts, i, +1, heapCapacity);
+            _shorts[i] = new WatchHeap(accounts, i, -1, heapCapacity);
         }
     }
 
