@@ -8,10 +8,13 @@ namespace Exchange.LoadTest;
 internal sealed record LoadTestOptions
 {
     public const string Usage = """
-        usage: Exchange.LoadTest [bl|pipeline|both] [options]
+        usage: Exchange.LoadTest [bl|pipeline|both|tcp] [options]
           bl                 the business-logic thread alone: Exchange.Apply in a loop (throughput, ns per command kind)
           pipeline           open-loop latency through ExchangePipeline at a ladder of fixed rates
           both               bl, then pipeline (the default)
+          tcp                end to end over loopback: `exchange serve` in a child process, N trader sessions, a
+                             place/cancel/move mix open-loop at each rate, compared with a bare TCP echo at the same
+                             rate and message sizes (default rates 10k,50k,100k; not part of `both`)
         options:
           --seed N           generator seed (default 1)
           --commands N       measured commands (default: 3,000,000 for bl, 1,000,000 per rate for pipeline)
@@ -26,6 +29,10 @@ internal sealed record LoadTestOptions
           --wait W           pipeline wait strategy: yielding (default), busyspin, blocking
           --journal          journal to a temporary directory (fsync never: measures the journaler, not the disk)
           --model N          check the first N commands against the reference model (default 5,000; 0 = off)
+          --connections N    tcp: trader connections (default 4; users lt01.. are generated)
+          --seconds S        tcp: seconds per rate and target (default 3)
+          --server-dll PATH  tcp: the gateway's exchange.dll (default: src/Gateway/bin/<config>/<tfm>/ of this repository)
+          --server-wait W    tcp: the server pipeline's wait strategy: blocking (default), yielding, busy-spin
           --out DIR          where histograms (.hgrm), plot data and the plot go (default: $TMPDIR/exchange-loadtest)
         """;
 
@@ -34,6 +41,13 @@ internal sealed record LoadTestOptions
     public int Seed { get; init; } = 1;
     public int? Commands { get; init; }
     public long[] Rates { get; init; } = [100_000, 250_000, 500_000, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 5_000_000];
+    public bool RatesGiven { get; init; }
+    public bool RunTcp { get; init; }
+    public int Connections { get; init; } = 4;
+    public double Seconds { get; init; } = 3;
+    public string? ServerDll { get; init; }
+    public string ServerWait { get; init; } = "blocking";
+    public long[] TcpRates => RatesGiven ? Rates : [10_000, 50_000, 100_000];
     public bool AllRates { get; init; }
     public WorkloadMix Mix { get; init; } = WorkloadMix.ExchangeCore;
     public int Instruments { get; init; } = 1;
@@ -62,12 +76,21 @@ internal sealed record LoadTestOptions
                 string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value");
                 o = args[i] switch
                 {
-                    "bl" => o with { RunBusinessLogic = true, RunPipeline = false },
-                    "pipeline" => o with { RunBusinessLogic = false, RunPipeline = true },
-                    "both" => o with { RunBusinessLogic = true, RunPipeline = true },
+                    "bl" => o with { RunBusinessLogic = true, RunPipeline = false, RunTcp = false },
+                    "pipeline" => o with { RunBusinessLogic = false, RunPipeline = true, RunTcp = false },
+                    "both" => o with { RunBusinessLogic = true, RunPipeline = true, RunTcp = false },
+                    "tcp" => o with { RunBusinessLogic = false, RunPipeline = false, RunTcp = true },
+                    "--connections" => o with { Connections = (int)Count(Value()) },
+                    "--seconds" => o with { Seconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                    "--server-dll" => o with { ServerDll = Value() },
+                    "--server-wait" => o with { ServerWait = Value() switch
+                    {
+                        var w when w is "blocking" or "yielding" or "busy-spin" => w,
+                        var w => throw new FormatException($"unknown server wait strategy '{w}'"),
+                    } },
                     "--seed" => o with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--commands" => o with { Commands = (int)Count(Value()) },
-                    "--rates" => o with { Rates = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Count).ToArray() },
+                    "--rates" => o with { Rates = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Count).ToArray(), RatesGiven = true },
                     "--all-rates" => o with { AllRates = true },
                     "--mix" => o with { Mix = Value() switch
                     {
@@ -95,6 +118,8 @@ internal sealed record LoadTestOptions
             if (o.Instruments is < 1 or > 64) throw new FormatException("--instruments must be 1..64");
             if (o.Accounts < 2) throw new FormatException("--accounts must be at least 2");
             if (o.Rates.Length == 0 || o.Rates.Any(r => r <= 0)) throw new FormatException("--rates must be positive");
+            if (o.Connections is < 1 or > 99) throw new FormatException("--connections must be 1..99");
+            if (o.Seconds is <= 0 or > 600) throw new FormatException("--seconds must be in (0, 600]");
             if (o.Commands is <= 0) throw new FormatException("--commands must be positive");
         }
         catch (FormatException e)

@@ -38,6 +38,13 @@ if (options.RunBusinessLogic)
 if (options.RunPipeline)
     Mode(1_000_000, (w, c) => new PipelineLadder(w, c, report, options, options.OutputDirectory).Run());
 
+if (options.RunTcp)
+{
+    var tcp = new TcpRun(options, report, options.OutputDirectory);
+    tcp.Run();
+    failures += tcp.Failures;
+}
+
 report.Line($"Load average at the end: {LoadAverage()}. Output: {Path.GetFullPath(options.OutputDirectory)}");
 report.Save(Path.Combine(options.OutputDirectory, "summary.md"));
 if (failures > 0) Console.Error.WriteLine($"{failures} check(s) FAILED");

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using HdrHistogram;
+
+namespace Exchange.LoadTest;
+
+/// <summary>
+/// Mode (c), tcp: end to end over loopback. Starts <c>exchange serve</c> in a child process, funds the accounts and
+/// sets the mark through the admin and feed users, logs in N traders, and at each rate injects the
+/// <see cref="TcpGenerator"/> flow open-loop from one pacing thread (all commands due are sent at once, one send per
+/// connection), timing each command from its planned send time to its first response. Before each gateway step the
+/// same traffic shape at the same rate goes to an in-process <see cref="EchoServer"/> over the same number of
+/// connections: the bare loopback round trip the gateway is compared with. The server is killed at the end.
+/// </summary>
+internal sealed class TcpRun(LoadTestOptions options, Report report, string outputDirectory)
+{
+    private sealed record StepResult(string Target, long Rate, int Commands, int Responded, double Achieved, LongHistogram Latency,
+        GcCounts Gcs, long Rejected, long RateLimited, long MaxLagNs, string RejectCodes);
+
+    public int Failures { get; private set; }
+
+    public void Run()
+    {
+        var n = options.Connections;
+        var rates = options.TcpRates;
+        Report.Note($"tcp: starting the server ({n} traders) ...");
+        using var server = GatewayProcess.Start(options.ServerDll, n, options.ServerWait);
+        Report.Note($"tcp: server on 127.0.0.1:{server.Port} ({server.Dll})");
+        Setup(server.Port, n);
+
+        var gateway = new List<TcpSession>();
+        var echo = new List<TcpSession>();
+        using var echoServer = new EchoServer();
+        var results = new List<StepResult>();
+        try
+        {
+            for (var c = 0; c < n; c++)
+            {
+                var s = SoupWire.Connect(server.Port);
+                SoupWire.Login(s, GatewayProcess.Trader(c), GatewayProcess.Password(c));
+                gateway.Add(new TcpSession(s, $"gw recv {c}"));
+                echo.Add(new TcpSession(SoupWire.Connect(echoServer.Port), $"echo recv {c}"));
+            }
+            var generator = new TcpGenerator(n, options.Seed);
+            var echoGenerator = new TcpGenerator(n, options.Seed);
+
+            Report.Note("tcp: warm-up (1 s at the first rate, both targets) ...");
+            Step("echo", echo, echoGenerator.Generate((int)rates[0]), rates[0]);
+            Step("gateway", gateway, generator.Generate((int)rates[0]), rates[0]);
+
+            foreach (var rate in rates)
+            {
+                var count = (int)Math.Min(int.MaxValue / 2, rate * options.Seconds);
+                foreach (var (target, sessions, gen) in new[] { ("echo", echo, echoGenerator), ("gateway", gateway, generator) })
+                {
+                    var traffic = gen.Generate(count);
+                    Report.Note($"tcp: {target} at {Units.Rate(rate)} x {count:N0} commands ...");
+                    var r = Step(target, sessions, traffic, rate);
+                    results.Add(r);
+                    Report.Note($"  p50 {Units.Latency(r.Latency.GetValueAtPercentile(50))}, p99.9 {Units.Latency(r.Latency.GetValueAtPercentile(99.9))}, " +
+                                $"max {Units.Latency(r.Latency.GetMaxValue())}, achieved {Units.Rate(r.Achieved)}, responded {r.Responded:N0}/{r.Commands:N0}");
+                    if (server.Exited) throw new InvalidOperationException("the server exited: " + server.Errors);
+                    if (r.Responded < r.Commands) Failures++;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var s in gateway) s.Dispose();
+            foreach (var s in echo) s.Dispose();
+        }
+        Write(results, n);
+    }
+
+    /// <summary>Deposits 1,000,000 USD into each trader's account (admin) and sets BTC-PERP's mark to 60,000 USD (feed).</summary>
+    private static void Setup(int port, int traders)
+    {
+        using (var admin = SoupWire.Connect(port))
+        {
+            SoupWire.Login(admin, "admin", "admin-pw");
+            for (var c = 0; c < traders; c++)
+            {
+                var token = (uint)(c + 1);
+                var reply = SoupWire.Call(admin, SoupWire.Message17('D', token, (uint)(c + 1), 1_000_000_000_000), token);
+                if (reply[0] != (byte)'T') throw new InvalidOperationException($"deposit to account {c + 1} refused (reject code {reply[14]})");
+            }
+        }
+        using var feed = SoupWire.Connect(port);
+        SoupWire.Login(feed, "feed", "feed-pw");
+        var mark = SoupWire.Call(feed, SoupWire.Message17('P', 1, 0, TcpGenerator.Mid), 1);
+        if (mark[0] != (byte)'M') throw new InvalidOperationException($"mark refused (reject code {mark[14]})");
+    }
+
+    private StepResult Step(string target, List<TcpSession> sessions, TcpTraffic traffic, long rate)
+    {
+        var n = sessions.Count;
+        var frequency = Stopwatch.Frequency;
+        GcCounts.Settle();
+        var start = Stopwatch.GetTimestamp() + frequency / 20;
+        var steps = new SessionStep[n];
+        for (var c = 0; c < n; c++)
+        {
+            steps[c] = new SessionStep(c, n, traffic.FirstToken[c], traffic.Count(c), start, rate);
+            sessions[c].Step = steps[c];
+        }
+        var sockets = sessions.Select(s => s.Socket).ToArray();
+        var next = new int[n];
+        var total = traffic.Total;
+        var gc = GcCounts.Now();
+        long sent = 0, maxLag = 0;
+        while (Stopwatch.GetTimestamp() < start) Thread.Yield();
+        while (sent < total)
+        {
+            var now = Stopwatch.GetTimestamp();
+            var due = Math.Min(total, (now - start) * rate / frequency + 1);
+            if (due <= sent)
+            {
+                // Yield, never spin: two cores are shared with the server (see PacedProducer).
+                Thread.Yield();
+                continue;
+            }
+            maxLag = Math.Max(maxLag, now - (start + sent * frequency / rate));
+            for (var c = 0; c < n; c++)
+            {
+                var end = (int)((due - c + n - 1) / n);
+                if (end <= next[c]) continue;
+                var offsets = traffic.Offsets[c];
+                sockets[c].Send(traffic.Bytes[c], offsets[next[c]], offsets[end] - offsets[next[c]], System.Net.Sockets.SocketFlags.None);
+                next[c] = end;
+            }
+            sent = due;
+        }
+        var lastSend = Stopwatch.GetTimestamp();
+        // Wait for every outcome, at most 10 s after the last send.
+        while (steps.Sum(s => Volatile.Read(ref s.Received)) < total && Stopwatch.GetTimestamp() - lastSend < 10 * frequency)
+            Thread.Sleep(1);
+        var gcs = GcCounts.Now() - gc;
+        foreach (var s in sessions) s.Step = null;
+        Thread.Sleep(5);
+
+        var histogram = HistogramFiles.NewNanoseconds();
+        foreach (var s in steps) histogram.Add(s.Histogram);
+        var responded = steps.Sum(s => s.Received);
+        var last = steps.Max(s => s.LastResponse);
+        var achieved = last > start ? responded / ((last - start) / (double)frequency) : 0;
+        return new StepResult(target, rate, total, responded, achieved, histogram, gcs,
+            steps.Sum(s => s.Rejected), steps.Sum(s => s.RateLimited), Units.Nanoseconds(maxLag),
+            string.Join(", ", Enumerable.Range(0, 256).Select(code => (code, count: steps.Sum(s => s.RejectCodes[code]))).Where(x => x.count > 0)
+                .Select(x => $"{Exchange.Core.Events.RejectCodeNames.Name((Exchange.Core.Events.RejectCode)x.code)} {x.count:N0}")));
+    }
+
+    private void Write(List<StepResult> results, int n)
+    {
+        report.Line($"### TCP end to end: gateway (child process) vs bare loopback echo, {n} connections");
+        report.Line();
+        report.Line($"{options.Seconds} s per rate and target, one pacing thread sending every command due (one send per connection " +
+                    "per wake-up); latency from each command's planned send time to the receive that brought its first response " +
+                    "(Accepted / Rejected / Replaced / Canceled) on its session. Flow: place/cancel/move mix (45% GTC, 5% IOC, " +
+                    "25% cancel, 25% move) on BTC-PERP. Server: `exchange serve`, journal in a temp dir with fsync never, wait " +
+                    $"strategy {options.ServerWait}, rate limits off. Echo: in-process, one thread per connection, replies of the outcome's size.");
+        report.Line();
+        report.Line("| target | rate | commands | responded | achieved | p50 | p90 | p99 | p99.9 | max | rejected | max send lag | GC 0/1/2 |");
+        report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var series = new List<(string, string)>();
+        foreach (var r in results)
+        {
+            var h = r.Latency;
+            report.Line($"| {r.Target} | {Units.Rate(r.Rate)} | {r.Commands:N0} | {r.Responded:N0} | {Units.Rate(r.Achieved)} | " +
+                        $"{Units.Latency(h.GetValueAtPercentile(50))} | {Units.Latency(h.GetValueAtPercentile(90))} | " +
+                        $"{Units.Latency(h.GetValueAtPercentile(99))} | {Units.Latency(h.GetValueAtPercentile(99.9))} | " +
+                        $"{Units.Latency(h.GetMaxValue())} | {r.Rejected:N0}{(r.RateLimited > 0 ? $" ({r.RateLimited:N0} rate-limited)" : "")} | " +
+                        $"{Units.Latency(r.MaxLagNs)} | {r.Gcs} |");
+            var name = $"tcp-{r.Target}-{Units.Short(r.Rate)}";
+            HistogramFiles.WriteHgrm(outputDirectory, name, h);
+            series.Add(($"{r.Target} {Units.Rate(r.Rate)}", HistogramFiles.WritePlotData(outputDirectory, name, h)));
+        }
+        report.Line();
+        foreach (var rate in results.Select(r => r.Rate).Distinct())
+        {
+            var e = results.FirstOrDefault(r => r.Rate == rate && r.Target == "echo");
+            var g = results.FirstOrDefault(r => r.Rate == rate && r.Target == "gateway");
+            if (e is null || g is null) continue;
+            var p50 = g.Latency.GetValueAtPercentile(50) / (double)Math.Max(1, e.Latency.GetValueAtPercentile(50));
+            var p999 = g.Latency.GetValueAtPercentile(99.9);
+            report.Line($"- {Units.Rate(rate)}: gateway p50 = **{p50:F1}x** bare loopback ({(p50 <= 2 ? "within" : "NOT within")} 2x); " +
+                        $"gateway p99.9 {Units.Latency(p999)} ({(p999 < 1_000_000 ? "under" : "NOT under")} 1 ms).");
+        }
+        var codes = results.Where(r => r.Target == "gateway" && r.RejectCodes.Length > 0).Select(r => $"{Units.Rate(r.Rate)}: {r.RejectCodes}").ToList();
+        if (codes.Count > 0)
+            report.Line("- Gateway rejects by code (cancels and moves of orders that had already traded away): " + string.Join("; ", codes) + ".");
+        report.Line("- " + HistogramFiles.Plot(outputDirectory, "tcp-latency", "TCP end to end: gateway vs loopback echo, from planned send time", series));
+        report.Line();
+    }
+}
