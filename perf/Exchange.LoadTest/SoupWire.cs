@@ -2,84 +2,51 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Exchange.Gateway.Protocol;
 
 namespace Exchange.LoadTest;
 
 /// <summary>
-/// Raw SoupBinTCP 3.00 framing for the tcp mode (docs/protocol.md sections 1-4): the inbound messages it sends are
-/// encoded into caller-supplied buffers, so a step's traffic is pre-encoded before the clock starts and the send path
-/// allocates nothing.
+/// SoupBinTCP 3.00 framing for the tcp mode: the gateway's own codecs (<see cref="Inbound"/>, <see cref="LoginCodec"/>)
+/// write the messages into caller-supplied buffers, so a step's traffic is pre-encoded before the clock starts and the
+/// send path allocates nothing.
 /// </summary>
 internal static class SoupWire
 {
-    public const int EnterOrderFrame = 2 + 1 + 34;
-    public const int ReplaceFrame = 2 + 1 + 37;
-    public const int CancelFrame = 2 + 1 + 21;
+    public const int EnterOrderFrame = 3 + Inbound.EnterOrderLength;
+    public const int ReplaceFrame = 3 + Inbound.ReplaceOrderLength;
+    public const int CancelFrame = 3 + Inbound.CancelOrderLength;
 
-    /// <summary>An Enter Order (limit) in a <c>U</c> packet at <paramref name="at"/>; returns the bytes written.</summary>
+    /// <summary>An Enter Order (limit, no flags, cancel-taker) in a <c>U</c> packet at <paramref name="at"/>; returns the bytes written.</summary>
     public static int EnterOrder(byte[] b, int at, uint token, uint account, int instrument, byte side, byte tif, long price, long qty)
     {
         var s = b.AsSpan(at, EnterOrderFrame);
-        s.Clear();
-        BinaryPrimitives.WriteUInt16BigEndian(s, 1 + 34);
-        s[2] = (byte)'U';
-        var m = s[3..];
-        m[0] = (byte)'O';
-        BinaryPrimitives.WriteUInt32BigEndian(m[1..], token);
-        BinaryPrimitives.WriteUInt32BigEndian(m[5..], account);
-        BinaryPrimitives.WriteInt32BigEndian(m[9..], instrument);
-        m[13] = side;
-        m[14] = 0; // limit
-        m[15] = tif;
-        m[16] = 0; // flags
-        m[17] = 0; // STP cancel-taker
-        BinaryPrimitives.WriteInt64BigEndian(m[18..], price);
-        BinaryPrimitives.WriteInt64BigEndian(m[26..], qty);
-        return EnterOrderFrame;
+        var h = Inbound.WritePacketHeader(s, Inbound.EnterOrderLength);
+        return h + Inbound.WriteNewOrder(s[h..], token, account, instrument, side, 0, tif, 0, 0, price, qty);
     }
 
     /// <summary>A Replace Order naming the order by its order token (order id 0).</summary>
     public static int Replace(byte[] b, int at, uint token, uint account, uint orderToken, long price, long qty)
     {
         var s = b.AsSpan(at, ReplaceFrame);
-        BinaryPrimitives.WriteUInt16BigEndian(s, 1 + 37);
-        s[2] = (byte)'U';
-        var m = s[3..];
-        m[0] = (byte)'U';
-        BinaryPrimitives.WriteUInt32BigEndian(m[1..], token);
-        BinaryPrimitives.WriteUInt32BigEndian(m[5..], account);
-        BinaryPrimitives.WriteInt64BigEndian(m[9..], 0);
-        BinaryPrimitives.WriteUInt32BigEndian(m[17..], orderToken);
-        BinaryPrimitives.WriteInt64BigEndian(m[21..], price);
-        BinaryPrimitives.WriteInt64BigEndian(m[29..], qty);
-        return ReplaceFrame;
+        var h = Inbound.WritePacketHeader(s, Inbound.ReplaceOrderLength);
+        return h + Inbound.WriteReplace(s[h..], token, account, 0, orderToken, price, qty);
     }
 
     /// <summary>A Cancel Order naming the order by its order token.</summary>
     public static int Cancel(byte[] b, int at, uint token, uint account, uint orderToken)
     {
         var s = b.AsSpan(at, CancelFrame);
-        BinaryPrimitives.WriteUInt16BigEndian(s, 1 + 21);
-        s[2] = (byte)'U';
-        var m = s[3..];
-        m[0] = (byte)'X';
-        BinaryPrimitives.WriteUInt32BigEndian(m[1..], token);
-        BinaryPrimitives.WriteUInt32BigEndian(m[5..], account);
-        BinaryPrimitives.WriteInt64BigEndian(m[9..], 0);
-        BinaryPrimitives.WriteUInt32BigEndian(m[17..], orderToken);
-        return CancelFrame;
+        var h = Inbound.WritePacketHeader(s, Inbound.CancelOrderLength);
+        return h + Inbound.WriteCancel(s[h..], token, account, 0, orderToken);
     }
 
-    /// <summary>A 17-byte admin/feed message (<c>D</c> deposit: account + amount; <c>P</c> mark: instrument + price) in a <c>U</c> packet.</summary>
-    public static byte[] Message17(char type, uint token, uint accountOrInstrument, long value)
+    /// <summary>A setup message (built by <see cref="Inbound"/>) in a <c>U</c> packet.</summary>
+    public static byte[] Packet(byte[] message)
     {
-        var b = new byte[3 + 17];
-        BinaryPrimitives.WriteUInt16BigEndian(b, 1 + 17);
-        b[2] = (byte)'U';
-        b[3] = (byte)type;
-        BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(4), token);
-        BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(8), accountOrInstrument);
-        BinaryPrimitives.WriteInt64BigEndian(b.AsSpan(12), value);
+        var b = new byte[3 + message.Length];
+        var h = Inbound.WritePacketHeader(b, message.Length);
+        message.CopyTo(b, h);
         return b;
     }
 
@@ -94,13 +61,11 @@ internal static class SoupWire
     /// <summary>Logs in (current session, sequence 0 = no replay) and waits for <c>A</c>; throws on anything else.</summary>
     public static void Login(Socket socket, string user, string password)
     {
-        var b = new byte[3 + 46];
-        BinaryPrimitives.WriteUInt16BigEndian(b, 47);
-        b[2] = (byte)'L';
-        Encoding.ASCII.GetBytes(user.PadRight(6)).CopyTo(b, 3);
-        Encoding.ASCII.GetBytes(password.PadRight(10)).CopyTo(b, 9);
-        Encoding.ASCII.GetBytes(new string(' ', 10)).CopyTo(b, 19);
-        Encoding.ASCII.GetBytes("0".PadLeft(20)).CopyTo(b, 29);
+        var payload = LoginCodec.Request(user, password, "", 0);
+        var b = new byte[3 + payload.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(b, (ushort)(1 + payload.Length));
+        b[2] = PacketType.LoginRequest;
+        payload.CopyTo(b, 3);
         socket.Send(b);
         var reply = ReadFrame(socket);
         if (reply.Length == 0 || reply[0] != (byte)'A')

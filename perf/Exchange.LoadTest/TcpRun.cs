@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Exchange.Gateway.Protocol;
 using HdrHistogram;
 
 namespace Exchange.LoadTest;
@@ -80,13 +81,13 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
             for (var c = 0; c < traders; c++)
             {
                 var token = (uint)(c + 1);
-                var reply = SoupWire.Call(admin, SoupWire.Message17('D', token, (uint)(c + 1), 1_000_000_000_000), token);
+                var reply = SoupWire.Call(admin, SoupWire.Packet(Inbound.DepositTo(token, (uint)(c + 1), 1_000_000_000_000)), token);
                 if (reply[0] != (byte)'T') throw new InvalidOperationException($"deposit to account {c + 1} refused (reject code {reply[14]})");
             }
         }
         using var feed = SoupWire.Connect(port);
         SoupWire.Login(feed, "feed", "feed-pw");
-        var mark = SoupWire.Call(feed, SoupWire.Message17('P', 1, 0, TcpGenerator.Mid), 1);
+        var mark = SoupWire.Call(feed, SoupWire.Packet(Inbound.Mark(1, 0, TcpGenerator.Mid)), 1);
         if (mark[0] != (byte)'M') throw new InvalidOperationException($"mark refused (reject code {mark[14]})");
     }
 

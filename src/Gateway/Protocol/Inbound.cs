@@ -54,37 +54,71 @@ public static class Inbound
     public static byte[] NewOrder(uint token, uint account, int instrument, byte side, byte orderType, byte tif,
         byte flags, byte stp, long price, long quantity)
     {
-        var m = Start(EnterOrder, EnterOrderLength, token);
-        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(5), account);
-        BinaryPrimitives.WriteInt32BigEndian(m.AsSpan(9), instrument);
+        var m = new byte[EnterOrderLength];
+        WriteNewOrder(m, token, account, instrument, side, orderType, tif, flags, stp, price, quantity);
+        return m;
+    }
+
+    /// <summary>Writes an Enter Order into <paramref name="m"/> (no allocation, for pre-encoded traffic); returns its length.</summary>
+    public static int WriteNewOrder(Span<byte> m, uint token, uint account, int instrument, byte side, byte orderType,
+        byte tif, byte flags, byte stp, long price, long quantity)
+    {
+        Header(m, EnterOrder, EnterOrderLength, token);
+        BinaryPrimitives.WriteUInt32BigEndian(m[5..], account);
+        BinaryPrimitives.WriteInt32BigEndian(m[9..], instrument);
         m[13] = side;
         m[14] = orderType;
         m[15] = tif;
         m[16] = flags;
         m[17] = stp;
-        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(18), price);
-        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(26), quantity);
-        return m;
+        BinaryPrimitives.WriteInt64BigEndian(m[18..], price);
+        BinaryPrimitives.WriteInt64BigEndian(m[26..], quantity);
+        return EnterOrderLength;
     }
 
     public static byte[] Replace(uint token, uint account, long orderId, uint orderToken, long price, long quantity)
     {
-        var m = Start(ReplaceOrder, ReplaceOrderLength, token);
-        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(5), account);
-        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(9), orderId);
-        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(17), orderToken);
-        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(21), price);
-        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(29), quantity);
+        var m = new byte[ReplaceOrderLength];
+        WriteReplace(m, token, account, orderId, orderToken, price, quantity);
         return m;
+    }
+
+    /// <summary>Writes a Replace Order into <paramref name="m"/>; returns its length.</summary>
+    public static int WriteReplace(Span<byte> m, uint token, uint account, long orderId, uint orderToken, long price, long quantity)
+    {
+        Header(m, ReplaceOrder, ReplaceOrderLength, token);
+        BinaryPrimitives.WriteUInt32BigEndian(m[5..], account);
+        BinaryPrimitives.WriteInt64BigEndian(m[9..], orderId);
+        BinaryPrimitives.WriteUInt32BigEndian(m[17..], orderToken);
+        BinaryPrimitives.WriteInt64BigEndian(m[21..], price);
+        BinaryPrimitives.WriteInt64BigEndian(m[29..], quantity);
+        return ReplaceOrderLength;
     }
 
     public static byte[] Cancel(uint token, uint account, long orderId, uint orderToken)
     {
-        var m = Start(CancelOrder, CancelOrderLength, token);
-        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(5), account);
-        BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(9), orderId);
-        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(17), orderToken);
+        var m = new byte[CancelOrderLength];
+        WriteCancel(m, token, account, orderId, orderToken);
         return m;
+    }
+
+    /// <summary>Writes a Cancel Order into <paramref name="m"/>; returns its length.</summary>
+    public static int WriteCancel(Span<byte> m, uint token, uint account, long orderId, uint orderToken)
+    {
+        Header(m, CancelOrder, CancelOrderLength, token);
+        BinaryPrimitives.WriteUInt32BigEndian(m[5..], account);
+        BinaryPrimitives.WriteInt64BigEndian(m[9..], orderId);
+        BinaryPrimitives.WriteUInt32BigEndian(m[17..], orderToken);
+        return CancelOrderLength;
+    }
+
+    /// <summary>Writes the SoupBinTCP Unsequenced Data header (length, 'U') of a message of
+    /// <paramref name="messageLength"/> bytes; the message follows at offset 3.</summary>
+    public static int WritePacketHeader(Span<byte> packet, int messageLength)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(packet, (ushort)(1 + messageLength));
+        packet[2] = PacketType.UnsequencedData;
+        return 3;
     }
 
     /// <summary>Cancel every open order of the account, in one instrument or (−1) in all.</summary>
@@ -137,8 +171,16 @@ public static class Inbound
     private static byte[] Start(byte type, int length, uint token)
     {
         var m = new byte[length];
-        m[0] = type;
-        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(1), token);
+        Header(m, type, length, token);
         return m;
+    }
+
+    /// <summary>Clears the message and writes its type and token (every message starts with them).</summary>
+    private static void Header(Span<byte> m, byte type, int length, uint token)
+    {
+        m = m[..length];
+        m.Clear();
+        m[0] = type;
+        BinaryPrimitives.WriteUInt32BigEndian(m[1..], token);
     }
 }
