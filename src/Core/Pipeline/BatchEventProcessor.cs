@@ -143,6 +143,10 @@ public sealed class BatchEventProcessor<T, THandler, TWait>
 
                 // Release store after the handler is done: the producer may overwrite these slots from here on.
                 _sequence.SetValue(available);
+                // A consumer that follows this one (the durability gate follows the journaler) may be blocked on the
+                // monitor. A constant per strategy, so the check vanishes for the non-blocking ones.
+                if (_waitStrategy.IsBlockingStrategy)
+                    _waitStrategy.SignalAllWhenBlocking();
             }
             else if (_barrier.IsAlerted && Volatile.Read(ref _state) == Halted)
             {

@@ -9,7 +9,8 @@ public interface IWaitStrategy
 {
     /// <summary>
     /// Whether consumers may block on a monitor, so producers must call <see cref="SignalAllWhenBlocking"/> after
-    /// publishing. Implement as a constant.
+    /// publishing, and consumers after advancing their sequence (a later consumer may wait on it). Implement as a
+    /// constant.
     /// </summary>
     bool IsBlockingStrategy { get; }
 

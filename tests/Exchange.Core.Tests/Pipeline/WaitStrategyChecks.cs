@@ -43,7 +43,10 @@ internal static class WaitStrategyChecks
 
         // Published, but the consumer this one follows has not handled it yet.
         Assert.False(waiter.Join(20));
+        // As a BatchEventProcessor does after each batch: a blocking strategy's waiter sleeps until signalled.
         upstream.SetValue(2);
+        if (waitStrategy.IsBlockingStrategy)
+            waitStrategy.SignalAllWhenBlocking();
 
         waiter.AssertCompletes("the waiter");
         Assert.Equal(2, result);
