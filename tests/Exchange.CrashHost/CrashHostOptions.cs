@@ -8,8 +8,9 @@ public static class CrashHostOptions
 {
     /// <summary>Journal in <c>dir/journal</c> (fsync every batch, small files so runs rotate), snapshots every 500
     /// commands in <c>dir/snapshots</c>, blocking waits (the host shares a small, loaded machine with the tests).</summary>
-    public static PipelineOptions For(string directory) => new()
+    public static PipelineOptions For(string directory, PipelineTopology topology = PipelineTopology.Parallel) => new()
     {
+        Topology = topology,
         InputRingSize = 1024,
         OutputRingSize = 1024,
         WaitStrategy = WaitStrategyKind.Blocking,

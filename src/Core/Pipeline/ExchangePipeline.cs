@@ -9,7 +9,9 @@ namespace Exchange.Core.Pipeline;
 /// input ring; a journaler appends them to the input journal and commits per batch while, in parallel, the
 /// business-logic processor, the one thread that owns the <see cref="Exchange"/>, applies them and copies their
 /// events into an output ring; the output consumer hands each command's events to the <see cref="IOutputHandler"/>
-/// once the journaler has committed the command. Nothing is allocated per command.
+/// once the journaler has committed the command. Nothing is allocated per command. That is the
+/// <see cref="PipelineTopology.Parallel"/> layout; <see cref="PipelineTopology.SingleThread"/> runs the same stages, in
+/// the same order and with the same durability gate, on one thread behind the input ring.
 /// </summary>
 /// <remarks>
 /// Sequences continue from <see cref="Exchange.LastSequence"/> of the exchange given (0 for a fresh one, the last
@@ -97,7 +99,8 @@ public sealed class ExchangePipeline : IDisposable
     /// <summary>The last failure to write a snapshot; the pipeline goes on without it (the journal holds everything).</summary>
     public Exception? SnapshotFault => _stages.Snapshots?.Fault;
 
-    /// <summary>Starts the journaler, business-logic and output threads. Commands published before are kept and run first.</summary>
+    /// <summary>Starts the pipeline's threads (journaler, business logic and output, or the one thread of
+    /// <see cref="PipelineTopology.SingleThread"/>). Commands published before are kept and run first.</summary>
     /// <exception cref="InvalidOperationException">Already started or disposed.</exception>
     public void Start()
     {
@@ -179,10 +182,7 @@ public sealed class ExchangePipeline : IDisposable
     {
         long claimed = _input.Cursor;
         // Every claim up to the cursor is published promptly (TryPublish does not wait between claim and publish).
-        WaitUntil(() => _stages.Processed.Value >= claimed && (_stages.Journaled?.Value ?? claimed) >= claimed);
-        // The business logic has now published the events of every drained command.
-        long produced = _stages.Output.Cursor;
-        WaitUntil(() => _stages.Delivered.Value >= produced);
+        WaitUntil(() => _stages.Drained(claimed));
     }
 
     private void WaitUntil(Func<bool> done)

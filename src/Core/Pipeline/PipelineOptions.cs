@@ -20,6 +20,10 @@ public sealed record PipelineOptions
     /// per pipeline thread (three, four with journaling, plus the producers).</summary>
     public WaitStrategyKind WaitStrategy { get; init; } = WaitStrategyKind.Yielding;
 
+    /// <summary>Which threads run the stages: <see cref="PipelineTopology.Parallel"/> (LMAX's layout, the default) or
+    /// <see cref="PipelineTopology.SingleThread"/> (for machines with fewer cores than busy threads).</summary>
+    public PipelineTopology Topology { get; init; } = PipelineTopology.Parallel;
+
     /// <summary>The input journal; null turns journaling off (then nothing is durable and no output waits for it).</summary>
     public JournalOptions? Journal { get; init; }
 
@@ -45,6 +49,8 @@ public sealed record PipelineOptions
             throw new ArgumentOutOfRangeException(nameof(OutputRingSize), OutputRingSize, "Must be a positive power of two.");
         if (!Enum.IsDefined(WaitStrategy))
             throw new ArgumentOutOfRangeException(nameof(WaitStrategy), WaitStrategy, null);
+        if (!Enum.IsDefined(Topology))
+            throw new ArgumentOutOfRangeException(nameof(Topology), Topology, null);
         if (!Enum.IsDefined(ProducerType))
             throw new ArgumentOutOfRangeException(nameof(ProducerType), ProducerType, null);
         ArgumentOutOfRangeException.ThrowIfNegative(SnapshotEveryCommands);

@@ -15,6 +15,7 @@ internal sealed class PipelineStages<TWait> : PipelineStages
     private readonly BatchEventProcessor<CommandSlot, BusinessLogicHandler, TWait> _logic;
     private readonly BatchEventProcessor<OutputSlot, OutputConsumer<TWait>, TWait> _output;
     private readonly SequenceBarrier? _gate;
+    private readonly RingBuffer<OutputSlot> _outputRing;
 
     [SetsRequiredMembers]
     public PipelineStages(
@@ -46,14 +47,21 @@ internal sealed class PipelineStages<TWait> : PipelineStages
         outputRing.AddGatingSequences(_output.Sequence);
 
         Input = input;
-        Output = outputRing;
+        _outputRing = outputRing;
         Processed = _logic.Sequence;
         Journaled = journaled;
-        Delivered = _output.Sequence;
         Snapshots = taker;
     }
 
     public override Exception? Fault => _journaler?.Fault ?? _logic.Fault ?? _output.Fault;
+
+    public override bool Drained(long claimed)
+    {
+        if (_logic.Sequence.Value < claimed || (_journaler is not null && _journaler.Sequence.Value < claimed))
+            return false;
+        // The business logic has now published the events of every drained command.
+        return _output.Sequence.Value >= _outputRing.Cursor;
+    }
 
     public override void Start()
     {

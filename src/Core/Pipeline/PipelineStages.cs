@@ -11,19 +11,20 @@ internal abstract class PipelineStages
 {
     public required RingBuffer<CommandSlot> Input { get; init; }
 
-    public required RingBuffer<OutputSlot> Output { get; init; }
-
     /// <summary>The business-logic processor's progress on the input ring.</summary>
     public required Sequence Processed { get; init; }
 
     /// <summary>The journaler's progress on the input ring (committed commands); null when journaling is off.</summary>
     public required Sequence? Journaled { get; init; }
 
-    /// <summary>The output consumer's progress on the output ring.</summary>
-    public required Sequence Delivered { get; init; }
-
     /// <summary>The exception that stopped a stage, if one did.</summary>
     public abstract Exception? Fault { get; }
+
+    /// <summary>
+    /// Whether every command up to input sequence <paramref name="claimed"/> has been applied, journaled and handed
+    /// to the output handler. Asked repeatedly while draining, once the producers have stopped.
+    /// </summary>
+    public abstract bool Drained(long claimed);
 
     /// <summary>Starts each processor on its own thread.</summary>
     public abstract void Start();
@@ -34,10 +35,20 @@ internal abstract class PipelineStages
     /// <summary>Waits for every processor's thread to return; false if one did not within <paramref name="timeout"/>.</summary>
     public abstract bool WaitForShutdown(TimeSpan timeout);
 
-    /// <summary>Builds the stages for the chosen wait strategy.</summary>
+    /// <summary>Builds the stages for the chosen topology and wait strategy.</summary>
     public static PipelineStages Create(
         PipelineOptions options, Exchange exchange, JournalWriter? journal, SnapshotStore? snapshots,
-        IOutputHandler output, PipelineAbort abort) => options.WaitStrategy switch
+        IOutputHandler output, PipelineAbort abort) => options.Topology == PipelineTopology.SingleThread
+        ? options.WaitStrategy switch
+        {
+            WaitStrategyKind.BusySpin => new SingleThreadStages<BusySpinWaitStrategy>(
+                options, new BusySpinWaitStrategy(), exchange, journal, snapshots, output, abort),
+            WaitStrategyKind.Yielding => new SingleThreadStages<YieldingWaitStrategy>(
+                options, new YieldingWaitStrategy(), exchange, journal, snapshots, output, abort),
+            _ => new SingleThreadStages<BlockingWaitStrategy>(
+                options, new BlockingWaitStrategy(), exchange, journal, snapshots, output, abort),
+        }
+        : options.WaitStrategy switch
     {
         WaitStrategyKind.BusySpin => new PipelineStages<BusySpinWaitStrategy>(
             options, new BusySpinWaitStrategy(), new BusySpinWaitStrategy(), exchange, journal, snapshots, output, abort),

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Exchange.Core.Pipeline;
 
 namespace Exchange.Core.Tests.Journal;
 
@@ -16,7 +17,7 @@ internal sealed class CrashHostProcess : IDisposable
     private readonly StringBuilder _stderr = new();
     private readonly Thread _reader;
 
-    public CrashHostProcess(string directory, int seed, int count)
+    public CrashHostProcess(string directory, int seed, int count, PipelineTopology topology = PipelineTopology.Parallel)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "Exchange.CrashHost.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: the test project must reference tests/Exchange.CrashHost.");
@@ -30,6 +31,7 @@ internal sealed class CrashHostProcess : IDisposable
         start.ArgumentList.Add(directory);
         start.ArgumentList.Add(seed.ToString(CultureInfo.InvariantCulture));
         start.ArgumentList.Add(count.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(topology == PipelineTopology.SingleThread ? "single" : "parallel");
         _process = Process.Start(start)!;
         _process.ErrorDataReceived += (_, e) =>
         {

@@ -1,4 +1,5 @@
 using Exchange.Core.Journal;
+using Exchange.Core.Pipeline;
 using Exchange.Core.Tests.Pipeline;
 using Exchange.CrashHost;
 using Xunit.Abstractions;
@@ -25,9 +26,11 @@ public sealed class CrashRecoveryTests(ITestOutputHelper log)
     {
         using var directory = new TempDirectory();
         long lastAcked = 0;
+        // Run 1 with the parallel topology, run 2 single-threaded from what run 1 left: same guarantees, same journal.
         for (int run = 1; run <= 2; run++)
         {
-            using var host = new CrashHostProcess(directory.Path, Seed, Count);
+            using var host = new CrashHostProcess(directory.Path, Seed, Count,
+                run == 1 ? PipelineTopology.Parallel : PipelineTopology.SingleThread);
             // Each run starts where recovery left the last one and is killed a few thousand acks later.
             host.WaitForAck(lastAcked + 3_000, AckTimeout);
             host.Kill();

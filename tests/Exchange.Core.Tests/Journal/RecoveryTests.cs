@@ -8,8 +8,9 @@ namespace Exchange.Core.Tests.Journal;
 [Collection(PipelineThreadsCollection.Name)]
 public sealed class RecoveryTests
 {
-    private static PipelineOptions Options(string directory, long snapshotEvery = 300) => new()
+    private static PipelineOptions Options(string directory, long snapshotEvery = 300, PipelineTopology topology = PipelineTopology.Parallel) => new()
     {
+        Topology = topology,
         InputRingSize = 256,
         OutputRingSize = 64,
         Journal = new JournalOptions
@@ -45,11 +46,13 @@ public sealed class RecoveryTests
         return exchange.StateHash();
     }
 
-    [Fact]
-    public void Recover_FromTheNewestSnapshotAndTheJournalTail_EqualsTheStateBeforeTheStop_AndNumberingContinues()
+    [Theory]
+    [InlineData(PipelineTopology.Parallel)]
+    [InlineData(PipelineTopology.SingleThread)]
+    public void Recover_FromTheNewestSnapshotAndTheJournalTail_EqualsTheStateBeforeTheStop_AndNumberingContinues(PipelineTopology topology)
     {
         using var directory = new TempDirectory();
-        var options = Options(directory.Path);
+        var options = Options(directory.Path, topology: topology);
         var commands = PipelineWorkload.Commands(1_500);
         ulong before = Run(PipelineWorkload.Fresh(), options, commands.AsSpan(0, 1_000));
 

@@ -5,11 +5,13 @@ using Exchange.Core.Tests.Journal;
 
 namespace Exchange.Core.Tests.Pipeline;
 
-[Collection(PipelineThreadsCollection.Name)]
-public sealed class ExchangePipelineTests
+/// <summary>The pipeline's contract, which each <see cref="PipelineTopology"/> must keep (one subclass per topology).</summary>
+public abstract class ExchangePipelineTests
 {
-    private static PipelineOptions Options(WaitStrategyKind wait = WaitStrategyKind.Yielding, ProducerType producers = ProducerType.Multi) =>
-        new() { InputRingSize = 256, OutputRingSize = 64, WaitStrategy = wait, ProducerType = producers };
+    protected abstract PipelineTopology Topology { get; }
+
+    private PipelineOptions Options(WaitStrategyKind wait = WaitStrategyKind.Yielding, ProducerType producers = ProducerType.Multi) =>
+        new() { InputRingSize = 256, OutputRingSize = 64, WaitStrategy = wait, ProducerType = producers, Topology = Topology };
 
     [Theory]
     [InlineData(WaitStrategyKind.Yielding, ProducerType.Multi)]
@@ -321,4 +323,16 @@ public sealed class ExchangePipelineTests
             sequences.Add(command.Sequence);
         return (sequences, status);
     }
+}
+
+[Collection(PipelineThreadsCollection.Name)]
+public sealed class ParallelPipelineTests : ExchangePipelineTests
+{
+    protected override PipelineTopology Topology => PipelineTopology.Parallel;
+}
+
+[Collection(PipelineThreadsCollection.Name)]
+public sealed class SingleThreadPipelineTests : ExchangePipelineTests
+{
+    protected override PipelineTopology Topology => PipelineTopology.SingleThread;
 }

@@ -1,0 +1,50 @@
+using Exchange.Core.Journal;
+
+namespace Exchange.Core.Pipeline;
+
+/// <summary>
+/// The whole pipeline as one input-ring handler (<see cref="PipelineTopology.SingleThread"/>): it journals every
+/// command of a batch, commits the batch (the durability gate), then applies the batch's commands one by one and
+/// hands each command's events straight to the <see cref="IOutputHandler"/>, read in place from the exchange's buffer.
+/// </summary>
+internal struct SingleThreadHandler(
+    RingBuffer<CommandSlot> input, Exchange exchange, JournalWriter? journal, Sequence? journaled,
+    IOutputHandler output, SnapshotTaker? snapshots) : IEventHandler<CommandSlot>
+{
+    // The first sequence of the batch being journaled, or −1 between batches.
+    private long _batchStart = -1;
+
+    public void OnEvent(ref CommandSlot data, long sequence, bool endOfBatch)
+    {
+        if (journal is null)
+        {
+            Apply(ref data, sequence);
+            return;
+        }
+
+        if (_batchStart < 0)
+            _batchStart = sequence;
+        if (!data.Refused)
+            journal.Append(in data.Command);
+        if (!endOfBatch)
+            return;
+
+        // Nothing of the batch is acknowledged before it is committed. The slots stay ours until the processor
+        // moves its sequence past the batch, so they can be read again.
+        journal.Commit();
+        journaled!.SetValue(sequence);
+        long first = _batchStart;
+        _batchStart = -1;
+        for (long s = first; s <= sequence; s++)
+            Apply(ref input[s], s);
+    }
+
+    private readonly void Apply(ref CommandSlot data, long sequence)
+    {
+        if (data.Refused)
+            return;
+        var events = exchange.Apply(in data.Command);
+        output.OnEvents(data.Command.Sequence, data.Correlation, events);
+        snapshots?.OnApplied(exchange, sequence);
+    }
+}
