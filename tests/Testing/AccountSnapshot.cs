@@ -5,4 +5,4 @@ namespace Exchange.Testing;
 
 /// <summary>One account's state: cash, per instrument position and open order lots, and its open orders.</summary>
 public sealed record AccountSnapshot(int Id, BigInteger Balance, BigInteger[] Qty, BigInteger[] Cost, BigInteger[] BuyLots,
-    BigInteger[] SellLots, IReadOnlyList<OrderView> Orders);
+    BigInteger[] SellLots, IReadOnlyList<OrderView> Orders, BigInteger FreeMargin);

@@ -39,7 +39,7 @@ public sealed class ExchangeSnapshot
                 Enumerable.Range(0, n).Select(i => (BigInteger)core.PositionCost(a, i)).ToArray(),
                 Enumerable.Range(0, n).Select(i => (BigInteger)core.OpenBuyLots(a, i)).ToArray(),
                 Enumerable.Range(0, n).Select(i => (BigInteger)core.OpenSellLots(a, i)).ToArray(),
-                core.OrdersOf(a)));
+                core.OrdersOf(a), core.FreeMargin(a)));
         }
         var levels = new List<IReadOnlyList<BookLevel>[]>();
         for (var i = 0; i < n; i++)
@@ -81,7 +81,7 @@ public sealed class ExchangeSnapshot
                 Enumerable.Range(0, n).Select(i => x.Position(i).Cost).ToArray(),
                 Enumerable.Range(0, n).Select(i => Lots(orders, i, Side.Buy)).ToArray(),
                 Enumerable.Range(0, n).Select(i => Lots(orders, i, Side.Sell)).ToArray(),
-                orders.Select(View).ToList());
+                orders.Select(View).ToList(), model.FreeMargin(x.Id));
         }).ToList();
         var books = new List<IReadOnlyList<OrderView>[]>();
         var levels = new List<IReadOnlyList<BookLevel>[]>();

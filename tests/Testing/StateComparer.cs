@@ -56,6 +56,8 @@ public static class StateComparer
                 if (c.BuyLots[i] != m.BuyLots[i] || c.SellLots[i] != m.SellLots[i])
                     return $"account {c.Id} instrument {i} open lots core {c.BuyLots[i]}/{c.SellLots[i]} model {m.BuyLots[i]}/{m.SellLots[i]}";
             }
+            // E - order loss - IM: the figure every margin check compares with zero, so a wrong one shows here first.
+            if (c.FreeMargin != m.FreeMargin) return $"account {c.Id} free margin core {c.FreeMargin} model {m.FreeMargin}";
             if (!c.Orders.SequenceEqual(m.Orders))
                 return $"account {c.Id} orders core [{string.Join("; ", c.Orders)}] model [{string.Join("; ", m.Orders)}]";
         }

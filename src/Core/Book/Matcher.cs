@@ -162,7 +162,7 @@ internal sealed class Matcher
     {
         ref var o = ref _orders[handle];
         var ins = o.InstrumentId;
-        _accounts.Position(o.AccountId, ins).AddOrderLots(o.Side, o.Remaining);
+        _accounts.Position(o.AccountId, ins).AddRestingOrder(o.Side, o.Price, o.Remaining);
         _accounts.Touch(o.AccountId, ins);
         BookOf(handle).Add(handle);
     }
