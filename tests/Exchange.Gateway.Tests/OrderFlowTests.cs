@@ -12,10 +12,13 @@ public sealed class OrderFlowTests
     private const long Money = 1_000_000_000_000; // 1,000,000 USD
     private const long Price = 120_000;           // 60,000 USD in 0.5 ticks
 
-    [Fact]
-    public async Task CrossingOrders_ExecutionsAndUpdates_ReachBothSides()
+    [Theory]
+    [InlineData("single", true)]
+    [InlineData("parallel", true)]
+    [InlineData("parallel", false)]
+    public async Task CrossingOrders_ExecutionsAndUpdates_ReachBothSides(string topology, bool inlineIo)
     {
-        await using var server = await StartAsync();
+        await using var server = await StartAsync(topology: topology, inlineIo: inlineIo);
         await server.SetUpAsync(Money, (Btc, Price));
         await using var maker = await server.LoginAsync("t1");
         await using var taker = await server.LoginAsync("t2");

@@ -44,6 +44,13 @@ public sealed record GatewayConfig
 
     public PipelineConfig Pipeline { get; init; } = new();
 
+    /// <summary>
+    /// Run the connections' receive loops and socket sends on the socket engine's threads instead of queuing each to
+    /// the thread pool (Kestrel's <c>UnsafePreferInlineScheduling</c> with inline socket completions): one hand-off
+    /// less in each direction. Safe because session code never blocks there (password hashing goes to the pool).
+    /// </summary>
+    public bool InlineIo { get; init; } = true;
+
     /// <summary>Decimals of the collateral: money is counted in 10^-decimals units.</summary>
     public int Decimals { get; init; } = 6;
 

@@ -10,6 +10,12 @@ public sealed record PipelineConfig
     public int RingSize { get; init; } = 16 * 1024;
     /// <summary><c>blocking</c> (no CPU when idle), <c>yielding</c> or <c>busy-spin</c> (a core per pipeline thread).</summary>
     public string WaitStrategy { get; init; } = "blocking";
+    /// <summary>
+    /// <c>parallel</c> (journaler ∥ business logic → output thread: LMAX's layout, for 4 or more free cores),
+    /// <c>single</c> (journal, apply and output on one thread: fewer hand-offs, for small machines) or <c>auto</c>
+    /// (single below 4 logical CPUs, else parallel).
+    /// </summary>
+    public string Topology { get; init; } = "auto";
     /// <summary><c>batch</c> (fsync every commit), <c>interval</c> or <c>never</c> (page cache only).</summary>
     public string Fsync { get; init; } = "batch";
     public int FsyncIntervalMs { get; init; } = 10;
@@ -21,6 +27,8 @@ public sealed record PipelineConfig
         if (RingSize < 2 || (RingSize & (RingSize - 1)) != 0) throw new InvalidDataException("pipeline.ringSize must be a power of two");
         if (WaitStrategy is not ("blocking" or "yielding" or "busy-spin"))
             throw new InvalidDataException("pipeline.waitStrategy must be blocking, yielding or busy-spin");
+        if (Topology is not ("auto" or "parallel" or "single"))
+            throw new InvalidDataException("pipeline.topology must be auto, parallel or single");
         if (Fsync is not ("batch" or "interval" or "never")) throw new InvalidDataException("pipeline.fsync must be batch, interval or never");
         if (FsyncIntervalMs <= 0 || SnapshotEveryCommands < 0) throw new InvalidDataException("pipeline: bad fsync interval or snapshot period");
     }
@@ -28,6 +36,12 @@ public sealed record PipelineConfig
     /// <summary>The pipeline's options; <paramref name="journal"/> empty turns journaling (and snapshots) off.</summary>
     public PipelineOptions ToOptions(string journal) => new()
     {
+        Topology = Topology switch
+        {
+            "single" => PipelineTopology.SingleThread,
+            "parallel" => PipelineTopology.Parallel,
+            _ => Environment.ProcessorCount < 4 ? PipelineTopology.SingleThread : PipelineTopology.Parallel,
+        },
         InputRingSize = RingSize,
         OutputRingSize = RingSize,
         WaitStrategy = WaitStrategy switch

@@ -120,11 +120,16 @@ public sealed class GatewayServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancel = default)
     {
         _publisher.Start();
+        Diagnostics.StageLatency.Start();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "exchange" });
         _configureLogging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(_context);
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseSockets(o => o.MaxWriteBufferSize = _config.Limits.TransportBufferBytes);
+        builder.WebHost.UseSockets(o =>
+        {
+            o.MaxWriteBufferSize = _config.Limits.TransportBufferBytes;
+            o.UnsafePreferInlineScheduling = _config.InlineIo;
+        });
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxConcurrentConnections = _config.Limits.MaxConnections;

@@ -77,6 +77,9 @@ internal static class ServeCommand
     private static async Task<int> Serve(GatewayConfig config, bool verbose, TextWriter stdout, TextWriter stderr)
     {
         var level = verbose ? LogLevel.Information : LogLevel.Warning;
+        // Read once by the socket engine when it starts, so set before the first socket: completions then run on the
+        // engine's thread instead of a pool thread (the runtime half of GatewayConfig.InlineIo).
+        if (config.InlineIo) Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         using var logging = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(level));
         var server = new GatewayServer(config, logging, b => b.AddSimpleConsole().SetMinimumLevel(level));
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

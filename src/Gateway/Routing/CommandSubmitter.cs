@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Exchange.Core.Commands;
 using Exchange.Core.Events;
+using Exchange.Gateway.Diagnostics;
 using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Publishing;
 using Exchange.Gateway.Streams;
@@ -46,6 +48,11 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
             slot.Sender = stream;
             slot.Token = m.Token;
             slot.MessageType = m.Type;
+            if (StageLatency.On)
+            {
+                slot.PublishedAt = Stopwatch.GetTimestamp();
+                StageLatency.Record(StageLatency.Published, StageLatency.ReadAt);
+            }
             if (publisher.TryPublish(in command, correlation, out _))
             {
                 stream.Begin(m.Token);

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Exchange.Core.Commands;
 using Exchange.Core.Events;
 using Exchange.Core.Pipeline;
+using Exchange.Gateway.Diagnostics;
 using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Streams;
 using Microsoft.Extensions.Logging;
@@ -67,6 +69,12 @@ internal sealed class OutboundRouter : IOutputHandler
     public void OnEvents(long commandSequence, long correlation, ReadOnlySpan<Event> events)
     {
         ref var p = ref _pending[correlation];
+        long outputAt = 0;
+        if (StageLatency.On)
+        {
+            StageLatency.Record(StageLatency.Output, p.PublishedAt);
+            outputAt = Stopwatch.GetTimestamp();
+        }
         lock (Gate)
         {
             _sender = p.Sender!;
@@ -106,6 +114,7 @@ internal sealed class OutboundRouter : IOutputHandler
                 if (s != _sender)
                     lock (s.Gate) s.NotifyReaders();
         }
+        StageLatency.Record(StageLatency.Routed, outputAt);
         _pending.Release(correlation);
     }
 

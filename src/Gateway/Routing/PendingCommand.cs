@@ -12,4 +12,6 @@ internal struct PendingCommand
     public uint Token;
     /// <summary>The inbound message type letter.</summary>
     public byte MessageType;
+    /// <summary>When it was published (a Stopwatch reading; stage latency only, else 0).</summary>
+    public long PublishedAt;
 }

@@ -40,7 +40,9 @@ internal sealed class UserDirectory
         {
             // Many connections of one user logging in at once: the first verifies, the others find it remembered.
             if (IsRemembered(user, password)) return user;
-            var ok = (user?.Password ?? _dummy).Verify(password);
+            // Seconds of CPU at worst under a login storm: never on a socket thread (see GatewayConfig.InlineIo).
+            var hash = user?.Password ?? _dummy;
+            var ok = await Task.Run(() => hash.Verify(password), cancel).ConfigureAwait(false);
             if (!ok || user is null) return null;
             user.Remembered = HMACSHA256.HashData(_key, password);
             return user;

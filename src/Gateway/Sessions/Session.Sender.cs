@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text;
+using Exchange.Gateway.Diagnostics;
 using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Streams;
 using Microsoft.Extensions.Logging;
@@ -20,6 +22,7 @@ internal sealed partial class Session
                 // Closing gracefully, what the log held when the close began still goes out before the goodbye.
                 if (cursor <= count && (!_closing || (!_aborted && cursor <= Volatile.Read(ref _drainTo))))
                 {
+                    if (StageLatency.On) StageLatency.Record(StageLatency.SenderWoken, Interlocked.Exchange(ref _notifiedAt, 0));
                     WriteBatch(log, count);
                     Volatile.Write(ref _heartbeatDue, 0);
                 }
@@ -39,7 +42,9 @@ internal sealed partial class Session
                 Volatile.Write(ref _lastSentMs, GatewayClock.NowMs);
                 // Back-pressure: this waits while the transport's bounded buffer is full. The output thread does not:
                 // it sees the cursor stall and drops the connection when the queue bound is passed (OnAppended).
+                var flushAt = StageLatency.On ? Stopwatch.GetTimestamp() : 0;
                 var flush = await _output.FlushAsync().ConfigureAwait(false);
+                StageLatency.Record(StageLatency.Flushed, flushAt);
                 if (flush.IsCompleted || flush.IsCanceled) break;
             }
             if (!_aborted) await GoodbyeAsync().ConfigureAwait(false);

@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
+using Exchange.Gateway.Diagnostics;
 using Exchange.Gateway.Hosting;
 using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Security;
@@ -49,6 +51,8 @@ internal sealed partial class Session
     private long _cursor;
     // The log's length at login: messages after it are live, and only those count against the queue bound.
     private long _liveBase;
+    // When the log first grew since the sender last ran (stage latency only).
+    private long _notifiedAt;
 
     public Session(GatewayContext ctx, ConnectionContext connection, SessionKind kind)
     {
@@ -107,6 +111,7 @@ internal sealed partial class Session
         while (!_closing)
         {
             var result = await _input.ReadAsync().ConfigureAwait(false);
+            if (StageLatency.On) StageLatency.ReadAt = Stopwatch.GetTimestamp();
             var buffer = result.Buffer;
             var step = ProcessFrames(ref buffer);
             if (step == Step.NeedMore) _input.AdvanceTo(buffer.Start, buffer.End);
@@ -248,6 +253,7 @@ internal sealed partial class Session
         var sent = Math.Max(Volatile.Read(ref _cursor) - 1, _liveBase);
         if (count - sent <= _ctx.Limits.MaxQueuedMessages)
         {
+            if (StageLatency.On && Volatile.Read(ref _notifiedAt) == 0) Volatile.Write(ref _notifiedAt, Stopwatch.GetTimestamp());
             _signal.Set();
         }
         else if (!_closing)

@@ -41,7 +41,8 @@ internal sealed class TestServer : IAsyncDisposable
 
     public static string Password(string user) => "pw-" + user;
 
-    public static GatewayConfig Config(Func<GatewayLimits, GatewayLimits>? limits = null, string journal = "")
+    public static GatewayConfig Config(Func<GatewayLimits, GatewayLimits>? limits = null, string journal = "",
+        string topology = "auto", bool inlineIo = true)
     {
         var defaults = ConfigLoader.Default();
         var testLimits = new GatewayLimits
@@ -59,16 +60,19 @@ internal sealed class TestServer : IAsyncDisposable
             Port = 0,
             Journal = journal,
             Limits = limits is null ? testLimits : limits(testLimits),
-            Pipeline = new PipelineConfig { RingSize = 1024, Fsync = "never", SnapshotEveryCommands = 0 },
+            Pipeline = new PipelineConfig { RingSize = 1024, Fsync = "never", SnapshotEveryCommands = 0, Topology = topology },
+            InlineIo = inlineIo,
             Users = Users.Value,
         };
     }
 
+    /// <param name="topology">The pipeline's topology: auto (single-thread below 4 CPUs), single or parallel.</param>
+    /// <param name="inlineIo">Socket continuations on the I/O threads (the default) or on the thread pool.</param>
     public static async Task<TestServer> StartAsync(Func<GatewayLimits, GatewayLimits>? limits = null, bool inProcess = false,
-        string? journal = null)
+        string? journal = null, string topology = "auto", bool inlineIo = true)
     {
         journal ??= inProcess ? "" : Path.Combine(Path.GetTempPath(), "exchange-gateway-tests", Guid.NewGuid().ToString("N"));
-        var server = new GatewayServer(Config(limits, journal), null, null, inProcess);
+        var server = new GatewayServer(Config(limits, journal, topology, inlineIo), null, null, inProcess);
         await server.StartAsync();
         return new TestServer(server, journal.Length == 0 ? null : journal);
     }
