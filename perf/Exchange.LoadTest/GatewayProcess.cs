@@ -34,7 +34,7 @@ internal sealed partial class GatewayProcess : IDisposable
     public static string Trader(int i) => $"lt{i + 1:D2}";
     public static string Password(int i) => $"lt{i + 1:D2}-pw";
 
-    public static GatewayProcess Start(string? dll, int traders, string waitStrategy)
+    public static GatewayProcess Start(string? dll, int traders, string waitStrategy, string topology)
     {
         dll ??= FindDll();
         var directory = Path.Combine(Path.GetTempPath(), "exchange-loadtest-tcp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
@@ -51,6 +51,7 @@ internal sealed partial class GatewayProcess : IDisposable
         var pipeline = config["pipeline"]!.AsObject();
         pipeline["fsync"] = "never";
         pipeline["waitStrategy"] = waitStrategy;
+        pipeline["topology"] = topology;
         pipeline["snapshotEveryCommands"] = 100_000_000;
         var users = new JsonArray();
         for (var i = 0; i < traders; i++)
@@ -71,7 +72,7 @@ internal sealed partial class GatewayProcess : IDisposable
             info.ArgumentList.Add(a);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
         var self = new GatewayProcess(process, directory, ReadPort(process), dll);
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (self._stderr) self._stderr.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null && e.Data.StartsWith("stage-latency", StringComparison.Ordinal)) Console.Error.WriteLine(e.Data); if (e.Data is not null) lock (self._stderr) self._stderr.AppendLine(e.Data); };
         process.BeginErrorReadLine();
         new Thread(() => { while (process.StandardOutput.ReadLine() is not null) { } }) { IsBackground = true, Name = "server stdout" }.Start();
         return self;

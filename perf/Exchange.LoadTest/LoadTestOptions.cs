@@ -27,12 +27,15 @@ internal sealed record LoadTestOptions
           --accounts N       accounts (default 2,000)
           --orders N         resting orders per book (default 1,000)
           --wait W           pipeline wait strategy: yielding (default), busyspin, blocking
+          --topology T       pipeline topology: parallel (default: journaler ∥ business logic -> output ring -> output
+                             thread) or single (journal, apply and output on one thread)
           --journal          journal to a temporary directory (fsync never: measures the journaler, not the disk)
           --model N          check the first N commands against the reference model (default 5,000; 0 = off)
           --connections N    tcp: trader connections (default 4; users lt01.. are generated)
           --seconds S        tcp: seconds per rate and target (default 3)
           --server-dll PATH  tcp: the gateway's exchange.dll (default: src/Gateway/bin/<config>/<tfm>/ of this repository)
           --server-wait W    tcp: the server pipeline's wait strategy: blocking (default), yielding, busy-spin
+          --server-topology T  tcp: the server pipeline's topology: auto (default: single below 4 CPUs), single, parallel
           --out DIR          where histograms (.hgrm), plot data and the plot go (default: $TMPDIR/exchange-loadtest)
         """;
 
@@ -47,6 +50,7 @@ internal sealed record LoadTestOptions
     public double Seconds { get; init; } = 3;
     public string? ServerDll { get; init; }
     public string ServerWait { get; init; } = "blocking";
+    public string ServerTopology { get; init; } = "auto";
     public long[] TcpRates => RatesGiven ? Rates : [10_000, 50_000, 100_000];
     public bool AllRates { get; init; }
     public WorkloadMix Mix { get; init; } = WorkloadMix.ExchangeCore;
@@ -55,6 +59,7 @@ internal sealed record LoadTestOptions
     public int OrdersPerBook { get; init; } = 1_000;
     public WaitStrategyKind Wait { get; init; } = WaitStrategyKind.Yielding;
     public bool Journal { get; init; }
+    public PipelineTopology Topology { get; init; } = PipelineTopology.Parallel;
     public FsyncPolicy Fsync { get; init; } = FsyncPolicy.Never;
     public int ModelCommands { get; init; } = 5_000;
     public string OutputDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "exchange-loadtest");
@@ -88,6 +93,11 @@ internal sealed record LoadTestOptions
                         var w when w is "blocking" or "yielding" or "busy-spin" => w,
                         var w => throw new FormatException($"unknown server wait strategy '{w}'"),
                     } },
+                    "--server-topology" => o with { ServerTopology = Value() switch
+                    {
+                        var t when t is "auto" or "single" or "parallel" => t,
+                        var t => throw new FormatException($"unknown server topology '{t}'"),
+                    } },
                     "--seed" => o with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--commands" => o with { Commands = (int)Count(Value()) },
                     "--rates" => o with { Rates = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Count).ToArray(), RatesGiven = true },
@@ -109,6 +119,12 @@ internal sealed record LoadTestOptions
                         var w => throw new FormatException($"unknown wait strategy '{w}'"),
                     } },
                     "--journal" => o with { Journal = true },
+                    "--topology" => o with { Topology = Value() switch
+                    {
+                        "parallel" => PipelineTopology.Parallel,
+                        "single" => PipelineTopology.SingleThread,
+                        var t => throw new FormatException($"unknown topology '{t}'"),
+                    } },
                     "--model" => o with { ModelCommands = (int)Count(Value()) },
                     "--out" => o with { OutputDirectory = Value() },
                     "-h" or "--help" => throw new FormatException(""),

@@ -20,6 +20,8 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
     {
         var count = workload.Commands.Length;
         var run = new PipelineRun(workload, checks, options);
+        Report.Note("pipeline: measuring the machine's own stalls (3 s) ...");
+        var hiccups = Hiccups.Measure(3);
         Report.Note("pipeline: warm-up (flood) ...");
         run.Run(0, Math.Min(count, 300_000));
 
@@ -41,7 +43,7 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
         report.Line($"### Pipeline, open loop: {workload.Spec.Describe()}");
         report.Line();
         report.Line($"{count:N0} commands per rate, injected by one pacing thread at fixed intervals; latency from each command's " +
-                    $"planned send time to the output handler's OnEvents. Wait strategy {options.Wait}, " +
+                    $"planned send time to the output handler's OnEvents. Topology {options.Topology}, wait strategy {options.Wait}, " +
                     (options.Journal ? $"journal on (fsync {options.Fsync})" : "journal off") + ", rings 16k slots.");
         report.Line();
         report.Line("| rate | achieved | p50 | p90 | p99 | p99.9 | p99.99 | max | GC 0/1/2 | ring full | kept up | p99 < 1 ms |");
@@ -62,6 +64,8 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
         report.Line($"- Sustained maximum throughput (highest rate kept up, >= 98% delivered): **{(SustainedRate > 0 ? Units.Rate(SustainedRate) : "none")}**; " +
                     $"with p99 < 1 ms as well: {(BoundedRate > 0 ? Units.Rate(BoundedRate) : "none")}; " +
                     $"saturation (flooding the input ring): {Units.Rate(Saturation)}, GC {flood.Gcs}.");
+        report.Line($"- The machine's own stalls, measured just before the ladder: {hiccups}. A pipeline thread that " +
+                    "stalls that long delays every command queued behind it, which bounds the tail percentiles from below.");
         report.Line("- Checks, every run (each rate and the flood): " + string.Join(" | ", Results.Select(r => r.Verdict).Append(flood.Verdict).Distinct()));
         report.Line("- " + HistogramFiles.Plot(outputDirectory, "pipeline-latency",
             $"ExchangePipeline latency from planned send time ({workload.Spec.Describe()})", series));

@@ -24,6 +24,7 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
         {
             ProducerType = ProducerType.Single,
             WaitStrategy = options.Wait,
+            Topology = options.Topology,
             Journal = journal is null ? null : new JournalOptions { Directory = journal, Fsync = options.Fsync },
         }, recorder);
         try

@@ -24,7 +24,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         var n = options.Connections;
         var rates = options.TcpRates;
         Report.Note($"tcp: starting the server ({n} traders) ...");
-        using var server = GatewayProcess.Start(options.ServerDll, n, options.ServerWait);
+        using var server = GatewayProcess.Start(options.ServerDll, n, options.ServerWait, options.ServerTopology);
         Report.Note($"tcp: server on 127.0.0.1:{server.Port} ({server.Dll})");
         Setup(server.Port, n);
 
@@ -157,7 +157,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                     "per wake-up); latency from each command's planned send time to the receive that brought its first response " +
                     "(Accepted / Rejected / Replaced / Canceled) on its session. Flow: place/cancel/move mix (45% GTC, 5% IOC, " +
                     "25% cancel, 25% move) on BTC-PERP. Server: `exchange serve`, journal in a temp dir with fsync never, wait " +
-                    $"strategy {options.ServerWait}, rate limits off. Echo: in-process, one thread per connection, replies of the outcome's size.");
+                    $"strategy {options.ServerWait}, topology {options.ServerTopology}, rate limits off. Echo: in-process, one thread per connection, replies of the outcome's size.");
         report.Line();
         report.Line("| target | rate | commands | responded | achieved | p50 | p90 | p99 | p99.9 | max | rejected | max send lag | GC 0/1/2 |");
         report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
