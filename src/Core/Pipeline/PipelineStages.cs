@@ -35,6 +35,8 @@ internal abstract class PipelineStages
     /// <summary>Waits for every processor's thread to return; false if one did not within <paramref name="timeout"/>.</summary>
     public abstract bool WaitForShutdown(TimeSpan timeout);
 
+    private static readonly TimeSpan SingleThreadSpin = TimeSpan.FromMicroseconds(10);
+
     /// <summary>Builds the stages for the chosen topology and wait strategy.</summary>
     public static PipelineStages Create(
         PipelineOptions options, Exchange exchange, JournalWriter? journal, SnapshotStore? snapshots,
@@ -45,8 +47,9 @@ internal abstract class PipelineStages
                 options, new BusySpinWaitStrategy(), exchange, journal, snapshots, output, abort),
             WaitStrategyKind.Yielding => new SingleThreadStages<YieldingWaitStrategy>(
                 options, new YieldingWaitStrategy(), exchange, journal, snapshots, output, abort),
+            // One pipeline thread: a short spin before sleeping pays (see BlockingWaitStrategy's constructor).
             _ => new SingleThreadStages<BlockingWaitStrategy>(
-                options, new BlockingWaitStrategy(), exchange, journal, snapshots, output, abort),
+                options, new BlockingWaitStrategy(SingleThreadSpin), exchange, journal, snapshots, output, abort),
         }
         : options.WaitStrategy switch
     {

@@ -17,9 +17,23 @@ public sealed class BlockingWaitStrategyTests
         WaitStrategyChecks.DependentBehindCursor_WaitsForDependent(new BlockingWaitStrategy());
 
     [Fact]
-    public void WaitFor_NothingPublished_SleepsUntilPublishSignals()
+    public void WaitFor_WithSpinning_PublishedByAnotherThread_ReturnsHighestPublished() =>
+        WaitStrategyChecks.PublishedByAnotherThread_ReturnsIt(new BlockingWaitStrategy(TimeSpan.FromMicroseconds(50)));
+
+    [Fact]
+    public void WaitFor_WithSpinning_DependentBehindCursor_ReturnsOnceDependentCatchesUp() =>
+        WaitStrategyChecks.DependentBehindCursor_WaitsForDependent(new BlockingWaitStrategy(TimeSpan.FromMicroseconds(50)));
+
+    [Fact]
+    public void Constructor_NegativeSpin_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BlockingWaitStrategy(TimeSpan.FromTicks(-1)));
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(50)]
+    public void WaitFor_NothingPublished_SleepsUntilPublishSignals(int spinMicroseconds)
     {
-        var ring = RingBuffer<TestEvent>.CreateSingleProducer(8, new BlockingWaitStrategy());
+        var ring = RingBuffer<TestEvent>.CreateSingleProducer(8, new BlockingWaitStrategy(TimeSpan.FromMicroseconds(spinMicroseconds)));
         var barrier = ring.NewBarrier();
         long result = -2;
         var waiter = TestThread.Start(() =>
@@ -28,7 +42,7 @@ public sealed class BlockingWaitStrategyTests
             result = barrier.WaitFor(ref wait, 0);
         });
 
-        // Idle means parked on the monitor (no CPU), not spinning.
+        // Idle means parked on the monitor (no CPU), not spinning, once the spin (if any) is over.
         Eventually.True(() => (waiter.State & ThreadState.WaitSleepJoin) != 0, "the waiter to block");
         ring.Publish(ring.Next());
 
