@@ -17,4 +17,14 @@ public interface IOutputHandler
     /// <param name="correlation">The caller's routing id passed to <see cref="ExchangePipeline.TryPublish"/>.</param>
     /// <param name="events">The command's events, valid only during the call (the memory is reused).</param>
     void OnEvents(long commandSequence, long correlation, ReadOnlySpan<Event> events);
+
+    /// <summary>
+    /// Called on the output thread after the last command of a batch: the commands that were waiting together when
+    /// the output stage last caught up. Work buffered across the batch's <see cref="OnEvents"/> calls (waking the
+    /// connections to send, say) can be done here once per batch: the batch is small when the load is light, and
+    /// grows, amortizing the work, as the load rises.
+    /// </summary>
+    void OnEndOfBatch()
+    {
+    }
 }

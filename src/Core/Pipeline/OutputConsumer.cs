@@ -45,7 +45,11 @@ internal struct OutputConsumer<TWait> : IEventHandler<OutputSlot>
                 Grow(data.Total);
             ((ReadOnlySpan<Event>)data.Events)[..data.Count].CopyTo(_assembly.AsSpan(data.Offset));
             if (data.Offset + data.Count < data.Total)
+            {
+                if (endOfBatch)
+                    _handler.OnEndOfBatch();
                 return;
+            }
             events = new ReadOnlySpan<Event>(_assembly, 0, data.Total);
         }
 
@@ -54,6 +58,8 @@ internal struct OutputConsumer<TWait> : IEventHandler<OutputSlot>
             return;
 
         _handler.OnEvents(data.CommandSequence, data.Correlation, events);
+        if (endOfBatch)
+            _handler.OnEndOfBatch();
     }
 
     /// <returns>False when the pipeline abandoned the journaler: the command is not durable, so it is never acknowledged.</returns>

@@ -19,6 +19,8 @@ internal struct SingleThreadHandler(
         if (journal is null)
         {
             Apply(ref data, sequence);
+            if (endOfBatch)
+                output.OnEndOfBatch();
             return;
         }
 
@@ -37,6 +39,7 @@ internal struct SingleThreadHandler(
         _batchStart = -1;
         for (long s = first; s <= sequence; s++)
             Apply(ref input[s], s);
+        output.OnEndOfBatch();
     }
 
     private readonly void Apply(ref CommandSlot data, long sequence)

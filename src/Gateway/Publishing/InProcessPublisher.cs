@@ -66,6 +66,7 @@ internal sealed class InProcessPublisher(CoreExchange exchange, OutboundRouter r
                 batch = _queue.Dequeue();
             }
             router.OnEvents(batch.Sequence, batch.Correlation, batch.Events.AsSpan(0, batch.Count));
+            router.OnEndOfBatch();
             ArrayPool<Event>.Shared.Return(batch.Events);
         }
     }

@@ -21,7 +21,8 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
             switch (stream.Classify(m.Token, out var outcome))
             {
                 case TokenState.New:
-                    Publish(stream, in m, in command);
+                    // Published, nothing appended: no one to wake (unless the exchange was saturated).
+                    if (Publish(stream, in m, in command)) return;
                     break;
                 case TokenState.Known:
                     stream.AppendCopy(outcome);
@@ -39,7 +40,8 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
         }
     }
 
-    private void Publish(UserStream stream, in InboundMessage m, in Command command)
+    /// <returns>True when published; false when rejected as rate limited (a message was appended).</returns>
+    private bool Publish(UserStream stream, in InboundMessage m, in Command command)
     {
         if (pending.TryClaim(out var correlation))
         {
@@ -56,11 +58,12 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
             if (publisher.TryPublish(in command, correlation, out _))
             {
                 stream.Begin(m.Token);
-                return;
+                return true;
             }
             pending.Release(correlation);
         }
         // The exchange is saturated: never wait. The token is not consumed, so the client may resend it.
         stream.AppendRejected(command.Timestamp, m.Token, m.Type, (byte)RejectCode.RateLimited, m.Account, m.Instrument, m.OrderId);
+        return false;
     }
 }

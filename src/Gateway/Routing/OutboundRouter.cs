@@ -4,6 +4,7 @@ using Exchange.Core.Events;
 using Exchange.Core.Pipeline;
 using Exchange.Gateway.Diagnostics;
 using Exchange.Gateway.Protocol;
+using Exchange.Gateway.Sessions;
 using Exchange.Gateway.Streams;
 using Microsoft.Extensions.Logging;
 using CoreExchange = Exchange.Core.Exchange;
@@ -33,6 +34,9 @@ internal sealed class OutboundRouter : IOutputHandler
     private readonly ILogger? _log;
     private readonly List<UserStream> _touched = [];
     private readonly List<UserStream> _notify = [];
+    // Connections to wake at the end of the batch, and the list being woken (swapped, so a wake that appends is safe).
+    private List<Session> _wakeups = [];
+    private List<Session> _waking = [];
 
     // The command being routed.
     private UserStream _sender = null!;
@@ -68,6 +72,8 @@ internal sealed class OutboundRouter : IOutputHandler
 
     public void OnEvents(long commandSequence, long correlation, ReadOnlySpan<Event> events)
     {
+        // This is the output thread: its notifications wait for the end of the batch (OnEndOfBatch).
+        Session.DeferredWakeups = _wakeups;
         ref var p = ref _pending[correlation];
         long outputAt = 0;
         if (StageLatency.On)
@@ -116,6 +122,18 @@ internal sealed class OutboundRouter : IOutputHandler
         }
         StageLatency.Record(StageLatency.Routed, outputAt);
         _pending.Release(correlation);
+    }
+
+    /// <summary>
+    /// Wakes the connections whose logs grew during the batch, each once, on this thread and holding no lock: their
+    /// senders write and send here, saving a thread-pool hand-off per connection and batch (docs/benchmarks.md).
+    /// </summary>
+    public void OnEndOfBatch()
+    {
+        (_waking, _wakeups) = (_wakeups, _waking);
+        Session.DeferredWakeups = _wakeups;
+        foreach (var session in _waking) session.WakeInline();
+        _waking.Clear();
     }
 
     /// <summary>

@@ -1,24 +1,69 @@
+using System.Threading.Tasks.Sources;
+
 namespace Exchange.Gateway.Sessions;
 
 /// <summary>
-/// An auto-reset wake-up for one async waiter. <see cref="Set"/> never blocks and coalesces: any number of sets
-/// before the waiter runs give one wake-up, which is enough because the waiter re-reads all state after waking.
+/// An auto-reset wake-up for one async waiter. Setting never blocks and coalesces: any number of sets before the
+/// waiter runs give one wake-up, which is enough because the waiter re-reads all state after waking. Allocation-free
+/// (the waiter's <see cref="ValueTask"/> is backed by this object).
 /// </summary>
-internal sealed class AsyncSignal
+internal sealed class AsyncSignal : IValueTaskSource
 {
-    private readonly SemaphoreSlim _semaphore = new(0);
-    private int _set;
+    private const int Idle = 0, Signalled = 1, Waiting = 2;
+    private ManualResetValueTaskSourceCore<bool> _core;
+    private int _state;
 
-    public void Set()
+    /// <summary>Whether a waiter is parked in <see cref="WaitAsync"/> (for tests).</summary>
+    internal bool IsWaiting => Volatile.Read(ref _state) == Waiting;
+
+    /// <summary>Wakes the waiter on a thread-pool thread (safe from any thread, under any lock).</summary>
+    public void Set() => Set(inline: false);
+
+    /// <summary>
+    /// Wakes the waiter on this thread: it runs here until its next await that does not complete at once. Saves the
+    /// thread-pool hand-off, so only call it holding no lock the waiter might take.
+    /// </summary>
+    public void SetInline() => Set(inline: true);
+
+    private void Set(bool inline)
     {
-        if (Interlocked.Exchange(ref _set, 1) == 0) _semaphore.Release();
+        while (true)
+        {
+            switch (Volatile.Read(ref _state))
+            {
+                case Signalled:
+                    return;
+                case Idle:
+                    if (Interlocked.CompareExchange(ref _state, Signalled, Idle) == Idle) return;
+                    break;
+                default:
+                    // Only the setter that moves the state off Waiting completes the wait.
+                    if (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
+                    {
+                        _core.RunContinuationsAsynchronously = !inline;
+                        _core.SetResult(true);
+                        return;
+                    }
+                    break;
+            }
+        }
     }
 
-    public async Task WaitAsync()
+    /// <summary>Completes at once if set since the last wait, else when next set. One waiter at a time.</summary>
+    public ValueTask WaitAsync()
     {
-        await _semaphore.WaitAsync().ConfigureAwait(false);
-        // Reset before the caller re-reads its state: a Set racing with this either finds the flag still set (its
-        // change is then seen by that re-read) or releases again (and the next wait returns at once).
-        Volatile.Write(ref _set, 0);
+        if (Interlocked.CompareExchange(ref _state, Idle, Signalled) == Signalled) return default;
+        _core.Reset();
+        if (Interlocked.CompareExchange(ref _state, Waiting, Idle) == Idle) return new ValueTask(this, _core.Version);
+        // Set between the two exchanges: take it.
+        Volatile.Write(ref _state, Idle);
+        return default;
     }
+
+    void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
 }

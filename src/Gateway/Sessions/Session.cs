@@ -53,6 +53,8 @@ internal sealed partial class Session
     private long _liveBase;
     // When the log first grew since the sender last ran (stage latency only).
     private long _notifiedAt;
+    // 1 while this connection waits in DeferredWakeups.
+    private int _wakeDeferred;
 
     public Session(GatewayContext ctx, ConnectionContext connection, SessionKind kind)
     {
@@ -245,16 +247,45 @@ internal sealed partial class Session
     }
 
     /// <summary>
+    /// On the exchange's output thread, the connections to wake once the current batch of commands is routed; null on
+    /// every other thread (which wake connections at once, through the thread pool).
+    /// </summary>
+    [ThreadStatic] internal static List<Session>? DeferredWakeups;
+
+    /// <summary>
+    /// Runs the sender on this thread, now: it writes what the log holds and hands it to the transport (with inline
+    /// I/O, the send itself happens here), then gives the thread back at its next wait. Call holding no lock.
+    /// </summary>
+    internal void WakeInline()
+    {
+        Volatile.Write(ref _wakeDeferred, 0);
+        _signal.SetInline();
+    }
+
+    /// <summary>
     /// The user's log grew to <paramref name="count"/> messages (called under the stream's gate, by any thread). Live
     /// messages this connection has not yet handed to the transport are its queue; past the bound it is dropped.
     /// </summary>
     public void OnAppended(long count)
     {
-        var sent = Math.Max(Volatile.Read(ref _cursor) - 1, _liveBase);
+        var cursor = Volatile.Read(ref _cursor);
+        // Nothing this connection has not yet written: no wake-up. A spurious one costs a thread-pool hop, and a sender
+        // that is off on the pool then is not there to be woken inline at the end of the output batch (measured: p50
+        // at 10k/s 45 µs without spurious wake-ups, 100-160 µs with them).
+        if (count < cursor) return;
+        var sent = Math.Max(cursor - 1, _liveBase);
         if (count - sent <= _ctx.Limits.MaxQueuedMessages)
         {
             if (StageLatency.On && Volatile.Read(ref _notifiedAt) == 0) Volatile.Write(ref _notifiedAt, Stopwatch.GetTimestamp());
-            _signal.Set();
+            if (DeferredWakeups is { } deferred)
+            {
+                // On the output thread: woken after the batch, holding no lock (see OutboundRouter.OnEndOfBatch).
+                if (Interlocked.Exchange(ref _wakeDeferred, 1) == 0) deferred.Add(this);
+            }
+            else
+            {
+                _signal.Set();
+            }
         }
         else if (!_closing)
         {

@@ -39,6 +39,32 @@ public abstract class ExchangePipelineTests
         PipelineWorkload.AssertInvariants(exchange);
     }
 
+    [Theory]
+    [InlineData(WaitStrategyKind.Yielding, false)]
+    [InlineData(WaitStrategyKind.Blocking, true)]
+    public void OnEndOfBatch_FollowsTheLastCommandDelivered_AndBatchesCoalesceABacklog(WaitStrategyKind wait, bool journal)
+    {
+        using var directory = new TempDirectory();
+        var commands = PipelineWorkload.Commands(2_000);
+        var output = new OutputRecorder();
+        var options = Options(wait) with
+        {
+            InputRingSize = 4096,
+            Journal = journal ? new JournalOptions { Directory = directory.Path, Fsync = FsyncPolicy.Never } : null,
+        };
+        var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), options, output);
+
+        // Published before the start: one backlog, so far fewer batch ends than commands.
+        for (int i = 0; i < commands.Length; i++)
+            Assert.True(pipeline.TryPublish(commands[i], i, out _));
+        pipeline.Start();
+        output.WaitFor(commands.Length);
+        Eventually.True(() => output.DeliveredAtLastBatchEnd == commands.Length, "a batch end after the last delivery");
+        pipeline.Dispose();
+
+        Assert.InRange(output.BatchEnds, 1, commands.Length / 2);
+    }
+
     [Fact]
     public void Publish_FromSeveralThreads_GivesEachCommandOneSequence_AndTheEventsOfApplyingThemInThatOrder()
     {

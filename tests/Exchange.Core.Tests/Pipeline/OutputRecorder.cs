@@ -12,6 +12,8 @@ internal sealed class OutputRecorder : IOutputHandler
     private readonly List<Delivery> _deliveries = new();
     private readonly List<string> _violations = new();
     private int _count;
+    private int _batchEnds;
+    private long _deliveredAtLastBatchEnd;
 
     /// <summary>Called inside each delivery; returns the pipeline's durable sequence at that moment.</summary>
     public Func<long>? DurableProbe { get; set; }
@@ -20,6 +22,12 @@ internal sealed class OutputRecorder : IOutputHandler
     public Action<long>? BeforeDelivery { get; set; }
 
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>How many times <see cref="OnEndOfBatch"/> was called.</summary>
+    public int BatchEnds => Volatile.Read(ref _batchEnds);
+
+    /// <summary>How many deliveries had been made at the last <see cref="OnEndOfBatch"/>.</summary>
+    public long DeliveredAtLastBatchEnd => Volatile.Read(ref _deliveredAtLastBatchEnd);
 
     public IReadOnlyList<Delivery> Deliveries => _deliveries;
 
@@ -32,6 +40,12 @@ internal sealed class OutputRecorder : IOutputHandler
             _violations.Add($"command {commandSequence} delivered while durable only to {durable}");
         _deliveries.Add(new Delivery(commandSequence, correlation, events.ToArray()));
         Volatile.Write(ref _count, _count + 1);
+    }
+
+    public void OnEndOfBatch()
+    {
+        Volatile.Write(ref _deliveredAtLastBatchEnd, _count);
+        Volatile.Write(ref _batchEnds, _batchEnds + 1);
     }
 
     /// <summary>Waits (bounded) until <paramref name="count"/> deliveries were made.</summary>
