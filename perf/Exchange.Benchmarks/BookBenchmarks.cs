@@ -13,7 +13,7 @@ namespace Exchange.Benchmarks;
 public class BookBenchmarks
 {
     private Exchange.Core.Exchange _x = null!;
-    private long _sequence;
+    private Exchange.Core.Exchange _walk = null!;
     private long _restingId;
     private bool _flip;
     private Command _place, _cancel;
@@ -24,13 +24,7 @@ public class BookBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _x = new Exchange.Core.Exchange(new ExchangeOptions { MaxInstruments = 1, AccountCapacity = 4096 });
-        _x.AddInstrument(new InstrumentSpec
-        {
-            Name = "BTC-PERP", TickValue = 500, ImrPpm = 100_000, MmrPpm = 50_000, MakerFeePpm = -100, TakerFeePpm = 500,
-            LiquidationFeePpm = 10_000, BandPpm = 100_000, LiquidationBandPpm = 75_000,
-            MaxPrice = 10_000_000, MaxOrderLots = 1_000_000, MaxPositionLots = 100_000_000,
-        });
+        _x = NewExchange();
         for (var a = 1; a <= 2000; a++) Do(Command.DepositTo(a, 1_000_000_000_000));
         Do(Command.Mark(0, 120_000));
         for (var i = 0; i < 500; i++)
@@ -44,6 +38,24 @@ public class BookBenchmarks
         Do(Command.Limit(1999, 0, Side.Buy, 119_000, 5));
         _restingId = _x.LastOrderId;
         _place = Command.Limit(1998, 0, Side.Buy, 119_500, 3);
+
+        // An empty ask side and 20 bids above the mark: every order may lose, so the margin sum walks them all.
+        _walk = NewExchange();
+        Do(_walk, Command.DepositTo(1, 1_000_000_000_000));
+        Do(_walk, Command.Mark(0, 120_000));
+        for (var i = 0; i < 20; i++) Do(_walk, Command.Limit(1, 0, Side.Buy, 120_001 + i, 10));
+    }
+
+    private static Exchange.Core.Exchange NewExchange()
+    {
+        var x = new Exchange.Core.Exchange(new ExchangeOptions { MaxInstruments = 1, AccountCapacity = 4096 });
+        x.AddInstrument(new InstrumentSpec
+        {
+            Name = "BTC-PERP", TickValue = 500, ImrPpm = 100_000, MmrPpm = 50_000, MakerFeePpm = -100, TakerFeePpm = 500,
+            LiquidationFeePpm = 10_000, BandPpm = 100_000, LiquidationBandPpm = 75_000,
+            MaxPrice = 10_000_000, MaxOrderLots = 1_000_000, MaxPositionLots = 100_000_000,
+        });
+        return x;
     }
 
     [Benchmark(Description = "place resting + cancel (2 commands)")]
@@ -72,12 +84,17 @@ public class BookBenchmarks
         return n;
     }
 
-    [Benchmark(Description = "margin: E - order loss - IM of an account with 20 resting orders")]
+    [Benchmark(Description = "margin: E - order loss - IM of an account with 20 resting orders, none beyond the mark")]
     public bool MarginCheck() => _x.FreeMargin(1) >= 0;
 
-    private int Do(Command c)
+    [Benchmark(Description = "margin: the same with all 20 orders beyond the mark (the order-loss walk)")]
+    public bool MarginCheckWalk() => _walk.FreeMargin(1) >= 0;
+
+    private int Do(Command c) => Do(_x, c);
+
+    private int Do(Exchange.Core.Exchange x, Command c)
     {
-        c.Sequence = ++_sequence;
-        return _x.Apply(in c).Length;
+        c.Sequence = x.LastSequence + 1;
+        return x.Apply(in c).Length;
     }
 }

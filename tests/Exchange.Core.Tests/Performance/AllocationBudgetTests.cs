@@ -16,6 +16,7 @@ public class AllocationBudgetTests
         ["BookBenchmarks.Move"] = () => BookOperation.Create("Move"),
         ["BookBenchmarks.SweepAndRefill"] = () => BookOperation.Create("SweepAndRefill"),
         ["BookBenchmarks.MarginCheck"] = () => BookOperation.Create("MarginCheck"),
+        ["BookBenchmarks.MarginCheckWalk"] = () => BookOperation.Create("MarginCheckWalk"),
         ["MarkPriceBenchmarks.MarkUpdate_NoTrigger"] = () => [new MarkPriceOperation("MarkUpdate_NoTrigger")],
         ["MarkPriceBenchmarks.MarkGap_LiquidatesAtRisk"] = () => [new MarkPriceOperation("MarkGap_LiquidatesAtRisk")],
         ["RingBufferBenchmarks.BusySpin"] = () => [new RingBufferOperation<BusySpinWaitStrategy>("RingBufferBenchmarks.BusySpin", new BusySpinWaitStrategy())],

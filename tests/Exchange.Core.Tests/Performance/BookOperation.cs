@@ -24,6 +24,7 @@ internal sealed class BookOperation : BudgetedOperation
             "Move" => benchmark.Move,
             "SweepAndRefill" => benchmark.SweepAndRefill,
             "MarginCheck" => () => benchmark.MarginCheck() ? 1 : 0,
+            "MarginCheckWalk" => () => benchmark.MarginCheckWalk() ? 1 : 0,
             _ => throw new ArgumentException(method),
         };
     }
