@@ -169,6 +169,7 @@ public sealed partial class ReferenceExchange
         e.OrderId = takerOrderId;
         e.ClientOrderId = takerClientOrderId;
         e.MakerOrderId = maker.Id;
+        e.MakerClientOrderId = maker.ClientOrderId;
         e.Side = side;
         e.Price = maker.Price;
         e.Quantity = lots;

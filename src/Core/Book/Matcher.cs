@@ -114,6 +114,7 @@ internal sealed class Matcher
         e.OrderId = takerOrderId;
         e.ClientOrderId = takerClientOrderId;
         e.MakerOrderId = m.Id;
+        e.MakerClientOrderId = m.ClientOrderId;
         e.Side = side;
         e.Price = m.Price;
         e.Quantity = lots;

@@ -20,6 +20,8 @@ public struct Event : IEquatable<Event>
     public long OrderId;
     public long ClientOrderId;
     public long MakerOrderId;
+    /// <summary>Trade: the maker order's client order id (the taker's is <see cref="ClientOrderId"/>).</summary>
+    public long MakerClientOrderId;
     public long TradeId;
     public long Price;
     public long Quantity;
@@ -33,6 +35,7 @@ public struct Event : IEquatable<Event>
         CancelReason == other.CancelReason && Side == other.Side && Flags == other.Flags &&
         AccountId == other.AccountId && CounterpartyId == other.CounterpartyId && InstrumentId == other.InstrumentId &&
         OrderId == other.OrderId && ClientOrderId == other.ClientOrderId && MakerOrderId == other.MakerOrderId &&
+        MakerClientOrderId == other.MakerClientOrderId &&
         TradeId == other.TradeId && Price == other.Price && Quantity == other.Quantity && Quote == other.Quote &&
         Amount == other.Amount && Amount2 == other.Amount2 && Sequence == other.Sequence;
 
@@ -44,7 +47,7 @@ public struct Event : IEquatable<Event>
     public override readonly string ToString() => Type switch
     {
         EventType.Rejected => $"#{Sequence} Rejected {CommandType} acct={AccountId} instr={InstrumentId} order={OrderId} cid={ClientOrderId} {RejectCodeNames.Name(Reason)}",
-        EventType.Trade => $"#{Sequence} Trade#{TradeId} taker={AccountId}/{OrderId} maker={CounterpartyId}/{MakerOrderId} instr={InstrumentId} {Side} {Quantity}@{Price} quote={Quote} fees={Amount}/{Amount2} {Flags}",
+        EventType.Trade => $"#{Sequence} Trade#{TradeId} taker={AccountId}/{OrderId} maker={CounterpartyId}/{MakerOrderId} mcid={MakerClientOrderId} instr={InstrumentId} {Side} {Quantity}@{Price} quote={Quote} fees={Amount}/{Amount2} {Flags}",
         _ => $"#{Sequence} {Type} acct={AccountId} cp={CounterpartyId} instr={InstrumentId} order={OrderId} cid={ClientOrderId} {Side} px={Price} qty={Quantity} quote={Quote} amt={Amount} amt2={Amount2} {CancelReason} {Flags}",
     };
 }
