@@ -9,7 +9,7 @@ namespace Exchange.Core.Pipeline;
 /// </summary>
 internal struct SingleThreadHandler(
     RingBuffer<CommandSlot> input, Exchange exchange, JournalWriter? journal, Sequence? journaled,
-    IOutputHandler output, SnapshotTaker? snapshots) : IEventHandler<CommandSlot>
+    IOutputHandler output, SnapshotTaker? snapshots, Lock? gate) : IEventHandler<CommandSlot>
 {
     // The first sequence of the batch being journaled, or −1 between batches.
     private long _batchStart = -1;
@@ -46,8 +46,15 @@ internal struct SingleThreadHandler(
     {
         if (data.Refused)
             return;
-        var events = exchange.Apply(in data.Command);
-        output.OnEvents(data.Command.Sequence, data.Correlation, events);
+        if (gate is null)
+        {
+            output.OnEvents(data.Command.Sequence, data.Correlation, exchange.Apply(in data.Command));
+        }
+        else
+        {
+            lock (gate)
+                output.OnEvents(data.Command.Sequence, data.Correlation, exchange.Apply(in data.Command));
+        }
         snapshots?.OnApplied(exchange, sequence);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Exchange.Core.Journal;
+using Exchange.Core.Pipeline;
 using Exchange.Gateway.Configuration;
 using Exchange.Gateway.Publishing;
 using Exchange.Gateway.Routing;
@@ -18,7 +19,7 @@ using CoreExchange = Exchange.Core.Exchange;
 namespace Exchange.Gateway.Hosting;
 
 /// <summary>
-/// The exchange behind its TCP gateway: the core and its publisher, the replica and router on the output side, the
+/// The exchange behind its TCP gateway: the core and its publisher, the router (and its replica, with the parallel pipeline) on the output side, the
 /// users and their streams, and Kestrel listening with <see cref="GatewayConnectionHandler"/> (raw TCP, no HTTP).
 /// </summary>
 public sealed class GatewayServer : IAsyncDisposable
@@ -52,9 +53,15 @@ public sealed class GatewayServer : IAsyncDisposable
         _logging = logging ?? NullLoggerFactory.Instance;
         _configureLogging = configureLogging;
         var options = config.Pipeline.ToOptions(config.Journal);
-        // The core and the replica start from the same state: fresh, or both recovered from the same snapshot and journal.
         _exchange = inProcess ? BuildExchange(config) : Recovery.Recover(options, () => BuildExchange(config)).Exchange;
-        var replica = inProcess ? BuildExchange(config) : Recovery.Recover(options, () => BuildExchange(config)).Exchange;
+        // Single-threaded, the output side runs on the exchange's own thread and reads the core itself (session threads
+        // under the gate, which the pipeline holds around each command). Otherwise it keeps a replica, which starts from
+        // the core's state: fresh, or recovered from the same snapshot and journal.
+        var gate = new Lock();
+        var readCore = !inProcess && options.Topology == PipelineTopology.SingleThread;
+        if (readCore) options = options with { ApplyGate = gate };
+        var state = readCore ? _exchange
+            : inProcess ? BuildExchange(config) : Recovery.Recover(options, () => BuildExchange(config)).Exchange;
         var users = new UserDirectory(config.Users);
         var streams = new Dictionary<User, UserStream>();
         var traders = new Dictionary<int, UserStream>();
@@ -66,12 +73,12 @@ public sealed class GatewayServer : IAsyncDisposable
         // In flight = the input ring plus the output ring's backlog: room for both, so a claim rarely finds a busy slot.
         var pending = new PendingTable(Math.Max(config.Limits.MaxInFlight, 2 * config.Pipeline.RingSize));
         if (_exchange.LastSequence > 0) TokenRecovery.Restore(config.Journal, _exchange, traders);
-        _router = new OutboundRouter(replica, pending, traders, _logging.CreateLogger("Exchange.Gateway"));
+        _router = new OutboundRouter(state, readCore, gate, pending, traders, _logging.CreateLogger("Exchange.Gateway"));
         _publisher = inProcess
             ? new InProcessPublisher(_exchange, _router, config.Pipeline.RingSize)
             : new PipelinePublisher(_exchange, options, _router);
         SessionId = config.Session.Length > 0 ? config.Session : NewSessionId(DateTime.UtcNow);
-        var marketData = new MarketData.OrderLog(new UserStream(MarketData.MarketDataUser.Instance), replica);
+        var marketData = new MarketData.OrderLog(new UserStream(MarketData.MarketDataUser.Instance), state);
         _router.MarketData = marketData;
         var dropCopyReaders = new Dictionary<User, UserStream>();
         var dropCopyAccounts = new Dictionary<int, UserStream>();
@@ -106,7 +113,8 @@ public sealed class GatewayServer : IAsyncDisposable
     /// </summary>
     public CoreExchange Exchange => _exchange;
 
-    /// <summary>Commands whose events the gateway's replica did not reproduce (should stay 0).</summary>
+    /// <summary>Commands whose events the gateway's replica did not reproduce (should stay 0; no replica, always 0,
+    /// with the single-thread pipeline).</summary>
     public long ReplicaDivergences => _router.Divergences;
 
     /// <summary>Why the exchange pipeline stopped, if one of its stages failed.</summary>

@@ -12,7 +12,7 @@ namespace Exchange.Gateway.MarketData;
 /// whether an order rested, so a taker (a new order, or an amend that lost its priority) is held back while it matches:
 /// it rests with accepted − traded − cancelled lots, published as Add Order (or Order Replace) at the first event that
 /// is no longer part of its matching, before anything (a liquidation order, say) can trade against it.
-/// <para>Called under the router's gate (the replica's), which also makes <see cref="Snapshot"/> a consistent cut.</para>
+/// <para>Called under the router's gate, which also makes <see cref="Snapshot"/> a consistent cut.</para>
 /// </summary>
 internal sealed class OrderLog
 {
@@ -31,21 +31,21 @@ internal sealed class OrderLog
     private long _takerLeft;
     private byte _takerCancelReason;
 
-    public OrderLog(UserStream feed, CoreExchange replica)
+    public OrderLog(UserStream feed, CoreExchange state)
     {
         Feed = feed;
         // A recovered book: its orders are known to the log (a late joiner's snapshot carries them).
-        for (var i = 0; i < replica.InstrumentCount; i++)
+        for (var i = 0; i < state.InstrumentCount; i++)
             foreach (var side in (ReadOnlySpan<Side>)[Side.Buy, Side.Sell])
-                foreach (var o in replica.OrdersInBook(i, side))
+                foreach (var o in state.OrdersInBook(i, side))
                     _book[o.OrderId] = new Resting(o.InstrumentId, o.Side, o.Price, o.Remaining);
-        _insurance = replica.Insurance;
+        _insurance = state.Insurance;
     }
 
     /// <summary>The market-data stream: its log is the order log; market-data connections read it.</summary>
     public UserStream Feed { get; }
 
-    /// <summary>One command's events (output thread, under the router's gate), after the replica applied it.</summary>
+    /// <summary>One command's events (output thread, under the router's gate), after the router's state applied it.</summary>
     public void OnCommand(long sequence, long timestamp, in Command command, ReadOnlySpan<Event> events, long insurance)
     {
         lock (Feed.Gate)
@@ -73,28 +73,28 @@ internal sealed class OrderLog
     /// priority order (per instrument: bids best first, then asks), each instrument's mark, the insurance fund, then
     /// End of Snapshot naming the sequence number the order log continues from.
     /// </summary>
-    public List<byte[]> Snapshot(CoreExchange replica, long nextSequence)
+    public List<byte[]> Snapshot(CoreExchange state, long nextSequence)
     {
         var list = new List<byte[]>();
-        var seq = replica.LastSequence;
-        for (var i = 0; i < replica.InstrumentCount; i++)
+        var seq = state.LastSequence;
+        for (var i = 0; i < state.InstrumentCount; i++)
         {
             foreach (var side in (ReadOnlySpan<Side>)[Side.Buy, Side.Sell])
-                foreach (var o in replica.OrdersInBook(i, side))
+                foreach (var o in state.OrdersInBook(i, side))
                 {
                     var m = new byte[MarketDataFormat.AddOrderLength];
                     Add(m, _timestamp, seq, i, o.OrderId, (byte)o.Side, o.Price, o.Remaining);
                     list.Add(m);
                 }
-            if (replica.Mark(i) > 0)
+            if (state.Mark(i) > 0)
             {
                 var m = new byte[MarketDataFormat.MarkPriceLength];
-                InstrumentValue(m, MarketDataFormat.MarkPrice, _timestamp, seq, i, replica.Mark(i));
+                InstrumentValue(m, MarketDataFormat.MarkPrice, _timestamp, seq, i, state.Mark(i));
                 list.Add(m);
             }
         }
         var insurance = new byte[MarketDataFormat.InsuranceFundLength];
-        Value(insurance, MarketDataFormat.InsuranceFund, _timestamp, seq, replica.Insurance);
+        Value(insurance, MarketDataFormat.InsuranceFund, _timestamp, seq, state.Insurance);
         list.Add(insurance);
         var end = new byte[MarketDataFormat.EndOfSnapshotLength];
         Value(end, MarketDataFormat.EndOfSnapshot, _timestamp, seq, nextSequence);

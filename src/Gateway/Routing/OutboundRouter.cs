@@ -17,17 +17,21 @@ namespace Exchange.Gateway.Routing;
 /// and wakes the connections reading them. Called on the pipeline's one output thread, in sequence order, once per
 /// command, after the command is durable; it never blocks on a socket.
 /// <para>
-/// It also feeds a replica of the exchange with the same commands (the core is deterministic, so the replica's state
-/// after command n is the core's), compares the replica's events with the core's, and reads account state from it:
-/// the core itself belongs to the business-logic thread and may not be read from here. Lock order: <see cref="Gate"/>
-/// (the replica) before any stream's gate.
+/// It reads account state (and answers queries, and market data reads the book) from <see cref="State"/>. With the
+/// single-thread pipeline that is the core itself: this handler then runs on the exchange's own thread, right after
+/// each command, and the pipeline holds <see cref="Gate"/> around each command, so session threads read it under the
+/// gate between commands. With the parallel pipeline the core belongs to the business-logic thread, so the state is a
+/// replica this handler feeds with the same commands (the core is deterministic, so the replica's state after command
+/// n is the core's), comparing its events with the core's. Lock order: <see cref="Gate"/> before any stream's gate.
 /// </para>
 /// </summary>
 internal sealed class OutboundRouter : IOutputHandler
 {
-    public readonly Lock Gate = new();
+    /// <summary>Guards <see cref="State"/>: held by the output side while it changes or reads it.</summary>
+    public readonly Lock Gate;
 
-    private readonly CoreExchange _replica;
+    private readonly CoreExchange _state;
+    private readonly bool _stateIsCore;
     private readonly PendingTable _pending;
     private readonly IReadOnlyDictionary<int, UserStream> _traders;
     private readonly AccountReporter _reports;
@@ -49,26 +53,33 @@ internal sealed class OutboundRouter : IOutputHandler
     private uint _fundingPositions;
     private long _divergences;
 
-    public OutboundRouter(CoreExchange replica, PendingTable pending, IReadOnlyDictionary<int, UserStream> traders, ILogger? log)
+    /// <param name="state">The exchange state to read: the core (<paramref name="stateIsCore"/>) or a replica to feed.</param>
+    /// <param name="stateIsCore">The core itself, applied by the single-thread pipeline under <paramref name="gate"/>.</param>
+    /// <param name="gate">The lock guarding the state (the pipeline's apply gate when it is the core).</param>
+    public OutboundRouter(CoreExchange state, bool stateIsCore, Lock gate, PendingTable pending,
+        IReadOnlyDictionary<int, UserStream> traders, ILogger? log)
     {
-        _replica = replica;
+        _state = state;
+        _stateIsCore = stateIsCore;
+        Gate = gate;
         _pending = pending;
         _traders = traders;
-        _reports = new AccountReporter(replica);
+        _reports = new AccountReporter(state);
         _log = log;
     }
 
-    /// <summary>Commands whose events the replica did not reproduce exactly (0 unless something is badly wrong).</summary>
+    /// <summary>Commands whose events the replica did not reproduce exactly (0 unless something is badly wrong; always 0
+    /// when the state is the core).</summary>
     public long Divergences => Volatile.Read(ref _divergences);
 
-    /// <summary>The market-data order log, fed after the replica applied each command (none until wired).</summary>
+    /// <summary>The market-data order log, fed after each command is applied to the state (none until wired).</summary>
     internal OrderLog? MarketData { get; set; }
 
     /// <summary>Drop-copy group streams by account (docs/protocol.md section 13); empty when none is configured.</summary>
     internal IReadOnlyDictionary<int, UserStream> DropCopy { get; set; } = new Dictionary<int, UserStream>();
 
-    /// <summary>The replica, for tests; read it only under <see cref="Gate"/>.</summary>
-    internal CoreExchange Replica => _replica;
+    /// <summary>The exchange state after the last routed command; read it only under <see cref="Gate"/>.</summary>
+    internal CoreExchange State => _state;
 
     public void OnEvents(long commandSequence, long correlation, ReadOnlySpan<Event> events)
     {
@@ -94,7 +105,6 @@ internal sealed class OutboundRouter : IOutputHandler
             _touched.Clear();
             _notify.Clear();
 
-            // Makers are looked up in the replica before it applies the command: they rested before it.
             foreach (ref readonly var e in events) Route(in e, in p.Command, p.MessageType);
             if (p.MessageType == Inbound.CancelAll && !_rejected)
                 lock (_sender.Gate)
@@ -103,8 +113,8 @@ internal sealed class OutboundRouter : IOutputHandler
 
             var command = p.Command;
             command.Sequence = commandSequence;
-            if (!_replica.Apply(in command).SequenceEqual(events)) Diverged(commandSequence);
-            MarketData?.OnCommand(commandSequence, _timestamp, in command, events, _replica.Insurance);
+            if (!_stateIsCore && !_state.Apply(in command).SequenceEqual(events)) Diverged(commandSequence);
+            MarketData?.OnCommand(commandSequence, _timestamp, in command, events, _state.Insurance);
 
             foreach (var s in _touched)
                 lock (s.Gate)
@@ -249,7 +259,7 @@ internal sealed class OutboundRouter : IOutputHandler
                 Appended(taker, OutboundEncoder.Executed(taker.Log.Reserve(Outbound.OrderExecutedLength), _timestamp, TokenFor(taker),
                     e.AccountId, e.InstrumentId, e.OrderId, (uint)e.ClientOrderId, e.TradeId, (byte)e.Side,
                     liquidation ? Outbound.LiquidationOrder : Outbound.Taker, e.Price, e.Quantity, e.Amount));
-        var makerToken = _replica.TryGetOrder(e.MakerOrderId, out var order) ? (uint)order.ClientOrderId : 0;
+        var makerToken = (uint)e.MakerClientOrderId;
         // Drop copy: the same execution report, with token 0, to the group of each side's account.
         if (DropCopy.TryGetValue(e.AccountId, out var group))
             lock (group.Gate)

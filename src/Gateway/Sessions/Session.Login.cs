@@ -40,11 +40,11 @@ internal sealed partial class Session
         List<byte[]>? snapshot = null;
         if (_kind == SessionKind.MarketData)
         {
-            // Under the replica's gate the order log cannot grow: the snapshot and the sequence it names are one cut.
+            // Under the router's gate the order log cannot grow: the snapshot and the sequence it names are one cut.
             lock (_ctx.Router.Gate)
             {
                 attached = Attach(stream, user, sequence, _ctx.Limits.MaxConnections, out start);
-                if (attached && sequence == 0) snapshot = _ctx.MarketData.Snapshot(_ctx.Router.Replica, start);
+                if (attached && sequence == 0) snapshot = _ctx.MarketData.Snapshot(_ctx.Router.State, start);
             }
         }
         else

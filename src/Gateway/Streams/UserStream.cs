@@ -7,7 +7,7 @@ namespace Exchange.Gateway.Streams;
 /// <summary>
 /// One user's side of the session: its log of sequenced messages, its client order token state and the connections
 /// reading it. Everything but <see cref="Log"/> reads is guarded by <see cref="Gate"/>; the lock order is the
-/// replica's gate first, then a stream's (see <see cref="Routing.OutboundRouter"/>), and no code holds two streams'.
+/// router's gate first, then a stream's (see <see cref="Routing.OutboundRouter"/>), and no code holds two streams'.
 /// </summary>
 internal sealed class UserStream(User user)
 {

@@ -242,7 +242,7 @@ public sealed class MarketDataTests(ITestOutputHelper output)
         var marks = new long[2];
         lock (router.Gate)
         {
-            var replica = router.Replica;
+            var replica = router.State;
             logCount = server.Server.Context.MarketData.Feed.Log.Count;
             lastSequence = replica.LastSequence;
             insurance = replica.Insurance;
