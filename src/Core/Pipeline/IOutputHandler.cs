@@ -19,10 +19,10 @@ public interface IOutputHandler
     void OnEvents(long commandSequence, long correlation, ReadOnlySpan<Event> events);
 
     /// <summary>
-    /// Called on the output thread after the last command of a batch: the commands that were waiting together when
-    /// the output stage last caught up. Work buffered across the batch's <see cref="OnEvents"/> calls (waking the
-    /// connections to send, say) can be done here once per batch: the batch is small when the load is light, and
-    /// grows, amortizing the work, as the load rises.
+    /// Called on the output thread after the last command of a batch: when the output stage has run out of commands,
+    /// or after 8 of its own batches while commands keep coming. Work buffered across the batch's
+    /// <see cref="OnEvents"/> calls (waking the connections to send, say) can be done here once per batch: the batch
+    /// is one command when the load is light, and grows, amortizing the work, as the load rises (smart batching).
     /// </summary>
     void OnEndOfBatch()
     {

@@ -17,13 +17,17 @@ internal struct OutputConsumer<TWait> : IEventHandler<OutputSlot>
     private readonly SequenceBarrier? _gate;
     private TWait _gateWait;
     private Event[] _assembly;
+    private readonly RingBuffer<OutputSlot> _ring;
+    private BatchEnds _batchEnds;
 
     /// <param name="handler">Where the events go.</param>
     /// <param name="journaled">The journaler's sequence on the input ring; null when journaling is off.</param>
     /// <param name="gate">A barrier on the input ring following <paramref name="journaled"/>.</param>
     /// <param name="gateWait">The input ring's wait strategy (for a blocking one, the same monitor).</param>
-    public OutputConsumer(IOutputHandler handler, Sequence? journaled, SequenceBarrier? gate, TWait gateWait)
+    /// <param name="ring">The output ring (to see whether more is queued at the end of a batch).</param>
+    public OutputConsumer(IOutputHandler handler, Sequence? journaled, SequenceBarrier? gate, TWait gateWait, RingBuffer<OutputSlot> ring)
     {
+        _ring = ring;
         _handler = handler;
         _journaled = journaled;
         _gate = gate;
@@ -47,7 +51,7 @@ internal struct OutputConsumer<TWait> : IEventHandler<OutputSlot>
             if (data.Offset + data.Count < data.Total)
             {
                 if (endOfBatch)
-                    _handler.OnEndOfBatch();
+                    EndOfBatch(sequence);
                 return;
             }
             events = new ReadOnlySpan<Event>(_assembly, 0, data.Total);
@@ -59,6 +63,12 @@ internal struct OutputConsumer<TWait> : IEventHandler<OutputSlot>
 
         _handler.OnEvents(data.CommandSequence, data.Correlation, events);
         if (endOfBatch)
+            EndOfBatch(sequence);
+    }
+
+    private void EndOfBatch(long sequence)
+    {
+        if (_batchEnds.ShouldSignal(_ring.Cursor > sequence))
             _handler.OnEndOfBatch();
     }
 

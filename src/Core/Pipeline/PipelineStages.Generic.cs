@@ -43,7 +43,7 @@ internal sealed class PipelineStages<TWait> : PipelineStages
         }
 
         _output = new(outputRing, outputRing.NewBarrier(),
-            new OutputConsumer<TWait>(output, journaled, _gate, input.GetWaitStrategy<TWait>()));
+            new OutputConsumer<TWait>(output, journaled, _gate, input.GetWaitStrategy<TWait>(), outputRing));
         outputRing.AddGatingSequences(_output.Sequence);
 
         Input = input;

@@ -13,6 +13,7 @@ internal struct SingleThreadHandler(
 {
     // The first sequence of the batch being journaled, or −1 between batches.
     private long _batchStart = -1;
+    private BatchEnds _batchEnds;
 
     public void OnEvent(ref CommandSlot data, long sequence, bool endOfBatch)
     {
@@ -20,7 +21,7 @@ internal struct SingleThreadHandler(
         {
             Apply(ref data, sequence);
             if (endOfBatch)
-                output.OnEndOfBatch();
+                EndOfBatch(sequence);
             return;
         }
 
@@ -39,7 +40,13 @@ internal struct SingleThreadHandler(
         _batchStart = -1;
         for (long s = first; s <= sequence; s++)
             Apply(ref input[s], s);
-        output.OnEndOfBatch();
+        EndOfBatch(sequence);
+    }
+
+    private void EndOfBatch(long sequence)
+    {
+        if (_batchEnds.ShouldSignal(input.Cursor > sequence))
+            output.OnEndOfBatch();
     }
 
     private readonly void Apply(ref CommandSlot data, long sequence)
