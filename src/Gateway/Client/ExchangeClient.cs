@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text;
 using System.Threading.Channels;
 using Exchange.Gateway.Protocol;
 
@@ -10,27 +9,14 @@ namespace Exchange.Gateway.Client;
 /// senders for every inbound message, and the sequenced messages decoded into <see cref="ServerMessage"/>s. Tokens come
 /// from <see cref="NextToken"/>, which each sender uses and increments.
 /// </summary>
-public sealed class ExchangeClient : IAsyncDisposable
+public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
-    private readonly SemaphoreSlim _write = new(1, 1);
+    private readonly SoupConnection _connection;
     private readonly Channel<ServerMessage> _messages = Channel.CreateUnbounded<ServerMessage>();
-    private readonly TaskCompletionSource<LoginResult> _login = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _stop = new();
     private readonly List<ServerMessage> _history = [];
-    private Task? _receiver;
-    private Task? _heartbeats;
     private long _nextSequence;
-    private long _lastSentMs = Environment.TickCount64;
-    private string? _debug;
 
-    private ExchangeClient(Socket socket)
-    {
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
-    }
+    private ExchangeClient(Socket socket) => _connection = new SoupConnection(socket, this, bufferBytes: 160 * 1024);
 
     /// <summary>The token the next command will carry (1 at first; set it from a query's next expected token).</summary>
     public uint NextToken { get; set; } = 1;
@@ -42,7 +28,7 @@ public sealed class ExchangeClient : IAsyncDisposable
     public long NextSequence => Interlocked.Read(ref _nextSequence);
 
     /// <summary>The last Debug packet's text (the server's reason for closing, usually).</summary>
-    public string? Debug => Volatile.Read(ref _debug);
+    public string? Debug => _connection.Debug;
 
     /// <summary>The server said End of Session.</summary>
     public bool EndOfSession { get; private set; }
@@ -51,7 +37,7 @@ public sealed class ExchangeClient : IAsyncDisposable
     public int Heartbeats { get; private set; }
 
     /// <summary>Completes when the connection is closed, by either side.</summary>
-    public Task Closed => _closed.Task;
+    public Task Closed => _connection.Closed;
 
     /// <summary>Every sequenced message received so far, in order.</summary>
     public IReadOnlyList<ServerMessage> History
@@ -65,19 +51,9 @@ public sealed class ExchangeClient : IAsyncDisposable
     public static async Task<ExchangeClient> ConnectAsync(string host, int port, CancellationToken cancel = default,
         int receiveBufferBytes = 0)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        if (receiveBufferBytes > 0) socket.ReceiveBufferSize = receiveBufferBytes;
-        try
-        {
-            await socket.ConnectAsync(host, port, cancel).ConfigureAwait(false);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        var socket = await SoupConnection.ConnectAsync(host, port, receiveBufferBytes, cancel).ConfigureAwait(false);
         var client = new ExchangeClient(socket);
-        client._receiver = Task.Run(client.ReceiveAsync);
+        client._connection.StartReceiving();
         return client;
     }
 
@@ -97,8 +73,9 @@ public sealed class ExchangeClient : IAsyncDisposable
         TimeSpan? timeout = null)
     {
         await SendPacketAsync(PacketType.LoginRequest, LoginCodec.Request(username, password, session, sequence)).ConfigureAwait(false);
-        var result = await _login.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        if (result.Accepted) _heartbeats = Task.Run(HeartbeatAsync);
+        var result = await _connection.Login.WaitAsync(timeout ?? TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        // A heartbeat after a second without sending, checked four times a second.
+        if (result.Accepted) _connection.StartHeartbeats(TimeSpan.FromMilliseconds(250), idleMs => SendHeartbeats && idleMs >= 1000);
         return result;
     }
 
@@ -132,30 +109,10 @@ public sealed class ExchangeClient : IAsyncDisposable
     /// <summary>Sends one application message in an Unsequenced Data packet.</summary>
     public Task SendAsync(byte[] message) => SendPacketAsync(PacketType.UnsequencedData, message);
 
-    public Task SendPacketAsync(byte type, ReadOnlySpan<byte> payload)
-    {
-        var packet = new byte[3 + payload.Length];
-        packet[0] = (byte)((payload.Length + 1) >> 8);
-        packet[1] = (byte)(payload.Length + 1);
-        packet[2] = type;
-        payload.CopyTo(packet.AsSpan(3));
-        return SendRawAsync(packet);
-    }
+    public Task SendPacketAsync(byte type, ReadOnlySpan<byte> payload) => _connection.SendPacketAsync(type, payload);
 
     /// <summary>Writes bytes as they are (tests of hostile input use this).</summary>
-    public async Task SendRawAsync(ReadOnlyMemory<byte> bytes)
-    {
-        await _write.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            await _stream.WriteAsync(bytes).ConfigureAwait(false);
-            Volatile.Write(ref _lastSentMs, Environment.TickCount64);
-        }
-        finally
-        {
-            _write.Release();
-        }
-    }
+    public Task SendRawAsync(ReadOnlyMemory<byte> bytes) => _connection.SendRawAsync(bytes);
 
     public async Task<uint> PlaceAsync(int account, int instrument, byte side, long price, long quantity, byte orderType = 0,
         byte tif = 0, byte flags = 0, byte stp = 0)
@@ -196,58 +153,12 @@ public sealed class ExchangeClient : IAsyncDisposable
         return token;
     }
 
-    private async Task ReceiveAsync()
-    {
-        var buffer = new byte[160 * 1024];
-        var filled = 0;
-        try
-        {
-            while (true)
-            {
-                var n = await _stream.ReadAsync(buffer.AsMemory(filled), _stop.Token).ConfigureAwait(false);
-                if (n == 0) break;
-                filled += n;
-                var offset = 0;
-                while (true)
-                {
-                    var status = FrameDecoder.TryRead(buffer.AsSpan(offset, filled - offset), ushort.MaxValue, out var length);
-                    if (status == FrameStatus.Incomplete) break;
-                    if (status != FrameStatus.Complete) return;
-                    Handle(buffer.AsSpan(offset + 2, length));
-                    offset += 2 + length;
-                }
-                Buffer.BlockCopy(buffer, offset, buffer, 0, filled - offset);
-                filled -= offset;
-            }
-        }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // Closed.
-        }
-        finally
-        {
-            _login.TrySetResult(new LoginResult(false, '\0', "", 0, Debug));
-            _messages.Writer.TryComplete();
-            _closed.TrySetResult();
-        }
-    }
+    void ISoupPacketHandler.OnLoginAccepted(long sequence) => Interlocked.Exchange(ref _nextSequence, sequence);
 
-    private void Handle(ReadOnlySpan<byte> packet)
+    void ISoupPacketHandler.OnPacket(byte type, ReadOnlySpan<byte> payload)
     {
-        var payload = packet[1..];
-        switch (packet[0])
+        switch (type)
         {
-            case PacketType.Debug:
-                Volatile.Write(ref _debug, Encoding.ASCII.GetString(payload));
-                break;
-            case PacketType.LoginAccepted:
-                LoginCodec.TryParseAccepted(payload, out var session, out var sequence);
-                Interlocked.Exchange(ref _nextSequence, sequence);
-                _login.TrySetResult(new LoginResult(true, '\0', session, sequence, Debug));
-                break;
-            case PacketType.LoginRejected:
-                _login.TrySetResult(new LoginResult(false, payload.IsEmpty ? '?' : (char)payload[0], "", 0, Debug));
-                break;
             case PacketType.SequencedData:
                 var seq = Interlocked.Increment(ref _nextSequence) - 1;
                 var m = ServerMessage.Parse(seq, payload) ?? new ServerMessage { Sequence = seq, Type = '?', Raw = payload.ToArray() };
@@ -263,36 +174,7 @@ public sealed class ExchangeClient : IAsyncDisposable
         }
     }
 
-    private async Task HeartbeatAsync()
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
-                if (SendHeartbeats && Environment.TickCount64 - Volatile.Read(ref _lastSentMs) >= 1000)
-                    await SendPacketAsync(PacketType.ClientHeartbeat, default).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // Closed.
-        }
-    }
+    void ISoupPacketHandler.OnClosed() => _messages.Writer.TryComplete();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-            // Already closed.
-        }
-        await _stream.DisposeAsync().ConfigureAwait(false);
-        if (_receiver is not null) await _receiver.ConfigureAwait(false);
-        if (_heartbeats is not null) await _heartbeats.ConfigureAwait(false);
-        _stop.Dispose();
-        _write.Dispose();
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text;
 using Exchange.Gateway.Protocol;
 
 namespace Exchange.Gateway.Client;
@@ -9,33 +8,22 @@ namespace Exchange.Gateway.Client;
 /// market-data port, the late joiner's snapshot (unsequenced) and the order log (sequenced) fed into a
 /// <see cref="BookBuilder"/> on the receive thread. Read the book through <see cref="Read{T}"/>.
 /// </summary>
-public sealed class MarketDataClient : IAsyncDisposable
+public sealed class MarketDataClient : IAsyncDisposable, ISoupPacketHandler
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly SoupConnection _connection;
     private readonly BookBuilder _book = new();
+    // Held by the receive thread while it applies one read's packets, so a reader sees the book between reads.
     private readonly Lock _gate = new();
-    private readonly TaskCompletionSource<LoginResult> _login = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly SemaphoreSlim _write = new(1, 1);
     private readonly List<MarketDataMessage> _history = [];
-    private Task? _receiver;
-    private Task? _heartbeats;
     private long _nextSequence;
-    private string? _debug;
 
-    private MarketDataClient(Socket socket)
-    {
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
-    }
+    private MarketDataClient(Socket socket) => _connection = new SoupConnection(socket, this, bufferBytes: 64 * 1024, _gate);
 
     /// <summary>Completes when the connection is closed, by either side.</summary>
-    public Task Closed => _closed.Task;
+    public Task Closed => _connection.Closed;
 
     /// <summary>The last Debug packet's text.</summary>
-    public string? Debug => Volatile.Read(ref _debug);
+    public string? Debug => _connection.Debug;
 
     /// <summary>Keep every decoded message in <see cref="History"/> (tests).</summary>
     public bool KeepHistory { get; init; }
@@ -55,28 +43,19 @@ public sealed class MarketDataClient : IAsyncDisposable
     public static async Task<MarketDataClient> LoginAsync(string host, int port, string username, string password, long sequence = 0,
         TimeSpan? timeout = null, bool keepHistory = false, int receiveBufferBytes = 0)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        if (receiveBufferBytes > 0) socket.ReceiveBufferSize = receiveBufferBytes;
-        try
-        {
-            await socket.ConnectAsync(host, port).ConfigureAwait(false);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        var socket = await SoupConnection.ConnectAsync(host, port, receiveBufferBytes, CancellationToken.None).ConfigureAwait(false);
         var client = new MarketDataClient(socket) { KeepHistory = keepHistory };
-        client._receiver = Task.Run(client.ReceiveAsync);
+        client._connection.StartReceiving();
         var request = LoginCodec.Request(username, password, "", sequence);
-        await client.SendPacketAsync(PacketType.LoginRequest, request).ConfigureAwait(false);
-        var result = await client._login.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await client._connection.SendPacketAsync(PacketType.LoginRequest, request).ConfigureAwait(false);
+        var result = await client._connection.Login.WaitAsync(timeout ?? TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         if (!result.Accepted)
         {
             await client.DisposeAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"login rejected ({result.RejectReason}): {result.Debug}");
         }
-        client._heartbeats = Task.Run(client.HeartbeatAsync);
+        // A heartbeat every second, whatever else was sent.
+        client._connection.StartHeartbeats(TimeSpan.FromSeconds(1), _ => true);
         return client;
     }
 
@@ -93,85 +72,19 @@ public sealed class MarketDataClient : IAsyncDisposable
         while (!Read(done))
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the market data did not get there in time");
-            if (_closed.Task.IsCompleted) throw new InvalidOperationException($"market-data connection closed: {Debug}");
+            if (_connection.Closed.IsCompleted) throw new InvalidOperationException($"market-data connection closed: {Debug}");
             await Task.Delay(5).ConfigureAwait(false);
         }
     }
 
-    public Task LogoutAsync() => SendPacketAsync(PacketType.LogoutRequest, default);
+    public Task LogoutAsync() => _connection.SendPacketAsync(PacketType.LogoutRequest, default);
 
-    private async Task SendPacketAsync(byte type, ReadOnlyMemory<byte> payload)
-    {
-        var packet = new byte[3 + payload.Length];
-        packet[0] = (byte)((payload.Length + 1) >> 8);
-        packet[1] = (byte)(payload.Length + 1);
-        packet[2] = type;
-        payload.Span.CopyTo(packet.AsSpan(3));
-        await _write.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            await _stream.WriteAsync(packet).ConfigureAwait(false);
-        }
-        finally
-        {
-            _write.Release();
-        }
-    }
+    void ISoupPacketHandler.OnLoginAccepted(long sequence) => _nextSequence = sequence;
 
-    private async Task ReceiveAsync()
+    void ISoupPacketHandler.OnPacket(byte type, ReadOnlySpan<byte> payload)
     {
-        var buffer = new byte[64 * 1024];
-        var filled = 0;
-        try
+        switch (type)
         {
-            while (true)
-            {
-                var n = await _stream.ReadAsync(buffer.AsMemory(filled), _stop.Token).ConfigureAwait(false);
-                if (n == 0) break;
-                filled += n;
-                var offset = 0;
-                lock (_gate)
-                {
-                    while (true)
-                    {
-                        var status = FrameDecoder.TryRead(buffer.AsSpan(offset, filled - offset), ushort.MaxValue, out var length);
-                        if (status == FrameStatus.Incomplete) break;
-                        if (status != FrameStatus.Complete) return;
-                        Handle(buffer.AsSpan(offset + 2, length));
-                        offset += 2 + length;
-                    }
-                }
-                Buffer.BlockCopy(buffer, offset, buffer, 0, filled - offset);
-                filled -= offset;
-            }
-        }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // Closed.
-        }
-        finally
-        {
-            _login.TrySetResult(new LoginResult(false, '\0', "", 0, Debug));
-            _closed.TrySetResult();
-        }
-    }
-
-    private void Handle(ReadOnlySpan<byte> packet)
-    {
-        var payload = packet[1..];
-        switch (packet[0])
-        {
-            case PacketType.Debug:
-                Volatile.Write(ref _debug, Encoding.ASCII.GetString(payload));
-                break;
-            case PacketType.LoginAccepted:
-                LoginCodec.TryParseAccepted(payload, out var session, out var sequence);
-                _nextSequence = sequence;
-                _login.TrySetResult(new LoginResult(true, '\0', session, sequence, Debug));
-                break;
-            case PacketType.LoginRejected:
-                _login.TrySetResult(new LoginResult(false, payload.IsEmpty ? '?' : (char)payload[0], "", 0, Debug));
-                break;
             case PacketType.SequencedData:
                 Decoded(MarketDataMessage.Parse(_nextSequence++, false, payload));
                 break;
@@ -181,6 +94,10 @@ public sealed class MarketDataClient : IAsyncDisposable
         }
     }
 
+    void ISoupPacketHandler.OnClosed()
+    {
+    }
+
     private void Decoded(MarketDataMessage? m)
     {
         if (m is null) return;
@@ -188,35 +105,5 @@ public sealed class MarketDataClient : IAsyncDisposable
         _book.Apply(m);
     }
 
-    private async Task HeartbeatAsync()
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(1000));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
-                await SendPacketAsync(PacketType.ClientHeartbeat, default).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // Closed.
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-            // Already closed.
-        }
-        await _stream.DisposeAsync().ConfigureAwait(false);
-        if (_receiver is not null) await _receiver.ConfigureAwait(false);
-        if (_heartbeats is not null) await _heartbeats.ConfigureAwait(false);
-        _stop.Dispose();
-        _write.Dispose();
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }
