@@ -37,24 +37,33 @@ public sealed class AsyncSignalTests
     }
 
     [Fact]
-    public async Task Set_RunsTheWaiterOnAnotherThread()
+    public async Task Set_ReturnsWithoutRunningTheWaiter()
     {
         var signal = new AsyncSignal();
         using var release = new ManualResetEventSlim();
-        var ran = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var waiter = Task.Run(async () =>
         {
             await signal.WaitAsync().ConfigureAwait(false);
             release.Wait();
-            ran.SetResult(Environment.CurrentManagedThreadId);
+            ran.SetResult();
         });
         await WaitUntilWaitingAsync(signal, waiter);
 
-        // If the waiter ran here, it would block this thread on the event it waits for: Set must return first.
-        signal.Set();
+        // Were the waiter run inside Set, it would block there on the event below, and Set would not return.
+        using var returned = new ManualResetEventSlim();
+        var setter = new Thread(() =>
+        {
+            signal.Set();
+            returned.Set();
+        });
+        setter.Start();
+        var setReturned = returned.Wait(TimeSpan.FromSeconds(5));
         release.Set();
 
-        Assert.NotEqual(Environment.CurrentManagedThreadId, await ran.Task.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(setReturned, "Set ran the waiter instead of handing it to the pool");
+        await ran.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        setter.Join();
     }
 
     /// <summary>Until the waiter is parked in WaitAsync (a Set now completes the wait rather than pre-setting it).</summary>
