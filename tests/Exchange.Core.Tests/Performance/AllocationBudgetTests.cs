@@ -19,6 +19,8 @@ public class AllocationBudgetTests
         ["BookBenchmarks.MarginCheckWalk"] = () => BookOperation.Create("MarginCheckWalk"),
         ["MarkPriceBenchmarks.MarkUpdate_NoTrigger"] = () => [new MarkPriceOperation("MarkUpdate_NoTrigger")],
         ["MarkPriceBenchmarks.MarkGap_LiquidatesAtRisk"] = () => [new MarkPriceOperation("MarkGap_LiquidatesAtRisk")],
+        ["LiquidationBenchmarks.MarkGap_BankruptAgainstWinners"] = () =>
+            [new LiquidationOperation(LossPolicy.Adl), new LiquidationOperation(LossPolicy.Socialize)],
         ["RingBufferBenchmarks.BusySpin"] = () => [new RingBufferOperation<BusySpinWaitStrategy>("RingBufferBenchmarks.BusySpin", new BusySpinWaitStrategy())],
         ["RingBufferBenchmarks.Yielding"] = () => [new RingBufferOperation<YieldingWaitStrategy>("RingBufferBenchmarks.Yielding", new YieldingWaitStrategy())],
         ["RingBufferBenchmarks.Blocking"] = () => [new RingBufferOperation<BlockingWaitStrategy>("RingBufferBenchmarks.Blocking", new BlockingWaitStrategy())],
