@@ -181,11 +181,11 @@ internal sealed class Liquidator
         var atBankruptcy = _policy == LossPolicy.Adl && _margin.Equity(a) < 0;
         var vb = atBankruptcy ? BankruptcyQuote(a, ins, lots) : 0;
         var closing = q > 0 ? -1L : 1L;
-        var queue = _adl.Rank(ins.Id, longs: q < 0);
+        _adl.BeginTaking(ins.Id, longs: q < 0);
         long done = 0;
-        for (var r = 0; r < queue.Length && done < lots; r++)
+        while (done < lots && _adl.TryTakeBest(out var next))
         {
-            var cp = queue[r].AccountId;
+            var cp = next.AccountId;
             var take = Math.Min(lots - done, Math.Abs(_accounts.Position(cp, ins.Id).Qty));
             _matcher.CancelAll(cp, ins.Id, CancelReason.Adl);
             var quote = atBankruptcy
