@@ -140,10 +140,15 @@ internal sealed class OutboundRouter : IOutputHandler
     /// </summary>
     public void OnEndOfBatch()
     {
-        (_waking, _wakeups) = (_wakeups, _waking);
-        Session.DeferredWakeups = _wakeups;
-        foreach (var session in _waking) session.WakeInline();
-        _waking.Clear();
+        // A sender run here can, rarely, append to a log on this thread (an abort that completes its connection's
+        // receive loop inline, say): such wake-ups land in the other list and are taken in the next round.
+        while (_wakeups.Count > 0)
+        {
+            (_waking, _wakeups) = (_wakeups, _waking);
+            Session.DeferredWakeups = _wakeups;
+            foreach (var session in _waking) session.WakeInline();
+            _waking.Clear();
+        }
     }
 
     /// <summary>
