@@ -36,7 +36,7 @@ public readonly struct BlockingWaitStrategy : IWaitStrategy
     {
         ArgumentOutOfRangeException.ThrowIfNegative(spinBeforeSleep.Ticks);
         _monitor = new SharedMonitor();
-        _spinTicks = (long)(spinBeforeSleep.TotalSeconds * Stopwatch.Frequency);
+        _spinTicks = (long)((Int128)spinBeforeSleep.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond);
     }
 
     internal bool IsDefault => _monitor is null;
