@@ -54,7 +54,9 @@ public abstract class ExchangePipelineTests
         };
         var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), options, output);
 
-        // Published before the start: one backlog, so far fewer batch ends than commands.
+        // Published before the start: one backlog. Single-threaded it is one input batch, so far fewer batch ends than
+        // commands; in the parallel layout the output stage may keep pace with the business logic one command at a
+        // time, so there the guarantee is only the last one.
         for (int i = 0; i < commands.Length; i++)
             Assert.True(pipeline.TryPublish(commands[i], i, out _));
         pipeline.Start();
@@ -62,7 +64,7 @@ public abstract class ExchangePipelineTests
         Eventually.True(() => output.DeliveredAtLastBatchEnd == commands.Length, "a batch end after the last delivery");
         pipeline.Dispose();
 
-        Assert.InRange(output.BatchEnds, 1, commands.Length / 2);
+        Assert.InRange(output.BatchEnds, 1, Topology == PipelineTopology.SingleThread ? commands.Length / 2 : commands.Length);
     }
 
     [Fact]
@@ -386,7 +388,7 @@ public sealed class SingleThreadPipelineTests : ExchangePipelineTests
             // always equals the deliveries made. Without the gate a read could fall between Apply and OnEvents.
             var reader = TestThread.Start(() =>
             {
-                while (!done.IsSet)
+                do
                 {
                     lock (gate)
                     {
@@ -394,6 +396,7 @@ public sealed class SingleThreadPipelineTests : ExchangePipelineTests
                         reads++;
                     }
                 }
+                while (!done.IsSet);
             });
             pipeline.Start();
             PipelineWorkload.PublishAll(pipeline, commands);
