@@ -19,9 +19,16 @@ internal sealed partial class GatewayProcess : IDisposable
     private readonly Process _process;
     private readonly string _directory;
     private readonly StringBuilder _stderr = new();
+    private ServerGc _gc;
 
     public int Port { get; }
     public string Dll { get; }
+
+    /// <summary>The server's latest GC report (its collections and allocated bytes so far; every 100 ms).</summary>
+    public ServerGc Gc
+    {
+        get { lock (_stderr) return _gc; }
+    }
 
     private GatewayProcess(Process process, string directory, int port, string dll)
     {
@@ -68,13 +75,20 @@ internal sealed partial class GatewayProcess : IDisposable
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        // The server reports its collections every 100 ms (src/Gateway/Diagnostics/GcReport.cs).
+        info.Environment["EXCHANGE_GC_REPORT"] = "1";
         foreach (var a in new[] { dll, "serve", "--config", configPath, "--address", "127.0.0.1", "--port", "0", "--journal", journal })
             info.ArgumentList.Add(a);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
         var self = new GatewayProcess(process, directory, ReadPort(process), dll);
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null && e.Data.StartsWith("stage-latency", StringComparison.Ordinal)) Console.Error.WriteLine(e.Data); if (e.Data is not null) lock (self._stderr) self._stderr.AppendLine(e.Data); };
         process.BeginErrorReadLine();
-        new Thread(() => { while (process.StandardOutput.ReadLine() is not null) { } }) { IsBackground = true, Name = "server stdout" }.Start();
+        new Thread(() =>
+        {
+            while (process.StandardOutput.ReadLine() is { } line)
+                if (ServerGc.TryParse(line, out var gc))
+                    lock (self._stderr) self._gc = gc;
+        }) { IsBackground = true, Name = "server stdout" }.Start();
         return self;
     }
 

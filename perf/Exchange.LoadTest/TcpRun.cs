@@ -15,7 +15,7 @@ namespace Exchange.LoadTest;
 internal sealed class TcpRun(LoadTestOptions options, Report report, string outputDirectory)
 {
     private sealed record StepResult(string Target, long Rate, int Commands, int Responded, double Achieved, LongHistogram Latency,
-        GcCounts Gcs, long Rejected, long RateLimited, long MaxLagNs, string RejectCodes);
+        GcCounts Gcs, long Rejected, long RateLimited, long MaxLagNs, string RejectCodes, ServerGc? ServerGcs);
 
     public int Failures { get; private set; }
 
@@ -45,8 +45,8 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
             var echoGenerator = new TcpGenerator(n, options.Seed);
 
             Report.Note("tcp: warm-up (1 s at the first rate, both targets) ...");
-            Step("echo", echo, echoGenerator.Generate((int)rates[0]), rates[0]);
-            Step("gateway", gateway, generator.Generate((int)rates[0]), rates[0]);
+            Step("echo", echo, echoGenerator.Generate((int)rates[0]), rates[0], null);
+            Step("gateway", gateway, generator.Generate((int)rates[0]), rates[0], server);
 
             foreach (var rate in rates)
             {
@@ -55,7 +55,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                 {
                     var traffic = gen.Generate(count);
                     Report.Note($"tcp: {target} at {Units.Rate(rate)} x {count:N0} commands ...");
-                    var r = Step(target, sessions, traffic, rate);
+                    var r = Step(target, sessions, traffic, rate, target == "gateway" ? server : null);
                     results.Add(r);
                     Report.Note($"  p50 {Units.Latency(r.Latency.GetValueAtPercentile(50))}, p99.9 {Units.Latency(r.Latency.GetValueAtPercentile(99.9))}, " +
                                 $"max {Units.Latency(r.Latency.GetMaxValue())}, achieved {Units.Rate(r.Achieved)}, responded {r.Responded:N0}/{r.Commands:N0}");
@@ -91,7 +91,8 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         if (mark[0] != (byte)'M') throw new InvalidOperationException($"mark refused (reject code {mark[14]})");
     }
 
-    private StepResult Step(string target, List<TcpSession> sessions, TcpTraffic traffic, long rate)
+    /// <param name="server">The gateway whose collections to count in the window; null for the echo.</param>
+    private StepResult Step(string target, List<TcpSession> sessions, TcpTraffic traffic, long rate, GatewayProcess? server)
     {
         var n = sessions.Count;
         var frequency = Stopwatch.Frequency;
@@ -107,6 +108,8 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         var next = new int[n];
         var total = traffic.Total;
         var gc = GcCounts.Now();
+        // The server's report is at most 100 ms old, and it is idle before the window: nothing is missed or added.
+        var serverGc = server?.Gc;
         long sent = 0, maxLag = 0;
         while (Stopwatch.GetTimestamp() < start) Thread.Yield();
         while (sent < total)
@@ -137,6 +140,13 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         var gcs = GcCounts.Now() - gc;
         foreach (var s in sessions) s.Step = null;
         Thread.Sleep(5);
+        ServerGc? serverGcs = null;
+        if (server is not null)
+        {
+            // A report taken after the last response (they come every 100 ms).
+            Thread.Sleep(250);
+            serverGcs = server.Gc - serverGc!.Value;
+        }
 
         var histogram = HistogramFiles.NewNanoseconds();
         foreach (var s in steps) histogram.Add(s.Histogram);
@@ -146,7 +156,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         return new StepResult(target, rate, total, responded, achieved, histogram, gcs,
             steps.Sum(s => s.Rejected), steps.Sum(s => s.RateLimited), Units.Nanoseconds(maxLag),
             string.Join(", ", Enumerable.Range(0, 256).Select(code => (code, count: steps.Sum(s => s.RejectCodes[code]))).Where(x => x.count > 0)
-                .Select(x => $"{Exchange.Core.Events.RejectCodeNames.Name((Exchange.Core.Events.RejectCode)x.code)} {x.count:N0}")));
+                .Select(x => $"{Exchange.Core.Events.RejectCodeNames.Name((Exchange.Core.Events.RejectCode)x.code)} {x.count:N0}")), serverGcs);
     }
 
     private void Write(List<StepResult> results, int n)
@@ -159,8 +169,8 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                     "25% cancel, 25% move) on BTC-PERP. Server: `exchange serve`, journal in a temp dir with fsync never, wait " +
                     $"strategy {options.ServerWait}, topology {options.ServerTopology}, rate limits off. Echo: in-process, one thread per connection, replies of the outcome's size.");
         report.Line();
-        report.Line("| target | rate | commands | responded | achieved | p50 | p90 | p99 | p99.9 | max | rejected | max send lag | GC 0/1/2 |");
-        report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.Line("| target | rate | commands | responded | achieved | p50 | p90 | p99 | p99.9 | max | rejected | max send lag | client GC 0/1/2 | server GC 0/1/2 | server allocated per command |");
+        report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var series = new List<(string, string)>();
         foreach (var r in results)
         {
@@ -169,7 +179,8 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                         $"{Units.Latency(h.GetValueAtPercentile(50))} | {Units.Latency(h.GetValueAtPercentile(90))} | " +
                         $"{Units.Latency(h.GetValueAtPercentile(99))} | {Units.Latency(h.GetValueAtPercentile(99.9))} | " +
                         $"{Units.Latency(h.GetMaxValue())} | {r.Rejected:N0}{(r.RateLimited > 0 ? $" ({r.RateLimited:N0} rate-limited)" : "")} | " +
-                        $"{Units.Latency(r.MaxLagNs)} | {r.Gcs} |");
+                        $"{Units.Latency(r.MaxLagNs)} | {r.Gcs} | {(r.ServerGcs is { } g ? g.Counts.ToString() : "–")} | " +
+                        $"{(r.ServerGcs is { } a ? $"{a.Allocated / Math.Max(1, r.Commands):N0} B" : "–")} |");
             var name = $"tcp-{r.Target}-{Units.Short(r.Rate)}";
             HistogramFiles.WriteHgrm(outputDirectory, name, h);
             series.Add(($"{r.Target} {Units.Rate(r.Rate)}", HistogramFiles.WritePlotData(outputDirectory, name, h)));
