@@ -33,6 +33,9 @@ internal static class StageLatency
     private static readonly LongHistogram[] Histograms = Names.Select(_ => new LongHistogram(TimeStamp.Seconds(10), 3)).ToArray();
     private static readonly Lock Gate = new();
     private static Timer? _timer;
+    private static long _outputThreadAllocated;
+    private static long _reportedOutputThreadAllocated;
+    private static long _reportedProcessAllocated;
 
     public const int Published = 0, Output = 1, Routed = 2, SenderWoken = 3, Flushed = 4;
 
@@ -42,6 +45,15 @@ internal static class StageLatency
         if (!On || fromTicks == 0) return;
         var ns = (Stopwatch.GetTimestamp() - fromTicks) * 1_000_000_000 / Stopwatch.Frequency;
         lock (Gate) Histograms[stage].RecordValue(Math.Clamp(ns, 0, TimeStamp.Seconds(10)));
+    }
+
+    /// <summary>
+    /// Called by the output thread at the end of each batch: its own allocated bytes so far, so the report can say
+    /// how much of the process's allocation is the output path's.
+    /// </summary>
+    public static void OutputThreadAllocated()
+    {
+        if (On) Volatile.Write(ref _outputThreadAllocated, GC.GetAllocatedBytesForCurrentThread());
     }
 
     /// <summary>Starts the periodic report, when recording is on.</summary>
@@ -63,6 +75,13 @@ internal static class StageLatency
                     $"p90={Us(h.GetValueAtPercentile(90))} p99={Us(h.GetValueAtPercentile(99))} max={Us(h.GetMaxValue())}");
                 h.Reset();
             }
+            var output = Volatile.Read(ref _outputThreadAllocated);
+            var process = GC.GetTotalAllocatedBytes();
+            Console.Error.WriteLine(
+                $"stage-latency allocated: output thread {output - _reportedOutputThreadAllocated:N0} B, " +
+                $"whole process {process - _reportedProcessAllocated:N0} B since the last report");
+            _reportedOutputThreadAllocated = output;
+            _reportedProcessAllocated = process;
         }
     }
 

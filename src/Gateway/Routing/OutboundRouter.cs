@@ -149,6 +149,7 @@ internal sealed class OutboundRouter : IOutputHandler
             foreach (var session in _waking) session.WakeInline();
             _waking.Clear();
         }
+        StageLatency.OutputThreadAllocated();
     }
 
     /// <summary>
