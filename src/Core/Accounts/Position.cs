@@ -42,9 +42,12 @@ internal struct Position
     /// <summary>Whether no resting order of this position can lose against <paramref name="mark"/> (order loss 0).</summary>
     public readonly bool NoOrderLoss(long mark) => (BuyLots == 0 || BuyCeiling <= mark) && (SellLots == 0 || SellFloor >= mark);
 
-    /// <summary>Adds (or with a negative count removes) resting order lots on one side.</summary>
-    public void AddOrderLots(Commands.Side side, long lots)
+    /// <summary>
+    /// Resting order lots leave one side (a fill, a cancel, a shrink). Lots only ever arrive through
+    /// <see cref="AddRestingOrder"/>, which keeps the price bounds true.
+    /// </summary>
+    public void RemoveOrderLots(Commands.Side side, long lots)
     {
-        if (side == Commands.Side.Buy) BuyLots += lots; else SellLots += lots;
+        if (side == Commands.Side.Buy) BuyLots -= lots; else SellLots -= lots;
     }
 }

@@ -173,7 +173,7 @@ internal sealed class Matcher
     {
         ref var o = ref _orders[handle];
         BookOf(handle).Remove(handle);
-        _accounts.Position(o.AccountId, o.InstrumentId).AddOrderLots(o.Side, -o.Remaining);
+        _accounts.Position(o.AccountId, o.InstrumentId).RemoveOrderLots(o.Side, o.Remaining);
         _accounts.Touch(o.AccountId, o.InstrumentId);
     }
 
@@ -229,7 +229,7 @@ internal sealed class Matcher
             return;
         }
         BookOf(maker).Reduce(maker, lots);
-        _accounts.Position(m.AccountId, m.InstrumentId).AddOrderLots(m.Side, -lots);
+        _accounts.Position(m.AccountId, m.InstrumentId).RemoveOrderLots(m.Side, lots);
         _accounts.Touch(m.AccountId, m.InstrumentId);
     }
 
@@ -239,7 +239,7 @@ internal sealed class Matcher
         ref var o = ref _orders[handle];
         var delta = o.Remaining - newRemaining;
         BookOf(handle).Reduce(handle, delta);
-        _accounts.Position(o.AccountId, o.InstrumentId).AddOrderLots(o.Side, -delta);
+        _accounts.Position(o.AccountId, o.InstrumentId).RemoveOrderLots(o.Side, delta);
         _accounts.Touch(o.AccountId, o.InstrumentId);
     }
 
