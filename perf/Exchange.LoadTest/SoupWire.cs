@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text;
+using Exchange.Client.Protocol;
 using Exchange.Gateway.Protocol;
 
 namespace Exchange.LoadTest;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Exchange.Client.Protocol;
 using Exchange.Gateway.Protocol;
 using HdrHistogram;
 

@@ -1,4 +1,4 @@
-using Exchange.Gateway.Client;
+using Exchange.Gateway.Cli;
 using Exchange.Gateway.Hosting;
 using Exchange.Gateway.Scenarios;
 

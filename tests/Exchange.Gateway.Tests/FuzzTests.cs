@@ -1,5 +1,6 @@
 using System.Buffers;
-using Exchange.Gateway.Client;
+using Exchange.Client.Protocol;
+using Exchange.Client;
 using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Tests.Support;
 

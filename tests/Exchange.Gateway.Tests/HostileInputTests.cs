@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
+using Exchange.Client.Protocol;
+using Exchange.Client;
 using Exchange.Core.Events;
-using Exchange.Gateway.Client;
 using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Tests.Support;
 using static Exchange.Gateway.Tests.Support.TestServer;

@@ -1,3 +1,4 @@
+using Exchange.Client.Protocol;
 using Exchange.Core.Events;
 using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Tests.Support;

@@ -1,4 +1,5 @@
-using Exchange.Gateway.Client;
+using Exchange.Client.Protocol;
+using Exchange.Client;
 using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Tests.Support;
 

@@ -1,6 +1,7 @@
 using System.Text;
+using Exchange.Client.Protocol;
+using Exchange.Client;
 using Exchange.Core.Events;
-using Exchange.Gateway.Client;
 using Exchange.Gateway.Protocol;
 
 namespace Exchange.Gateway.Tests;

@@ -1,4 +1,5 @@
-using Exchange.Gateway.Client;
+using Exchange.Client.Protocol;
+using Exchange.Client;
 using Exchange.Gateway.Tests.Support;
 using static Exchange.Gateway.Tests.Support.TestServer;
 
@@ -83,7 +84,7 @@ public sealed class ReplayTests
 
         await using var again = await second.LoginAsync("t1");
         Assert.Equal(4u, again.NextToken);
-        await again.SendAsync(Protocol.Inbound.NewOrder(2, 1, Btc, 0, 0, 0, 0, 0, Price - 11, 5));
+        await again.SendAsync(Inbound.NewOrder(2, 1, Btc, 0, 0, 0, 0, 0, Price - 11, 5));
         Assert.Equal(Core.Events.RejectCode.DuplicateClientOrderId, (await again.WaitForAsync(m => m.Token == 2, Wait)).RejectCode);
         await again.QueryAsync(1);
         Assert.Equal(3u, (await again.WaitForAsync(m => m.Type == 'Q', Wait)).Count);

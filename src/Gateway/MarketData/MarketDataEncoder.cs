@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
-using static Exchange.Gateway.MarketData.MarketDataFormat;
+using Exchange.Client.Protocol;
+using static Exchange.Client.Protocol.MarketDataFormat;
 
 namespace Exchange.Gateway.MarketData;
 

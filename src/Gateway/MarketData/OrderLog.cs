@@ -1,7 +1,8 @@
+using CoreExchange = Exchange.Core.Exchange;
+using Exchange.Client.Protocol;
 using Exchange.Core.Commands;
 using Exchange.Core.Events;
 using Exchange.Gateway.Streams;
-using CoreExchange = Exchange.Core.Exchange;
 using static Exchange.Gateway.MarketData.MarketDataEncoder;
 
 namespace Exchange.Gateway.MarketData;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Exchange.Client.Protocol;
 
 namespace Exchange.Gateway.Protocol;
 

@@ -1,8 +1,9 @@
 using System.Numerics;
+using CoreExchange = Exchange.Core.Exchange;
+using Exchange.Client.Protocol;
 using Exchange.Core.Events;
 using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Streams;
-using CoreExchange = Exchange.Core.Exchange;
 
 namespace Exchange.Gateway.Routing;
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using CoreExchange = Exchange.Core.Exchange;
+using Exchange.Client.Protocol;
 using Exchange.Core.Commands;
 using Exchange.Core.Events;
 using Exchange.Core.Pipeline;
@@ -7,7 +9,6 @@ using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Sessions;
 using Exchange.Gateway.Streams;
 using Microsoft.Extensions.Logging;
-using CoreExchange = Exchange.Core.Exchange;
 using OrderLog = Exchange.Gateway.MarketData.OrderLog;
 
 namespace Exchange.Gateway.Routing;

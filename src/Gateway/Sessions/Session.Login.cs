@@ -1,4 +1,5 @@
 using System.Text;
+using Exchange.Client.Protocol;
 using Exchange.Gateway.Protocol;
 using Microsoft.Extensions.Logging;
 

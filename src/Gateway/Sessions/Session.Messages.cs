@@ -1,3 +1,4 @@
+using Exchange.Client.Protocol;
 using Exchange.Core.Commands;
 using Exchange.Core.Events;
 using Exchange.Gateway.Protocol;

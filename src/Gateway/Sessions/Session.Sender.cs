@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Exchange.Client.Protocol;
 using Exchange.Gateway.Diagnostics;
 using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Streams;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
+using Exchange.Client.Protocol;
 using Exchange.Gateway.Diagnostics;
 using Exchange.Gateway.Hosting;
 using Exchange.Gateway.Protocol;

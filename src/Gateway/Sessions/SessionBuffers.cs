@@ -1,3 +1,4 @@
+using Exchange.Client.Protocol;
 using Microsoft.Extensions.ObjectPool;
 
 namespace Exchange.Gateway.Sessions;
@@ -10,7 +11,7 @@ namespace Exchange.Gateway.Sessions;
 internal sealed class SessionBuffers(int maxFrameLength)
 {
     public byte[] Frame { get; } = new byte[maxFrameLength];
-    public byte[] Login { get; } = new byte[Protocol.PacketType.LoginRequestPayload];
+    public byte[] Login { get; } = new byte[PacketType.LoginRequestPayload];
 
     internal sealed class Policy(int maxFrameLength) : PooledObjectPolicy<SessionBuffers>
     {

@@ -1,3 +1,4 @@
+using Exchange.Client.Protocol;
 using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Security;
 using Exchange.Gateway.Sessions;

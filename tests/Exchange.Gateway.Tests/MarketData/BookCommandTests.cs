@@ -1,4 +1,4 @@
-using Exchange.Gateway.Client;
+using Exchange.Gateway.Cli;
 using static Exchange.Gateway.Tests.Support.TestServer;
 
 namespace Exchange.Gateway.Tests.MarketData;

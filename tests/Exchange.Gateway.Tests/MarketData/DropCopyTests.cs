@@ -1,4 +1,4 @@
-using Exchange.Gateway.Client;
+using Exchange.Client;
 using Exchange.Gateway.Configuration;
 using Exchange.Gateway.Hosting;
 using static Exchange.Gateway.Tests.Support.TestServer;

@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using Exchange.Client.Protocol;
+using Exchange.Client;
 using Exchange.Core.Book;
 using Exchange.Core.Commands;
-using Exchange.Gateway.Client;
 using Exchange.Gateway.Tests.Support;
-using FsCheck;
 using FsCheck.Fluent;
+using FsCheck;
 using Xunit.Abstractions;
 using static Exchange.Gateway.Tests.Support.TestServer;
 
@@ -104,7 +105,7 @@ public sealed class MarketDataTests(ITestOutputHelper output)
         await admin.DepositAsync(2, 100_000_000_000);
         await admin.DepositAsync(3, 100_000_000_000);
         await admin.InsuranceAsync(1);
-        await admin.WaitForAsync(m => m.Type == 'T' && m.Kind == Protocol.Outbound.InsuranceDepositKind, Wait);
+        await admin.WaitForAsync(m => m.Type == 'T' && m.Kind == Outbound.InsuranceDepositKind, Wait);
         await feed.MarkAsync(Btc, 120_000);
         await feed.WaitForAsync(m => m.Type == 'M', Wait);
         await using var md = await MarketDataClient.LoginAsync("127.0.0.1", server.Server.MarketDataPort, "feed", Password("feed"), 0,
@@ -124,7 +125,7 @@ public sealed class MarketDataTests(ITestOutputHelper output)
 
         var mark = await feed.MarkAsync(Btc, 112_000);
         Assert.Equal('M', (await feed.WaitForAsync(m => m.Token == mark, Wait)).Type);
-        await longTrader.WaitForAsync(m => m.Type == 'L' && m.Kind == Protocol.Outbound.Ended, Wait);
+        await longTrader.WaitForAsync(m => m.Type == 'L' && m.Kind == Outbound.Ended, Wait);
 
         await AssertAgreesAsync(server, md);
         var log = md.History;
@@ -141,7 +142,7 @@ public sealed class MarketDataTests(ITestOutputHelper output)
         await using var server = await StartAsync(inProcess: true);
         using var raw = await RawConnection.ConnectAsync(server.Server.MarketDataPort);
         await raw.LoginAsync("t1", sequence: 0);
-        await raw.SendPacketAsync(Protocol.PacketType.UnsequencedData, Protocol.Inbound.Query(0, 0));
+        await raw.SendPacketAsync(PacketType.UnsequencedData, Inbound.Query(0, 0));
         Assert.True(await raw.ReadUntilClosedAsync(Wait));
         Assert.Equal("market-data sessions are read-only", raw.LastDebug());
     }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Exchange.Client.Protocol;
 using Exchange.Gateway.Protocol;
 
 namespace Exchange.Gateway.Tests.Support;

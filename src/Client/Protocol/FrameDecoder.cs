@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Exchange.Gateway.Protocol;
+namespace Exchange.Client.Protocol;
 
 /// <summary>
 /// Splits SoupBinTCP packets off a byte stream: a 2-byte big-endian length counting the type byte and payload, then

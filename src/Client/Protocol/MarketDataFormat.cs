@@ -1,4 +1,4 @@
-namespace Exchange.Gateway.MarketData;
+namespace Exchange.Client.Protocol;
 
 /// <summary>
 /// Message types and lengths of the market-data order log (docs/protocol.md section 12). Every message starts with

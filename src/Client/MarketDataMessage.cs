@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using Exchange.Gateway.MarketData;
+using Exchange.Client.Protocol;
 
-namespace Exchange.Gateway.Client;
+namespace Exchange.Client;
 
 /// <summary>
 /// One decoded market-data message (docs/protocol.md section 12). Fields a type does not carry are zero;

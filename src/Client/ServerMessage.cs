@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
+using Exchange.Client.Protocol;
 using Exchange.Core.Events;
-using Exchange.Gateway.Protocol;
 
-namespace Exchange.Gateway.Client;
+namespace Exchange.Client;
 
 /// <summary>
 /// One decoded outbound message (docs/protocol.md section 4). Fields a type does not carry stay zero;

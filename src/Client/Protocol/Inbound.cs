@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Exchange.Gateway.Protocol;
+namespace Exchange.Client.Protocol;
 
 /// <summary>
 /// Client-to-exchange application messages (inside SoupBinTCP Unsequenced Data): type letters, exact lengths and

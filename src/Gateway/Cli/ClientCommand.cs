@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Threading.Channels;
+using Exchange.Client.Protocol;
+using Exchange.Client;
 using Exchange.Gateway.Configuration;
-using Exchange.Gateway.Protocol;
 
-namespace Exchange.Gateway.Client;
+namespace Exchange.Gateway.Cli;
 
 /// <summary>
 /// <c>exchange client</c>: one command per run from a shell. It logs in with sequence 0 (live messages only), learns

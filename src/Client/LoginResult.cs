@@ -1,4 +1,4 @@
-namespace Exchange.Gateway.Client;
+namespace Exchange.Client;
 
 /// <summary>
 /// The server's answer to a login: accepted with the session and the next sequence number, or rejected with the

@@ -1,6 +1,7 @@
+using Exchange.Client;
 using Exchange.Core.Events;
 
-namespace Exchange.Gateway.Client;
+namespace Exchange.Gateway.Cli;
 
 /// <summary>One line per outbound message, in human units, for <c>exchange client</c>.</summary>
 public sealed class MessageFormatter(Units units)

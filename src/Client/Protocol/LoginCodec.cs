@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Exchange.Gateway.Protocol;
+namespace Exchange.Client.Protocol;
 
 /// <summary>The space-padded ASCII fields of SoupBinTCP Login Request and Login Accepted (docs/protocol.md section 1).</summary>
 public static class LoginCodec

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
-using Exchange.Gateway.Protocol;
+using Exchange.Client.Protocol;
 
-namespace Exchange.Gateway.Client;
+namespace Exchange.Client;
 
 /// <summary>
 /// A reader of the market-data session (docs/protocol.md section 12): SoupBinTCP login and heartbeats on the

@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using System.Threading.Channels;
-using Exchange.Gateway.Protocol;
+using Exchange.Client.Protocol;
 
-namespace Exchange.Gateway.Client;
+namespace Exchange.Client;
 
 /// <summary>
 /// A client of the order entry protocol (docs/protocol.md): one TCP connection, SoupBinTCP login and heartbeats, typed

@@ -1,6 +1,6 @@
-using Exchange.Gateway.MarketData;
+using Exchange.Client.Protocol;
 
-namespace Exchange.Gateway.Client;
+namespace Exchange.Client;
 
 /// <summary>
 /// Rebuilds every instrument's book from a market-data snapshot and the order log that follows it

@@ -1,4 +1,4 @@
-namespace Exchange.Gateway.Protocol;
+namespace Exchange.Client.Protocol;
 
 /// <summary>What <see cref="FrameDecoder"/> found at the start of a buffer.</summary>
 public enum FrameStatus : byte

@@ -1,4 +1,4 @@
-namespace Exchange.Gateway.Protocol;
+namespace Exchange.Client.Protocol;
 
 /// <summary>SoupBinTCP 3.00 packet types (docs/protocol.md section 1).</summary>
 public static class PacketType

@@ -1,4 +1,4 @@
-namespace Exchange.Gateway.Protocol;
+namespace Exchange.Client.Protocol;
 
 /// <summary>
 /// Exchange-to-client application messages (inside SoupBinTCP Sequenced Data): type letters, lengths and field

@@ -1,6 +1,7 @@
 using System.Text;
+using Exchange.Client;
 
-namespace Exchange.Gateway.Client;
+namespace Exchange.Gateway.Cli;
 
 /// <summary>
 /// <c>exchange client book INSTR</c>: a live depth ladder in the terminal, rebuilt by a <see cref="BookBuilder"/> from the

@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using System.Text;
-using Exchange.Gateway.Protocol;
+using Exchange.Client.Protocol;
 
-namespace Exchange.Gateway.Client;
+namespace Exchange.Client;
 
 /// <summary>
 /// The client side of one SoupBinTCP connection, shared by <see cref="ExchangeClient"/> and
