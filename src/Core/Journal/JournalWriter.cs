@@ -5,8 +5,8 @@ using Exchange.Core.Commands;
 namespace Exchange.Core.Journal;
 
 /// <summary>
-/// Appends commands to the input journal: append-only files in one directory, each named after its first
-/// sequence and rotated by size. Group commit: append a batch (the commands of one ring batch), then
+/// The file journal (<see cref="IJournal"/>): appends commands to append-only files in one directory, each named
+/// after its first sequence and rotated by size. Group commit: append a batch (the commands of one ring batch), then
 /// <see cref="Commit"/> writes it in one call and fsyncs per <see cref="FsyncPolicy"/>. Records are encoded into
 /// a buffer allocated once, so appending allocates nothing.
 /// </summary>
@@ -15,7 +15,7 @@ namespace Exchange.Core.Journal;
 /// (and a last file left empty is removed), so the next record follows the last valid one. Single-threaded: the
 /// journal consumer owns it. After an I/O exception, dispose it and open a new one, which repairs the tail.
 /// </remarks>
-public sealed class JournalWriter : IDisposable
+public sealed class JournalWriter : IJournal
 {
     private readonly JournalOptions _options;
     private readonly byte[] _buffer;

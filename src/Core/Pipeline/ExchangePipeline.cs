@@ -32,7 +32,9 @@ public sealed class ExchangePipeline : IDisposable
 
     private readonly RingBuffer<CommandSlot> _input;
     private readonly PipelineStages _stages;
-    private readonly JournalWriter? _journal;
+    private readonly IJournal? _journal;
+    // Whether the pipeline opened the journal (and so closes it); an injected one stays the caller's.
+    private readonly bool _ownsJournal;
     private readonly PipelineAbort _abort = new();
     private readonly TimeProvider _time;
     private readonly long _base;
@@ -54,17 +56,15 @@ public sealed class ExchangePipeline : IDisposable
 
         _base = exchange.LastSequence;
         _time = options.TimeProvider;
-        if (options.Journal is not null)
+        // Opening files repairs a torn tail; a journal ahead of the exchange means the state was not recovered from it.
+        _ownsJournal = options.Journal is not null;
+        _journal = _ownsJournal ? new JournalWriter(options.Journal!) : options.JournalInstance;
+        if (_journal is not null && _journal.LastSequence > _base)
         {
-            // Opening repairs a torn tail; a journal ahead of the exchange means the state was not recovered from it.
-            _journal = new JournalWriter(options.Journal);
-            if (_journal.LastSequence > _base)
-            {
-                long journaled = _journal.LastSequence;
-                _journal.Dispose();
-                throw new InvalidOperationException(
-                    $"The journal in '{options.Journal.Directory}' ends at sequence {journaled} but the exchange is at {_base}: recover the exchange from it first.");
-            }
+            long journaled = _journal.LastSequence;
+            CloseJournal();
+            throw new InvalidOperationException(
+                $"The journal ({options.Journal?.Directory ?? _journal.GetType().Name}) ends at sequence {journaled} but the exchange is at {_base}: recover the exchange from it first.");
         }
 
         try
@@ -74,7 +74,7 @@ public sealed class ExchangePipeline : IDisposable
         }
         catch
         {
-            _journal?.Dispose();
+            CloseJournal();
             throw;
         }
 
@@ -173,9 +173,15 @@ public sealed class ExchangePipeline : IDisposable
             bool stopped = !running || _stages.WaitForShutdown(ShutdownTimeout);
             // A journaler thread that did not stop still owns the writer; leave the file to the OS then.
             if (stopped)
-                _journal?.Dispose();
+                CloseJournal();
             _state = Stopped;
         }
+    }
+
+    private void CloseJournal()
+    {
+        if (_ownsJournal)
+            _journal!.Dispose();
     }
 
     private void Drain()

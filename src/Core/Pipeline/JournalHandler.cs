@@ -7,7 +7,7 @@ namespace Exchange.Core.Pipeline;
 /// so a backlog is group-committed. Its processor's sequence moves only after the commit: it is the durability
 /// gate the output consumer waits on.
 /// </summary>
-internal readonly struct JournalHandler(JournalWriter writer) : IEventHandler<CommandSlot>
+internal readonly struct JournalHandler(IJournal writer) : IEventHandler<CommandSlot>
 {
     public void OnEvent(ref CommandSlot data, long sequence, bool endOfBatch)
     {

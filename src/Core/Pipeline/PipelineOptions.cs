@@ -32,8 +32,16 @@ public sealed record PipelineOptions
     /// </summary>
     public Lock? ApplyGate { get; init; }
 
-    /// <summary>The input journal; null turns journaling off (then nothing is durable and no output waits for it).</summary>
+    /// <summary>The input journal, as files (<see cref="JournalWriter"/>); null with <see cref="JournalInstance"/> null
+    /// turns journaling off (then nothing is durable and no output waits for it).</summary>
     public JournalOptions? Journal { get; init; }
+
+    /// <summary>
+    /// A journal to use instead of opening files per <see cref="Journal"/> (a <see cref="MemoryJournal"/> in tests, a
+    /// replicated log): the pipeline's journal stage calls it and waits on its commits, but the caller owns it and
+    /// disposes it after the pipeline. At most one of the two is set.
+    /// </summary>
+    public IJournal? JournalInstance { get; init; }
 
     /// <summary>Where snapshots go (<c>snapshot-&lt;seq&gt;.bin</c>); needed when <see cref="SnapshotEveryCommands"/> is set.</summary>
     public string? SnapshotDirectory { get; init; }
@@ -66,6 +74,8 @@ public sealed record PipelineOptions
         ArgumentOutOfRangeException.ThrowIfNegative(SnapshotEveryCommands);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SnapshotsToKeep);
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        if (Journal is not null && JournalInstance is not null)
+            throw new ArgumentException("Set Journal (files) or JournalInstance, not both.", nameof(JournalInstance));
         if (Snapshots && string.IsNullOrEmpty(SnapshotDirectory))
             throw new ArgumentException("SnapshotEveryCommands is set but SnapshotDirectory is not.", nameof(SnapshotDirectory));
     }

@@ -19,7 +19,7 @@ internal sealed class PipelineStages<TWait> : PipelineStages
 
     [SetsRequiredMembers]
     public PipelineStages(
-        PipelineOptions options, TWait inputWait, TWait outputWait, Exchange exchange, JournalWriter? journal,
+        PipelineOptions options, TWait inputWait, TWait outputWait, Exchange exchange, IJournal? journal,
         SnapshotStore? snapshots, IOutputHandler output, PipelineAbort abort)
     {
         var input = RingBuffer<CommandSlot>.Create(options.ProducerType, options.InputRingSize, inputWait);

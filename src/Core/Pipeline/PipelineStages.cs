@@ -39,7 +39,7 @@ internal abstract class PipelineStages
 
     /// <summary>Builds the stages for the chosen topology and wait strategy.</summary>
     public static PipelineStages Create(
-        PipelineOptions options, Exchange exchange, JournalWriter? journal, SnapshotStore? snapshots,
+        PipelineOptions options, Exchange exchange, IJournal? journal, SnapshotStore? snapshots,
         IOutputHandler output, PipelineAbort abort) => options.Topology == PipelineTopology.SingleThread
         ? options.WaitStrategy switch
         {

@@ -8,7 +8,7 @@ namespace Exchange.Core.Pipeline;
 /// hands each command's events straight to the <see cref="IOutputHandler"/>, read in place from the exchange's buffer.
 /// </summary>
 internal struct SingleThreadHandler(
-    RingBuffer<CommandSlot> input, Exchange exchange, JournalWriter? journal, Sequence? journaled,
+    RingBuffer<CommandSlot> input, Exchange exchange, IJournal? journal, Sequence? journaled,
     IOutputHandler output, SnapshotTaker? snapshots, Lock? gate) : IEventHandler<CommandSlot>
 {
     // The first sequence of the batch being journaled, or −1 between batches.

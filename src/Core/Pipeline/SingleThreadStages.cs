@@ -14,7 +14,7 @@ internal sealed class SingleThreadStages<TWait> : PipelineStages
 
     [SetsRequiredMembers]
     public SingleThreadStages(
-        PipelineOptions options, TWait inputWait, Exchange exchange, JournalWriter? journal,
+        PipelineOptions options, TWait inputWait, Exchange exchange, IJournal? journal,
         SnapshotStore? snapshots, IOutputHandler output, PipelineAbort abort)
     {
         var input = RingBuffer<CommandSlot>.Create(options.ProducerType, options.InputRingSize, inputWait);

@@ -197,6 +197,65 @@ public abstract class ExchangePipelineTests
     }
 
     [Fact]
+    public void AnInjectedJournal_GetsEveryCommandBeforeItsOutput_AndStaysTheCallers()
+    {
+        var commands = PipelineWorkload.Commands(2_000);
+        var (_, expected) = PipelineWorkload.ApplyDirectly(commands);
+        var journal = new MemoryJournal(commands.Length + 1);
+        var output = new OutputRecorder();
+        var options = Options() with { JournalInstance = journal };
+
+        using (var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), options, output))
+        {
+            // Each delivery must find its command already committed to the injected journal.
+            output.DurableProbe = () => journal.CommittedCount;
+            pipeline.Start();
+            PipelineWorkload.PublishAll(pipeline, commands);
+            output.WaitFor(commands.Length);
+            Assert.Equal(commands.Length, pipeline.DurableSequence);
+        }
+
+        Assert.Empty(output.Violations);
+        PipelineWorkload.AssertDeliveredInOrder(output.Deliveries, expected);
+        Assert.Equal(commands.Length, journal.Committed.Length);
+        for (int i = 0; i < commands.Length; i++)
+        {
+            Assert.Equal(i + 1, journal.Committed[i].Sequence);
+            Assert.Equal(commands[i].Type, journal.Committed[i].Type);
+            Assert.Equal(commands[i].AccountId, journal.Committed[i].AccountId);
+        }
+
+        Assert.InRange(journal.Commits, 1, commands.Length);
+        // Not disposed by the pipeline: a caller's journal takes more appends.
+        journal.Append(Command.DepositTo(1, 1) with { Sequence = commands.Length + 1 });
+    }
+
+    [Fact]
+    public void AJournalThatFails_StopsTheOutputBeforeTheFailedBatch()
+    {
+        // Fewer commands than input slots: they all get in, whenever the journal stops.
+        var commands = PipelineWorkload.Commands(200);
+        var output = new OutputRecorder();
+        var options = Options() with { JournalInstance = new MemoryJournal(100) };
+
+        var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), options, output);
+        pipeline.Start();
+        for (int i = 0; i < commands.Length; i++)
+            Assert.True(pipeline.TryPublish(commands[i], i, out _));
+        Eventually.True(() => pipeline.Fault is not null, "the journal's fault");
+        Eventually.Completes(pipeline.Dispose, "Dispose after a fault");
+
+        Assert.Contains("full", pipeline.Fault!.Message);
+        Assert.InRange(output.Count, 0, 100);
+    }
+
+    [Fact]
+    public void BothJournals_AreRefused() =>
+        Assert.Throws<ArgumentException>(() => new ExchangePipeline(PipelineWorkload.Fresh(),
+            Options() with { Journal = new JournalOptions { Directory = "unused" }, JournalInstance = new MemoryJournal(1) },
+            new OutputRecorder()));
+
+    [Fact]
     public void ACommandWithThousandsOfEvents_IsDeliveredInOneCall_AcrossManyOutputSlots()
     {
         var commands = new List<Command>();
