@@ -12,7 +12,7 @@ namespace Exchange.Testing;
 /// (so they trade), amends and cancels of real and plausible ids, cancel-alls, a mark random walk with crashes and
 /// gaps of 10-40%, funding, deposits, withdrawals, and a few invalid commands. Shrinking removes steps.
 /// </summary>
-public static class Generators
+public static partial class Generators
 {
     private static Gen<long> Long(long min, long max) => Gen.Choose((int)min, (int)max).Select(x => (long)x);
 

@@ -12,6 +12,9 @@ public enum IntentKind : byte
     /// <summary>An order priced <see cref="Intent.X"/> ppm from the mark, sized <see cref="Intent.Y"/> ppm of the lots
     /// the account's equity could hold at full leverage.</summary>
     Order,
+    /// <summary>An order of exactly <see cref="Intent.Y"/> lots at <see cref="Intent.X"/> ticks (hand-built states such as
+    /// <see cref="Generators.InsolventWhales"/>).</summary>
+    ExactOrder,
     /// <summary>An order against the account's position, sized <see cref="Intent.Y"/> ppm of it.</summary>
     CloseOrder,
     Amend,

@@ -17,4 +17,7 @@ public sealed class LiquidationTrace
     public SortedDictionary<int, BigInteger> Weights { get; } = new();
     /// <summary>The deficit step 4 charged to haircuts and the exchange (after insurance); 0 when none.</summary>
     public BigInteger Socialized { get; set; }
+    /// <summary>ADL closures against a counterparty with E &lt;= 0 and lev = notional x 1e6 past 2^62: the ranking
+    /// the old clamp of each factor at 2^62 turned into a tie broken by account id (issue 19).</summary>
+    public int InsolventClosuresPast2To62 { get; set; }
 }

@@ -8,8 +8,7 @@ namespace Exchange.Testing;
 
 public sealed partial class ReferenceExchange
 {
-    private static readonly BigInteger FactorCap = BigInteger.One << 62;
-
+    private static readonly BigInteger PastOldClamp = BigInteger.One << 62;
     /// <summary>
     /// RULEBOOK section 7: after every command, scan every account; while any is liquidatable, take the one with the
     /// lowest E / MM (compared as E_a MM_b &lt; E_b MM_a, ties by lower id) and run the waterfall on it.
@@ -122,18 +121,16 @@ public sealed partial class ReferenceExchange
     }
 
     /// <summary>
-    /// BitMEX's ranking: pnl = upnl 1e6 / max(|C|, 1) and lev = |q| m tv 1e6 / max(E, 1), both truncated and clamped
-    /// to 2^62; score = pnl lev when pnl &gt; 0, else pnl 1e6 / max(lev, 1).
+    /// BitMEX's ranking: pnl = upnl 1e6 / max(|C|, 1) and lev = |q| m tv 1e6 / max(E, 1), both truncated; score =
+    /// pnl lev when pnl &gt; 0, else pnl 1e6 / max(lev, 1). Exact, never clamped (RULEBOOK section 8 step 3).
     /// </summary>
     public BigInteger AdlScore(int account, int instrument)
     {
         var p = _accounts[account].Position(instrument);
-        var pnl = Clamp(Trunc(Upnl(account, instrument) * Million, Max(BigInteger.Abs(p.Cost), 1)));
-        var lev = Clamp(Trunc(BigInteger.Abs(MarkValue(instrument, p.Qty)) * Million, Max(Equity(account), 1)));
+        var pnl = Trunc(Upnl(account, instrument) * Million, Max(BigInteger.Abs(p.Cost), 1));
+        var lev = Trunc(BigInteger.Abs(MarkValue(instrument, p.Qty)) * Million, Max(Equity(account), 1));
         return pnl > 0 ? pnl * lev : Trunc(pnl * Million, Max(lev, 1));
     }
-
-    private static BigInteger Clamp(BigInteger x) => Max(-FactorCap, Min(FactorCap, x));
 
     /// <summary>The holders of one side of an instrument, best ADL candidate first (score descending, then id).</summary>
     public List<int> AdlQueue(int instrument, bool longs) =>
@@ -154,10 +151,14 @@ public sealed partial class ReferenceExchange
         BigInteger closingSign = q > 0 ? -1 : 1;
         var queue = AdlQueue(instrument, longs: q < 0);
         trace.AdlQueues[instrument] = queue;
+        // Insolvent counterparties whose lev (notional x 1e6) passes 2^62: where a clamped score would tie (issue 19).
+        var past = queue.Where(cp => Equity(cp) <= 0 && BigInteger.Abs(MarkValue(instrument, Qty(cp, instrument))) * Million > PastOldClamp)
+            .ToHashSet();
         BigInteger done = 0;
         foreach (var cp in queue)
         {
             if (done == lots) break;
+            if (past.Contains(cp)) trace.InsolventClosuresPast2To62++;
             var take = Min(lots - done, BigInteger.Abs(Qty(cp, instrument)));
             CancelOrdersOf(cp, instrument, CancelReason.Adl);
             var quote = atBankruptcy ? Slice(vb, lots, done, done + take) : take * ins.Mark * ins.Spec.TickValue;

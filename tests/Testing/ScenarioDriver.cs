@@ -104,6 +104,8 @@ public sealed class ScenarioDriver
                 return Command.NewOrder(a, ins, i.Side, i.Type, i.Type == OrderType.Market ? 0 : Offset(mark, i.X), lots, i.Tif,
                     i.Flags, i.Stp, i.ClientOrderId);
             }
+            case IntentKind.ExactOrder:
+                return Command.NewOrder(a, ins, i.Side, i.Type, i.X, i.Y, i.Tif, i.Flags, i.Stp, i.ClientOrderId);
             case IntentKind.CloseOrder:
             {
                 a = AccountWhere(a, x => _state.PositionQty(x, ins) != 0);

@@ -38,6 +38,7 @@ public static class ScenarioRunner
                 InvariantChecker.Check(modelState);
                 StateComparer.CompareState(ExchangeSnapshot.Of(core), modelState);
                 stats.Add(c, coreEvents);
+                stats.Add(model.LastTraces);
             }
         }
         catch (Exception ex)

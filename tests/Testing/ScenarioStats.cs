@@ -27,7 +27,16 @@ public sealed class ScenarioStats
     /// the bankruptcy price left them there, and step 4 settled them.</summary>
     public long FlatDebtLiquidations { get; private set; }
 
+    /// <summary>ADL closures against an insolvent counterparty whose lev passed 2^62 (from the model's traces).</summary>
+    public long InsolventClosuresPast2To62 { get; private set; }
+
     public void AddScenario() => Scenarios++;
+
+    /// <summary>Counts what the reference model measured in one command's liquidations.</summary>
+    public void Add(IReadOnlyList<LiquidationTrace> traces)
+    {
+        foreach (var t in traces) InsolventClosuresPast2To62 += t.InsolventClosuresPast2To62;
+    }
 
     /// <summary>Finer features seen (amend kinds, STP, TIF outcomes, cascades...), for the coverage report.</summary>
     public SortedDictionary<string, long> Features { get; } = new();
@@ -103,6 +112,7 @@ public sealed class ScenarioStats
         Haircuts += other.Haircuts;
         ExchangeLosses += other.ExchangeLosses;
         FlatDebtLiquidations += other.FlatDebtLiquidations;
+        InsolventClosuresPast2To62 += other.InsolventClosuresPast2To62;
         foreach (var (name, count) in other.Features) Features[name] = Features.GetValueOrDefault(name) + count;
         foreach (var (reason, count) in other.RejectReasons) RejectReasons[reason] = RejectReasons.GetValueOrDefault(reason) + count;
     }
@@ -110,6 +120,7 @@ public sealed class ScenarioStats
     public override string ToString() =>
         $"{Scenarios} scenarios, {Commands} commands ({Rejected} rejected), {Trades} trades, {Liquidations} liquidations " +
         $"({LiquidationFills} book fills, {InsurancePayments} insurance payments, {AdlClosures} ADL closures, {Haircuts} haircuts, " +
-        $"{ExchangeLosses} exchange losses), flat-debt liquidations: {FlatDebtLiquidations}; rejections: {string.Join(", ", RejectReasons.Select(r => $"{RejectCodeNames.Name(r.Key)} {r.Value}"))}; " +
+        $"{ExchangeLosses} exchange losses), flat-debt liquidations: {FlatDebtLiquidations}, " +
+        $"ADL closures against insolvent counterparties past 2^62: {InsolventClosuresPast2To62}; rejections: {string.Join(", ", RejectReasons.Select(r => $"{RejectCodeNames.Name(r.Key)} {r.Value}"))}; " +
         $"features: {string.Join(", ", Features.Select(f => $"{f.Key} {f.Value}"))}";
 }

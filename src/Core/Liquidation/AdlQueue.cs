@@ -14,8 +14,6 @@ namespace Exchange.Core.Liquidation;
 /// </summary>
 internal sealed class AdlQueue
 {
-    // Clamp each factor so that pnl x lev fits in Int128; reachable only with a cost basis of a few units.
-    private static readonly Int128 FactorCap = Int128.One << 62;
     private readonly AccountStore _accounts;
     private readonly InstrumentTable _instruments;
     private readonly MarginCalculator _margin;
@@ -96,17 +94,18 @@ internal sealed class AdlQueue
 
     /// <summary>
     /// pnl = upnl x 1e6 / max(|C|, 1) (truncated); lev = |q| x m x tick_value x 1e6 / max(E, 1);
-    /// score = pnl x lev when pnl &gt; 0, else pnl x 1e6 / max(lev, 1).
+    /// score = pnl x lev when pnl &gt; 0, else pnl x 1e6 / max(lev, 1). Exact: pnl &lt; 2^83 (upnl is a long) and
+    /// lev &lt;= 2^80 (a notional is at most 2^60), so each factor fits in Int128 and only the product is widened.
     /// </summary>
-    public Int128 Score(int account, int instrument)
+    public AdlScore Score(int account, int instrument)
     {
         ref var p = ref _accounts.Position(account, instrument);
         var ins = _instruments[instrument];
         Int128 upnl = _margin.Upnl(account, instrument);
-        var pnl = Clamp(upnl * FixedPoint.Million / Math.Max(Math.Abs(p.Cost), 1));
+        var pnl = upnl * FixedPoint.Million / Math.Max(Math.Abs(p.Cost), 1);
         var equity = Math.Max(_margin.Equity(account), 1);
-        var lev = Clamp((Int128)Math.Abs(p.Qty) * ins.Mark * ins.TickValue * FixedPoint.Million / equity);
-        return pnl > 0 ? pnl * lev : pnl * FixedPoint.Million / Int128.Max(lev, 1);
+        var lev = (Int128)Math.Abs(p.Qty) * ins.Mark * ins.TickValue * FixedPoint.Million / equity;
+        return pnl > 0 ? AdlScore.Product(pnl, lev) : AdlScore.From(pnl * FixedPoint.Million / Int128.Max(lev, 1));
     }
 
     /// <summary>0-based place of the account's position in its side's queue, or -1 when it holds none.</summary>
@@ -134,6 +133,4 @@ internal sealed class AdlQueue
         var rank = RankOf(account, instrument, out var n);
         return rank < 0 ? 0 : 5 - (int)(5L * rank / n);
     }
-
-    private static Int128 Clamp(Int128 x) => Int128.Clamp(x, -FactorCap, FactorCap);
 }

@@ -1,7 +1,7 @@
 namespace Exchange.Core.Liquidation;
 
 /// <summary>An ADL queue entry: score descending, ties by lower account id.</summary>
-public readonly record struct AdlRank(Int128 Score, int AccountId) : IComparable<AdlRank>
+public readonly record struct AdlRank(AdlScore Score, int AccountId) : IComparable<AdlRank>
 {
     public int CompareTo(AdlRank other)
     {

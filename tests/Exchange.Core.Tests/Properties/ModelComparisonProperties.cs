@@ -32,4 +32,15 @@ public sealed class ModelComparisonProperties(ITestOutputHelper output)
         Assert.True(stats.Haircuts > 0, $"no haircut happened: {stats}");
         Assert.True(stats.ExchangeLosses > 0, $"the exchange never absorbed a loss: {stats}");
     }
+
+    [Theory]
+    [InlineData(LossPolicy.Adl)]
+    [InlineData(LossPolicy.Socialize)]
+    public void InsolventWhales_InACascade_CoreRanksTheirAdlScoresExactlyLikeTheModel(LossPolicy policy)
+    {
+        var stats = PropertyRun.Check(output, Generators.InsolventWhaleScenarios(policy), 20, ScenarioRunner.CompareWithModel);
+
+        // The property reached the case it is for: ADL against insolvent counterparties whose lev passed 2^62.
+        Assert.True(stats.InsolventClosuresPast2To62 >= 20, $"too few ADL closures against insolvent whales: {stats}");
+    }
 }
