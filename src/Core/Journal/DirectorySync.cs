@@ -7,10 +7,11 @@ namespace Exchange.Core.Journal;
 /// file, so this calls libc; on Windows, where NTFS journals its metadata and a directory cannot be flushed this
 /// way, it does nothing.
 /// </summary>
-internal static partial class DirectorySync
+public static partial class DirectorySync
 {
     private const int ReadOnly = 0;
 
+    /// <summary>Makes the creations, renames and deletions in <paramref name="directory"/> durable.</summary>
     public static void Flush(string directory)
     {
         if (OperatingSystem.IsWindows())

@@ -1,0 +1,190 @@
+using System.Net;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging;
+
+namespace Exchange.Cluster;
+
+/// <summary>
+/// One node of a replicated exchange: a Raft member (DotNext's <see cref="RaftCluster"/> over TCP) whose write-ahead
+/// log feeds an <see cref="ExchangeStateMachine"/>. The leader appends command batches with
+/// <see cref="ReplicateAsync"/>; every node, the leader included, applies them once a majority holds them.
+/// </summary>
+public sealed class ClusterNode : IAsyncDisposable
+{
+    private readonly RaftCluster _raft;
+    private readonly WriteAheadLog _log;
+    private int _disposed;
+
+    private ClusterNode(ClusterOptions options, RaftCluster raft, WriteAheadLog log, ExchangeStateMachine machine)
+    {
+        Options = options;
+        _raft = raft;
+        _log = log;
+        StateMachine = machine;
+    }
+
+    /// <summary>The options the node runs with.</summary>
+    public ClusterOptions Options { get; }
+
+    /// <summary>The node's exchange, as the committed log made it.</summary>
+    public ExchangeStateMachine StateMachine { get; }
+
+    /// <summary>Whether this node is the leader now (it may learn otherwise at any moment).</summary>
+    public bool IsLeader => !_raft.LeadershipToken.IsCancellationRequested;
+
+    /// <summary>Cancelled when this node stops being the leader (or is not one).</summary>
+    public CancellationToken LeadershipToken => _raft.LeadershipToken;
+
+    /// <summary>The node's current Raft term.</summary>
+    public long Term => _raft.Term;
+
+    /// <summary>The index of the last log entry a majority holds, as this node knows it.</summary>
+    public long CommitIndex => _log.LastCommittedEntryIndex;
+
+    /// <summary>The member this node believes leads, or null while there is none (an election is on).</summary>
+    public ClusterMember? Leader
+    {
+        get
+        {
+            if (_raft.Leader?.EndPoint is not IPEndPoint endPoint)
+                return null;
+            foreach (var member in Options.Members)
+                if (member.RaftEndPoint.Equals(endPoint))
+                    return member;
+            return null;
+        }
+    }
+
+    /// <summary>Raised (on a library thread) when the leader changes or is lost; the argument is the new one or null.</summary>
+    public event Action<ClusterMember?>? LeaderChanged;
+
+    /// <summary>
+    /// Opens (or creates) the node's log and snapshots under <see cref="ClusterOptions.DataDirectory"/>, restores the
+    /// exchange from them and joins the cluster.
+    /// </summary>
+    /// <param name="options">The cluster and this node.</param>
+    /// <param name="fresh">Makes a fresh exchange with the cluster's configuration.</param>
+    /// <param name="logging">The library's log (null: none).</param>
+    /// <param name="applied">Called on the applier after each entry (tests compare state hashes with it).</param>
+    /// <param name="token">Cancels the start.</param>
+    /// <exception cref="InvalidDataException">A snapshot is damaged or does not fit the configuration.</exception>
+    public static async Task<ClusterNode> StartAsync(ClusterOptions options, Func<Core.Exchange> fresh,
+        ILoggerFactory? logging = null, Action<long, Core.Exchange>? applied = null,
+        CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var machine = new ExchangeStateMachine(Path.Combine(options.DataDirectory, "snapshots"), fresh,
+            options.SnapshotEveryCommands) { Applied = applied };
+        var log = new WriteAheadLog(new WriteAheadLog.Options
+        {
+            Location = Path.Combine(options.DataDirectory, "wal"),
+            ChunkSize = options.WalChunkBytes,
+            // A damaged entry is found when the log is opened, not when a follower applies it.
+            HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash3,
+        }, machine);
+
+        var self = options.Self;
+        var configuration = new RaftCluster.TcpConfiguration(self.RaftEndPoint)
+        {
+            LowerElectionTimeout = options.LowerElectionTimeoutMs,
+            UpperElectionTimeout = options.UpperElectionTimeoutMs,
+            RequestTimeout = TimeSpan.FromMilliseconds(
+                options.RequestTimeoutMs > 0 ? options.RequestTimeoutMs : options.LowerElectionTimeoutMs),
+            // The members are fixed by the configuration: no node bootstraps a cluster of its own.
+            ColdStart = false,
+            ConfigurationStorage = null,
+            LoggerFactory = logging,
+        };
+        var storage = (InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage!;
+        var builder = storage.CreateInitialConfigurationBuilder();
+        foreach (var member in options.Members)
+            builder.Add(member.RaftEndPoint);
+        builder.Build();
+
+        var raft = new RaftCluster(configuration) { AuditTrail = log };
+        var node = new ClusterNode(options, raft, log, machine);
+        raft.LeaderChanged += (_, leader) => node.LeaderChanged?.Invoke(node.Leader);
+        try
+        {
+            await log.InitializeAsync(token).ConfigureAwait(false);
+            await raft.StartAsync(token).ConfigureAwait(false);
+        }
+        catch
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return node;
+    }
+
+    /// <summary>
+    /// Leader only: appends <paramref name="batch"/> (records in the journal's format) as one log entry and completes
+    /// once a majority holds it and this node has applied it. Throws <see cref="NotLeaderException"/> (or, with a
+    /// leadership token, <see cref="OperationCanceledException"/>) if the node is not the leader or stops being it
+    /// first: the entry may then still be committed by the next leader, or dropped.
+    /// </summary>
+    /// <param name="batch">The batch's bytes; read until the task completes.</param>
+    /// <param name="token">Cancels the wait (the entry may still be committed).</param>
+    public ValueTask ReplicateAsync(ReadOnlyMemory<byte> batch, CancellationToken token = default) =>
+        _raft.ReplicateAsync(batch, null, token);
+
+    /// <summary>
+    /// Takes over as the sequencer of this node's leadership: appends an empty entry and waits until it is applied,
+    /// so every entry of earlier terms is applied too and the last sequence is final; then returns a copy of the
+    /// exchange as of that entry and a journal that replicates the batches appended to it for as long as this
+    /// leadership lasts. Null when this node is not the leader (or stops being it meanwhile).
+    /// </summary>
+    /// <param name="maxEntryBytes">The largest log entry the journal makes; a larger batch becomes several entries.</param>
+    /// <param name="token">Cancels the take-over.</param>
+    public async Task<Leadership?> TakeOverAsync(int maxEntryBytes = RaftJournal.DefaultMaxEntryBytes, CancellationToken token = default)
+    {
+        var leadership = _raft.LeadershipToken;
+        if (leadership.IsCancellationRequested)
+            return null;
+        var barrier = new LeadershipBarrier();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(leadership, token);
+        try
+        {
+            await _raft.ReplicateAsync(LeadershipBarrier.Marker, barrier, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NotLeaderException || (e is OperationCanceledException && leadership.IsCancellationRequested))
+        {
+            return null;
+        }
+
+        var state = barrier.State ?? throw new InvalidOperationException("The leadership barrier was applied without its context.");
+        var exchange = StateMachine.Restore(state);
+        return new Leadership(exchange, new RaftJournal(this, leadership, exchange.LastSequence, maxEntryBytes), leadership, _raft.Term);
+    }
+
+    /// <summary>Waits until this node knows a leader (itself or another).</summary>
+    public async Task<ClusterMember> WaitForLeaderAsync(TimeSpan timeout, CancellationToken token = default)
+    {
+        var leader = await _raft.WaitForLeaderAsync(timeout, token).ConfigureAwait(false);
+        return (leader?.EndPoint is IPEndPoint ? Leader : null)
+               ?? throw new TimeoutException($"No leader within {timeout.TotalSeconds:0.#} s.");
+    }
+
+    /// <summary>Leaves the cluster, stops the log and waits for a snapshot being written.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        try
+        {
+            await _raft.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started.
+        }
+
+        _raft.Dispose();
+        await _log.DisposeAsync().ConfigureAwait(false);
+        StateMachine.Dispose();
+    }
+}

@@ -1,0 +1,91 @@
+namespace Exchange.Cluster;
+
+/// <summary>
+/// How one node of a replicated exchange runs: who the members are, which one this is, where its Raft log and
+/// snapshots live, and the timings of the election. Every node of a cluster must be given the same members.
+/// </summary>
+public sealed record ClusterOptions
+{
+    /// <summary>This node's id: one of <see cref="Members"/>.</summary>
+    public required int NodeId { get; init; }
+
+    /// <summary>Every node of the cluster, this one included: three (or five) for a cluster that survives the loss of
+    /// one (or two).</summary>
+    public required IReadOnlyList<ClusterMember> Members { get; init; }
+
+    /// <summary>This node's directory: the write-ahead log under <c>wal/</c>, the snapshots under <c>snapshots/</c>.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>
+    /// The shortest time (ms) a follower waits without hearing from a leader before it stands for election; the
+    /// longest is <see cref="UpperElectionTimeoutMs"/>, each wait drawn at random in between. Too short on a loaded
+    /// machine and a leader that was merely slow is deposed; 500-1000 ms or more suits shared machines.
+    /// </summary>
+    public int LowerElectionTimeoutMs { get; init; } = 500;
+
+    /// <summary>The longest election timeout (ms); see <see cref="LowerElectionTimeoutMs"/>.</summary>
+    public int UpperElectionTimeoutMs { get; init; } = 1000;
+
+    /// <summary>How long (ms) a Raft request to a peer may take before the peer counts as unreachable for that round;
+    /// 0 takes the lower election timeout.</summary>
+    public int RequestTimeoutMs { get; init; }
+
+    /// <summary>
+    /// The size of one write-ahead-log chunk file, in bytes. The library's default (one memory page) makes a file per
+    /// page of log and soon exhausts the process's memory-map limit; MiB-scale chunks keep the file count small.
+    /// </summary>
+    public int WalChunkBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// A snapshot of the exchange is taken once this many commands were applied since the last one; the log below a
+    /// snapshot is then deleted, and a node too far behind is sent the snapshot instead of the log.
+    /// </summary>
+    public long SnapshotEveryCommands { get; init; } = 1_000_000;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first thing wrong.</summary>
+    public void Validate()
+    {
+        if (Members is null || Members.Count == 0)
+            throw new ArgumentException("The cluster has no members.", nameof(Members));
+        var ids = new HashSet<int>();
+        var raft = new HashSet<string>();
+        foreach (var member in Members)
+        {
+            if (member is null || member.RaftEndPoint is null)
+                throw new ArgumentException("A cluster member has no Raft address.", nameof(Members));
+            if (member.Id <= 0)
+                throw new ArgumentException($"Cluster member ids are positive; {member.Id} is not.", nameof(Members));
+            if (!ids.Add(member.Id))
+                throw new ArgumentException($"Cluster member id {member.Id} appears twice.", nameof(Members));
+            if (!raft.Add(member.RaftEndPoint.ToString()))
+                throw new ArgumentException($"Raft address {member.RaftEndPoint} appears twice.", nameof(Members));
+        }
+
+        if (!ids.Contains(NodeId))
+            throw new ArgumentException($"Node id {NodeId} is not one of the cluster's members.", nameof(NodeId));
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+            throw new ArgumentException("The cluster needs a data directory.", nameof(DataDirectory));
+        if (LowerElectionTimeoutMs < 10 || UpperElectionTimeoutMs <= LowerElectionTimeoutMs)
+            throw new ArgumentException(
+                $"Election timeouts must satisfy 10 <= lower < upper; got {LowerElectionTimeoutMs}..{UpperElectionTimeoutMs} ms.",
+                nameof(LowerElectionTimeoutMs));
+        if (RequestTimeoutMs < 0)
+            throw new ArgumentException("The request timeout cannot be negative.", nameof(RequestTimeoutMs));
+        if (WalChunkBytes < 64 * 1024)
+            throw new ArgumentException($"WAL chunks of {WalChunkBytes} bytes are too small: use MiB-scale chunks.", nameof(WalChunkBytes));
+        if (SnapshotEveryCommands <= 0)
+            throw new ArgumentException("SnapshotEveryCommands must be positive.", nameof(SnapshotEveryCommands));
+    }
+
+    /// <summary>This node's own entry in <see cref="Members"/>.</summary>
+    public ClusterMember Self
+    {
+        get
+        {
+            foreach (var member in Members)
+                if (member.Id == NodeId)
+                    return member;
+            throw new InvalidOperationException($"Node id {NodeId} is not one of the cluster's members.");
+        }
+    }
+}

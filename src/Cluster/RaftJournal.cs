@@ -1,0 +1,95 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using DotNext.Net.Cluster.Consensus.Raft;
+using Exchange.Core.Commands;
+using Exchange.Core.Journal;
+
+namespace Exchange.Cluster;
+
+/// <summary>
+/// The leader's journal: the pipeline's journal stage appends a ring batch and commits it, and the commit appends the
+/// batch to the Raft log as one entry (the journal's own record format) and returns once a majority of the nodes
+/// holds it. The pipeline lets a command's output go only after that, so nothing is acknowledged that a majority does
+/// not have. Good for one leadership (<see cref="ClusterNode.TakeOverAsync"/>): once the node is deposed every commit
+/// throws <see cref="LeadershipLostException"/>, which stops the pipeline, so a deposed leader acknowledges nothing more.
+/// </summary>
+/// <remarks>
+/// A batch larger than <see cref="DefaultMaxEntryBytes"/> (or the size given) goes out as several entries, each
+/// awaited in turn, so an entry's size is bounded whatever the ring size. The commit blocks the journal thread for a
+/// replication round trip; the ring batches that pile up meanwhile make the next entry larger (group commit).
+/// </remarks>
+public sealed class RaftJournal : IJournal
+{
+    /// <summary>The default bound of one log entry: 1 MiB, about twelve thousand commands.</summary>
+    public const int DefaultMaxEntryBytes = 1024 * 1024;
+
+    private readonly ClusterNode _node;
+    private readonly CancellationToken _leadership;
+    private readonly byte[] _buffer;
+    private int _count;
+
+    internal RaftJournal(ClusterNode node, CancellationToken leadership, long lastSequence, int maxEntryBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEntryBytes, JournalBatch.RecordSize);
+        _node = node;
+        _leadership = leadership;
+        _buffer = new byte[maxEntryBytes - maxEntryBytes % JournalBatch.RecordSize];
+        LastSequence = lastSequence;
+    }
+
+    /// <inheritdoc/>
+    public long LastSequence { get; private set; }
+
+    /// <summary>The sequence of the last command a majority holds.</summary>
+    public long CommittedSequence { get; private set; }
+
+    /// <summary>How many log entries this journal appended.</summary>
+    public long Entries { get; private set; }
+
+    /// <inheritdoc/>
+    public void Append(in Command command)
+    {
+        if (command.Sequence <= LastSequence)
+            ThrowNotIncreasing(command.Sequence, LastSequence);
+        if (_count == _buffer.Length)
+            Replicate();
+        JournalBatch.Write(_buffer.AsSpan(_count), command);
+        _count += JournalBatch.RecordSize;
+        LastSequence = command.Sequence;
+    }
+
+    /// <inheritdoc/>
+    public void Commit()
+    {
+        if (_count > 0)
+            Replicate();
+    }
+
+    /// <summary>Nothing to release: the log belongs to the node.</summary>
+    public void Dispose()
+    {
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Replicate()
+    {
+        try
+        {
+            _node.ReplicateAsync(_buffer.AsMemory(0, _count), _leadership).AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is NotLeaderException || (e is OperationCanceledException && _leadership.IsCancellationRequested))
+        {
+            throw new LeadershipLostException(
+                $"Node {_node.Options.NodeId} is no longer the leader: commands after sequence {CommittedSequence} were not acknowledged " +
+                "(the next leader commits them or drops them).", e);
+        }
+
+        _count = 0;
+        CommittedSequence = LastSequence;
+        Entries++;
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNotIncreasing(long sequence, long last) =>
+        throw new ArgumentOutOfRangeException(nameof(sequence), sequence, $"Journal sequences must increase: {sequence} does not follow {last}.");
+}

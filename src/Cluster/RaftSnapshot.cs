@@ -1,0 +1,71 @@
+using System.Globalization;
+using DotNext.IO;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+
+namespace Exchange.Cluster;
+
+/// <summary>
+/// A snapshot of the exchange on disk, as the Raft log sees it: the state after the log entry at <see cref="Index"/>,
+/// in the engine's own snapshot format (<see cref="Core.Journal.SnapshotCodec"/>, checksummed). The file is named
+/// <c>&lt;index&gt;-&lt;term&gt;.snapshot</c>; the write-ahead log deletes its entries up to the index once the
+/// snapshot is in place, and sends the file to a follower that is further behind than the log reaches.
+/// </summary>
+internal sealed class RaftSnapshot : ISnapshot
+{
+    public const string Extension = ".snapshot";
+
+    private readonly long _length;
+
+    public RaftSnapshot(string path, long index, long term, long length)
+    {
+        Path = path;
+        Index = index;
+        Term = term;
+        _length = length;
+    }
+
+    /// <summary>The snapshot's file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    public long Index { get; }
+
+    /// <inheritdoc/>
+    public long Term { get; }
+
+    long? IDataTransferObject.Length => _length;
+
+    bool IDataTransferObject.IsReusable => true;
+
+    async ValueTask IDataTransferObject.WriteToAsync<TWriter>(TWriter writer, CancellationToken token)
+    {
+        var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+            bufferSize: 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (stream.ConfigureAwait(false))
+            await writer.CopyFromAsync(stream, token: token).ConfigureAwait(false);
+    }
+
+    /// <summary>The file name for the snapshot at <paramref name="index"/> taken in <paramref name="term"/>.</summary>
+    public static string FileName(long index, long term) =>
+        string.Create(CultureInfo.InvariantCulture, $"{index:D20}-{term}{Extension}");
+
+    /// <summary>Every snapshot file in <paramref name="directory"/> (newest index first); other files are ignored.</summary>
+    public static List<RaftSnapshot> List(string directory)
+    {
+        var found = new List<RaftSnapshot>();
+        if (!Directory.Exists(directory))
+            return found;
+        foreach (var path in Directory.EnumerateFiles(directory, "*" + Extension))
+        {
+            var name = System.IO.Path.GetFileNameWithoutExtension(path);
+            int dash = name.IndexOf('-', StringComparison.Ordinal);
+            if (dash > 0
+                && long.TryParse(name.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out long index)
+                && long.TryParse(name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long term))
+                found.Add(new RaftSnapshot(path, index, term, new FileInfo(path).Length));
+        }
+
+        found.Sort(static (a, b) => b.Index.CompareTo(a.Index));
+        return found;
+    }
+}

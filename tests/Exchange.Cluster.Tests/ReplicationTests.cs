@@ -1,0 +1,116 @@
+namespace Exchange.Cluster.Tests;
+
+/// <summary>Three Raft nodes in this process on 127.0.0.1: what the leader commits, every node applies alike.</summary>
+[Collection(nameof(ClusterCollection))]
+public sealed class ReplicationTests
+{
+    [Fact]
+    public async Task Batches_CommittedByLeader_EveryNodeHasTheSameStateAtEveryIndex()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        var random = new Random(15);
+        await cluster.ReplicateAsync(leader, Workload.Opening());
+        for (int batch = 0; batch < 40; batch++)
+            await cluster.ReplicateAsync(leader, Workload.Orders(random, 1 + random.Next(40)));
+
+        long index = leader.StateMachine.AppliedIndex;
+        await cluster.WaitAppliedAsync(index);
+        cluster.AssertConsistent(index);
+        Assert.True(cluster.Probes[0].Exchange!.LastTradeId > 0, "the workload traded");
+    }
+
+    [Fact]
+    public async Task Follower_StoppedAndRestarted_CatchesUpToTheSameState()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        var random = new Random(16);
+        await cluster.ReplicateAsync(leader, Workload.Opening());
+        await cluster.ReplicateAsync(leader, Workload.Orders(random, 30));
+        int follower = FollowerOf(cluster, leader);
+        await cluster.WaitAppliedAsync(leader.StateMachine.AppliedIndex);
+        await cluster.StopNodeAsync(follower);
+
+        // Two of three still make a majority.
+        for (int batch = 0; batch < 10; batch++)
+            await cluster.ReplicateAsync(leader, Workload.Orders(random, 20));
+        await cluster.StartNodeAsync(follower);
+
+        long index = leader.StateMachine.AppliedIndex;
+        await cluster.WaitAppliedAsync(index);
+        cluster.AssertConsistent(index);
+    }
+
+    [Fact]
+    public async Task Follower_FarBehindASnapshot_IsBroughtBackByTheSnapshot()
+    {
+        await using var cluster = await TestCluster.StartAsync(snapshotEveryCommands: 50);
+        var leader = await cluster.LeaderAsync();
+        var random = new Random(17);
+        await cluster.ReplicateAsync(leader, Workload.Opening());
+        int follower = FollowerOf(cluster, leader);
+        await cluster.WaitAppliedAsync(leader.StateMachine.AppliedIndex);
+        await cluster.StopNodeAsync(follower);
+
+        for (int batch = 0; batch < 12; batch++)
+            await cluster.ReplicateAsync(leader, Workload.Orders(random, 25));
+        // The leader's log below its snapshot goes: the follower's next entry is no longer there to send.
+        var deadline = DateTime.UtcNow + TestCluster.Timeout;
+        while (leader.StateMachine.Snapshot is not { Index: > 3 } && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+        Assert.NotNull(leader.StateMachine.Snapshot);
+
+        await cluster.StartNodeAsync(follower);
+        await cluster.ReplicateAsync(leader, Workload.Orders(random, 5));
+        long index = leader.StateMachine.AppliedIndex;
+        await cluster.WaitAppliedAsync(index);
+
+        var restarted = cluster[follower]!.StateMachine;
+        Assert.True(restarted.SnapshotsInstalled > 0, "the follower caught up by snapshot");
+        Assert.Equal(cluster.Probes[LeaderSlot(cluster, leader)].Hashes[index], cluster.Probes[follower].Hashes[index]);
+        cluster.AssertConsistent(index - 0);
+    }
+
+    [Fact]
+    public async Task Node_RestartedFromItsOwnSnapshotAndLog_ArrivesAtTheSameState()
+    {
+        await using var cluster = await TestCluster.StartAsync(snapshotEveryCommands: 40);
+        var leader = await cluster.LeaderAsync();
+        var random = new Random(18);
+        await cluster.ReplicateAsync(leader, Workload.Opening());
+        for (int batch = 0; batch < 8; batch++)
+            await cluster.ReplicateAsync(leader, Workload.Orders(random, 15));
+        long index = leader.StateMachine.AppliedIndex;
+        await cluster.WaitAppliedAsync(index);
+        int follower = FollowerOf(cluster, leader);
+        Assert.NotNull(cluster[follower]!.StateMachine.Snapshot);
+
+        await cluster.StopNodeAsync(follower);
+        await cluster.StartNodeAsync(follower);
+        await cluster.ReplicateAsync(leader, Workload.Orders(random, 5));
+        index = leader.StateMachine.AppliedIndex;
+        await cluster.WaitAppliedAsync(index);
+        cluster.AssertConsistent(index);
+    }
+
+    private static int FollowerOf(TestCluster cluster, ClusterNode leader)
+    {
+        for (int i = 0; i < cluster.Count; i++)
+            if (cluster[i] is { } node && node != leader)
+                return i;
+        throw new InvalidOperationException("No follower.");
+    }
+
+    private static int LeaderSlot(TestCluster cluster, ClusterNode leader)
+    {
+        for (int i = 0; i < cluster.Count; i++)
+            if (cluster[i] == leader)
+                return i;
+        throw new InvalidOperationException("The leader is not running.");
+    }
+}
+
+/// <summary>Cluster tests bind ports and run Raft timers: one at a time, never beside each other.</summary>
+[CollectionDefinition(nameof(ClusterCollection), DisableParallelization = true)]
+public sealed class ClusterCollection;
