@@ -81,6 +81,12 @@ public sealed class ExchangePipeline : IDisposable
         _input = _stages.Input;
     }
 
+    /// <summary>
+    /// The sequence of the last command a producer claimed a slot for (published, or being published): with
+    /// <see cref="LastProcessedSequence"/> and <see cref="DurableSequence"/>, how full the input ring is. Any thread.
+    /// </summary>
+    public long ClaimedSequence => _input.Cursor + 1 + _base;
+
     /// <summary>The sequence of the last command the business-logic processor applied.</summary>
     public long LastProcessedSequence => _stages.Processed.Value + 1 + _base;
 

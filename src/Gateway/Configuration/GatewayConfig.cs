@@ -33,6 +33,13 @@ public sealed record GatewayConfig
     [System.Text.Json.Serialization.JsonIgnore]
     public int DropCopyListenPort => DropCopyPort ?? (Port == 0 ? 0 : Port + 2);
 
+    /// <summary>The metrics endpoint (docs/operations.md).</summary>
+    public MetricsConfig Metrics { get; init; } = new();
+
+    /// <summary>The metrics HTTP port to listen on (−1: metrics off).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int MetricsListenPort => !Metrics.Enabled ? -1 : Metrics.Port ?? (Port == 0 ? 0 : Port + 3);
+
     /// <summary>Drop-copy groups (section 13); none by default.</summary>
     public List<DropCopyGroupConfig> DropCopy { get; init; } = [];
 
@@ -79,6 +86,10 @@ public sealed record GatewayConfig
         if (DropCopyListenPort is < -1 or > 65535) Fail($"dropCopyPort {DropCopyListenPort} out of range");
         if (DropCopyListenPort != 0 && (DropCopyListenPort == Port || DropCopyListenPort == MarketDataListenPort))
             Fail("dropCopyPort must differ from port and marketDataPort");
+        Metrics.Validate();
+        if (MetricsListenPort > 0 && (MetricsListenPort == Port || MetricsListenPort == MarketDataListenPort || MetricsListenPort == DropCopyListenPort))
+            Fail("metrics.port must differ from port, marketDataPort and dropCopyPort");
+        if (MetricsListenPort > 65535) Fail($"metrics port {MetricsListenPort} out of range");
         var readers = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var g in DropCopy)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using Exchange.Core.Journal;
 using Exchange.Core.Pipeline;
 using Exchange.Gateway.Configuration;
+using Exchange.Gateway.Metrics;
 using Exchange.Gateway.Publishing;
 using Exchange.Gateway.Routing;
 using Exchange.Gateway.Security;
@@ -31,10 +32,13 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly ICommandPublisher _publisher;
     private readonly OutboundRouter _router;
     private readonly GatewayContext _context;
+    private readonly ExchangeMeter? _meter;
+    private readonly MetricsEndpoint? _metricsEndpoint;
     private WebApplication? _app;
     private ListenOptions? _listen;
     private ListenOptions? _listenMarketData;
     private ListenOptions? _listenDropCopy;
+    private ListenOptions? _listenMetrics;
     private bool _stopped;
 
     /// <param name="config">A validated configuration (it is validated again).</param>
@@ -74,9 +78,14 @@ public sealed class GatewayServer : IAsyncDisposable
         var pending = new PendingTable(Math.Max(config.Limits.MaxInFlight, 2 * config.Pipeline.RingSize));
         if (_exchange.LastSequence > 0) TokenRecovery.Restore(config.Journal, _exchange, traders);
         _router = new OutboundRouter(state, readCore, gate, pending, traders, _logging.CreateLogger("Exchange.Gateway"));
+        // The metrics read the events on their way out, after the router: never the core, past this seeding.
+        var metered = config.Metrics.Enabled
+            ? new MeteredOutput(_router, pending, SeedHealth(_exchange), new SampleRing(config.Metrics.SampleBuffer))
+            : null;
+        IOutputHandler output = metered is null ? _router : metered;
         _publisher = inProcess
-            ? new InProcessPublisher(_exchange, _router, config.Pipeline.RingSize)
-            : new PipelinePublisher(_exchange, options, _router);
+            ? new InProcessPublisher(_exchange, output, config.Pipeline.RingSize)
+            : new PipelinePublisher(_exchange, options, output);
         SessionId = config.Session.Length > 0 ? config.Session : NewSessionId(DateTime.UtcNow);
         var marketData = new MarketData.OrderLog(new UserStream(MarketData.MarketDataUser.Instance), state);
         _router.MarketData = marketData;
@@ -92,6 +101,13 @@ public sealed class GatewayServer : IAsyncDisposable
         _context = new GatewayContext(config.Limits, SessionId, users, streams, _router, new CommandSubmitter(pending, _publisher), marketData,
             dropCopyReaders,
             _logging.CreateLogger("Exchange.Gateway.Sessions"));
+        if (metered is not null)
+        {
+            var registry = _context.Registry;
+            _meter = new ExchangeMeter(metered, config.Instruments.ConvertAll(i => i.Name), () => registry.Count,
+                (_publisher as PipelinePublisher)?.Pipeline, config.Pipeline.RingSize);
+            _metricsEndpoint = new MetricsEndpoint(_meter.Meter);
+        }
     }
 
     /// <summary>The SoupBinTCP session id of this run.</summary>
@@ -107,6 +123,15 @@ public sealed class GatewayServer : IAsyncDisposable
 
     /// <summary>The bound drop-copy port (docs/protocol.md section 13), once started; −1 when disabled.</summary>
     public int DropCopyPort { get; private set; } = -1;
+
+    /// <summary>The bound metrics HTTP port (docs/operations.md), once started; −1 when metrics are off.</summary>
+    public int MetricsPort { get; private set; } = -1;
+
+    /// <summary>Where Prometheus scrapes this server, once started; null when metrics are off.</summary>
+    public string? MetricsUrl => MetricsPort < 0 ? null : $"http://{new IPEndPoint(IPAddress.Parse(_config.Address), MetricsPort)}{MetricsEndpoint.Path}";
+
+    /// <summary>The server's instruments (meter "Exchange"); null when metrics are off.</summary>
+    internal ExchangeMeter? Meter => _meter;
 
     /// <summary>
     /// The core. Owned by the exchange's thread while the server runs: read it only after <see cref="StopAsync"/>.
@@ -159,14 +184,23 @@ public sealed class GatewayServer : IAsyncDisposable
                     listen.UseConnectionHandler<MarketData.DropCopyConnectionHandler>();
                     _listenDropCopy = listen;
                 });
+            if (_metricsEndpoint is not null)
+                k.Listen(IPAddress.Parse(_config.Address), _config.MetricsListenPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    _listenMetrics = listen;
+                });
         });
         _app = builder.Build();
+        _metricsEndpoint?.Map(_app, () => MetricsPort);
         await _app.StartAsync(cancel).ConfigureAwait(false);
         Port = (_listen!.EndPoint as IPEndPoint)?.Port ?? _config.Port;
         if (_listenMarketData is not null)
             MarketDataPort = (_listenMarketData.EndPoint as IPEndPoint)?.Port ?? _config.MarketDataListenPort;
         if (_listenDropCopy is not null)
             DropCopyPort = (_listenDropCopy.EndPoint as IPEndPoint)?.Port ?? _config.DropCopyListenPort;
+        if (_listenMetrics is not null)
+            MetricsPort = (_listenMetrics.EndPoint as IPEndPoint)?.Port ?? _config.MetricsListenPort;
     }
 
     /// <summary>
@@ -186,9 +220,28 @@ public sealed class GatewayServer : IAsyncDisposable
         }
         _publisher.Dispose();
         _context.Registry.Dispose();
+        _metricsEndpoint?.Dispose();
+        _meter?.Dispose();
     }
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>The health model at the recovered (or fresh) state: the one read of the core the metrics make.</summary>
+    private static ExchangeHealth SeedHealth(CoreExchange exchange)
+    {
+        var health = new ExchangeHealth(exchange.InstrumentCount);
+        health.SeedLedgers(exchange.Insurance, exchange.Fees, exchange.ExchangeLedger);
+        for (var a = 1; a <= exchange.MaxAccountId; a++)
+        {
+            if (!exchange.AccountExists(a)) continue;
+            for (var i = 0; i < exchange.InstrumentCount; i++)
+            {
+                var qty = exchange.PositionQty(a, i);
+                if (qty != 0) health.SeedPosition(a, i, qty);
+            }
+        }
+        return health;
+    }
 
     private static CoreExchange BuildExchange(GatewayConfig config)
     {

@@ -102,6 +102,7 @@ internal static class ServeCommand
         }
         stdout.WriteLine($"exchange: listening on {server.EndPoint} (market data: port {server.MarketDataPort}), session {server.SessionId}; " +
                          $"{config.Instruments.Count} instruments, {config.Users.Count} users. Ctrl-C stops.");
+        if (server.MetricsUrl is not null) stdout.WriteLine($"exchange: metrics at {server.MetricsUrl}");
         stdout.Flush();
         // A failed pipeline stage (say, the journal's disk) stops all progress: better to stop than to refuse forever.
         while (!stop.Task.IsCompleted && server.Fault is null)

@@ -1,7 +1,7 @@
 using System.Buffers;
 using Exchange.Core.Commands;
 using Exchange.Core.Events;
-using Exchange.Gateway.Routing;
+using Exchange.Core.Pipeline;
 using CoreExchange = Exchange.Core.Exchange;
 
 namespace Exchange.Gateway.Publishing;
@@ -11,7 +11,7 @@ namespace Exchange.Gateway.Publishing;
 /// handed, in sequence order, to an output thread that calls the router, as the pipeline's output stage does (so the
 /// gateway sees the same threading either way). No journal. For tests, and the fallback until the pipeline exists.
 /// </summary>
-internal sealed class InProcessPublisher(CoreExchange exchange, OutboundRouter router, int capacity) : ICommandPublisher
+internal sealed class InProcessPublisher(CoreExchange exchange, IOutputHandler router, int capacity) : ICommandPublisher
 {
     private readonly object _gate = new();
     private readonly Queue<Batch> _queue = new();

@@ -15,6 +15,9 @@ internal sealed class PipelinePublisher(CoreExchange exchange, PipelineOptions o
     /// <summary>Why the pipeline stopped, if a stage failed (journal I/O, a handler bug).</summary>
     public Exception? Fault => _pipeline.Fault;
 
+    /// <summary>The pipeline, for its progress (the metrics read its sequences).</summary>
+    public ExchangePipeline Pipeline => _pipeline;
+
     public void Start() => _pipeline.Start();
 
     public bool TryPublish(in Command command, long correlation, out long sequence) =>

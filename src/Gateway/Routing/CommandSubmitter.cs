@@ -50,11 +50,9 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
             slot.Sender = stream;
             slot.Token = m.Token;
             slot.MessageType = m.Type;
-            if (StageLatency.On)
-            {
-                slot.PublishedAt = Stopwatch.GetTimestamp();
-                StageLatency.Record(StageLatency.Published, StageLatency.ReadAt);
-            }
+            // The ingress time of the command's latency metric (and of the stage latencies when they are on).
+            slot.PublishedAt = Stopwatch.GetTimestamp();
+            StageLatency.Record(StageLatency.Published, StageLatency.ReadAt);
             if (publisher.TryPublish(in command, correlation, out _))
             {
                 stream.Begin(m.Token);

@@ -12,6 +12,6 @@ internal struct PendingCommand
     public uint Token;
     /// <summary>The inbound message type letter.</summary>
     public byte MessageType;
-    /// <summary>When it was published (a Stopwatch reading; stage latency only, else 0).</summary>
+    /// <summary>When it was handed to the exchange (a Stopwatch reading): the start of its latency metric.</summary>
     public long PublishedAt;
 }

@@ -42,7 +42,7 @@ internal sealed class TestServer : IAsyncDisposable
     public static string Password(string user) => "pw-" + user;
 
     public static GatewayConfig Config(Func<GatewayLimits, GatewayLimits>? limits = null, string journal = "",
-        string topology = "auto", bool inlineIo = true)
+        string topology = "auto", bool inlineIo = true, bool metrics = false)
     {
         var defaults = ConfigLoader.Default();
         var testLimits = new GatewayLimits
@@ -62,6 +62,8 @@ internal sealed class TestServer : IAsyncDisposable
             Limits = limits is null ? testLimits : limits(testLimits),
             Pipeline = new PipelineConfig { RingSize = 1024, Fsync = "never", SnapshotEveryCommands = 0, Topology = topology },
             InlineIo = inlineIo,
+            // Off unless a test is about them: each server with metrics keeps a meter and a drain thread.
+            Metrics = defaults.Metrics with { Enabled = metrics },
             Users = Users.Value,
         };
     }
@@ -69,18 +71,18 @@ internal sealed class TestServer : IAsyncDisposable
     /// <param name="topology">The pipeline's topology: auto (single-thread below 4 CPUs), single or parallel.</param>
     /// <param name="inlineIo">Socket continuations on the I/O threads (the default) or on the thread pool.</param>
     public static async Task<TestServer> StartAsync(Func<GatewayLimits, GatewayLimits>? limits = null, bool inProcess = false,
-        string? journal = null, string topology = "auto", bool inlineIo = true)
+        string? journal = null, string topology = "auto", bool inlineIo = true, bool metrics = false)
     {
         journal ??= inProcess ? "" : Path.Combine(Path.GetTempPath(), "exchange-gateway-tests", Guid.NewGuid().ToString("N"));
-        var server = new GatewayServer(Config(limits, journal, topology, inlineIo), null, null, inProcess);
+        var server = new GatewayServer(Config(limits, journal, topology, inlineIo, metrics), null, null, inProcess);
         await server.StartAsync();
         return new TestServer(server, journal.Length == 0 ? null : journal);
     }
 
     /// <summary>A restarted server on this one's journal (this one must be stopped first).</summary>
-    public async Task<TestServer> RestartAsync()
+    public async Task<TestServer> RestartAsync(bool metrics = false)
     {
-        var server = new GatewayServer(Config(null, _journal!), null, null, inProcess: false);
+        var server = new GatewayServer(Config(null, _journal!, metrics: metrics), null, null, inProcess: false);
         await server.StartAsync();
         return new TestServer(server, _journal);
     }
