@@ -27,6 +27,7 @@ public sealed class Exchange
     private readonly OrderEntry _entry;
     private readonly AdlQueue _adl;
     private readonly Liquidator _liquidator;
+    private readonly AccountReports _reports;
 
     public Exchange(ExchangeOptions? options = null)
     {
@@ -39,6 +40,7 @@ public sealed class Exchange
         _matcher = new Matcher(_accounts, _orders, _instruments, _ledgers, _events, _index);
         _entry = new OrderEntry(_accounts, _instruments, _orders, _margin, _matcher, _events, _options.MaxOpenOrdersPerAccount);
         _adl = new AdlQueue(_accounts, _instruments, _margin);
+        _reports = new AccountReports(_accounts, _margin, _adl, _events, _options.AccountCapacity);
         var socializer = new Socializer(_accounts, _margin, _ledgers, _events, _index);
         _liquidator = new Liquidator(_accounts, _instruments, _margin, _index, _matcher, _orders, _adl, socializer,
             _ledgers, _events, _options.Policy);
@@ -73,11 +75,15 @@ public sealed class Exchange
         return id;
     }
 
-    /// <summary>Applies one command. The returned events are valid until the next call.</summary>
+    /// <summary>
+    /// Applies one command. The returned events are valid until the next call; they end with the insurance fund when
+    /// it changed and the state of every account the command touched (see <see cref="EventType"/>).
+    /// </summary>
     public ReadOnlySpan<Event> Apply(in Command command)
     {
         _events.Begin(command.Sequence, command.Type);
         LastSequence = command.Sequence;
+        var insurance = _ledgers.Insurance;
         switch (command.Type)
         {
             case CommandType.NewOrder: _entry.NewOrder(in command); break;
@@ -93,6 +99,8 @@ public sealed class Exchange
         }
         // Every change to an account marked it dirty; liquidation re-evaluates exactly those (and the mark's triggers).
         if (_index.HasDirty || _index.Candidates.Count > 0) _liquidator.Run();
+        if (_ledgers.Insurance != insurance) _events.Add(EventType.InsuranceFund).Amount = _ledgers.Insurance;
+        _reports.AfterCommand();
         return _events.Span;
     }
 

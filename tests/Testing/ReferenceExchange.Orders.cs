@@ -27,6 +27,10 @@ public sealed partial class ReferenceExchange
         accepted.Side = c.Side;
         accepted.Price = limit;
         accepted.Quantity = lots;
+        accepted.OrderType = c.OrderType;
+        accepted.TimeInForce = tif;
+        accepted.OrderFlags = c.Flags;
+        accepted.Stp = c.Stp;
         Emit(accepted);
 
         var rest = MatchTaker(c.AccountId, c.InstrumentId, c.Side, limit, lots, id, c.ClientOrderId, c.Stp, out var stpStop);
@@ -37,11 +41,13 @@ public sealed partial class ReferenceExchange
                 stpStop ? CancelReason.SelfTrade : CancelReason.IocRemainder);
             return;
         }
-        _orders.Add(new RefOrder
+        var order = new RefOrder
         {
             Id = id, ClientOrderId = c.ClientOrderId, AccountId = c.AccountId, InstrumentId = c.InstrumentId, Side = c.Side,
             Stp = c.Stp, PostOnly = c.Flags.HasFlag(OrderFlags.PostOnly), Price = limit, Remaining = rest, Arrival = ++_arrivals,
-        });
+        };
+        _orders.Add(order);
+        Emit(OrderEvent(EventType.OrderRested, order));
     }
 
     private RejectCode CheckNewOrder(Command c, out long limit, out long lots, out TimeInForce tif)
@@ -284,8 +290,12 @@ public sealed partial class ReferenceExchange
         if (price <= 0 || price > spec.MaxPrice) { Reject(RejectCode.InvalidPrice); return; }
         if (price == o.Price && lots <= o.Remaining)
         {
+            var kept = OrderEvent(EventType.OrderAmended, o);
+            kept.Quantity = lots;
+            kept.Flags = EventFlags.PriorityKept;
+            kept.Amount = o.Remaining - lots;
             o.Remaining = lots;
-            Amended(o, EventFlags.PriorityKept);
+            Emit(kept);
             return;
         }
         var mark = _instruments[o.InstrumentId].Mark;
@@ -297,7 +307,7 @@ public sealed partial class ReferenceExchange
         _orders.Remove(o);
         o.Price = price;
         o.Remaining = lots;
-        Amended(o, EventFlags.None);
+        Emit(OrderEvent(EventType.OrderAmended, o));
         var rest = MatchTaker(o.AccountId, o.InstrumentId, o.Side, price, lots, o.Id, o.ClientOrderId, o.Stp, out var stpStop);
         o.Remaining = rest;
         if (rest == 0) return;
@@ -308,11 +318,13 @@ public sealed partial class ReferenceExchange
         }
         o.Arrival = ++_arrivals;
         _orders.Add(o);
+        Emit(OrderEvent(EventType.OrderRested, o));
     }
 
-    private void Amended(RefOrder o, EventFlags flags)
+    /// <summary>An event naming an order as it is now.</summary>
+    private Event OrderEvent(EventType type, RefOrder o)
     {
-        var e = NewEvent(EventType.OrderAmended);
+        var e = NewEvent(type);
         e.AccountId = o.AccountId;
         e.InstrumentId = o.InstrumentId;
         e.OrderId = o.Id;
@@ -320,7 +332,6 @@ public sealed partial class ReferenceExchange
         e.Side = o.Side;
         e.Price = o.Price;
         e.Quantity = o.Remaining;
-        e.Flags = flags;
-        Emit(e);
+        return e;
     }
 }

@@ -56,6 +56,7 @@ public sealed partial class ReferenceExchange
         _command = c;
         _events.Clear();
         _traces.Clear();
+        var insurance = Insurance;
         switch (c.Type)
         {
             case CommandType.NewOrder: NewOrder(c); break;
@@ -70,6 +71,13 @@ public sealed partial class ReferenceExchange
             default: Reject(RejectCode.Malformed); break;
         }
         LiquidationLoop();
+        if (Insurance != insurance)
+        {
+            var fund = NewEvent(EventType.InsuranceFund);
+            fund.Amount = ToLong(Insurance);
+            Emit(fund);
+        }
+        ReportTouchedAccounts();
         return new List<Event>(_events);
     }
 

@@ -55,6 +55,10 @@ internal sealed class OrderEntry
         e.Side = c.Side;
         e.Price = limit;
         e.Quantity = lots;
+        e.OrderType = c.OrderType;
+        e.TimeInForce = tif;
+        e.OrderFlags = c.Flags;
+        e.Stp = c.Stp;
 
         var rest = _matcher.MatchTaker(c.AccountId, ins, c.Side, limit, lots, id, c.ClientOrderId, c.Stp, out var selfTradeStop);
         if (rest == 0) return;
@@ -64,7 +68,8 @@ internal sealed class OrderEntry
                 selfTradeStop ? CancelReason.SelfTrade : CancelReason.IocRemainder);
             return;
         }
-        _matcher.Rest(c.AccountId, ins, c.Side, limit, rest, id, c.ClientOrderId, c.Stp, (c.Flags & OrderFlags.PostOnly) != 0);
+        var h = _matcher.Rest(c.AccountId, ins, c.Side, limit, rest, id, c.ClientOrderId, c.Stp, (c.Flags & OrderFlags.PostOnly) != 0);
+        OrderEvent(EventType.OrderRested, h);
     }
 
     private RejectCode CheckNew(in Command c, out long limit, out long lots, out TimeInForce tif)
@@ -160,8 +165,11 @@ internal sealed class OrderEntry
         else if (price < 0 || price > ins.Spec.MaxPrice) code = RejectCode.InvalidPrice;
         if (code == RejectCode.None && price == o.Price && lots <= o.Remaining)
         {
-            if (lots < o.Remaining) _matcher.Shrink(h, lots);
-            AmendedEvent(h, EventFlags.PriorityKept);
+            var reduced = o.Remaining - lots;
+            if (reduced > 0) _matcher.Shrink(h, lots);
+            ref var kept = ref OrderEvent(EventType.OrderAmended, h);
+            kept.Flags = EventFlags.PriorityKept;
+            kept.Amount = reduced;
             return;
         }
         if (code == RejectCode.None && (price > BandHigh(ins.Mark, ins.Spec.BandPpm) || price < BandLow(ins.Mark, ins.Spec.BandPpm)))
@@ -176,13 +184,14 @@ internal sealed class OrderEntry
         _matcher.Unlink(h);
         o.Price = price;
         o.Remaining = lots;
-        AmendedEvent(h, EventFlags.None);
+        OrderEvent(EventType.OrderAmended, h);
         var rest = _matcher.MatchTaker(o.AccountId, ins, o.Side, price, lots, o.Id, o.ClientOrderId, o.Stp, out var selfTradeStop);
         o = ref _orders[h];
         o.Remaining = rest;
         if (rest > 0 && !selfTradeStop)
         {
             _matcher.Relink(h);
+            OrderEvent(EventType.OrderRested, h);
             return;
         }
         if (rest > 0) CancelledRemainder(o.AccountId, ins.Id, o.Id, o.ClientOrderId, o.Side, price, rest, CancelReason.SelfTrade);
@@ -201,10 +210,11 @@ internal sealed class OrderEntry
         return RejectCode.None;
     }
 
-    private void AmendedEvent(int h, EventFlags flags)
+    /// <summary>An event naming a resting order as it is now (amended, or rested with its remaining lots).</summary>
+    private ref Event OrderEvent(EventType type, int h)
     {
         ref var o = ref _orders[h];
-        ref var e = ref _events.Add(EventType.OrderAmended);
+        ref var e = ref _events.Add(type);
         e.AccountId = o.AccountId;
         e.InstrumentId = o.InstrumentId;
         e.OrderId = o.Id;
@@ -212,7 +222,7 @@ internal sealed class OrderEntry
         e.Side = o.Side;
         e.Price = o.Price;
         e.Quantity = o.Remaining;
-        e.Flags = flags;
+        return ref e;
     }
 
     private void CancelledRemainder(int account, int instrument, long orderId, long clientOrderId, Side side, long price,

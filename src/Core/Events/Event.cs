@@ -4,9 +4,11 @@ namespace Exchange.Core.Events;
 
 /// <summary>
 /// One output of the state machine. A flat struct so the core can write it into a reused buffer without allocating;
-/// field use per type is documented on <see cref="EventType"/>.
+/// field use per type is documented on <see cref="EventType"/>. The storage fields are shared between types; read a
+/// value that is not the field's plain meaning through its typed view (Event.Views.cs: <see cref="TakerFee"/>,
+/// <see cref="Balance"/>, ...), which names it for the one event type it belongs to.
 /// </summary>
-public struct Event : IEquatable<Event>
+public partial struct Event : IEquatable<Event>
 {
     public EventType Type;
     public CommandType CommandType;
@@ -14,6 +16,14 @@ public struct Event : IEquatable<Event>
     public CancelReason CancelReason;
     public Side Side;
     public EventFlags Flags;
+    /// <summary>OrderAccepted: the order's type.</summary>
+    public OrderType OrderType;
+    /// <summary>OrderAccepted: the effective time in force (a market order is IOC, or FOK).</summary>
+    public TimeInForce TimeInForce;
+    /// <summary>OrderAccepted: the order's flags as entered.</summary>
+    public OrderFlags OrderFlags;
+    /// <summary>OrderAccepted: the order's self-trade prevention.</summary>
+    public SelfTradePrevention Stp;
     public int AccountId;
     public int CounterpartyId;
     public int InstrumentId;
@@ -33,6 +43,7 @@ public struct Event : IEquatable<Event>
     public readonly bool Equals(Event other) =>
         Type == other.Type && CommandType == other.CommandType && Reason == other.Reason &&
         CancelReason == other.CancelReason && Side == other.Side && Flags == other.Flags &&
+        OrderType == other.OrderType && TimeInForce == other.TimeInForce && OrderFlags == other.OrderFlags && Stp == other.Stp &&
         AccountId == other.AccountId && CounterpartyId == other.CounterpartyId && InstrumentId == other.InstrumentId &&
         OrderId == other.OrderId && ClientOrderId == other.ClientOrderId && MakerOrderId == other.MakerOrderId &&
         MakerClientOrderId == other.MakerClientOrderId &&
@@ -48,6 +59,9 @@ public struct Event : IEquatable<Event>
     {
         EventType.Rejected => $"#{Sequence} Rejected {CommandType} acct={AccountId} instr={InstrumentId} order={OrderId} cid={ClientOrderId} {RejectCodeNames.Name(Reason)}",
         EventType.Trade => $"#{Sequence} Trade#{TradeId} taker={AccountId}/{OrderId} maker={CounterpartyId}/{MakerOrderId} mcid={MakerClientOrderId} instr={InstrumentId} {Side} {Quantity}@{Price} quote={Quote} fees={Amount}/{Amount2} {Flags}",
+        EventType.OrderAccepted => $"#{Sequence} OrderAccepted acct={AccountId} instr={InstrumentId} order={OrderId} cid={ClientOrderId} {Side} {OrderType} {TimeInForce} {OrderFlags} {Stp} px={Price} qty={Quantity}",
+        EventType.AccountState => $"#{Sequence} AccountState acct={AccountId} balance={Balance} equity={Equity} im={InitialMargin} mm={MaintenanceMargin} free={FreeMargin} orders={OpenOrders}",
+        EventType.PositionState => $"#{Sequence} PositionState acct={AccountId} instr={InstrumentId} qty={PositionQty} cost={CostBasis} upnl={Upnl} buy={OpenBuyLots} sell={OpenSellLots} adl={AdlQuintile}",
         _ => $"#{Sequence} {Type} acct={AccountId} cp={CounterpartyId} instr={InstrumentId} order={OrderId} cid={ClientOrderId} {Side} px={Price} qty={Quantity} quote={Quote} amt={Amount} amt2={Amount2} {CancelReason} {Flags}",
     };
 }

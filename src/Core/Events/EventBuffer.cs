@@ -18,6 +18,9 @@ internal sealed class EventBuffer
 
     public ReadOnlySpan<Event> Span => new(_events, 0, _count);
 
+    /// <summary>The <paramref name="index"/>th event of the command (valid until the next <see cref="Add"/>).</summary>
+    public ref readonly Event this[int index] => ref _events[index];
+
     public void Begin(long sequence, CommandType command)
     {
         _count = 0;

@@ -9,9 +9,18 @@ namespace Exchange.Core.Events;
 /// <see cref="OrderAccepted"/>, then per maker in price-time order either a <see cref="OrderCancelled"/>
 /// (self-trade prevention) or a <see cref="Trade"/>, then the taker's own <see cref="OrderCancelled"/> if its
 /// remainder is cancelled (self-trade or IOC remainder). A replacing amend emits <see cref="OrderAmended"/> and then
-/// matches like a new order. Funding emits <see cref="Funding"/> per position in account-id order, then
-/// <see cref="FundingDust"/>. Every command that can lower an account's E - MM ends with the liquidation loop,
-/// each liquidation framed by <see cref="LiquidationStarted"/> and <see cref="LiquidationEnded"/>.
+/// matches like a new order. An order that rests once its matching is over (a new GTC order, or a replacing amend)
+/// emits <see cref="OrderRested"/> right after its matching. Funding emits <see cref="Funding"/> per position in
+/// account-id order, then <see cref="FundingDust"/>. Every command that can lower an account's E - MM ends with the liquidation loop,
+/// each liquidation framed by <see cref="LiquidationStarted"/> and <see cref="LiquidationEnded"/>. Then, when the
+/// command changed the insurance fund, one <see cref="InsuranceFund"/>. Last, for each account whose balance or
+/// position the command changed, in the order the command first touched them: a <see cref="PositionState"/> per
+/// instrument it touched (ascending), then one <see cref="AccountState"/>. An account is touched by a
+/// <see cref="Trade"/> (taker and maker, in the instrument), a <see cref="Deposited"/> or <see cref="Withdrawn"/>,
+/// a <see cref="Funding"/>, <see cref="LiquidationFee"/> or <see cref="InsurancePayment"/> (in the instrument), an
+/// <see cref="AdlClosure"/> (both accounts, in the instrument), a <see cref="Haircut"/> and its
+/// <see cref="LiquidationEnded"/>. Placing, amending or cancelling orders alone touches nothing: the order events
+/// say what changed, and the next report (or a query) carries the margin.
 /// </para>
 /// </summary>
 public enum EventType : byte
@@ -26,24 +35,28 @@ public enum EventType : byte
     /// <summary>Mark price set: InstrumentId, Price.</summary>
     MarkPrice = 4,
     /// <summary>Order accepted: AccountId, InstrumentId, OrderId, ClientOrderId, Side, Price (limit; the band limit
-    /// for a market order), Quantity (after a reduce-only clip).</summary>
+    /// for a market order), Quantity (after a reduce-only clip), OrderType, TimeInForce (effective), OrderFlags, Stp.</summary>
     OrderAccepted = 5,
     /// <summary>Fill: AccountId (taker), CounterpartyId (maker), InstrumentId, OrderId (taker's; 0 for a
     /// liquidation order), MakerOrderId, ClientOrderId (taker's), Side (taker's), Price (maker's), Quantity, Quote
-    /// (qty x price x tick_value), Amount (taker fee), Amount2 (maker fee; negative = rebate), TradeId, Flags.</summary>
+    /// (qty x price x tick_value), <see cref="Event.TakerFee"/>, <see cref="Event.MakerFee"/> (negative = rebate),
+    /// TradeId, Flags.</summary>
     Trade = 6,
     /// <summary>Order cancelled: AccountId, InstrumentId, OrderId, ClientOrderId, Side, Price, Quantity (lots
     /// cancelled), CancelReason.</summary>
     OrderCancelled = 7,
     /// <summary>Order amended: AccountId, InstrumentId, OrderId, ClientOrderId, Side, Price, Quantity (new
-    /// remaining), Flags (<see cref="EventFlags.PriorityKept"/> when it kept its place).</summary>
+    /// remaining), Flags (<see cref="EventFlags.PriorityKept"/> when it kept its place; then
+    /// <see cref="Event.LotsReduced"/> is what the book lost). Without the flag the order left the book and
+    /// matches as a taker: <see cref="OrderRested"/> follows if it rests again.</summary>
     OrderAmended = 8,
     /// <summary>Funding for one position: AccountId, InstrumentId, Quantity (position), Amount (signed balance change:
     /// negative = paid).</summary>
     Funding = 9,
     /// <summary>Funding rounding dust paid to insurance: InstrumentId, Amount.</summary>
     FundingDust = 10,
-    /// <summary>An account is liquidated: AccountId, Amount (E), Amount2 (MM) when it started.</summary>
+    /// <summary>An account is liquidated: AccountId, <see cref="Event.EquityAtStart"/>,
+    /// <see cref="Event.MaintenanceAtStart"/>.</summary>
     LiquidationStarted = 11,
     /// <summary>Liquidation fee paid from the account to insurance: AccountId, InstrumentId, Amount.</summary>
     LiquidationFee = 12,
@@ -59,4 +72,17 @@ public enum EventType : byte
     /// <summary>The liquidation of AccountId is over: Amount (its balance), Flags (<see cref="EventFlags.Cured"/>
     /// when cancelling its orders sufficed).</summary>
     LiquidationEnded = 17,
+    /// <summary>An order rests on the book: AccountId, InstrumentId, OrderId, ClientOrderId, Side, Price, Quantity (lots
+    /// resting).</summary>
+    OrderRested = 18,
+    /// <summary>One position after the command: AccountId, InstrumentId, <see cref="Event.PositionQty"/>,
+    /// <see cref="Event.CostBasis"/>, <see cref="Event.Upnl"/>, <see cref="Event.OpenBuyLots"/>,
+    /// <see cref="Event.OpenSellLots"/>, and in a query answer <see cref="Event.AdlQuintile"/>.</summary>
+    PositionState = 19,
+    /// <summary>One account after the command: AccountId, <see cref="Event.Balance"/>, <see cref="Event.Equity"/>,
+    /// <see cref="Event.InitialMargin"/>, <see cref="Event.MaintenanceMargin"/>, <see cref="Event.FreeMargin"/>
+    /// (E - order loss - IM), <see cref="Event.OpenOrders"/>.</summary>
+    AccountState = 20,
+    /// <summary>The insurance fund after the command: Amount.</summary>
+    InsuranceFund = 21,
 }

@@ -72,6 +72,38 @@ internal sealed class MarginCalculator
     public static long WorstLots(long q, long buyLots, long sellLots) => Math.Max(Math.Abs(q + buyLots), Math.Abs(q - sellLots));
 
     /// <summary>
+    /// What an account report says: E, IM (open orders at their worst case), MM, and E - order loss - IM (what
+    /// <see cref="FreeMargin"/> gives with no order added or excluded).
+    /// </summary>
+    public void State(int account, out long equity, out long initial, out long maintenance, out long free)
+    {
+        // One pass over the active instruments (a superset of the held ones), while the account's positions are in cache.
+        Int128 e = _accounts.Balance(account), im = 0;
+        long mm = 0;
+        var held = _accounts.HeldMask(account);
+        var active = _accounts.ActiveMask(account);
+        var walk = false;
+        for (var mask = active | held; mask != 0; mask &= mask - 1)
+        {
+            var i = BitOperations.TrailingZeroCount(mask);
+            ref var p = ref _accounts.Position(account, i);
+            var ins = _instruments[i];
+            if ((held & (1UL << i)) != 0)
+            {
+                e += Upnl(account, i);
+                mm += PositionMaintenance(account, i);
+            }
+            if ((active & (1UL << i)) == 0) continue;
+            walk |= !p.NoOrderLoss(ins.Mark);
+            im += CeilPpm((Int128)WorstLots(p.Qty, p.BuyLots, p.SellLots) * ins.Mark * ins.TickValue, ins.Spec.ImrPpm);
+        }
+        equity = (long)e;
+        maintenance = mm;
+        initial = (long)im;
+        free = (long)(e - im - (walk ? WalkOrderLoss(account, -1) : 0));
+    }
+
+    /// <summary>
     /// IM with open orders at their worst case, plus order loss, with an optional extra order counted as resting
     /// (<paramref name="extraLots"/> &gt; 0) and one resting order excluded (<paramref name="excludeHandle"/> &gt;= 0).
     /// Returns E - order_loss - IM.

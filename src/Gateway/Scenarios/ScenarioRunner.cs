@@ -22,7 +22,8 @@ internal static class ScenarioRunner
         var events = new List<ScenarioEvent>();
         foreach (var step in scenario.Steps)
             foreach (var e in exchange.Apply(step.Command))
-                events.Add(new ScenarioEvent(step, e));
+                if (EventJsonWriter.Listed(e.Type))
+                    events.Add(new ScenarioEvent(step, e));
         return new ScenarioResult(scenario, exchange, events);
     }
 

@@ -70,7 +70,8 @@ public class MatchingTests
         ev = m.Do(Command.NewOrder(1, m.Btc, Side.Buy, OrderType.Limit, 120_010, 150, TimeInForce.Fok, stp: SelfTradePrevention.CancelMaker));
         Assert.Equal(RejectCode.FokNotFillable, Market.RejectOf(ev));
         ev = m.Do(Command.NewOrder(1, m.Btc, Side.Buy, OrderType.Limit, 120_010, 100, TimeInForce.Fok, stp: SelfTradePrevention.CancelMaker));
-        Assert.Equal([EventType.OrderAccepted, EventType.OrderCancelled, EventType.Trade], ev.Select(e => e.Type));
+        Assert.Equal([EventType.OrderAccepted, EventType.OrderCancelled, EventType.Trade,
+            EventType.PositionState, EventType.AccountState, EventType.PositionState, EventType.AccountState], ev.Select(e => e.Type));
         m.AssertInvariants();
     }
 

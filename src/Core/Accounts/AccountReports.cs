@@ -1,0 +1,135 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Exchange.Core.Events;
+using Exchange.Core.Liquidation;
+using Exchange.Core.Risk;
+
+namespace Exchange.Core.Accounts;
+
+/// <summary>
+/// Ends each command with the state of every account it touched (see <see cref="EventType"/> for which events touch
+/// which account): a <see cref="EventType.PositionState"/> per touched instrument, then an
+/// <see cref="EventType.AccountState"/>, computed on the business-logic thread while the account is in cache. Also
+/// answers account queries the same way, with the ADL indicator. Allocation-free once the account arrays cover the
+/// population (they grow with the account store, out of line).
+/// </summary>
+internal sealed class AccountReports
+{
+    private readonly AccountStore _accounts;
+    private readonly MarginCalculator _margin;
+    private readonly AdlQueue _adl;
+    private readonly EventBuffer _events;
+    // Per account: the command (a counter) that last touched it, and the instruments it touched then.
+    private long[] _touchedBy;
+    private ulong[] _instruments;
+    private int[] _touched;
+    private int _count;
+    private long _command;
+
+    public AccountReports(AccountStore accounts, MarginCalculator margin, AdlQueue adl, EventBuffer events, int capacity)
+    {
+        _accounts = accounts;
+        _margin = margin;
+        _adl = adl;
+        _events = events;
+        capacity = Math.Max(capacity, 2);
+        _touchedBy = new long[capacity];
+        _instruments = new ulong[capacity];
+        _touched = new int[capacity];
+    }
+
+    /// <summary>Appends the state events of the accounts the command's events (all those in the buffer) touched.</summary>
+    public void AfterCommand()
+    {
+        _command++;
+        _count = 0;
+        var n = _events.Count;
+        for (var i = 0; i < n; i++)
+        {
+            ref readonly var e = ref _events[i];
+            switch (e.Type)
+            {
+                case EventType.Trade:
+                case EventType.AdlClosure:
+                    Touch(e.AccountId, e.InstrumentId);
+                    Touch(e.CounterpartyId, e.InstrumentId);
+                    break;
+                case EventType.Funding:
+                case EventType.LiquidationFee:
+                case EventType.InsurancePayment:
+                    Touch(e.AccountId, e.InstrumentId);
+                    break;
+                case EventType.Deposited:
+                    if (e.AccountId != 0) Touch(e.AccountId, -1);
+                    break;
+                case EventType.Withdrawn:
+                case EventType.Haircut:
+                case EventType.LiquidationEnded:
+                    Touch(e.AccountId, -1);
+                    break;
+            }
+        }
+        for (var i = 0; i < _count; i++)
+        {
+            var a = _touched[i];
+            for (var mask = _instruments[a]; mask != 0; mask &= mask - 1)
+                Position(a, BitOperations.TrailingZeroCount(mask), adlQuintile: 0);
+            Account(a);
+        }
+    }
+
+    /// <summary>
+    /// A query's answer: a <see cref="EventType.PositionState"/> (with the ADL indicator) per instrument where the
+    /// account holds a position or open orders, ascending, then its <see cref="EventType.AccountState"/>. Ranking an
+    /// ADL side costs a pass over its holders: paid here, on request, never per fill.
+    /// </summary>
+    public void Answer(int account)
+    {
+        for (var mask = _accounts.ActiveMask(account); mask != 0; mask &= mask - 1)
+        {
+            var i = BitOperations.TrailingZeroCount(mask);
+            ref var p = ref _accounts.Position(account, i);
+            if (p.IsIdle) continue;
+            Position(account, i, p.Qty == 0 ? 0 : _adl.Quintile(account, i));
+        }
+        Account(account);
+    }
+
+    private void Position(int account, int instrument, int adlQuintile)
+    {
+        ref var p = ref _accounts.Position(account, instrument);
+        ref var e = ref _events.Add(EventType.PositionState);
+        e.AccountId = account;
+        e.InstrumentId = instrument;
+        e.SetPositionState(p.Qty, p.Cost, _margin.Upnl(account, instrument), p.BuyLots, p.SellLots, adlQuintile);
+    }
+
+    private void Account(int account)
+    {
+        _margin.State(account, out var equity, out var im, out var mm, out var free);
+        ref var e = ref _events.Add(EventType.AccountState);
+        e.AccountId = account;
+        e.SetAccountState(_accounts.Balance(account), equity, im, mm, free, _accounts.OrderCount(account));
+    }
+
+    private void Touch(int account, int instrument)
+    {
+        if (account >= _touchedBy.Length) Grow(account);
+        if (_touchedBy[account] != _command)
+        {
+            _touchedBy[account] = _command;
+            _instruments[account] = 0;
+            _touched[_count++] = account;
+        }
+        if (instrument >= 0) _instruments[account] |= 1UL << instrument;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow(int account)
+    {
+        var n = Math.Max(_touchedBy.Length * 2, account + 1);
+        Array.Resize(ref _touchedBy, n);
+        Array.Resize(ref _instruments, n);
+        Array.Resize(ref _touched, n);
+    }
+}
