@@ -1,16 +1,18 @@
 using Exchange.Gateway.Cli;
 using Exchange.Gateway.Hosting;
 using Exchange.Gateway.Scenarios;
+using Exchange.Gateway.Stress;
 
 namespace Exchange.Gateway;
 
-/// <summary>The <c>exchange</c> executable: <c>exchange scenario FILE [--summary]</c>, <c>exchange serve</c>, <c>exchange client</c>.</summary>
+/// <summary>The <c>exchange</c> executable: <c>exchange scenario FILE [--summary]</c>, <c>exchange serve</c>, <c>exchange client</c>, <c>exchange stress</c>.</summary>
 internal static class Program
 {
     private const string Usage = """
         usage: exchange scenario FILE [--summary]   run a scenario file; JSON (or a table) on stdout
                exchange serve [--help]              run the exchange server (docs/protocol.md)
                exchange client [--help]             talk to a running server from a shell
+               exchange stress FILE|DIR [--help]    the waterfall's loss distribution under random shocks
         """;
 
     private static int Main(string[] args)
@@ -24,6 +26,8 @@ internal static class Program
                 return ServeCommand.Run(args, Console.Out, Console.Error);
             case "client":
                 return ClientCommand.Run(args, Console.Out, Console.Error);
+            case "stress":
+                return StressCommand.Run(args[1..], Console.OpenStandardOutput(), Console.Error, progress: !Console.IsErrorRedirected);
             default:
                 Console.Error.WriteLine($"exchange: unknown command '{args[0]}'");
                 return Fail();

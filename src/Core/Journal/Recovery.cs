@@ -25,8 +25,14 @@ public static class Recovery
 
     /// <summary>Recovers from <paramref name="snapshotDirectory"/> and <paramref name="journalDirectory"/>; null or
     /// missing directories count as empty.</summary>
+    /// <param name="snapshotDirectory">Where the snapshots are.</param>
+    /// <param name="journalDirectory">Where the journal is.</param>
+    /// <param name="freshFactory">As for <see cref="Recover(PipelineOptions, Func{Exchange})"/>.</param>
+    /// <param name="lastSequence">Recover the state as of this sequence: newer snapshots are passed over and the
+    /// replay stops after it (the state as of an earlier moment, for <c>exchange stress</c>).</param>
     /// <inheritdoc cref="Recover(PipelineOptions, Func{Exchange})" path="/exception"/>
-    public static RecoveryResult Recover(string? snapshotDirectory, string? journalDirectory, Func<Exchange> freshFactory)
+    public static RecoveryResult Recover(string? snapshotDirectory, string? journalDirectory, Func<Exchange> freshFactory,
+        long lastSequence = long.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(freshFactory);
         var skipped = new List<string>();
@@ -36,6 +42,7 @@ public static class Recovery
         {
             foreach (var file in SnapshotStore.List(snapshotDirectory))
             {
+                if (file.Sequence > lastSequence) continue;
                 if (TryLoad(file, freshFactory, out exchange, out string? reason))
                 {
                     used = file;
@@ -55,6 +62,7 @@ public static class Recovery
             JournalReadStatus status;
             while ((status = reader.Read(out Command command)) == JournalReadStatus.Record)
             {
+                if (command.Sequence > lastSequence) break;
                 exchange.Apply(in command);
                 replayed++;
             }

@@ -28,6 +28,7 @@ internal sealed class ScenarioParser
     private int _decimals = 6;
     private LossPolicy _policy = LossPolicy.Adl;
     private bool _sawCommand;
+    private bool _continuation;
     private int _line;
     private string _reason = "";
 
@@ -40,24 +41,57 @@ internal sealed class ScenarioParser
     {
         var parser = new ScenarioParser();
         scenario = null;
+        if (!parser.ParseText(text, out error)) return false;
+        scenario = new Scenario(parser._decimals, parser._policy, parser._instruments, parser._accounts, parser._steps);
+        return true;
+    }
+
+    /// <summary>
+    /// Parses command lines that continue <paramref name="context"/>: its units, instruments and account names (an
+    /// <c>exchange</c> or <c>instrument</c> line is malformed here). Each step's line is its line in
+    /// <paramref name="text"/>. Used for the shock lists of <c>exchange stress</c>.
+    /// </summary>
+    public static bool TryParseSteps(Scenario context, string text, [NotNullWhen(true)] out IReadOnlyList<ScenarioStep>? steps,
+        [NotNullWhen(false)] out ScenarioError? error)
+    {
+        var parser = new ScenarioParser { _decimals = context.Decimals, _policy = context.Policy, _continuation = true };
+        foreach (var instrument in context.Instruments)
+        {
+            parser._instrumentIds.Add(instrument.Name, parser._instruments.Count);
+            parser._instruments.Add(instrument);
+        }
+        foreach (var name in context.Accounts)
+        {
+            parser._accountIds.TryAdd(name, parser._accounts.Count + 1);
+            parser._accounts.Add(name);
+        }
+        steps = null;
+        if (!parser.ParseText(text, out error)) return false;
+        steps = parser._steps;
+        return true;
+    }
+
+    private bool ParseText(string text, [NotNullWhen(false)] out ScenarioError? error)
+    {
         error = null;
         var lines = text.Split('\n');
         for (var i = 0; i < lines.Length; i++)
         {
-            parser._line = i + 1;
+            _line = i + 1;
             var line = lines[i];
             var comment = line.IndexOf('#');
             if (comment >= 0) line = line[..comment];
             var tokens = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (tokens.Length == 0) continue;
-            if (!parser.ParseLine(tokens))
+            if (_continuation && tokens[0] is ("exchange" or "instrument")) Fail($"'{tokens[0]}' belongs to the starting scenario");
+            else if (ParseLine(tokens))
             {
-                error = new ScenarioError(parser._line, parser._reason);
-                return false;
+                _sawCommand = true;
+                continue;
             }
-            parser._sawCommand = true;
+            error = new ScenarioError(_line, _reason);
+            return false;
         }
-        scenario = new Scenario(parser._decimals, parser._policy, parser._instruments, parser._accounts, parser._steps);
         return true;
     }
 
