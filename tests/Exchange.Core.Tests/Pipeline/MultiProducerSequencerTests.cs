@@ -2,6 +2,8 @@ using Exchange.Core.Pipeline;
 
 namespace Exchange.Core.Tests.Pipeline;
 
+// Four producers spin on one sequencer within Eventually's bound: not next to the parallel tests' threads.
+[Collection(PipelineThreadsCollection.Name)]
 public sealed class MultiProducerSequencerTests
 {
     [Fact]

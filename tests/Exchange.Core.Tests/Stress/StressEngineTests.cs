@@ -7,6 +7,8 @@ using Exchange.Gateway.Stress;
 namespace Exchange.Core.Tests.Stress;
 
 /// <summary><c>exchange stress</c>: hand-computed tails, reproducibility, agreement with the scenario runner.</summary>
+/// <remarks>Its runs start worker threads: with the other threaded tests, not beside the parallel ones.</remarks>
+[Collection(Pipeline.PipelineThreadsCollection.Name)]
 public sealed class StressEngineTests : IDisposable
 {
     // Alice is long 100 at 100 on 1000 of collateral, Bob short against her; no book, no insurance. At a mark of 85
