@@ -82,6 +82,11 @@ public sealed class Exchange
     public ReadOnlySpan<Event> Apply(in Command command)
     {
         _events.Begin(command.Sequence, command.Type);
+        if (command.IsQuery)
+        {
+            Query(in command);
+            return _events.Span;
+        }
         LastSequence = command.Sequence;
         var insurance = _ledgers.Insurance;
         switch (command.Type)
@@ -192,6 +197,52 @@ public sealed class Exchange
         ref var d = ref _events.Add(EventType.FundingDust);
         d.InstrumentId = ins.Id;
         d.Amount = dust;
+    }
+
+    /// <summary>Answers a query command with events; reads only (no state, not even <see cref="LastSequence"/>, changes).</summary>
+    private void Query(in Command c)
+    {
+        if (c.Type == CommandType.QueryAccount)
+        {
+            if (!_accounts.Exists(c.AccountId)) _entry.Reject(in c, RejectCode.UnknownAccount);
+            else _reports.Answer(c.AccountId);
+            return;
+        }
+        if (c.InstrumentId != Command.AllInstruments && !_instruments.Exists(c.InstrumentId))
+        {
+            _entry.Reject(in c, RejectCode.UnknownInstrument);
+            return;
+        }
+        var first = c.InstrumentId == Command.AllInstruments ? 0 : c.InstrumentId;
+        var last = c.InstrumentId == Command.AllInstruments ? _instruments.Count - 1 : c.InstrumentId;
+        for (var i = first; i <= last; i++)
+        {
+            var ins = _instruments[i];
+            BookOrders(ins.Book.Own(Side.Buy));
+            BookOrders(ins.Book.Own(Side.Sell));
+            if (!ins.HasMark) continue;
+            ref var m = ref _events.Add(EventType.MarkPrice);
+            m.InstrumentId = i;
+            m.Price = ins.Mark;
+        }
+        _events.Add(EventType.InsuranceFund).Amount = _ledgers.Insurance;
+    }
+
+    private void BookOrders(BookSide book)
+    {
+        for (var l = 0; l < book.LevelCount; l++)
+            for (var h = book.LevelHead(l); h >= 0; h = _orders[h].Next)
+            {
+                ref var o = ref _orders[h];
+                ref var e = ref _events.Add(EventType.OrderRested);
+                e.AccountId = o.AccountId;
+                e.InstrumentId = o.InstrumentId;
+                e.OrderId = o.Id;
+                e.ClientOrderId = o.ClientOrderId;
+                e.Side = o.Side;
+                e.Price = o.Price;
+                e.Quantity = o.Remaining;
+            }
     }
 
     // ---- Queries: read-only views of the state, for the gateway, the scenario runner and tests. ----

@@ -34,6 +34,15 @@ public struct Command
     /// <summary>Stamped by the gateway at entry (ns); the core never reads a clock.</summary>
     public long Timestamp;
 
+    /// <summary>A read-only command (<see cref="CommandType.QueryAccount"/>, <see cref="CommandType.QueryBook"/>):
+    /// never journaled, and applying it changes nothing.</summary>
+    public readonly bool IsQuery => Type is CommandType.QueryAccount or CommandType.QueryBook;
+
+    public static Command AccountQuery(int account) => new() { Type = CommandType.QueryAccount, AccountId = account };
+
+    public static Command BookQuery(int instrument = AllInstruments) =>
+        new() { Type = CommandType.QueryBook, InstrumentId = instrument };
+
     public static Command NewOrder(int account, int instrument, Side side, OrderType type, long price, long quantity,
         TimeInForce tif = TimeInForce.Gtc, OrderFlags flags = OrderFlags.None,
         SelfTradePrevention stp = SelfTradePrevention.CancelTaker, long clientOrderId = 0) => new()

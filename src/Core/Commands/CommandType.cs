@@ -22,4 +22,18 @@ public enum CommandType : byte
     SetMark = 8,
     /// <summary>Funding at <see cref="Command.Amount"/> ppm of notional for an instrument (longs pay when positive).</summary>
     Funding = 9,
+    /// <summary>
+    /// Read-only: the state of <see cref="Command.AccountId"/>, answered in sequence with a PositionState (with the
+    /// ADL indicator) per instrument where it holds a position or orders, then its AccountState (Rejected with
+    /// UnknownAccount if it does not exist). Like every query: never journaled, changes nothing, not even
+    /// <see cref="Exchange.LastSequence"/>.
+    /// </summary>
+    QueryAccount = 10,
+    /// <summary>
+    /// Read-only: the whole book of <see cref="Command.InstrumentId"/> (or of every instrument, with
+    /// <see cref="Command.AllInstruments"/>), answered in sequence: per instrument an OrderRested per resting order in
+    /// priority order (bids best first, then asks) and its MarkPrice when it has one; then the InsuranceFund. A
+    /// snapshot for a market-data late joiner, consistent with the events before and after it by construction.
+    /// </summary>
+    QueryBook = 11,
 }

@@ -38,7 +38,8 @@ internal struct BusinessLogicHandler(
         }
         while (offset < total);
 
-        snapshots?.OnApplied(exchange, sequence);
+        if (!data.Command.IsQuery)
+            snapshots?.OnApplied(exchange, sequence);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

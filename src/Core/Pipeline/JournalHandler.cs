@@ -11,7 +11,8 @@ internal readonly struct JournalHandler(IJournal writer) : IEventHandler<Command
 {
     public void OnEvent(ref CommandSlot data, long sequence, bool endOfBatch)
     {
-        if (!data.Refused)
+        // A query changes nothing: replaying without it gives the same state, so it is never journaled.
+        if (!data.Refused && !data.Command.IsQuery)
             writer.Append(in data.Command);
         if (endOfBatch)
             writer.Commit();

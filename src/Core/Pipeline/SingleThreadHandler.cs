@@ -27,7 +27,8 @@ internal struct SingleThreadHandler(
 
         if (_batchStart < 0)
             _batchStart = sequence;
-        if (!data.Refused)
+        // A query changes nothing: replaying without it gives the same state, so it is never journaled.
+        if (!data.Refused && !data.Command.IsQuery)
             journal.Append(in data.Command);
         if (!endOfBatch)
             return;
@@ -62,6 +63,7 @@ internal struct SingleThreadHandler(
             lock (gate)
                 output.OnEvents(data.Command.Sequence, data.Correlation, exchange.Apply(in data.Command));
         }
-        snapshots?.OnApplied(exchange, sequence);
+        if (!data.Command.IsQuery)
+            snapshots?.OnApplied(exchange, sequence);
     }
 }

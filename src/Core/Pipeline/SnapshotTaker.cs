@@ -4,7 +4,7 @@ using Exchange.Core.Journal;
 namespace Exchange.Core.Pipeline;
 
 /// <summary>
-/// Takes a snapshot after every command whose sequence is a multiple of the interval. Serializing must happen on the
+/// Takes a snapshot after every command whose sequence reaches a multiple of the interval. Serializing must happen on the
 /// business-logic thread (it reads the whole state between two commands); writing the bytes, fsyncing and renaming
 /// happen on a thread-pool thread, so the business-logic thread pauses only for the serialization.
 /// </summary>
@@ -22,6 +22,8 @@ internal sealed class SnapshotTaker
     private readonly PipelineAbort _abort;
     private Task? _pending;
     private long _lastSequence;
+    // The exchange's sequence after the previous applied command; -1 before the first.
+    private long _previous = -1;
     private volatile Exception? _fault;
 
     public SnapshotTaker(SnapshotStore store, long every, Sequence? journaled, PipelineAbort abort)
@@ -41,11 +43,17 @@ internal sealed class SnapshotTaker
     /// <summary>The last failure to write a snapshot (the pipeline goes on: the journal still holds everything).</summary>
     public Exception? Fault => _fault;
 
-    /// <summary>Called on the business-logic thread after each applied command.</summary>
+    /// <summary>Called on the business-logic thread after each applied command (not after a query).</summary>
     public void OnApplied(Exchange exchange, long inputSequence)
     {
-        if (exchange.LastSequence % _every == 0)
+        long sequence = exchange.LastSequence;
+        if (_previous < 0)
+            _previous = sequence - 1;
+        // Due when the sequence reaches or passes a multiple of the interval: queries take sequences too, and are
+        // never applied here, so a multiple may be skipped over.
+        if (sequence / _every != _previous / _every)
             Take(exchange, inputSequence);
+        _previous = sequence;
     }
 
     /// <summary>Waits for a snapshot being written; false if it did not finish within <paramref name="timeout"/>.</summary>
