@@ -33,6 +33,7 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly OutboundRouter _router;
     private readonly GatewayContext _context;
     private readonly ExchangeMeter? _meter;
+    private readonly TimedJournal? _journal;
     private readonly MetricsEndpoint? _metricsEndpoint;
     private WebApplication? _app;
     private ListenOptions? _listen;
@@ -82,6 +83,12 @@ public sealed class GatewayServer : IAsyncDisposable
         var metered = config.Metrics.Enabled
             ? new MeteredOutput(_router, pending, SeedHealth(_exchange), new SampleRing(config.Metrics.SampleBuffer))
             : null;
+        // With metrics, the server opens the journal itself to time its commits (the pipeline then does not own it).
+        if (metered is not null && !inProcess && options.Journal is not null)
+        {
+            _journal = new TimedJournal(new JournalWriter(options.Journal), config.Metrics.SampleBuffer);
+            options = options with { Journal = null, JournalInstance = _journal };
+        }
         IOutputHandler output = metered is null ? _router : metered;
         _publisher = inProcess
             ? new InProcessPublisher(_exchange, output, config.Pipeline.RingSize)
@@ -105,7 +112,7 @@ public sealed class GatewayServer : IAsyncDisposable
         {
             var registry = _context.Registry;
             _meter = new ExchangeMeter(metered, config.Instruments.ConvertAll(i => i.Name), () => registry.Count,
-                (_publisher as PipelinePublisher)?.Pipeline, config.Pipeline.RingSize);
+                (_publisher as PipelinePublisher)?.Pipeline, config.Pipeline.RingSize, _journal);
             _metricsEndpoint = new MetricsEndpoint(_meter.Meter);
         }
     }
@@ -219,6 +226,9 @@ public sealed class GatewayServer : IAsyncDisposable
             await _app.DisposeAsync().ConfigureAwait(false);
         }
         _publisher.Dispose();
+        // Ours when metrics time it: closed (fsynced) once the pipeline has stopped, unless a stage failed and may
+        // still hold it, as the pipeline does with a journal it owns.
+        if (Fault is null) _journal?.Dispose();
         _context.Registry.Dispose();
         _metricsEndpoint?.Dispose();
         _meter?.Dispose();

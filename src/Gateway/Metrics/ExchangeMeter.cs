@@ -32,6 +32,8 @@ internal sealed class ExchangeMeter : IDisposable
     private readonly Func<int> _sessions;
     private readonly ExchangePipeline? _pipeline;
     private readonly Histogram<double> _latency;
+    private readonly TimedJournal? _journal;
+    private readonly Histogram<double>? _commits;
     private readonly Thread _drainer;
     private readonly ManualResetEventSlim _stop = new();
     private readonly Lock _drainGate = new();
@@ -41,8 +43,11 @@ internal sealed class ExchangeMeter : IDisposable
     /// <param name="sessions">The number of open connections.</param>
     /// <param name="pipeline">The exchange pipeline, for its ring's occupancy; null without one (tests).</param>
     /// <param name="ringSize">The input ring's slots.</param>
-    public ExchangeMeter(MeteredOutput output, IReadOnlyList<string> instruments, Func<int> sessions, ExchangePipeline? pipeline, int ringSize)
+    /// <param name="journal">The pipeline's journal, timed; null without a journal.</param>
+    public ExchangeMeter(MeteredOutput output, IReadOnlyList<string> instruments, Func<int> sessions, ExchangePipeline? pipeline,
+        int ringSize, TimedJournal? journal = null)
     {
+        _journal = journal;
         _output = output;
         _instruments = [.. instruments];
         _sessions = sessions;
@@ -56,7 +61,11 @@ internal sealed class ExchangeMeter : IDisposable
             "Commands the exchange rejected since start-up, by reject code (RULEBOOK section 10)");
         _latency = Meter.CreateHistogram<double>("exchange.command.latency", "s",
             "From the gateway handing a command to the exchange to its outcome being in the user's log, ready to send");
-        Meter.CreateObservableCounter("exchange.metrics.samples.dropped", () => output.Latency.Dropped, "{sample}",
+        if (journal is not null)
+            _commits = Meter.CreateHistogram<double>("exchange.journal.commit.duration", "s",
+                "One group commit of the journal: the write of a batch of commands, with fsync=true when it also fsynced");
+        Meter.CreateObservableCounter("exchange.metrics.samples.dropped",
+            () => output.Latency.Dropped + (journal is null ? 0 : journal.Writes.Dropped + journal.Syncs.Dropped), "{sample}",
             "Latency samples dropped because the metrics thread fell behind (metrics.sampleBuffer)");
 
         Meter.CreateObservableUpDownCounter("exchange.sessions", () => _sessions(), "{connection}",
@@ -109,8 +118,13 @@ internal sealed class ExchangeMeter : IDisposable
     {
         lock (_drainGate)
         {
-            var sink = new SecondsSink(_latency);
+            var sink = new SecondsSink(_latency, default);
             _output.Latency.Drain(ref sink);
+            if (_journal is null) return;
+            var writes = new SecondsSink(_commits!, new KeyValuePair<string, object?>("fsync", "false"));
+            _journal.Writes.Drain(ref writes);
+            var syncs = new SecondsSink(_commits!, new KeyValuePair<string, object?>("fsync", "true"));
+            _journal.Syncs.Drain(ref syncs);
         }
     }
 
@@ -181,8 +195,13 @@ internal sealed class ExchangeMeter : IDisposable
         return list;
     }
 
-    private readonly struct SecondsSink(Histogram<double> histogram) : ISampleSink
+    private readonly struct SecondsSink(Histogram<double> histogram, KeyValuePair<string, object?> tag) : ISampleSink
     {
-        public void Take(long ticks) => histogram.Record((double)ticks / Stopwatch.Frequency);
+        public void Take(long ticks)
+        {
+            var seconds = (double)ticks / Stopwatch.Frequency;
+            if (tag.Key is null) histogram.Record(seconds);
+            else histogram.Record(seconds, tag);
+        }
     }
 }

@@ -55,6 +55,8 @@ public sealed partial class MetricsEndpointTests
         Assert.InRange(after["exchange_sessions"], 4, 4);
         Assert.Equal(8, after["exchange_command_latency_seconds_count"]);
         Assert.True(after["exchange_command_latency_seconds_sum"] > 0);
+        // The test server journals with fsync "never": every commit only wrote.
+        Assert.True(after[Key("exchange_journal_commit_duration_seconds_count", "fsync", "false")] >= 1);
 
         await server.StopAndCheckAsync();
         var core = server.Server.Exchange;
