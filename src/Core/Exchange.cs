@@ -32,6 +32,7 @@ public sealed class Exchange
     public Exchange(ExchangeOptions? options = null)
     {
         _options = options ?? new ExchangeOptions();
+        _options.Validate();
         _instruments = new InstrumentTable(_options.MaxInstruments);
         _accounts = new AccountStore(_options.AccountCapacity, _options.MaxInstruments);
         _orders = new OrderStore(_options.OrderCapacity);
@@ -112,7 +113,8 @@ public sealed class Exchange
     private void Deposit(in Command c)
     {
         if (c.AccountId <= 0 || c.AccountId > _options.MaxAccountId) { _entry.Reject(in c, RejectCode.AccountLimit); return; }
-        if (!DepositFits(c.Amount)) { _entry.Reject(in c, RejectCode.InvalidAmount); return; }
+        var balance = _accounts.Exists(c.AccountId) ? _accounts.Balance(c.AccountId) : 0;
+        if (!DepositFits(c.Amount, balance)) { _entry.Reject(in c, RejectCode.InvalidAmount); return; }
         _accounts.Create(c.AccountId);
         _accounts.Balance(c.AccountId) += c.Amount;
         _ledgers.Deposits += c.Amount;
@@ -122,8 +124,11 @@ public sealed class Exchange
         e.Amount = c.Amount;
     }
 
-    private bool DepositFits(long amount) =>
-        amount > 0 && amount <= InstrumentSpec.MaxNotional && amount <= _options.MaxTotalDeposits - _ledgers.Deposits;
+    /// <summary>A deposit is at most 2^60 units, and neither what the exchange holds (deposits net of withdrawals) nor
+    /// the balance it lands on may pass <see cref="ExchangeOptions.MaxTotalHeld"/>.</summary>
+    private bool DepositFits(long amount, long balance) =>
+        amount > 0 && amount <= InstrumentSpec.MaxNotional && _ledgers.Held + amount <= _options.MaxTotalHeld &&
+        (Int128)balance + amount <= _options.MaxTotalHeld;
 
     private void Withdraw(in Command c)
     {
@@ -145,7 +150,7 @@ public sealed class Exchange
 
     private void DepositInsurance(in Command c)
     {
-        if (!DepositFits(c.Amount)) { _entry.Reject(in c, RejectCode.InvalidAmount); return; }
+        if (!DepositFits(c.Amount, _ledgers.Insurance)) { _entry.Reject(in c, RejectCode.InvalidAmount); return; }
         _ledgers.Insurance += c.Amount;
         _ledgers.Deposits += c.Amount;
         ref var e = ref _events.Add(EventType.Deposited);
@@ -254,8 +259,11 @@ public sealed class Exchange
     public long Fees => _ledgers.Fees;
     /// <summary>The exchange ledger: loss the exchange absorbed (zero or negative).</summary>
     public long ExchangeLedger => _ledgers.Exchange;
-    public long Deposits => _ledgers.Deposits;
-    public long Withdrawals => _ledgers.Withdrawals;
+    /// <summary>All deposits ever accepted (accounts and insurance).</summary>
+    public Int128 Deposits => _ledgers.Deposits;
+    public Int128 Withdrawals => _ledgers.Withdrawals;
+    /// <summary>Collateral held: deposits net of withdrawals, bounded by <see cref="ExchangeOptions.MaxTotalHeld"/>.</summary>
+    public Int128 Held => _ledgers.Held;
     public long LastOrderId => _entry.LastOrderId;
     public long LastTradeId => _matcher.LastTradeId;
     public int OpenOrderCount => _orders.Count;

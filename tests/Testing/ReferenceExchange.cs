@@ -105,8 +105,9 @@ public sealed partial class ReferenceExchange
     private void Deposit(Command c)
     {
         if (c.AccountId <= 0 || c.AccountId > Options.MaxAccountId) { Reject(RejectCode.AccountLimit); return; }
-        if (c.Amount <= 0 || c.Amount > MaxAmount || Deposits + c.Amount > Options.MaxTotalDeposits) { Reject(RejectCode.InvalidAmount); return; }
-        if (!_accounts.TryGetValue(c.AccountId, out var a)) _accounts[c.AccountId] = a = new RefAccount(c.AccountId);
+        var balance = _accounts.TryGetValue(c.AccountId, out var a) ? a.Balance : 0;
+        if (!DepositFits(c.Amount, balance)) { Reject(RejectCode.InvalidAmount); return; }
+        if (a is null) _accounts[c.AccountId] = a = new RefAccount(c.AccountId);
         a.Balance += c.Amount;
         Deposits += c.Amount;
         var e = NewEvent(EventType.Deposited);
@@ -115,9 +116,15 @@ public sealed partial class ReferenceExchange
         Emit(e);
     }
 
+    /// <summary>At most 2^60 at once; what is held (deposits net of withdrawals) and the receiving balance stay within
+    /// the configured bound.</summary>
+    private bool DepositFits(long amount, BigInteger balance) =>
+        amount > 0 && amount <= MaxAmount && Deposits - Withdrawals + amount <= Options.MaxTotalHeld &&
+        balance + amount <= Options.MaxTotalHeld;
+
     private void DepositInsurance(Command c)
     {
-        if (c.Amount <= 0 || c.Amount > MaxAmount || Deposits + c.Amount > Options.MaxTotalDeposits) { Reject(RejectCode.InvalidAmount); return; }
+        if (!DepositFits(c.Amount, Insurance)) { Reject(RejectCode.InvalidAmount); return; }
         Insurance += c.Amount;
         Deposits += c.Amount;
         var e = NewEvent(EventType.Deposited);

@@ -6,16 +6,19 @@ using Exchange.Core.Commands;
 namespace Exchange.Core.Journal;
 
 /// <summary>
-/// The canonical binary form of an exchange's whole state, for snapshots and the state hash. Version 1 layout, all
-/// little-endian: magic "EXSNAP01"; last sequence; policy; instruments (name, tick value, mark); last order and trade
-/// ids; ledgers; per account id 1..max: exists, balance, held positions (instrument, qty, cost) ending with -1;
+/// The canonical binary form of an exchange's whole state, for snapshots and the state hash. Version 2 layout, all
+/// little-endian: magic "EXSNAP02"; last sequence; policy; instruments (name, tick value, mark); last order and trade
+/// ids; ledgers (insurance, fees, exchange as 8 bytes; lifetime deposits and withdrawals as 16 bytes, low half first;
+/// version 1, "EXSNAP01", wrote those two as 8 bytes and is still read); per account id 1..max: exists, balance, held
+/// positions (instrument, qty, cost) ending with -1;
 /// open orders in each account's list order with their rank in their book side's priority order; CRC32C of
 /// everything before it. Derived structures (the liquidation index, holder lists, order-lot totals) are not stored:
 /// restoring rebuilds them. Not on the hot path: it allocates.
 /// </summary>
 public static class SnapshotCodec
 {
-    private static ReadOnlySpan<byte> Magic => "EXSNAP01"u8;
+    private static ReadOnlySpan<byte> Magic => "EXSNAP02"u8;
+    private static ReadOnlySpan<byte> MagicV1 => "EXSNAP01"u8;
 
     /// <summary>Serializes the state of <paramref name="x"/>.</summary>
     public static byte[] Write(Exchange x)
@@ -37,7 +40,8 @@ public static class SnapshotCodec
             w.Write(x.OrderEntry.LastOrderId);
             w.Write(x.Matcher.LastTradeId);
             var l = x.Ledgers;
-            w.Write(l.Insurance); w.Write(l.Fees); w.Write(l.Exchange); w.Write(l.Deposits); w.Write(l.Withdrawals);
+            w.Write(l.Insurance); w.Write(l.Fees); w.Write(l.Exchange);
+            Write(w, l.Deposits); Write(w, l.Withdrawals);
             WriteAccounts(x, w);
             WriteOrders(x, w);
         }
@@ -61,7 +65,9 @@ public static class SnapshotCodec
             throw new InvalidDataException("snapshot checksum mismatch");
         if (fresh.LastSequence != 0 || fresh.AccountStore.MaxId != 0) throw new InvalidOperationException("restore into a fresh exchange");
         using var r = new BinaryReader(new MemoryStream(body.ToArray()), Encoding.UTF8);
-        if (!r.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic)) throw new InvalidDataException("not a snapshot (magic)");
+        var magic = r.ReadBytes(Magic.Length).AsSpan();
+        var version = magic.SequenceEqual(Magic) ? 2 : magic.SequenceEqual(MagicV1) ? 1 : 0;
+        if (version == 0) throw new InvalidDataException("not a snapshot (magic)");
         fresh.LastSequence = r.ReadInt64();
         if ((LossPolicy)r.ReadByte() != fresh.Options.Policy) throw new InvalidDataException("snapshot policy differs from the configuration");
         var instruments = fresh.InstrumentTable;
@@ -76,7 +82,8 @@ public static class SnapshotCodec
         fresh.Matcher.LastTradeId = r.ReadInt64();
         var l = fresh.Ledgers;
         l.Insurance = r.ReadInt64(); l.Fees = r.ReadInt64(); l.Exchange = r.ReadInt64();
-        l.Deposits = r.ReadInt64(); l.Withdrawals = r.ReadInt64();
+        l.Deposits = version == 1 ? r.ReadInt64() : ReadInt128(r);
+        l.Withdrawals = version == 1 ? r.ReadInt64() : ReadInt128(r);
         ReadAccounts(fresh, r);
         ReadOrders(fresh, r);
         if (r.BaseStream.Position != r.BaseStream.Length) throw new InvalidDataException("trailing bytes in snapshot");
@@ -85,6 +92,18 @@ public static class SnapshotCodec
         for (var a = 1; a <= fresh.AccountStore.MaxId; a++)
             if (fresh.AccountStore.Exists(a)) fresh.Index.MarkDirty(a);
         fresh.Index.Refresh();
+    }
+
+    private static void Write(BinaryWriter w, Int128 value)
+    {
+        w.Write((ulong)value);
+        w.Write((long)(value >> 64));
+    }
+
+    private static Int128 ReadInt128(BinaryReader r)
+    {
+        var low = r.ReadUInt64();
+        return ((Int128)r.ReadInt64() << 64) | low;
     }
 
     /// <summary>FNV-1a 64 over the canonical form.</summary>

@@ -75,6 +75,7 @@ public sealed record GatewayConfig
     {
         Policy = LossPolicy == "socialize" ? Core.LossPolicy.Socialize : Core.LossPolicy.Adl,
         MaxInstruments = Math.Max(16, Instruments.Count),
+        CollateralDecimals = Decimals,
     };
 
     /// <summary>Throws <see cref="InvalidDataException"/> naming the first thing wrong.</summary>
@@ -100,6 +101,14 @@ public sealed record GatewayConfig
         if (!System.Net.IPAddress.TryParse(Address, out _)) Fail($"address '{Address}' is not an IP address");
         if (Session.Length > 10 || !Ascii.IsPrintable(Session)) Fail("session: at most 10 printable ASCII characters");
         if (Decimals is < 0 or > 12) Fail("decimals must be in 0..12");
+        try
+        {
+            ToExchangeOptions().Validate();
+        }
+        catch (ArgumentException e)
+        {
+            Fail(e.Message);
+        }
         if (LossPolicy is not ("adl" or "socialize")) Fail("lossPolicy must be 'adl' or 'socialize'");
         if (Instruments.Count == 0) Fail("at least one instrument is needed");
         if (Instruments.Count > 64) Fail("at most 64 instruments");

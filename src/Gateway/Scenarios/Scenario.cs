@@ -4,8 +4,9 @@ using Exchange.Core;
 namespace Exchange.Gateway.Scenarios;
 
 /// <summary>
-/// A parsed scenario: exchange settings, instruments in declaration order (instrument id = index), accounts in order
-/// of first deposit (account id = index + 1) and the command lines to apply.
+/// A parsed scenario: exchange settings, instruments in declaration order (instrument id = index), the accounts whose
+/// ids are known and the command lines to apply. A parsed file knows no account: its run numbers them
+/// (<see cref="ScenarioAccounts"/>, <see cref="ScenarioResult.Accounts"/>); a stress state's units carry the run's.
 /// </summary>
 internal sealed class Scenario
 {
@@ -24,7 +25,7 @@ internal sealed class Scenario
     public int Decimals { get; }
     public LossPolicy Policy { get; }
     public IReadOnlyList<ScenarioInstrument> Instruments { get; }
-    /// <summary>Account names; the account id of <c>Accounts[i]</c> is i + 1.</summary>
+    /// <summary>Account names with known ids: the account id of <c>Accounts[i]</c> is i + 1. Empty for a parsed file.</summary>
     public IReadOnlyList<string> Accounts { get; }
     public IReadOnlyList<ScenarioStep> Steps { get; }
     /// <summary>The money unit, 10^-<see cref="Decimals"/>.</summary>

@@ -47,7 +47,7 @@ internal static class ScenarioJsonWriter
         w.WriteEndArray();
 
         w.WriteStartArray("accounts");
-        for (var a = 1; a <= s.Accounts.Count; a++) WriteAccount(w, s, x, a);
+        for (var a = 1; a <= result.Accounts.Count; a++) WriteAccount(w, s, x, a, result.Accounts[a - 1]);
         w.WriteEndArray();
 
         w.WriteString("insurance", s.FormatMoney(x.Insurance));
@@ -61,10 +61,10 @@ internal static class ScenarioJsonWriter
         w.WriteEndObject();
     }
 
-    private static void WriteAccount(Utf8JsonWriter w, Scenario s, Core.Exchange x, int a)
+    private static void WriteAccount(Utf8JsonWriter w, Scenario s, Core.Exchange x, int a, string name)
     {
         w.WriteStartObject();
-        w.WriteString("name", s.Accounts[a - 1]);
+        w.WriteString("name", name);
         w.WriteNumber("id", a);
         w.WriteString("balance", s.FormatMoney(x.Balance(a)));
         w.WriteString("equity", s.FormatMoney(x.Equity(a)));

@@ -42,7 +42,8 @@ internal sealed class ScenarioParser
         var parser = new ScenarioParser();
         scenario = null;
         if (!parser.ParseText(text, out error)) return false;
-        scenario = new Scenario(parser._decimals, parser._policy, parser._instruments, parser._accounts, parser._steps);
+        // A file's account ids are given by its run (ScenarioAccounts): the parse knows no account.
+        scenario = new Scenario(parser._decimals, parser._policy, parser._instruments, [], parser._steps);
         return true;
     }
 
@@ -118,6 +119,15 @@ internal sealed class ScenarioParser
         {
             if (!int.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out _decimals) || _decimals > 18)
                 return Fail($"decimals must be a whole number from 0 to 18, got '{d}'");
+            try
+            {
+                // The core refuses decimals whose money unit leaves the held-collateral bound no useful range.
+                new ExchangeOptions { CollateralDecimals = _decimals }.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                return Fail(e.Message);
+            }
         }
         if (options.TryGetValue("policy", out var p))
         {
@@ -359,7 +369,9 @@ internal sealed class ScenarioParser
     }
 
     /// <summary>An account that has no deposit yet is not an error: it gets an id no account has, and the engine
-    /// rejects the command with UNKNOWN_ACCOUNT.</summary>
+    /// rejects the command with UNKNOWN_ACCOUNT. In a file these ids are the parse's guess, which the run replaces
+    /// (<see cref="ScenarioAccounts"/>: only an accepted deposit creates an account); they are final only for the
+    /// names a continuation's context knows.</summary>
     private bool Account(string name, out int id)
     {
         id = 0;

@@ -17,14 +17,21 @@ internal static class ScenarioRunner
     /// <summary>Applies a parsed scenario to a fresh exchange.</summary>
     public static ScenarioResult Execute(Scenario scenario)
     {
-        var exchange = new Core.Exchange(new ExchangeOptions { Policy = scenario.Policy });
+        var exchange = new Core.Exchange(new ExchangeOptions { Policy = scenario.Policy, CollateralDecimals = scenario.Decimals });
         foreach (var instrument in scenario.Instruments) exchange.AddInstrument(instrument.Spec);
+        var accounts = new ScenarioAccounts();
         var events = new List<ScenarioEvent>();
         foreach (var step in scenario.Steps)
-            foreach (var e in exchange.Apply(step.Command))
+        {
+            var command = accounts.Resolve(step);
+            var applied = exchange.Apply(command);
+            accounts.Observe(step, command, applied);
+            var sent = step with { Command = command };
+            foreach (var e in applied)
                 if (EventJsonWriter.Listed(e.Type))
-                    events.Add(new ScenarioEvent(step, e));
-        return new ScenarioResult(scenario, exchange, events);
+                    events.Add(new ScenarioEvent(sent, e));
+        }
+        return new ScenarioResult(scenario, exchange, accounts, events);
     }
 
     /// <summary>

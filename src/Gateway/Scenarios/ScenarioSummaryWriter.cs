@@ -16,9 +16,9 @@ internal static class ScenarioSummaryWriter
         var header = new List<string> { "account", "id", "balance", "equity" };
         foreach (var ins in s.Instruments) header.AddRange([ins.Name + " qty", "cost", "upnl"]);
         var rows = new List<string[]> { header.ToArray() };
-        for (var a = 1; a <= s.Accounts.Count; a++)
+        for (var a = 1; a <= r.Accounts.Count; a++)
         {
-            var row = new List<string> { s.Accounts[a - 1], a.ToString(), s.FormatMoney(x.Balance(a)), s.FormatMoney(x.Equity(a)) };
+            var row = new List<string> { r.Accounts[a - 1], a.ToString(), s.FormatMoney(x.Balance(a)), s.FormatMoney(x.Equity(a)) };
             for (var i = 0; i < s.Instruments.Count; i++)
                 row.AddRange([s.FormatQty(i, x.PositionQty(a, i)), s.FormatMoney(x.PositionCost(a, i)), s.FormatMoney(x.Upnl(a, i))]);
             rows.Add(row.ToArray());

@@ -61,7 +61,9 @@ internal sealed class ShockRunner
         var sequence = x.LastSequence;
         if (unlimitedFund)
         {
-            var room = Math.Min(Core.Instruments.InstrumentSpec.MaxNotional, x.Options.MaxTotalDeposits - x.Deposits);
+            // The largest insurance deposit the held bound lets in (it bounds what is held and the fund's balance).
+            var held = x.Options.MaxTotalHeld;
+            var room = (long)Int128.Min(Core.Instruments.InstrumentSpec.MaxNotional, Int128.Min(held - x.Held, held - x.Insurance));
             x.Apply(Command.InsuranceDeposit(room) with { Sequence = ++sequence });
         }
         var stamp = ++_runs;

@@ -56,9 +56,12 @@ internal sealed class StressState
     /// <summary>The state a scenario file's lines build (it is run through the scenario runner).</summary>
     public static StressState FromScenario(Scenario scenario)
     {
-        var x = ScenarioRunner.Execute(scenario).Exchange;
-        var units = new Scenario(scenario.Decimals, scenario.Policy, scenario.Instruments, scenario.Accounts, []);
-        return new StressState(units, SnapshotCodec.Write(x), Sized(new ExchangeOptions { Policy = scenario.Policy }, x),
+        var run = ScenarioRunner.Execute(scenario);
+        var x = run.Exchange;
+        // The names as the run numbered them: only accepted deposits create accounts.
+        var units = new Scenario(scenario.Decimals, scenario.Policy, scenario.Instruments, run.Accounts, []);
+        return new StressState(units, SnapshotCodec.Write(x),
+            Sized(new ExchangeOptions { Policy = scenario.Policy, CollateralDecimals = scenario.Decimals }, x),
             "scenario", x.LastSequence);
     }
 

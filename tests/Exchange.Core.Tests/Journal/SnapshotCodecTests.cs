@@ -77,4 +77,50 @@ public class SnapshotCodecTests
         m.Deposit(1, 1);
         Assert.NotEqual(h, m.X.StateHash());
     }
+
+    [Fact]
+    public void LifetimeDepositsPastLong_SurviveASnapshot()
+    {
+        var m = Busy();
+        for (var k = 0; k < 9; k++)
+        {
+            m.Do(Command.DepositTo(7, Instruments.InstrumentSpec.MaxNotional));
+            m.Do(Command.WithdrawFrom(7, Instruments.InstrumentSpec.MaxNotional));
+        }
+        Assert.True(m.X.Deposits > long.MaxValue);
+        var restored = Fresh();
+        SnapshotCodec.Read(SnapshotCodec.Write(m.X), restored);
+        Assert.Equal((m.X.Deposits, m.X.Withdrawals), (restored.Deposits, restored.Withdrawals));
+        Assert.Equal(m.X.StateHash(), restored.StateHash());
+        m.AssertInvariants();
+    }
+
+    [Fact]
+    public void Version1Snapshot_WithEightByteDepositTotals_IsStillRead()
+    {
+        var m = Busy();
+        var restored = Fresh();
+        SnapshotCodec.Read(AsVersion1(SnapshotCodec.Write(m.X), m.X), restored);
+        Assert.Equal(m.X.StateHash(), restored.StateHash());
+        Assert.Equal((m.X.Deposits, m.X.Withdrawals), (restored.Deposits, restored.Withdrawals));
+    }
+
+    /// <summary>
+    /// The version 1 form of a version 2 snapshot: magic "EXSNAP01" and the lifetime deposits and withdrawals as 8
+    /// bytes each. They sit after magic (8), sequence (8), policy (1), instrument count (4), each instrument (name with
+    /// its 1-byte length, tick value, mark), last order and trade ids (16) and insurance, fees, exchange (24).
+    /// </summary>
+    private static byte[] AsVersion1(byte[] v2, Exchange x)
+    {
+        var offset = 8 + 8 + 1 + 4 + 16 + 24;
+        for (var i = 0; i < x.InstrumentCount; i++) offset += 1 + x.Instrument(i).Name.Length + 16;
+        var v1 = new List<byte>();
+        v1.AddRange("EXSNAP01"u8.ToArray());
+        v1.AddRange(v2[8..offset]);
+        v1.AddRange(BitConverter.GetBytes((long)x.Deposits));
+        v1.AddRange(BitConverter.GetBytes((long)x.Withdrawals));
+        v1.AddRange(v2[(offset + 32)..^4]);
+        v1.AddRange(BitConverter.GetBytes(Crc32C.Compute(v1.ToArray())));
+        return v1.ToArray();
+    }
 }

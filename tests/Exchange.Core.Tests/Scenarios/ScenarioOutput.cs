@@ -58,6 +58,10 @@ internal sealed class ScenarioOutput
         throw new KeyNotFoundException($"no account {name}");
     }
 
+    /// <summary>The names in the output's accounts, in its order.</summary>
+    public string[] AccountNames() =>
+        _root.GetProperty("accounts").EnumerateArray().Select(a => a.GetProperty("name").GetString()!).ToArray();
+
     public string Balance(string name) => Account(name).GetProperty("balance").GetString()!;
     public string Equity(string name) => Account(name).GetProperty("equity").GetString()!;
     public int AccountId(string name) => Account(name).GetProperty("id").GetInt32();

@@ -38,6 +38,24 @@ public sealed class ScenarioRunnerTests
     }
 
     [Fact]
+    public void RejectedFirstDeposit_CreatesNoAccount_AndTheNextDepositorTakesTheNextId()
+    {
+        // At 0 decimals four deposits of 2^60 fill the held bound (2^62): ghost's deposit is refused, so ghost is no
+        // account. A withdrawal frees room; late's deposit is accepted and late is account 2, as the core numbers it.
+        const string max = "1152921504606846976";
+        var o = ScenarioOutput.Run($"exchange decimals=0\n{Xyz}\ndeposit a {max}\ndeposit a {max}\ndeposit a {max}\n" +
+            $"deposit a {max}\ndeposit ghost 1\norder ghost buy XYZ 1 limit 100\nwithdraw a 5\ndeposit late 5\nwithdraw late 1");
+
+        Assert.Equal(["a", "late"], o.AccountNames());
+        Assert.Equal((1, 2), (o.AccountId("a"), o.AccountId("late")));
+        Assert.Equal(["command=deposit account=ghost code=INVALID_AMOUNT", "command=order account=ghost instrument=XYZ code=UNKNOWN_ACCOUNT"],
+            o.Describe("rejected"));
+        Assert.Equal(["account=a amount=5", "account=late amount=1"], o.Describe("withdrawal"));
+        Assert.Equal("4", o.Balance("late"));
+        o.AssertInvariants();
+    }
+
+    [Fact]
     public void Accounts_AreNumberedInOrderOfFirstDeposit()
     {
         var o = ScenarioOutput.Run($"{Xyz}\ndeposit zed 1\ndeposit insurance 5\ndeposit amy 1\ndeposit zed 1");
