@@ -57,15 +57,57 @@ public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
         return client;
     }
 
-    /// <summary>Connects and logs in; throws <see cref="InvalidOperationException"/> if the login is rejected.</summary>
-    public static async Task<ExchangeClient> LoginAsync(string host, int port, string username, string password,
-        long sequence = 1, TimeSpan? timeout = null)
+    /// <summary>
+    /// Connects and logs in, following a cluster follower's refusal to the leader it names; throws
+    /// <see cref="InvalidOperationException"/> if the login is rejected otherwise.
+    /// </summary>
+    public static Task<ExchangeClient> LoginAsync(string host, int port, string username, string password,
+        long sequence = 1, TimeSpan? timeout = null) =>
+        LoginToLeaderAsync([(host, port)], username, password, sequence, "", timeout);
+
+    /// <summary>
+    /// Logs in to the leader of a cluster (docs/cluster.md): tries the nodes in turn, follows a follower's refusal
+    /// (Login Rejected <c>L</c>) to the leader it names, and while an election is on (no leader named, or no node
+    /// answering) tries again until <paramref name="timeout"/> (10 s by default) has passed. A single server is a
+    /// cluster of one. After a failover, call it again with the same nodes and the next sequence number expected.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The login was rejected for another reason.</exception>
+    /// <exception cref="TimeoutException">No leader accepted the login in time.</exception>
+    public static async Task<ExchangeClient> LoginToLeaderAsync(IReadOnlyList<(string Host, int Port)> nodes, string username,
+        string password, long sequence = 1, string session = "", TimeSpan? timeout = null)
     {
-        var client = await ConnectAsync(host, port).ConfigureAwait(false);
-        var result = await client.LoginAsync(username, password, sequence, "", timeout).ConfigureAwait(false);
-        if (result.Accepted) return client;
-        await client.DisposeAsync().ConfigureAwait(false);
-        throw new InvalidOperationException($"login rejected ({result.RejectReason}): {result.Debug}");
+        ArgumentOutOfRangeException.ThrowIfZero(nodes.Count);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        (string Host, int Port)? named = null;
+        string? last = null;
+        for (var attempt = 0; DateTime.UtcNow < deadline; attempt++)
+        {
+            var (host, port) = named ?? nodes[attempt % nodes.Count];
+            named = null;
+            ExchangeClient? client = null;
+            try
+            {
+                client = await ConnectAsync(host, port).ConfigureAwait(false);
+                var left = deadline - DateTime.UtcNow;
+                var result = await client.LoginAsync(username, password, sequence, session,
+                    left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1)).ConfigureAwait(false);
+                if (result.Accepted) return client;
+                await client.DisposeAsync().ConfigureAwait(false);
+                client = null;
+                if (!result.NotLeader && result.RejectReason != '\0')
+                    throw new InvalidOperationException($"login rejected ({result.RejectReason}): {result.Debug}");
+                last = result.Debug ?? "connection closed before the login answer";
+                if (result.Leader is { } leader) named = (leader.Address.ToString(), leader.Port);
+            }
+            catch (Exception e) when (e is SocketException or IOException or TimeoutException)
+            {
+                last = e.Message;
+                if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
+            }
+            if (named is null && (attempt + 1) % nodes.Count == 0)
+                await Task.Delay(100).ConfigureAwait(false);
+        }
+        throw new TimeoutException($"no leader accepted the login in time (last: {last})");
     }
 
     /// <summary>Sends a Login Request and waits for the answer (then starts heartbeats if accepted).</summary>

@@ -109,7 +109,16 @@ public sealed class ClusterNode : IAsyncDisposable
         raft.LeaderChanged += (_, leader) => node.LeaderChanged?.Invoke(node.Leader);
         try
         {
-            await log.InitializeAsync(token).ConfigureAwait(false);
+            try
+            {
+                await log.InitializeAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new InvalidDataException(
+                    $"The write-ahead log in '{Path.Combine(options.DataDirectory, "wal")}' is damaged or does not fit this node " +
+                    $"({e.GetType().Name}: {e.Message}). Move it away to have the node rebuilt from the others.", e);
+            }
             await raft.StartAsync(token).ConfigureAwait(false);
         }
         catch
@@ -158,7 +167,11 @@ public sealed class ClusterNode : IAsyncDisposable
 
         var state = barrier.State ?? throw new InvalidOperationException("The leadership barrier was applied without its context.");
         var exchange = StateMachine.Restore(state);
-        return new Leadership(exchange, new RaftJournal(this, leadership, exchange.LastSequence, maxEntryBytes), leadership, _raft.Term);
+        return new Leadership(exchange, new RaftJournal(this, leadership, exchange.LastSequence, maxEntryBytes), leadership, _raft.Term)
+        {
+            State = state,
+            Machine = StateMachine,
+        };
     }
 
     /// <summary>Waits until this node knows a leader (itself or another).</summary>

@@ -66,6 +66,10 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
         }
     }
 
+    /// <summary>The exchange as the committed log made it. It belongs to the log's applier: read it only once the node
+    /// is stopped (or from <see cref="Applied"/>).</summary>
+    public Core.Exchange Exchange => _exchange;
+
     /// <summary>The index of the last log entry applied.</summary>
     public long AppliedIndex => Volatile.Read(ref _appliedIndex);
 

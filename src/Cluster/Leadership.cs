@@ -11,4 +11,14 @@ namespace Exchange.Cluster;
 /// <param name="Journal">The pipeline's journal (<c>PipelineOptions.JournalInstance</c>).</param>
 /// <param name="Token">Cancelled when this node stops being the leader.</param>
 /// <param name="Term">The Raft term of the leadership.</param>
-public sealed record Leadership(Core.Exchange Exchange, RaftJournal Journal, CancellationToken Token, long Term);
+public sealed record Leadership(Core.Exchange Exchange, RaftJournal Journal, CancellationToken Token, long Term)
+{
+    internal byte[] State { get; init; } = [];
+
+    internal ExchangeStateMachine? Machine { get; init; }
+
+    /// <summary>Another exchange in the state <see cref="Exchange"/> started from (for a second reader of the same
+    /// commands, such as the gateway's own copy with the parallel pipeline).</summary>
+    public Core.Exchange CopyExchange() =>
+        (Machine ?? throw new InvalidOperationException("No state to copy.")).Restore(State);
+}

@@ -18,6 +18,9 @@ public static class PacketType
     public const byte NotAuthorized = (byte)'A';
     /// <summary>Login Rejected reason: the requested session is not the current one.</summary>
     public const byte SessionNotAvailable = (byte)'S';
+    /// <summary>Login Rejected reason: this node of a cluster is not the leader; the Debug packet before names the
+    /// leader (<see cref="LeaderRefusal"/>).</summary>
+    public const byte NotLeader = (byte)'L';
 
     /// <summary>Payload of a Login Request: username 6, password 10, session 10, sequence 20.</summary>
     public const int LoginRequestPayload = 46;

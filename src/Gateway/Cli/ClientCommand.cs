@@ -87,10 +87,10 @@ internal static class ClientCommand
         }
         if (command == "login")
         {
-            await using var c = await ExchangeClient.ConnectAsync(host, port);
-            var login = await c.LoginAsync(user, password, 0, "", Timeout);
+            var (c, login, at) = await LoginAsync(host, port, user, password, 0);
+            await using var _ = c;
             if (!login.Accepted) return Fail(stderr, $"login rejected ({login.RejectReason}): {login.Debug}");
-            stdout.WriteLine($"logged in: session {login.Session}, next sequence {login.NextSequence}");
+            stdout.WriteLine($"logged in at {at}: session {login.Session}, next sequence {login.NextSequence}");
             await c.LogoutAsync();
             return 0;
         }
@@ -173,11 +173,30 @@ internal static class ClientCommand
         }
     }
 
+    /// <summary>
+    /// Connects and logs in; a cluster follower's refusal (docs/protocol.md section 1) is followed to the leader it
+    /// names, and while it names none (an election) the login is tried again, until the client's timeout.
+    /// </summary>
+    private static async Task<(ExchangeClient Client, LoginResult Login, string At)> LoginAsync(string host, int port, string user,
+        string password, long from)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            var client = await ExchangeClient.ConnectAsync(host, port);
+            var login = await client.LoginAsync(user, password, from, "", Timeout);
+            if (!login.NotLeader || DateTime.UtcNow > deadline) return (client, login, $"{host}:{port}");
+            await client.DisposeAsync();
+            if (login.Leader is { } leader) (host, port) = (leader.Address.ToString(), leader.Port);
+            else await Task.Delay(200);
+        }
+    }
+
     private static async Task<int> SendAsync(string host, int port, string user, string password, Func<uint, byte[]> build,
         TimeSpan wait, MessageFormatter format, TextWriter stdout, TextWriter stderr)
     {
-        await using var client = await ExchangeClient.ConnectAsync(host, port);
-        var login = await client.LoginAsync(user, password, 0, "", Timeout);
+        var (client, login, _) = await LoginAsync(host, port, user, password, 0);
+        await using var _ = client;
         if (!login.Accepted) return Fail(stderr, $"login rejected ({login.RejectReason}): {login.Debug}");
         // An account-0 query answers with this user's next expected token (and is itself not subject to tokens).
         await client.SendAsync(Inbound.Query(0, 0));
@@ -206,8 +225,8 @@ internal static class ClientCommand
     private static async Task<int> WatchAsync(string host, int port, string user, string password, long from,
         MessageFormatter format, TextWriter stdout, TextWriter stderr)
     {
-        await using var client = await ExchangeClient.ConnectAsync(host, port);
-        var login = await client.LoginAsync(user, password, from, "", Timeout);
+        var (client, login, _) = await LoginAsync(host, port, user, password, from);
+        await using var _ = client;
         if (!login.Accepted) return Fail(stderr, $"login rejected ({login.RejectReason}): {login.Debug}");
         stdout.WriteLine($"watching {user}: session {login.Session} from sequence {login.NextSequence} (Ctrl-C stops)");
         using var stop = new CancellationTokenSource();

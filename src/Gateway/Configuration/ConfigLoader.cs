@@ -53,5 +53,21 @@ public static class ConfigLoader
         return config;
     }
 
+    /// <summary>Reads a cluster section on its own (<c>exchange serve --cluster FILE</c>, docs/cluster.md).</summary>
+    public static ClusterConfig LoadCluster(string path)
+    {
+        using var stream = File.OpenRead(path);
+        ClusterConfig? cluster;
+        try
+        {
+            cluster = JsonSerializer.Deserialize<ClusterConfig>(stream, Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+        return cluster ?? throw new InvalidDataException($"{path}: empty cluster configuration");
+    }
+
     public static string ToJson(GatewayConfig config) => JsonSerializer.Serialize(config, Json);
 }

@@ -51,6 +51,10 @@ public sealed record GatewayConfig
 
     public PipelineConfig Pipeline { get; init; } = new();
 
+    /// <summary>Present: this server is one node of a replicated exchange (docs/cluster.md); absent: a single server.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ClusterConfig? Cluster { get; init; }
+
     /// <summary>
     /// Run the connections' receive loops and socket sends on the socket engine's threads instead of queuing each to
     /// the thread pool (Kestrel's <c>UnsafePreferInlineScheduling</c> with inline socket completions): one hand-off
@@ -85,7 +89,7 @@ public sealed record GatewayConfig
         if (MarketDataListenPort is < -1 or > 65535) Fail($"marketDataPort {MarketDataListenPort} out of range");
         if (MarketDataListenPort == Port && Port != 0) Fail("marketDataPort must differ from port");
         if (DropCopyListenPort is < -1 or > 65535) Fail($"dropCopyPort {DropCopyListenPort} out of range");
-        if (DropCopyListenPort != 0 && (DropCopyListenPort == Port || DropCopyListenPort == MarketDataListenPort))
+        if (DropCopyListenPort > 0 && (DropCopyListenPort == Port || DropCopyListenPort == MarketDataListenPort))
             Fail("dropCopyPort must differ from port and marketDataPort");
         Metrics.Validate();
         if (MetricsListenPort > 0 && (MetricsListenPort == Port || MetricsListenPort == MarketDataListenPort || MetricsListenPort == DropCopyListenPort))
@@ -114,6 +118,7 @@ public sealed record GatewayConfig
         if (Instruments.Count > 64) Fail("at most 64 instruments");
         Limits.Validate();
         Pipeline.Validate();
+        Cluster?.Validate();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var i in Instruments)
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using Exchange.Cluster;
 using Exchange.Core.Journal;
 using Exchange.Core.Pipeline;
 using Exchange.Gateway.Configuration;
@@ -51,14 +52,20 @@ public sealed class GatewayServer : IAsyncDisposable
     }
 
     /// <param name="inProcess">Run the exchange under a lock instead of the pipeline (no journal): tests only.</param>
-    internal GatewayServer(GatewayConfig config, ILoggerFactory? logging, Action<ILoggingBuilder>? configureLogging, bool inProcess)
+    /// <param name="term">A cluster leader's term (docs/cluster.md): its exchange, and its Raft journal instead of files;
+    /// the cluster's log and snapshots replace recovery and the pipeline's snapshots.</param>
+    internal GatewayServer(GatewayConfig config, ILoggerFactory? logging, Action<ILoggingBuilder>? configureLogging, bool inProcess,
+        Leadership? term = null)
     {
         config.Validate();
         _config = config;
         _logging = logging ?? NullLoggerFactory.Instance;
         _configureLogging = configureLogging;
         var options = config.Pipeline.ToOptions(config.Journal);
-        _exchange = inProcess ? BuildExchange(config) : Recovery.Recover(options, () => BuildExchange(config)).Exchange;
+        if (term is not null)
+            options = options with { Journal = null, JournalInstance = term.Journal, SnapshotDirectory = null, SnapshotEveryCommands = 0 };
+        _exchange = term?.Exchange
+            ?? (inProcess ? BuildExchange(config) : Recovery.Recover(options, () => BuildExchange(config)).Exchange);
         // Single-threaded, the output side runs on the exchange's own thread and reads the core itself (session threads
         // under the gate, which the pipeline holds around each command). Otherwise it keeps a replica, which starts from
         // the core's state: fresh, or recovered from the same snapshot and journal.
@@ -66,7 +73,8 @@ public sealed class GatewayServer : IAsyncDisposable
         var readCore = !inProcess && options.Topology == PipelineTopology.SingleThread;
         if (readCore) options = options with { ApplyGate = gate };
         var state = readCore ? _exchange
-            : inProcess ? BuildExchange(config) : Recovery.Recover(options, () => BuildExchange(config)).Exchange;
+            : inProcess ? BuildExchange(config)
+            : term is not null ? term.CopyExchange() : Recovery.Recover(options, () => BuildExchange(config)).Exchange;
         var users = new UserDirectory(config.Users);
         var streams = new Dictionary<User, UserStream>();
         var traders = new Dictionary<int, UserStream>();
@@ -77,7 +85,8 @@ public sealed class GatewayServer : IAsyncDisposable
         }
         // In flight = the input ring plus the output ring's backlog: room for both, so a claim rarely finds a busy slot.
         var pending = new PendingTable(Math.Max(config.Limits.MaxInFlight, 2 * config.Pipeline.RingSize));
-        if (_exchange.LastSequence > 0) TokenRecovery.Restore(config.Journal, _exchange, traders);
+        // A cluster has no journal files to read tokens from: see docs/cluster.md (exactly once across a failover).
+        if (_exchange.LastSequence > 0 && term is null) TokenRecovery.Restore(config.Journal, _exchange, traders);
         _router = new OutboundRouter(state, readCore, gate, pending, traders, _logging.CreateLogger("Exchange.Gateway"));
         // The metrics read the events on their way out, after the router: never the core, past this seeding.
         var metered = config.Metrics.Enabled
@@ -253,7 +262,7 @@ public sealed class GatewayServer : IAsyncDisposable
         return health;
     }
 
-    private static CoreExchange BuildExchange(GatewayConfig config)
+    internal static CoreExchange BuildExchange(GatewayConfig config)
     {
         var exchange = new CoreExchange(config.ToExchangeOptions());
         foreach (var i in config.Instruments) exchange.AddInstrument(i.ToSpec(config.Decimals));

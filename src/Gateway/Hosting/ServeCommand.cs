@@ -11,14 +11,16 @@ internal static class ServeCommand
 {
     public const string Usage = """
         usage: exchange serve [--config FILE] [--port N] [--address IP] [--journal DIR] [--verbose]
+               exchange serve [--config FILE] [--cluster FILE] --node ID [--verbose]
+                                                     one node of a cluster (the config's cluster section, or FILE)
                exchange serve --print-config [--config FILE]     print the (default) configuration as JSON
                exchange serve --hash-password PASSWORD           print a PBKDF2 hash for a configuration file
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        string? configPath = null, address = null, journal = null, password = null;
-        int? port = null;
+        string? configPath = null, clusterPath = null, address = null, journal = null, password = null;
+        int? port = null, node = null;
         bool print = false, verbose = false;
         for (var i = 1; i < args.Length; i++)
         {
@@ -26,11 +28,16 @@ internal static class ServeCommand
             switch (args[i])
             {
                 case "--config" when value is not null: configPath = value; i++; break;
+                case "--cluster" when value is not null: clusterPath = value; i++; break;
                 case "--address" when value is not null: address = value; i++; break;
                 case "--journal" when value is not null: journal = value; i++; break;
                 case "--hash-password" when value is not null: password = value; i++; break;
                 case "--port" when value is not null && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var p):
                     port = p;
+                    i++;
+                    break;
+                case "--node" when value is not null && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n):
+                    node = n;
                     i++;
                     break;
                 case "--print-config": print = true; break;
@@ -59,6 +66,13 @@ internal static class ServeCommand
                 Address = address ?? config.Address,
                 Journal = journal ?? config.Journal,
             };
+            if (clusterPath is not null) config = config with { Cluster = ConfigLoader.LoadCluster(clusterPath) };
+            if (node is not null)
+                config = config with
+                {
+                    Cluster = (config.Cluster ?? throw new InvalidDataException("--node needs a cluster section (--cluster FILE)"))
+                        with { NodeId = node.Value },
+                };
             config.Validate();
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
@@ -71,7 +85,40 @@ internal static class ServeCommand
             stdout.WriteLine(ConfigLoader.ToJson(config));
             return 0;
         }
-        return Serve(config, verbose, stdout, stderr).GetAwaiter().GetResult();
+        return (config.Cluster is null ? Serve(config, verbose, stdout, stderr) : ServeNode(config, verbose, stdout, stderr))
+            .GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> ServeNode(GatewayConfig config, bool verbose, TextWriter stdout, TextWriter stderr)
+    {
+        var level = verbose ? LogLevel.Information : LogLevel.Warning;
+        if (config.InlineIo) Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        // The Raft library reports every unreachable peer with a stack trace: only with --verbose.
+        using var logging = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(level)
+            .AddFilter("DotNext", verbose ? LogLevel.Information : LogLevel.Error));
+        var host = new ClusterHost(config, logging, b => b.AddSimpleConsole().SetMinimumLevel(level));
+        using var stop = new SignalWait();
+        try
+        {
+            await host.StartAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Net.Sockets.SocketException)
+        {
+            stderr.WriteLine($"exchange serve: node {host.Self.Id} cannot start: {e.Message}");
+            await host.DisposeAsync().ConfigureAwait(false);
+            return 1;
+        }
+        stdout.WriteLine($"exchange: node {host.Self.Id} of {config.Cluster!.Members.Count}, Raft on {host.Self.RaftEndPoint}, " +
+                         $"order entry on {host.Self.ClientEndPoint} (the leader takes orders, followers name it). Ctrl-C stops.");
+        stdout.Flush();
+        while (!stop.Task.IsCompleted && host.Fault is null)
+            await Task.WhenAny(stop.Task, Task.Delay(1000)).ConfigureAwait(false);
+        var fault = host.Fault;
+        if (fault is not null) stderr.WriteLine($"exchange: node {host.Self.Id} failed: {fault.Message}");
+        stdout.WriteLine("exchange: shutting down");
+        await host.DisposeAsync().ConfigureAwait(false);
+        stdout.WriteLine("exchange: stopped");
+        return fault is null ? 0 : 1;
     }
 
     private static async Task<int> Serve(GatewayConfig config, bool verbose, TextWriter stdout, TextWriter stderr)
@@ -82,14 +129,7 @@ internal static class ServeCommand
         if (config.InlineIo) Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         using var logging = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(level));
         var server = new GatewayServer(config, logging, b => b.AddSimpleConsole().SetMinimumLevel(level));
-        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.TrySetResult();
-        }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var stop = new SignalWait();
         try
         {
             await server.StartAsync().ConfigureAwait(false);

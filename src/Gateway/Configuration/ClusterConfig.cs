@@ -1,0 +1,77 @@
+using System.Net;
+using Exchange.Cluster;
+
+namespace Exchange.Gateway.Configuration;
+
+/// <summary>
+/// The <c>cluster</c> section: present, <c>exchange serve</c> runs one node of a replicated exchange (docs/cluster.md)
+/// instead of a single server. Every node is given the same section; <c>--node ID</c> (or <see cref="NodeId"/>) says
+/// which one this is, and the node listens for clients on its member's <see cref="ClusterMemberConfig.Client"/>.
+/// </summary>
+public sealed record ClusterConfig
+{
+    /// <summary>This node's id (overridden by <c>--node</c>).</summary>
+    public int NodeId { get; init; }
+
+    public List<ClusterMemberConfig> Members { get; init; } = [];
+
+    /// <summary>Each node keeps its write-ahead log and snapshots in <c>DATA/node-ID</c>.</summary>
+    public string DataDirectory { get; init; } = "cluster";
+
+    /// <summary>Election timeouts (ms): 0.5-1 s or more on shared machines (a slow leader must not be deposed).</summary>
+    public int LowerElectionTimeoutMs { get; init; } = 500;
+
+    public int UpperElectionTimeoutMs { get; init; } = 1000;
+
+    /// <summary>How long a Raft request to a peer may take (ms); 0 = the lower election timeout.</summary>
+    public int RequestTimeoutMs { get; init; }
+
+    /// <summary>Size of a write-ahead-log chunk file (MiB scale).</summary>
+    public int WalChunkBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>A snapshot after this many commands; the log below it is deleted.</summary>
+    public long SnapshotEveryCommands { get; init; } = 1_000_000;
+
+    /// <summary>The largest Raft log entry the leader makes from one input batch (a larger batch takes several).</summary>
+    public int MaxEntryBytes { get; init; } = RaftJournal.DefaultMaxEntryBytes;
+
+    /// <summary>The library's options for this node; throws <see cref="InvalidDataException"/> naming what is wrong.</summary>
+    public ClusterOptions ToOptions()
+    {
+        var members = new List<ClusterMember>(Members.Count);
+        foreach (var m in Members)
+        {
+            if (!IPEndPoint.TryParse(m.Raft, out var raft) || raft.Port == 0)
+                Fail($"member {m.Id}: raft '{m.Raft}' is not an IP address with a port");
+            if (!IPEndPoint.TryParse(m.Client, out var client) || client.Port == 0)
+                Fail($"member {m.Id}: client '{m.Client}' is not an IP address with a port");
+            members.Add(new ClusterMember(m.Id, raft!, client));
+        }
+        var options = new ClusterOptions
+        {
+            NodeId = NodeId,
+            Members = members,
+            DataDirectory = Path.Combine(DataDirectory, $"node-{NodeId}"),
+            LowerElectionTimeoutMs = LowerElectionTimeoutMs,
+            UpperElectionTimeoutMs = UpperElectionTimeoutMs,
+            RequestTimeoutMs = RequestTimeoutMs,
+            WalChunkBytes = WalChunkBytes,
+            SnapshotEveryCommands = SnapshotEveryCommands,
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            Fail(e.Message);
+        }
+        if (MaxEntryBytes < 1024) Fail("maxEntryBytes must be at least 1024");
+        return options;
+    }
+
+    /// <summary>Throws <see cref="InvalidDataException"/> naming the first thing wrong.</summary>
+    public void Validate() => ToOptions();
+
+    private static void Fail(string message) => throw new InvalidDataException("cluster: " + message);
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using Exchange.Cluster;
+using Exchange.Gateway.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Exchange.Gateway.Hosting;
+
+/// <summary>
+/// <c>exchange serve</c> as one node of a cluster (docs/cluster.md). The node always runs Raft and applies the
+/// committed log. While it follows, its order-entry port is a <see cref="FollowerGate"/> that sends clients to the
+/// leader. When it is elected, it takes over at a barrier and runs a whole <see cref="GatewayServer"/> on the port,
+/// whose pipeline journals through the term's <see cref="RaftJournal"/>; when it is deposed, that server's pipeline
+/// stops on the first refused commit (nothing more is acknowledged), the server is stopped and the gate comes back.
+/// </summary>
+public sealed class ClusterHost : IAsyncDisposable
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+
+    private readonly GatewayConfig _config;
+    private readonly ClusterConfig _cluster;
+    private readonly ClusterOptions _options;
+    private readonly ILoggerFactory _logging;
+    private readonly ILogger _log;
+    private readonly Action<ILoggingBuilder>? _configureLogging;
+    private readonly CancellationTokenSource _stop = new();
+    private ClusterNode? _node;
+    private FollowerGate? _gate;
+    private volatile GatewayServer? _server;
+    private Task _running = Task.CompletedTask;
+    private volatile Exception? _fault;
+
+    /// <param name="config">A configuration with a <see cref="GatewayConfig.Cluster"/> section; this node listens on its
+    /// member's client address (the configuration's address and port are not used).</param>
+    public ClusterHost(GatewayConfig config, ILoggerFactory? logging = null, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        config.Validate();
+        _cluster = config.Cluster ?? throw new ArgumentException("The configuration has no cluster section.", nameof(config));
+        _options = _cluster.ToOptions();
+        var client = _options.Self.ClientEndPoint!;
+        _config = config with { Address = client.Address.ToString(), Port = client.Port };
+        _logging = logging ?? NullLoggerFactory.Instance;
+        _log = _logging.CreateLogger("Exchange.Cluster");
+        _configureLogging = configureLogging;
+    }
+
+    /// <summary>This node.</summary>
+    public ClusterMember Self => _options.Self;
+
+    /// <summary>The node's Raft member, once started.</summary>
+    public ClusterNode Node => _node ?? throw new InvalidOperationException("Not started.");
+
+    /// <summary>The order-entry server while this node leads and takes orders; null otherwise.</summary>
+    public GatewayServer? Server => _server;
+
+    /// <summary>Why the node stopped working (its log failed, or a leader's server could not start).</summary>
+    public Exception? Fault => _fault;
+
+    /// <summary>Opens the node's log and snapshots, joins the cluster and opens the order-entry port.</summary>
+    public async Task StartAsync(CancellationToken cancel = default)
+    {
+        _node = await ClusterNode.StartAsync(_options, () => GatewayServer.BuildExchange(_config), _logging, token: cancel)
+            .ConfigureAwait(false);
+        _gate = OpenGate();
+        _running = Task.Run(RunAsync, CancellationToken.None);
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                if (!Node.IsLeader)
+                {
+                    _gate ??= OpenGate();
+                    await Task.Delay(Poll, _stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+                var term = await Node.TakeOverAsync(_cluster.MaxEntryBytes, _stop.Token).ConfigureAwait(false);
+                if (term is null) continue;
+                await LeadAsync(term).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            _fault = e;
+            _log.LogError(e, "Node {Node} stopped working", Self.Id);
+        }
+    }
+
+    private async Task LeadAsync(Leadership term)
+    {
+        if (_gate is not null)
+        {
+            await _gate.DisposeAsync().ConfigureAwait(false);
+            _gate = null;
+        }
+        var server = new GatewayServer(_config, _logging, _configureLogging, inProcess: false, term);
+        try
+        {
+            await server.StartAsync(_stop.Token).ConfigureAwait(false);
+            _server = server;
+            _log.LogWarning("Node {Node} leads in term {Term}: taking orders on {EndPoint} from sequence {Sequence}",
+                Self.Id, term.Term, server.EndPoint, term.Exchange.LastSequence + 1);
+            while (!_stop.IsCancellationRequested && !term.Token.IsCancellationRequested && server.Fault is null)
+                await Task.Delay(Poll, CancellationToken.None).ConfigureAwait(false);
+            _log.LogWarning("Node {Node} no longer leads (term {Term}): {Reason}", Self.Id, term.Term,
+                server.Fault?.Message ?? (_stop.IsCancellationRequested ? "stopping" : "deposed"));
+        }
+        finally
+        {
+            _server = null;
+            await server.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    private FollowerGate OpenGate() =>
+        FollowerGate.Start(new IPEndPoint(IPAddress.Parse(_config.Address), _config.Port), () => Node.Leader?.ClientEndPoint,
+            TimeSpan.FromMilliseconds(_config.Limits.LoginTimeoutMs), _config.Limits.MaxConnections);
+
+    /// <summary>Stops taking orders (as a single server stops), closes the port and leaves the cluster.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _running.ConfigureAwait(false);
+        if (_gate is not null) await _gate.DisposeAsync().ConfigureAwait(false);
+        if (_node is not null) await _node.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Sockets;
+using Exchange.Client;
+using Exchange.Gateway.Configuration;
+using Exchange.Gateway.Hosting;
+
+namespace Exchange.Gateway.Tests.Support;
+
+/// <summary>
+/// Three <c>exchange serve</c> nodes of one cluster in this process, on 127.0.0.1 ports picked free, each with its own
+/// data directory, election timeouts of 1-2 s (a loaded machine must not depose a slow leader). Market data and drop
+/// copy are off.
+/// </summary>
+internal sealed class TestNodes : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _root;
+    private readonly GatewayConfig[] _configs;
+    private readonly ClusterHost?[] _hosts;
+
+    private TestNodes(string root, GatewayConfig[] configs)
+    {
+        _root = root;
+        _configs = configs;
+        _hosts = new ClusterHost?[configs.Length];
+    }
+
+    public int Count => _configs.Length;
+
+    public ClusterHost? this[int i] => _hosts[i];
+
+    /// <summary>Every node's order-entry address, as a client is given them.</summary>
+    public IReadOnlyList<(string Host, int Port)> Addresses =>
+        _configs.Select(c => ("127.0.0.1", IPEndPoint.Parse(c.Cluster!.Members[c.Cluster.NodeId - 1].Client).Port)).ToList();
+
+    public static async Task<TestNodes> StartAsync(int count = 3)
+    {
+        var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-nodes-" + Guid.NewGuid().ToString("N"))).FullName;
+        var ports = FreePorts(2 * count);
+        var members = Enumerable.Range(0, count).Select(i => new ClusterMemberConfig
+        {
+            Id = i + 1, Raft = $"127.0.0.1:{ports[2 * i]}", Client = $"127.0.0.1:{ports[2 * i + 1]}",
+        }).ToList();
+        var configs = Enumerable.Range(0, count).Select(i => TestServer.Config() with
+        {
+            MarketDataPort = -1,
+            DropCopyPort = -1,
+            Cluster = new ClusterConfig
+            {
+                NodeId = i + 1,
+                Members = members,
+                DataDirectory = root,
+                LowerElectionTimeoutMs = 1000,
+                UpperElectionTimeoutMs = 2000,
+                WalChunkBytes = 1024 * 1024,
+            },
+        }).ToArray();
+        var nodes = new TestNodes(root, configs);
+        for (var i = 0; i < count; i++) await nodes.StartNodeAsync(i);
+        return nodes;
+    }
+
+    public async Task StartNodeAsync(int i)
+    {
+        var host = new ClusterHost(_configs[i]);
+        await host.StartAsync();
+        _hosts[i] = host;
+    }
+
+    public async Task StopNodeAsync(int i)
+    {
+        var host = _hosts[i] ?? throw new InvalidOperationException($"node {i + 1} is not running");
+        _hosts[i] = null;
+        await host.DisposeAsync();
+    }
+
+    /// <summary>The running node that takes orders, once there is one.</summary>
+    public async Task<int> LeaderAsync()
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            for (var i = 0; i < _hosts.Length; i++)
+                if (_hosts[i]?.Server is not null) return i;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("no node took orders");
+    }
+
+    /// <summary>Logs in to the leader from the node list, as a client does after a failover.</summary>
+    public Task<ExchangeClient> LoginAsync(string user, long sequence = 0) =>
+        ExchangeClient.LoginToLeaderAsync(Addresses, user, TestServer.Password(user), sequence, "", Timeout);
+
+    /// <summary>Waits until every running node has applied what the leader has.</summary>
+    public async Task WaitAppliedAsync(long index)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (_hosts.Any(h => h is not null && h.Node.StateMachine.AppliedIndex < index))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not every node applied index {index}");
+            await Task.Delay(20);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = 0; i < _hosts.Length; i++)
+            if (_hosts[i] is not null) await StopNodeAsync(i);
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        foreach (var l in listeners) l.Start();
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        foreach (var l in listeners) l.Stop();
+        return ports;
+    }
+}
