@@ -8,6 +8,7 @@ public sealed record UserConfig
     public const string Trader = "trader";
     public const string Feed = "feed";
     public const string Admin = "admin";
+    public const string Viewer = "viewer";
 
     public required string Username { get; init; }
     public required string Role { get; init; }
@@ -19,8 +20,8 @@ public sealed record UserConfig
     {
         if (Username.Length is 0 or > 6 || !Ascii.IsPrintable(Username) || Username.Contains(' '))
             throw new InvalidDataException($"user '{Username}': 1 to 6 printable ASCII characters, no spaces");
-        if (Role is not (Trader or Feed or Admin))
-            throw new InvalidDataException($"user '{Username}': role must be trader, feed or admin");
+        if (Role is not (Trader or Feed or Admin or Viewer))
+            throw new InvalidDataException($"user '{Username}': role must be trader, feed, admin or viewer");
         if (Role == Trader && Account <= 0)
             throw new InvalidDataException($"user '{Username}': a trader needs an account id >= 1");
         if (Role != Trader && Account != 0)

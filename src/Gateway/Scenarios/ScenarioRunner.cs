@@ -10,9 +10,11 @@ namespace Exchange.Gateway.Scenarios;
 internal static class ScenarioRunner
 {
     /// <summary>Exit code of a successful run.</summary>
-    public const int Ok = 0;
-    /// <summary>Exit code of a malformed scenario (or an unreadable file).</summary>
-    public const int Malformed = 2;
+    public const int Ok = Cli.ExitCode.Ok;
+    /// <summary>Exit code of a malformed scenario.</summary>
+    public const int Malformed = Cli.ExitCode.Usage;
+    /// <summary>Exit code of a file that cannot be read (missing, no permission): the exit code of any I/O failure.</summary>
+    public const int Unreadable = Cli.ExitCode.Unavailable;
 
     /// <summary>Applies a parsed scenario to a fresh exchange.</summary>
     public static ScenarioResult Execute(Scenario scenario)
@@ -52,7 +54,7 @@ internal static class ScenarioRunner
         return Ok;
     }
 
-    /// <summary>Like <see cref="Run"/> for a file; a missing or unreadable file is reported and exits with 2.</summary>
+    /// <summary>Like <see cref="Run"/> for a file; a missing or unreadable file is reported and exits with <see cref="Unreadable"/>.</summary>
     public static int RunFile(string path, TextWriter output, TextWriter error, bool summary = false)
     {
         string text;
@@ -63,7 +65,7 @@ internal static class ScenarioRunner
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             error.WriteLine($"{path}: {e.Message}");
-            return Malformed;
+            return Unreadable;
         }
         return Run(text, output, error, summary);
     }

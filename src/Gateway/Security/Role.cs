@@ -9,4 +9,6 @@ public enum Role : byte
     PriceFeed = 1,
     /// <summary>Deposits, withdrawals, insurance deposits and queries of any account.</summary>
     Admin = 2,
+    /// <summary>Reads only: market data, and the drop copy of its group; sends nothing but the account-0 query.</summary>
+    Viewer = 3,
 }

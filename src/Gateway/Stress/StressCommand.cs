@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using Exchange.Gateway.Configuration;
 using Exchange.Gateway.Scenarios;
@@ -13,6 +14,26 @@ internal static class StressCommand
     public const int Ok = 0;
     public const int InvariantFailed = 1;
     public const int BadInput = 2;
+
+    /// <summary>
+    /// <c>stress</c> in the <c>exchange</c> command tree. Its arguments are read by <see cref="StressOptions"/> (their
+    /// text is the help); the command line hands them over in order.
+    /// </summary>
+    public static Command Build()
+    {
+        var command = new Command("stress", StressOptions.Usage) { TreatUnmatchedTokensAsErrors = false };
+        command.SetAction(parse =>
+        {
+            string[] args = [.. parse.UnmatchedTokens];
+            var (output, error) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            if (ReferenceEquals(output, Console.Out)) return Run(args, Console.OpenStandardOutput(), error, progress: !Console.IsErrorRedirected);
+            using var json = new MemoryStream();
+            var code = Run(args, json, error, progress: false);
+            output.Write(System.Text.Encoding.UTF8.GetString(json.ToArray()));
+            return code;
+        });
+        return command;
+    }
 
     /// <param name="args">The arguments after <c>stress</c>.</param>
     /// <param name="progress">Draw a progress bar on <paramref name="stderr"/> (when it is a terminal).</param>

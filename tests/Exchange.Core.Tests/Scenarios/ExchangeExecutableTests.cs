@@ -60,15 +60,20 @@ public sealed class ExchangeExecutableTests
     }
 
     [Fact]
-    public void UnknownVerbOrMissingFile_PrintsUsageAndExitsTwo()
+    public void UnknownVerbOrMissingFile_SayWhatIsWrongAndExitTwo()
     {
         var unknown = Exchange("trade");
         Assert.Equal(2, unknown.Code);
-        Assert.Contains("usage: exchange scenario FILE [--summary]", unknown.Stderr);
+        Assert.Equal("", unknown.Stdout);
+        Assert.StartsWith("exchange: unknown command 'trade' (commands: scenario, serve, client, stress)", unknown.Stderr);
 
         var missing = Exchange("scenario");
         Assert.Equal(2, missing.Code);
-        Assert.Contains("usage:", missing.Stderr);
+        Assert.Contains("Run 'exchange scenario --help' for usage.", missing.Stderr);
+
+        var unreadable = Exchange("scenario", "/nonexistent/none.scn");
+        Assert.Equal(ScenarioRunner.Unreadable, unreadable.Code);
+        Assert.StartsWith("/nonexistent/none.scn: ", unreadable.Stderr);
     }
 
     [Fact]
@@ -77,6 +82,8 @@ public sealed class ExchangeExecutableTests
         var (code, stdout, stderr) = Exchange("serve", "--help");
 
         Assert.Equal(0, code);
-        Assert.Contains("usage: exchange serve", stdout + stderr);
+        Assert.Equal("", stderr);
+        Assert.Contains("exchange serve [options]", stdout);
+        Assert.Contains("--log-format", stdout);
     }
 }

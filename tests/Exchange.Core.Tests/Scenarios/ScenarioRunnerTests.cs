@@ -179,12 +179,12 @@ public sealed class ScenarioRunnerTests
     }
 
     [Fact]
-    public void MissingFile_IsReportedWithExitCodeTwo()
+    public void MissingFile_IsReportedWithTheExitCodeOfAnIoFailure()
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
 
-        Assert.Equal(ScenarioRunner.Malformed, ScenarioRunner.RunFile("/nonexistent/none.scn", stdout, stderr));
+        Assert.Equal(ScenarioRunner.Unreadable, ScenarioRunner.RunFile("/nonexistent/none.scn", stdout, stderr));
         Assert.Equal("", stdout.ToString());
         Assert.StartsWith("/nonexistent/none.scn: ", stderr.ToString());
     }

@@ -32,7 +32,7 @@ public sealed class ClusterServeTests
         // `exchange client`, pointed at the follower, is sent to the leader too (5,000 and 100,000 USD in micro-USD).
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = Exchange.Gateway.Cli.ClientCommand.Run(["client", "--port", port.ToString(), "--user", "admin", "--password",
+        var code = Exchange.Gateway.Cli.ExchangeCommandLine.Run(["client", "--port", port.ToString(), "--user", "admin", "--password",
             TestServer.Password("admin"), "--wait", "100", "deposit", "1", "100000"], stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
         Assert.Contains("deposit account 1 100000", stdout.ToString());

@@ -65,6 +65,7 @@ internal sealed class TestServer : IAsyncDisposable
             // Off unless a test is about them: each server with metrics keeps a meter and a drain thread.
             Metrics = defaults.Metrics with { Enabled = metrics },
             Users = Users.Value,
+            DropCopy = [],
         };
     }
 

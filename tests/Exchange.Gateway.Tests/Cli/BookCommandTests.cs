@@ -1,7 +1,7 @@
 using Exchange.Gateway.Cli;
 using static Exchange.Gateway.Tests.Support.TestServer;
 
-namespace Exchange.Gateway.Tests.MarketData;
+namespace Exchange.Gateway.Tests.Cli;
 
 /// <summary><c>exchange client book</c> against a running server: the ladder in human units.</summary>
 public sealed class BookCommandTests
@@ -19,14 +19,18 @@ public sealed class BookCommandTests
 
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = ClientCommand.Run(["client", "--port", server.Port.ToString(), "--md-port", server.Server.MarketDataPort.ToString(),
-            "--user", "t2", "--password", Password("t2"), "book", "BTC-PERP", "--for", "300"], stdout, stderr);
+        var code = ExchangeCommandLine.Run(["client", "--port", server.Port.ToString(), "--user", "t2", "--password", Password("t2"),
+            "book", "BTC-PERP", "--md-port", server.Server.MarketDataPort.ToString(), "--for", "1000"], stdout, stderr);
 
-        Assert.Equal(0, code);
+        Assert.True(code == 0, stderr.ToString());
         var lines = stdout.ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
         var ask = lines.FindIndex(l => l.Contains("60005") && l.EndsWith("0.5"));
         var bid = lines.FindIndex(l => l.Contains("59995") && l.TrimStart().StartsWith("0.3"));
         Assert.True(ask >= 0 && bid > ask, stdout.ToString());
         Assert.Contains("mark 60000", stdout.ToString());
+        // Not a terminal: no control codes; drawn when it changed (the empty book before the snapshot, the snapshot),
+        // not at every one of the four refreshes in that second.
+        Assert.DoesNotContain('\u001b', stdout.ToString());
+        Assert.InRange(lines.Count(l => l.StartsWith("BTC-PERP  order log", StringComparison.Ordinal)), 1, 2);
     }
 }

@@ -2,7 +2,7 @@ using Exchange.Gateway.Cli;
 using Exchange.Gateway.Tests.Support;
 using static Exchange.Gateway.Tests.Support.TestServer;
 
-namespace Exchange.Gateway.Tests;
+namespace Exchange.Gateway.Tests.Cli;
 
 /// <summary><c>exchange client</c> as a person would use it, against a running server, in human units.</summary>
 public sealed class ClientCommandTests
@@ -13,7 +13,7 @@ public sealed class ClientCommandTests
         var stderr = new StringWriter();
         string[] args = ["client", "--port", port.ToString(), "--user", user, "--password", Password(user), "--wait", "100",
             .. user.StartsWith('t') ? new[] { "--account", user[1..] } : [], .. command];
-        var code = ClientCommand.Run(args, stdout, stderr);
+        var code = ExchangeCommandLine.Run(args, stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
@@ -34,7 +34,7 @@ public sealed class ClientCommandTests
         var rejected = Run(server.Port, "t1", "place", "BTC-PERP", "buy", "0.0005", "60000");
         Assert.Equal(2, rejected.Code); // half a lot: refused before sending
         var cancel = Run(server.Port, "t2", "cancel", "--order", "1");
-        Assert.Contains("canceled   token 2 order 1 BTC-PERP sell 0.3 @ 60000 (User)", cancel.Out);
+        Assert.Contains("canceled   token 2 order 1 BTC-PERP sell 0.3 @ 60000 (user)", cancel.Out);
         Assert.Equal(1, Run(server.Port, "t2", "cancel", "--order", "1").Code); // UNKNOWN_ORDER
         await server.StopAndCheckAsync();
     }

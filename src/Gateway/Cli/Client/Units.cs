@@ -1,7 +1,7 @@
 using System.Globalization;
 using Exchange.Gateway.Configuration;
 
-namespace Exchange.Gateway.Cli;
+namespace Exchange.Gateway.Cli.Client;
 
 /// <summary>Human units (prices, sizes, money as decimals) to and from the protocol's ticks, lots and minor units.</summary>
 public sealed class Units(GatewayConfig config)

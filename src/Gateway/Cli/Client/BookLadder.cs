@@ -1,24 +1,24 @@
 using System.Text;
 using Exchange.Client;
 
-namespace Exchange.Gateway.Cli;
+namespace Exchange.Gateway.Cli.Client;
 
 /// <summary>
-/// <c>exchange client book INSTR</c>: a live depth ladder in the terminal, rebuilt by a <see cref="BookBuilder"/> from the
-/// market-data session (snapshot, then the order log) and redrawn a few times a second until Ctrl-C (or for
-/// <c>--for MS</c>, which prints the last frame without clearing the screen: scripts and tests).
+/// <c>exchange client book INSTR</c>: a live depth ladder, rebuilt by a <see cref="BookBuilder"/> from the market-data
+/// session (snapshot, then the order log). Drawn when it changes, checked a few times a second, until Ctrl-C (or for
+/// <c>--for MS</c>). On a terminal each frame replaces the last in place; elsewhere (a pipe, a file) frames follow one
+/// another, separated by a blank line, with no control codes.
 /// </summary>
 internal static class BookLadder
 {
     private const int RefreshMs = 250;
+    private const string ClearScreen = "\u001b[H\u001b[2J";
 
-    public static async Task<int> RunAsync(string host, int port, string user, string password, int instrument, int depth,
-        int forMs, Units units, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RunAsync(ClientContext c, int port, int instrument, int depth, long forMs, bool terminal)
     {
-        await using var client = await MarketDataClient.LoginAsync(host, port, user, password, 0, TimeSpan.FromSeconds(5))
-            .ConfigureAwait(false);
+        await using var client = await ClientSession.Reach($"{c.Host}:{port}", "market data", () => Login(c, port)).ConfigureAwait(false);
         using var stop = new CancellationTokenSource();
-        if (forMs > 0) stop.CancelAfter(forMs);
+        if (forMs > 0) stop.CancelAfter(TimeSpan.FromMilliseconds(forMs));
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;
@@ -28,10 +28,17 @@ internal static class BookLadder
         try
         {
             using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(RefreshMs));
+            string? shown = null;
             while (!stop.IsCancellationRequested && !client.Closed.IsCompleted)
             {
-                if (forMs <= 0) stdout.Write(Render(client, instrument, depth, units, clear: true));
-                stdout.Flush();
+                var frame = Render(client, instrument, depth, c.Units);
+                if (frame != shown)
+                {
+                    c.Output.Write(terminal ? ClearScreen : shown is null ? "" : Environment.NewLine);
+                    c.Output.Write(frame);
+                    c.Output.Flush();
+                    shown = frame;
+                }
                 try
                 {
                     await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false);
@@ -41,22 +48,34 @@ internal static class BookLadder
                     // Done.
                 }
             }
-            stdout.Write(Render(client, instrument, depth, units, clear: false));
-            if (client.Closed.IsCompleted) stderr.WriteLine($"market-data connection closed{(client.Debug is { } d ? ": " + d : "")}");
-            else await client.LogoutAsync().ConfigureAwait(false);
+            if (client.Closed.IsCompleted)
+                throw CommandLineException.Unavailable(
+                    $"{c.Host}:{port} (market data) closed the connection{(client.Debug is { } d ? ": " + d : "")}");
+            await client.LogoutAsync().ConfigureAwait(false);
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
         }
-        return 0;
+        return ExitCode.Ok;
+    }
+
+    private static async Task<MarketDataClient> Login(ClientContext c, int port)
+    {
+        try
+        {
+            return await MarketDataClient.LoginAsync(c.Host, port, c.User, c.Password, 0, ClientSession.Timeout).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CommandLineException(ExitCode.Rejected, e.Message);
+        }
     }
 
     /// <summary>Asks above bids, best prices in the middle; the last trade and the mark under the ladder.</summary>
-    internal static string Render(MarketDataClient client, int instrument, int depth, Units units, bool clear) => client.Read(book =>
+    internal static string Render(MarketDataClient client, int instrument, int depth, Units units) => client.Read(book =>
     {
         var text = new StringBuilder();
-        if (clear) text.Append("\u001b[H\u001b[2J");
         text.AppendLine($"{units.Name(instrument)}  order log #{book.NextSequence - 1}  command #{book.CommandSequence}");
         text.AppendLine($"{"bid size",14} {"price",14} {"ask size",14}");
         var asks = book.Levels(instrument, 1);

@@ -1,0 +1,25 @@
+namespace Exchange.Gateway.Cli;
+
+/// <summary>
+/// The exit codes of every <c>exchange</c> command (README, docs/protocol.md section 10). One meaning each, whatever the
+/// command: a script can tell "the exchange said no" from "I typed it wrong" from "nothing answered".
+/// </summary>
+public static class ExitCode
+{
+    /// <summary>Done: the command did what it was asked (a scenario ran, the server stopped cleanly, an order was accepted).</summary>
+    public const int Ok = 0;
+
+    /// <summary>The exchange refused: a <c>J</c> Rejected outcome, or a rejected login.</summary>
+    public const int Rejected = 1;
+
+    /// <summary>Bad input on our side: an unknown command or option, a value that does not parse or is out of range, a
+    /// malformed scenario file or configuration file. Nothing was sent.</summary>
+    public const int Usage = 2;
+
+    /// <summary>Could not reach or use a resource: the server is unreachable or stopped answering, the connection
+    /// closed, a port is in use, a file or directory cannot be read or written.</summary>
+    public const int Unavailable = 3;
+
+    /// <summary>The server's exchange pipeline failed while running (it stops rather than refuse forever).</summary>
+    public const int Failed = 4;
+}
