@@ -40,7 +40,7 @@ public sealed class Exchange
         _index = new LiquidationIndex(_accounts, _instruments, _margin, _options.MaxInstruments, _options.AccountCapacity);
         _matcher = new Matcher(_accounts, _orders, _instruments, _ledgers, _events, _index);
         _entry = new OrderEntry(_accounts, _instruments, _orders, _margin, _matcher, _events, _options.MaxOpenOrdersPerAccount);
-        _adl = new AdlQueue(_accounts, _instruments, _margin);
+        _adl = new AdlQueue(_accounts, _instruments, _margin, _events);
         _reports = new AccountReports(_accounts, _margin, _adl, _events, _options.AccountCapacity);
         var socializer = new Socializer(_accounts, _margin, _ledgers, _events, _index);
         _liquidator = new Liquidator(_accounts, _instruments, _margin, _index, _matcher, _orders, _adl, socializer,

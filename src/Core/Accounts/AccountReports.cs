@@ -7,8 +7,7 @@ using Exchange.Core.Risk;
 namespace Exchange.Core.Accounts;
 
 /// <summary>
-/// Ends each command with the state of every account it touched (see <see cref="EventType"/> for which events touch
-/// which account): a <see cref="EventType.PositionState"/> per touched instrument, then an
+/// Ends each command with the state of every account it touched (<see cref="EventTouches"/>): a <see cref="EventType.PositionState"/> per touched instrument, then an
 /// <see cref="EventType.AccountState"/>, computed on the business-logic thread while the account is in cache. Also
 /// answers account queries the same way, with the ADL indicator. Allocation-free once the account arrays cover the
 /// population (they grow with the account store, out of line).
@@ -46,28 +45,9 @@ internal sealed class AccountReports
         var n = _events.Count;
         for (var i = 0; i < n; i++)
         {
-            ref readonly var e = ref _events[i];
-            switch (e.Type)
-            {
-                case EventType.Trade:
-                case EventType.AdlClosure:
-                    Touch(e.AccountId, e.InstrumentId);
-                    Touch(e.CounterpartyId, e.InstrumentId);
-                    break;
-                case EventType.Funding:
-                case EventType.LiquidationFee:
-                case EventType.InsurancePayment:
-                    Touch(e.AccountId, e.InstrumentId);
-                    break;
-                case EventType.Deposited:
-                    if (e.AccountId != 0) Touch(e.AccountId, -1);
-                    break;
-                case EventType.Withdrawn:
-                case EventType.Haircut:
-                case EventType.LiquidationEnded:
-                    Touch(e.AccountId, -1);
-                    break;
-            }
+            var touched = EventTouches.Accounts(in _events[i], out var first, out var second, out var instrument);
+            if (touched > 0) Touch(first, instrument);
+            if (touched > 1) Touch(second, instrument);
         }
         for (var i = 0; i < _count; i++)
         {

@@ -1,4 +1,5 @@
 using Exchange.Core.Accounts;
+using Exchange.Core.Events;
 using Exchange.Core.Instruments;
 using Exchange.Core.Risk;
 
@@ -6,25 +7,59 @@ namespace Exchange.Core.Liquidation;
 
 /// <summary>
 /// The auto-deleveraging queue (RULEBOOK section 8 step 3): the holders of one side of an instrument ranked by
-/// BitMEX's score, profit ratio times effective leverage. Scores move with every mark, so the queue is ranked when it
-/// is consulted (an ADL, or a trader's indicator query) from the instrument's holder list, into a reused buffer. An ADL
-/// takes only the first few of the queue, so it is served from a heap (O(n) to build, O(log n) per counterparty)
-/// rather than a full sort: the same order, since the ranking is a strict total order (score, then account id).
-/// Measured with 10,000 holders: 513 µs per ADL'd position with the sort, most of it sorting (docs/benchmarks.md).
+/// BitMEX's score, profit ratio times effective leverage. Scores move with every mark, so a trader's indicator query
+/// ranks the side from the instrument's holder list into a reused buffer. An ADL takes only the first few of the queue,
+/// so it is served from a heap (O(n) to build, O(log n) per counterparty) rather than a full sort: the same order,
+/// since the ranking is a strict total order (score, then account id).
+/// <para>
+/// Within one liquidation run (one command: the marks do not move) a side is scored once, when its first position
+/// is deleveraged, and its heap is kept for the next ones. A holder's score changes only when its balance or a
+/// position does, and every such change is an event naming the account (<see cref="EventTouches"/>): before each ADL
+/// the new events are read, each touched account's version goes up, and the touched accounts that hold the side are
+/// pushed again with their score now. An entry whose version is not its account's current one is stale and skipped
+/// when it comes to the top. So the heap always yields exactly the order a fresh ranking would, at O(log n) per
+/// change instead of O(n) per deleveraged position: a cascade of thousands of bankruptcies against ten thousand
+/// holders no longer rescores the whole side for each (docs/benchmarks.md).
+/// </para>
 /// </summary>
 internal sealed class AdlQueue
 {
     private readonly AccountStore _accounts;
     private readonly InstrumentTable _instruments;
     private readonly MarginCalculator _margin;
+    private readonly EventBuffer _events;
     private AdlRank[] _ranks = new AdlRank[256];
-    private int _heapCount;
+    // The heaps of the current run, one per side (2 x instrument + 1 for longs), built on first use in the run.
+    private SideHeap[] _sides = [];
+    private SideHeap? _taking;
+    // Per account: bumped whenever an event touches it (wraps harmlessly: only equality is asked, within one run).
+    private uint[] _version = new uint[256];
+    // The accounts touched during the run, in order, with the version each touch gave; and how far the run's events
+    // have been read.
+    private int[] _log = new int[256];
+    private uint[] _logVersion = new uint[256];
+    private int _logCount;
+    private int _scanned;
+    private long _run;
 
-    public AdlQueue(AccountStore accounts, InstrumentTable instruments, MarginCalculator margin)
+    public AdlQueue(AccountStore accounts, InstrumentTable instruments, MarginCalculator margin, EventBuffer events)
     {
         _accounts = accounts;
         _instruments = instruments;
         _margin = margin;
+        _events = events;
+    }
+
+    /// <summary>
+    /// A liquidation run begins (within a command, after its other events): the heaps of the previous run are
+    /// stale, since marks and accounts changed since.
+    /// </summary>
+    public void BeginRun()
+    {
+        _run++;
+        _logCount = 0;
+        _scanned = _events.Count;
+        _taking = null;
     }
 
     /// <summary>
@@ -39,34 +74,93 @@ internal sealed class AdlQueue
     }
 
     /// <summary>
-    /// Scores the holders of <paramref name="instrument"/> on one side and makes them a heap; take them best first
-    /// with <see cref="TryTakeBest"/>, in <see cref="Rank"/>'s order. Valid until the next call of either.
+    /// Readies the ranked holders of <paramref name="instrument"/> on one side for taking, best first, with
+    /// <see cref="TryTakeBest"/>, in <see cref="Rank"/>'s order as of now. Call <see cref="BeginRun"/> first in each
+    /// liquidation run; valid until the next call.
     /// </summary>
     public void BeginTaking(int instrument, bool longs)
     {
-        var heap = Score(instrument, longs);
-        _heapCount = heap.Length;
-        for (var i = _heapCount / 2 - 1; i >= 0; i--) SiftDown(heap, i);
+        ReadTouches();
+        var index = 2 * instrument + (longs ? 1 : 0);
+        if (index >= _sides.Length) GrowSides(index);
+        var side = _sides[index] ??= new SideHeap();
+        if (side.Run != _run) Build(side, instrument, longs);
+        else Catch(side, instrument, longs);
+        _taking = side;
     }
 
-    /// <summary>The best remaining candidate of the queue <see cref="BeginTaking"/> made; false when none is left.</summary>
+    /// <summary>The best remaining candidate of the queue <see cref="BeginTaking"/> readied; false when none is left.</summary>
     public bool TryTakeBest(out AdlRank best)
     {
-        if (_heapCount == 0)
+        var side = _taking;
+        while (side is not null && side.Count > 0)
         {
-            best = default;
-            return false;
+            var top = side.Pop();
+            if (top.Version == _version[top.Rank.AccountId])
+            {
+                best = top.Rank;
+                return true;
+            }
         }
-        var heap = _ranks.AsSpan(0, _heapCount);
-        best = heap[0];
-        _heapCount--;
-        if (_heapCount > 0)
-        {
-            heap[0] = heap[_heapCount];
-            SiftDown(heap[.._heapCount], 0);
-        }
-        return true;
+        best = default;
+        return false;
     }
+
+    /// <summary>Bumps the version of every account the events since the last read touched, and logs the touch.</summary>
+    private void ReadTouches()
+    {
+        var n = _events.Count;
+        for (; _scanned < n; _scanned++)
+        {
+            var touched = EventTouches.Accounts(in _events[_scanned], out var first, out var second, out _);
+            if (touched > 0) Touch(first);
+            if (touched > 1) Touch(second);
+        }
+    }
+
+    private void Touch(int account)
+    {
+        if (account <= 0) return;
+        if (account >= _version.Length) Array.Resize(ref _version, Math.Max(account + 1, _version.Length * 2));
+        if (_logCount == _log.Length)
+        {
+            Array.Resize(ref _log, _log.Length * 2);
+            Array.Resize(ref _logVersion, _log.Length);
+        }
+        var v = ++_version[account];
+        _log[_logCount] = account;
+        _logVersion[_logCount++] = v;
+    }
+
+    /// <summary>Scores every holder of the side now and heapifies.</summary>
+    private void Build(SideHeap side, int instrument, bool longs)
+    {
+        var holders = _accounts.Holders(instrument, longs);
+        side.Reset(holders.Length, _run, _logCount);
+        foreach (var h in holders)
+        {
+            if (h >= _version.Length) Array.Resize(ref _version, Math.Max(h + 1, _version.Length * 2));
+            side.Append(new HeapEntry(new AdlRank(Score(h, instrument), h), _version[h]));
+        }
+        side.Heapify();
+    }
+
+    /// <summary>Pushes, with its score now, each account touched since the side last caught up that holds the side.</summary>
+    private void Catch(SideHeap side, int instrument, bool longs)
+    {
+        for (var i = side.Synced; i < _logCount; i++)
+        {
+            var a = _log[i];
+            // A later touch of the same account is later in the log: only the latest counts.
+            if (_logVersion[i] != _version[a]) continue;
+            var q = _accounts.Position(a, instrument).Qty;
+            if (longs ? q > 0 : q < 0) side.Push(new HeapEntry(new AdlRank(Score(a, instrument), a), _logVersion[i]));
+        }
+        side.Synced = _logCount;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void GrowSides(int index) => Array.Resize(ref _sides, Math.Max(index + 1, 2 * _instruments.Count));
 
     private Span<AdlRank> Score(int instrument, bool longs)
     {
@@ -74,22 +168,6 @@ internal sealed class AdlQueue
         if (_ranks.Length < holders.Length) _ranks = new AdlRank[Math.Max(holders.Length, _ranks.Length * 2)];
         for (var i = 0; i < holders.Length; i++) _ranks[i] = new AdlRank(Score(holders[i], instrument), holders[i]);
         return _ranks.AsSpan(0, holders.Length);
-    }
-
-    /// <summary>Restores the heap below <paramref name="i"/>: the better (smaller in <see cref="AdlRank"/>'s order) on top.</summary>
-    private static void SiftDown(Span<AdlRank> heap, int i)
-    {
-        var item = heap[i];
-        while (true)
-        {
-            var child = 2 * i + 1;
-            if (child >= heap.Length) break;
-            if (child + 1 < heap.Length && heap[child + 1].CompareTo(heap[child]) < 0) child++;
-            if (heap[child].CompareTo(item) >= 0) break;
-            heap[i] = heap[child];
-            i = child;
-        }
-        heap[i] = item;
     }
 
     /// <summary>
@@ -132,5 +210,75 @@ internal sealed class AdlQueue
     {
         var rank = RankOf(account, instrument, out var n);
         return rank < 0 ? 0 : 5 - (int)(5L * rank / n);
+    }
+
+    /// <summary>A heap entry: the rank and the version of its account when it was scored.</summary>
+    private readonly record struct HeapEntry(AdlRank Rank, uint Version);
+
+    /// <summary>One side's heap for a run: the best (smallest in <see cref="AdlRank"/>'s order) on top.</summary>
+    private sealed class SideHeap
+    {
+        private HeapEntry[] _items = new HeapEntry[16];
+
+        public int Count { get; private set; }
+        /// <summary>The run it was built in.</summary>
+        public long Run { get; private set; } = -1;
+        /// <summary>How much of the run's touch log it has caught up with.</summary>
+        public int Synced { get; set; }
+
+        public void Reset(int capacity, long run, int synced)
+        {
+            if (_items.Length < capacity) _items = new HeapEntry[Math.Max(capacity, _items.Length * 2)];
+            Count = 0;
+            Run = run;
+            Synced = synced;
+        }
+
+        public void Append(HeapEntry e) => _items[Count++] = e;
+
+        public void Heapify()
+        {
+            for (var i = Count / 2 - 1; i >= 0; i--) SiftDown(i);
+        }
+
+        public void Push(HeapEntry e)
+        {
+            if (Count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
+            var i = Count++;
+            while (i > 0)
+            {
+                var parent = (i - 1) / 2;
+                if (_items[parent].Rank.CompareTo(e.Rank) <= 0) break;
+                _items[i] = _items[parent];
+                i = parent;
+            }
+            _items[i] = e;
+        }
+
+        public HeapEntry Pop()
+        {
+            var top = _items[0];
+            if (--Count > 0)
+            {
+                _items[0] = _items[Count];
+                SiftDown(0);
+            }
+            return top;
+        }
+
+        private void SiftDown(int i)
+        {
+            var item = _items[i];
+            while (true)
+            {
+                var child = 2 * i + 1;
+                if (child >= Count) break;
+                if (child + 1 < Count && _items[child + 1].Rank.CompareTo(_items[child].Rank) < 0) child++;
+                if (_items[child].Rank.CompareTo(item.Rank) >= 0) break;
+                _items[i] = _items[child];
+                i = child;
+            }
+            _items[i] = item;
+        }
     }
 }

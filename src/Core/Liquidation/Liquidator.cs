@@ -51,6 +51,7 @@ internal sealed class Liquidator
     public void Run()
     {
         var candidates = _index.Candidates;
+        _adl.BeginRun();
         while (true)
         {
             _index.Refresh();
