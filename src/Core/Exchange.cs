@@ -101,6 +101,7 @@ public sealed class Exchange
             case CommandType.DepositInsurance: DepositInsurance(in command); break;
             case CommandType.SetMark: SetMark(in command); break;
             case CommandType.Funding: Funding(in command); break;
+            case CommandType.ResumeTrading: ResumeTrading(in command); break;
             default: _entry.Reject(in command, RejectCode.Malformed); break;
         }
         // Every change to an account marked it dirty; liquidation re-evaluates exactly those (and the mark's triggers).
@@ -167,6 +168,32 @@ public sealed class Exchange
         ref var e = ref _events.Add(EventType.MarkPrice);
         e.InstrumentId = ins.Id;
         e.Price = c.Price;
+        if (ins.Breaker.Enabled) OnBreakerMark(ins);
+    }
+
+    /// <summary>The circuit breaker sees every accepted mark; a halt or a resume by rule follows the mark's event.
+    /// Liquidation is never halted: it runs after the command as always.</summary>
+    private void OnBreakerMark(Instrument ins)
+    {
+        var transition = ins.Breaker.OnMark(ins.Mark);
+        if (transition == BreakerTransition.None) return;
+        ref var e = ref _events.Add(transition == BreakerTransition.Halted ? EventType.TradingHalted : EventType.TradingResumed);
+        e.InstrumentId = ins.Id;
+        e.Price = ins.Mark;
+        if (transition == BreakerTransition.Halted) e.Amount = ins.Breaker.Reference;
+    }
+
+    /// <summary>An admin ends a circuit-breaker halt.</summary>
+    private void ResumeTrading(in Command c)
+    {
+        if (!_instruments.Exists(c.InstrumentId)) { _entry.Reject(in c, RejectCode.UnknownInstrument); return; }
+        var ins = _instruments[c.InstrumentId];
+        if (!ins.Breaker.Halted) { _entry.Reject(in c, RejectCode.InstrumentNotHalted); return; }
+        ins.Breaker.Resume();
+        ref var e = ref _events.Add(EventType.TradingResumed);
+        e.InstrumentId = ins.Id;
+        e.Price = ins.Mark;
+        e.Amount = 1;
     }
 
     /// <summary>
@@ -255,6 +282,8 @@ public sealed class Exchange
     public int InstrumentCount => _instruments.Count;
     public InstrumentSpec Instrument(int id) => _instruments[id].Spec;
     public long Mark(int instrument) => _instruments[instrument].Mark;
+    /// <summary>Whether the instrument's circuit breaker halts new risk-increasing orders.</summary>
+    public bool IsHalted(int instrument) => _instruments[instrument].Breaker.Halted;
     public long Insurance => _ledgers.Insurance;
     public long Fees => _ledgers.Fees;
     /// <summary>The exchange ledger: loss the exchange absorbed (zero or negative).</summary>

@@ -31,11 +31,15 @@ public static partial class Generators
         from liquidationBand in Long(5_000, 100_000)
         from maxOrder in Gen.Frequency((85, Gen.Constant(1_000_000L)), (15, Long(20, 200)))
         from maxPosition in Gen.Frequency((85, Gen.Constant(10_000_000L)), (15, Long(50, 500)))
+        // A circuit breaker on a third of the instruments, tight enough that crashes and gaps trip it.
+        from breakerBand in Gen.Frequency((67, Gen.Constant(0L)), (33, Long(20_000, 200_000)))
+        from breakerWindow in Gen.Choose(1, 8)
         select new InstrumentSpec
         {
             Name = $"I{index}-{mark}", TickValue = tickValue, ImrPpm = imr, MmrPpm = Math.Max(1, imr * mmrPercent / 100),
             MakerFeePpm = maker, TakerFeePpm = taker, LiquidationFeePpm = liquidationFee, BandPpm = band,
             LiquidationBandPpm = liquidationBand, MaxPrice = mark * 20, MaxOrderLots = maxOrder, MaxPositionLots = maxPosition,
+            BreakerBandPpm = breakerBand, BreakerWindow = breakerWindow,
         };
 
     /// <summary>The instrument's starting mark is encoded in its name (I{index}-{mark}), so specs and marks shrink together.</summary>
@@ -189,6 +193,7 @@ public static partial class Generators
             (3, from a in Gen.Choose(0, 7) from k in Long(1, 10) select new Intent(IntentKind.Deposit, a, Y: k * notional)),
             (2, from a in Gen.Choose(0, 7) from f in Long(1, 1_200_000) select new Intent(IntentKind.Withdraw, a, Y: f)),
             (1, from k in Long(1, 5) select new Intent(IntentKind.InsuranceDeposit, Y: k * notional / 4)),
+            (1, from i in Gen.Choose(0, 2) select new Intent(IntentKind.Resume, Instrument: i)),
             (3, from a in Gen.Choose(0, 7) from i in Gen.Choose(0, 2) from v in Gen.Choose(0, ScenarioDriver.InvalidVariants - 1)
                 from side in Gen.Elements(Side.Buy, Side.Sell)
                 select new Intent(IntentKind.Invalid, a, i, side, Ref: v)));

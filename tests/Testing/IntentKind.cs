@@ -23,6 +23,8 @@ public enum IntentKind : byte
     Funding,
     /// <summary>A withdrawal of <see cref="Intent.Y"/> ppm of the balance.</summary>
     Withdraw,
+    /// <summary>An admin's end of a circuit-breaker halt (rejected when the instrument is not halted).</summary>
+    Resume,
     /// <summary>A command that should be rejected (variant in <see cref="Intent.Ref"/>).</summary>
     Invalid,
 }

@@ -95,6 +95,7 @@ public sealed partial class ReferenceExchange
         var before = WorstLots(account, instrument, exclude, null);
         var after = WorstLots(account, instrument, exclude, extra);
         var grows = after > before;
+        if (grows && ins.Halted) return RejectCode.InstrumentHalted;
         if (grows && after > ins.Spec.MaxPositionLots) return RejectCode.PositionLimit;
         if (postOnly && Book(instrument, Opposite(side)).FirstOrDefault() is { } best && Crosses(side, best.Price, limit))
             return RejectCode.PostOnlyWouldTrade;

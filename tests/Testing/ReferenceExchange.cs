@@ -68,6 +68,7 @@ public sealed partial class ReferenceExchange
             case CommandType.DepositInsurance: DepositInsurance(c); break;
             case CommandType.SetMark: SetMark(c); break;
             case CommandType.Funding: Funding(c); break;
+            case CommandType.ResumeTrading: ResumeTrading(c); break;
             default: Reject(RejectCode.Malformed); break;
         }
         LiquidationLoop();
@@ -159,6 +160,53 @@ public sealed partial class ReferenceExchange
         var e = NewEvent(EventType.MarkPrice);
         e.InstrumentId = ins.Id;
         e.Price = c.Price;
+        Emit(e);
+        if (ins.Spec.BreakerBandPpm > 0) Breaker(ins, c.Price);
+    }
+
+    /// <summary>
+    /// The circuit breaker (docs/rulebook-notes.md): the mark breaches when it is more than band away from any of the
+    /// last W marks since the last breach, relative to that mark. A breach halts (and restarts the count at this
+    /// mark); a halted instrument resumes at the W-th calm mark after the last breach.
+    /// </summary>
+    private void Breaker(RefInstrument ins, long m)
+    {
+        var band = ins.Spec.BreakerBandPpm;
+        var window = ins.CalmMarks.Skip(Math.Max(0, ins.CalmMarks.Count - ins.Spec.BreakerWindow)).ToList();
+        var up = window.Where(w => (BigInteger)(m - w) * Million > (BigInteger)w * band).ToList();
+        var down = window.Where(w => (BigInteger)(w - m) * Million > (BigInteger)w * band).ToList();
+        if (up.Count > 0 || down.Count > 0)
+        {
+            ins.CalmMarks.Clear();
+            ins.CalmMarks.Add(m);
+            if (ins.Halted) return;
+            ins.Halted = true;
+            var halted = NewEvent(EventType.TradingHalted);
+            halted.InstrumentId = ins.Id;
+            halted.Price = m;
+            halted.Amount = up.Count > 0 ? up.Min() : down.Max();
+            Emit(halted);
+            return;
+        }
+        ins.CalmMarks.Add(m);
+        if (!ins.Halted || ins.CalmMarks.Count - 1 < ins.Spec.BreakerWindow) return;
+        ins.Halted = false;
+        var resumed = NewEvent(EventType.TradingResumed);
+        resumed.InstrumentId = ins.Id;
+        resumed.Price = m;
+        Emit(resumed);
+    }
+
+    private void ResumeTrading(Command c)
+    {
+        if (c.InstrumentId < 0 || c.InstrumentId >= _instruments.Count) { Reject(RejectCode.UnknownInstrument); return; }
+        var ins = _instruments[c.InstrumentId];
+        if (!ins.Halted) { Reject(RejectCode.InstrumentNotHalted); return; }
+        ins.Halted = false;
+        var e = NewEvent(EventType.TradingResumed);
+        e.InstrumentId = ins.Id;
+        e.Price = ins.Mark;
+        e.Amount = 1;
         Emit(e);
     }
 

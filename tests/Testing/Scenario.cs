@@ -13,6 +13,6 @@ public sealed record Scenario(ExchangeOptions Options, IReadOnlyList<InstrumentS
         $"Scenario(policy={Options.Policy}, max orders={Options.MaxOpenOrdersPerAccount}, max funding={Options.MaxFundingRatePpm}, " +
         $"capacities accounts={Options.AccountCapacity} orders={Options.OrderCapacity} levels={Options.LevelCapacity}, " +
         $"{AccountCount} accounts (stride {AccountStride}), " +
-        $"instruments=[{string.Join("; ", Instruments.Select((s, i) => $"{s.Name} tv={s.TickValue} imr={s.ImrPpm} mmr={s.MmrPpm} maker={s.MakerFeePpm} taker={s.TakerFeePpm} liq={s.LiquidationFeePpm} band={s.BandPpm} liqband={s.LiquidationBandPpm} maxpx={s.MaxPrice} maxord={s.MaxOrderLots} maxpos={s.MaxPositionLots} mark0={InitialMarks[i]}"))}], " +
+        $"instruments=[{string.Join("; ", Instruments.Select((s, i) => $"{s.Name} tv={s.TickValue} imr={s.ImrPpm} mmr={s.MmrPpm} maker={s.MakerFeePpm} taker={s.TakerFeePpm} liq={s.LiquidationFeePpm} band={s.BandPpm} liqband={s.LiquidationBandPpm} maxpx={s.MaxPrice} maxord={s.MaxOrderLots} maxpos={s.MaxPositionLots} breaker={s.BreakerBandPpm}/{s.BreakerWindow} mark0={InitialMarks[i]}"))}], " +
         $"{Intents.Count} steps)";
 }

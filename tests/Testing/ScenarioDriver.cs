@@ -129,6 +129,7 @@ public sealed class ScenarioDriver
             }
             case IntentKind.CancelAll: return Command.CancelAllOrders(a, i.Ref % 3 == 0 ? Command.AllInstruments : ins);
             case IntentKind.Funding: return Command.FundingAt(ins, i.X);
+            case IntentKind.Resume: return Command.Resume(ins);
             case IntentKind.Withdraw:
             {
                 var balance = _state.AccountExists(a) ? _state.Balance(a) : 0;

@@ -62,6 +62,8 @@ public sealed class ScenarioStats
             if (e.Type == EventType.Trade && command.Type == CommandType.Amend) Feature("amend traded at once");
             if (e.Type == EventType.LiquidationEnded && e.Flags.HasFlag(EventFlags.Cured)) Feature("liquidation cured by cancelling");
             if (e.Type == EventType.LiquidationFee) Feature("liquidation fee");
+            if (e.Type == EventType.TradingHalted) Feature("circuit breaker halt");
+            if (e.Type == EventType.TradingResumed) Feature(e.Amount == 1 ? "admin resume" : "resume by rule");
         }
         var liquidations = events.Count(e => e.Type == EventType.LiquidationStarted);
         if (liquidations > 1) Feature("cascade (several liquidations in one command)");

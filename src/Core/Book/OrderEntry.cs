@@ -120,6 +120,8 @@ internal sealed class OrderEntry
         var before = MarginCalculator.WorstLots(p.Qty, b, s);
         var after = side == Side.Buy ? MarginCalculator.WorstLots(p.Qty, b + lots, s) : MarginCalculator.WorstLots(p.Qty, b, s + lots);
         var increases = after > before;
+        // A halted instrument takes only orders that cannot grow worst-case lots; cancels and liquidation go on.
+        if (increases && ins.Breaker.Halted) return RejectCode.InstrumentHalted;
         if (increases && after > ins.Spec.MaxPositionLots) return RejectCode.PositionLimit;
         var opposite = ins.Book.Opposite(side);
         if (postOnly && !opposite.IsEmpty && opposite.Crosses(opposite.BestPrice, limit)) return RejectCode.PostOnlyWouldTrade;

@@ -85,4 +85,6 @@ public struct Command
 
     public static Command FundingAt(int instrument, long ratePpm) =>
         new() { Type = CommandType.Funding, InstrumentId = instrument, Amount = ratePpm };
+
+    public static Command Resume(int instrument) => new() { Type = CommandType.ResumeTrading, InstrumentId = instrument };
 }

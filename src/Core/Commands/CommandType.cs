@@ -36,4 +36,7 @@ public enum CommandType : byte
     /// snapshot for a market-data late joiner, consistent with the events before and after it by construction.
     /// </summary>
     QueryBook = 11,
+    /// <summary>An admin ends the circuit-breaker halt of <see cref="Command.InstrumentId"/> (UnknownInstrument,
+    /// InstrumentNotHalted otherwise); emits TradingResumed.</summary>
+    ResumeTrading = 12,
 }

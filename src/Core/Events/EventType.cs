@@ -85,4 +85,11 @@ public enum EventType : byte
     AccountState = 20,
     /// <summary>The insurance fund after the command: Amount.</summary>
     InsuranceFund = 21,
+    /// <summary>An instrument's circuit breaker halted it, right after the <see cref="MarkPrice"/> that breached:
+    /// InstrumentId, Price (that mark), Amount (the earlier mark it was measured from).</summary>
+    TradingHalted = 22,
+    /// <summary>A halted instrument resumed: InstrumentId, Price (its mark). By rule right after the
+    /// <see cref="MarkPrice"/> that completed the calm window; by an admin's ResumeTrading command, with
+    /// <see cref="Event.AccountId"/> 0 and <see cref="Event.Amount"/> 1.</summary>
+    TradingResumed = 23,
 }

@@ -32,4 +32,8 @@ public enum RejectCode : byte
     InvalidAmount = 21,
     /// <summary>An account id outside the configured capacity.</summary>
     AccountLimit = 22,
+    /// <summary>A risk-increasing order (or replacing amend) on an instrument its circuit breaker halted.</summary>
+    InstrumentHalted = 23,
+    /// <summary>A resume command for an instrument that is not halted.</summary>
+    InstrumentNotHalted = 24,
 }

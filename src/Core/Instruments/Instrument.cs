@@ -11,6 +11,8 @@ internal sealed class Instrument
     public readonly OrderBook Book;
     /// <summary>Current mark price in ticks; 0 until the feed sends one.</summary>
     public long Mark;
+    /// <summary>The instrument's circuit breaker (disabled unless the spec sets a band).</summary>
+    public readonly CircuitBreaker Breaker;
 
     public Instrument(int id, InstrumentSpec spec, OrderStore orders, int levelCapacity)
     {
@@ -18,6 +20,7 @@ internal sealed class Instrument
         Spec = spec;
         TickValue = spec.TickValue;
         Book = new OrderBook(orders, levelCapacity);
+        Breaker = new CircuitBreaker(spec);
     }
 
     public bool HasMark => Mark > 0;

@@ -27,6 +27,15 @@ public sealed record InstrumentSpec
     public long MaxPrice { get; init; } = 1L << 40;
     public long MaxOrderLots { get; init; } = 1L << 30;
     public long MaxPositionLots { get; init; } = 1L << 32;
+    /// <summary>Circuit breaker band, ppm: a mark more than this fraction away from any of the last
+    /// <see cref="BreakerWindow"/> marks halts new risk-increasing orders. 0 (the default) turns the breaker off.</summary>
+    public long BreakerBandPpm { get; init; }
+    /// <summary>Circuit breaker window W in mark updates (1..<see cref="MaxBreakerWindow"/>): the marks a new one is
+    /// compared with, and the calm marks after a breach that end a halt.</summary>
+    public int BreakerWindow { get; init; } = 10;
+
+    /// <summary>The largest <see cref="BreakerWindow"/>: the window is preallocated and scanned per mark.</summary>
+    public const int MaxBreakerWindow = 1000;
 
     /// <summary>Throws <see cref="ArgumentException"/> for a configuration the rulebook forbids.</summary>
     public void Validate()
@@ -41,6 +50,10 @@ public sealed record InstrumentSpec
             throw new ArgumentException($"{Name}: liquidation fee out of range");
         if (BandPpm <= 0 || BandPpm >= FixedPoint.Million || LiquidationBandPpm <= 0 || LiquidationBandPpm >= FixedPoint.Million)
             throw new ArgumentException($"{Name}: bands must be in (0, 1e6)");
+        if (BreakerBandPpm < 0 || BreakerBandPpm >= FixedPoint.Million)
+            throw new ArgumentException($"{Name}: breaker band must be in [0, 1e6), got {BreakerBandPpm}");
+        if (BreakerWindow is < 1 or > MaxBreakerWindow)
+            throw new ArgumentException($"{Name}: breaker window must be in 1..{MaxBreakerWindow}, got {BreakerWindow}");
         if (MaxPrice <= 0 || MaxOrderLots <= 0 || MaxPositionLots <= 0)
             throw new ArgumentException($"{Name}: bounds must be positive");
         // Each bound alone must fit before the band arithmetic (which rounds in long) may see it.

@@ -6,10 +6,12 @@ using Exchange.Core.Commands;
 namespace Exchange.Core.Journal;
 
 /// <summary>
-/// The canonical binary form of an exchange's whole state, for snapshots and the state hash. Version 2 layout, all
-/// little-endian: magic "EXSNAP02"; last sequence; policy; instruments (name, tick value, mark); last order and trade
-/// ids; ledgers (insurance, fees, exchange as 8 bytes; lifetime deposits and withdrawals as 16 bytes, low half first;
-/// version 1, "EXSNAP01", wrote those two as 8 bytes and is still read); per account id 1..max: exists, balance, held
+/// The canonical binary form of an exchange's whole state, for snapshots and the state hash. Version 3 layout, all
+/// little-endian: magic "EXSNAP03"; last sequence; policy; instruments (name, tick value, mark, then the circuit
+/// breaker: halted, calm marks, reference, window count and its marks oldest first); last order and trade ids; ledgers
+/// (insurance, fees, exchange as 8 bytes; lifetime deposits and withdrawals as 16 bytes, low half first). Older
+/// versions are still read: version 2 ("EXSNAP02") has no breaker state (every breaker starts calm and empty),
+/// version 1 ("EXSNAP01") neither, and wrote the deposit totals as 8 bytes; per account id 1..max: exists, balance, held
 /// positions (instrument, qty, cost) ending with -1;
 /// open orders in each account's list order with their rank in their book side's priority order; CRC32C of
 /// everything before it. Derived structures (the liquidation index, holder lists, order-lot totals) are not stored:
@@ -17,7 +19,8 @@ namespace Exchange.Core.Journal;
 /// </summary>
 public static class SnapshotCodec
 {
-    private static ReadOnlySpan<byte> Magic => "EXSNAP02"u8;
+    private static ReadOnlySpan<byte> Magic => "EXSNAP03"u8;
+    private static ReadOnlySpan<byte> MagicV2 => "EXSNAP02"u8;
     private static ReadOnlySpan<byte> MagicV1 => "EXSNAP01"u8;
 
     /// <summary>Serializes the state of <paramref name="x"/>.</summary>
@@ -36,6 +39,12 @@ public static class SnapshotCodec
                 w.Write(instruments[i].Spec.Name);
                 w.Write(instruments[i].TickValue);
                 w.Write(instruments[i].Mark);
+                var b = instruments[i].Breaker;
+                w.Write(b.Halted);
+                w.Write(b.Calm);
+                w.Write(b.Reference);
+                w.Write(b.Count);
+                for (var k = 0; k < b.Count; k++) w.Write(b.WindowMark(k));
             }
             w.Write(x.OrderEntry.LastOrderId);
             w.Write(x.Matcher.LastTradeId);
@@ -66,7 +75,7 @@ public static class SnapshotCodec
         if (fresh.LastSequence != 0 || fresh.AccountStore.MaxId != 0) throw new InvalidOperationException("restore into a fresh exchange");
         using var r = new BinaryReader(new MemoryStream(body.ToArray()), Encoding.UTF8);
         var magic = r.ReadBytes(Magic.Length).AsSpan();
-        var version = magic.SequenceEqual(Magic) ? 2 : magic.SequenceEqual(MagicV1) ? 1 : 0;
+        var version = magic.SequenceEqual(Magic) ? 3 : magic.SequenceEqual(MagicV2) ? 2 : magic.SequenceEqual(MagicV1) ? 1 : 0;
         if (version == 0) throw new InvalidDataException("not a snapshot (magic)");
         fresh.LastSequence = r.ReadInt64();
         if ((LossPolicy)r.ReadByte() != fresh.Options.Policy) throw new InvalidDataException("snapshot policy differs from the configuration");
@@ -77,6 +86,7 @@ public static class SnapshotCodec
             if (r.ReadString() != instruments[i].Spec.Name || r.ReadInt64() != instruments[i].TickValue)
                 throw new InvalidDataException($"snapshot instrument {i} differs from the configuration");
             instruments[i].Mark = r.ReadInt64();
+            if (version >= 3) ReadBreaker(r, instruments[i]);
         }
         fresh.OrderEntry.LastOrderId = r.ReadInt64();
         fresh.Matcher.LastTradeId = r.ReadInt64();
@@ -92,6 +102,19 @@ public static class SnapshotCodec
         for (var a = 1; a <= fresh.AccountStore.MaxId; a++)
             if (fresh.AccountStore.Exists(a)) fresh.Index.MarkDirty(a);
         fresh.Index.Refresh();
+    }
+
+    private static void ReadBreaker(BinaryReader r, Instruments.Instrument instrument)
+    {
+        var halted = r.ReadBoolean();
+        var calm = r.ReadInt32();
+        var reference = r.ReadInt64();
+        var count = r.ReadInt32();
+        if (count < 0 || count > Instruments.InstrumentSpec.MaxBreakerWindow)
+            throw new InvalidDataException($"snapshot breaker window of {count} marks");
+        var window = new long[count];
+        for (var k = 0; k < count; k++) window[k] = r.ReadInt64();
+        instrument.Breaker.Restore(halted, calm, reference, window);
     }
 
     private static void Write(BinaryWriter w, Int128 value)

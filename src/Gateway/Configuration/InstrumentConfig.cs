@@ -18,6 +18,10 @@ public sealed record InstrumentConfig
     public required long MaxPrice { get; init; }
     public required long MaxOrderLots { get; init; }
     public required long MaxPositionLots { get; init; }
+    /// <summary>Circuit breaker band, ppm; 0 (the default) is off (docs/rulebook-notes.md, "Circuit breakers").</summary>
+    public long BreakerBandPpm { get; init; }
+    /// <summary>Circuit breaker window, in mark updates (1..1000).</summary>
+    public int BreakerWindow { get; init; } = 10;
 
     /// <summary>tick x lot x 10^decimals, which must be a positive integer (RULEBOOK section 1).</summary>
     public long TickValue(int decimals)
@@ -42,6 +46,8 @@ public sealed record InstrumentConfig
         MaxPrice = MaxPrice,
         MaxOrderLots = MaxOrderLots,
         MaxPositionLots = MaxPositionLots,
+        BreakerBandPpm = BreakerBandPpm,
+        BreakerWindow = BreakerWindow,
     };
 
     internal static decimal Pow10(int n)

@@ -113,6 +113,16 @@ internal static class EventJsonWriter
                 w.WriteString("balance", s.FormatMoney(e.Amount));
                 w.WriteBoolean("cured", (e.Flags & EventFlags.Cured) != 0);
                 break;
+            case EventType.TradingHalted:
+                Instrument(w, s, e);
+                w.WriteString("price", s.FormatPrice(e.InstrumentId, e.Price));
+                w.WriteString("reference", s.FormatPrice(e.InstrumentId, e.Amount));
+                break;
+            case EventType.TradingResumed:
+                Instrument(w, s, e);
+                w.WriteString("price", s.FormatPrice(e.InstrumentId, e.Price));
+                w.WriteString("by", e.Amount == 1 ? "admin" : "rule");
+                break;
         }
         w.WriteEndObject();
     }
@@ -144,6 +154,8 @@ internal static class EventJsonWriter
         EventType.Haircut => "haircut",
         EventType.ExchangeLoss => "exchange-loss",
         EventType.LiquidationEnded => "liquidation-end",
+        EventType.TradingHalted => "halt",
+        EventType.TradingResumed => "resume",
         _ => "unknown",
     };
 
@@ -164,7 +176,7 @@ internal static class EventJsonWriter
 
     private static bool RefersToInstrument(in Command c) => c.Type switch
     {
-        CommandType.NewOrder or CommandType.SetMark or CommandType.Funding => true,
+        CommandType.NewOrder or CommandType.SetMark or CommandType.Funding or CommandType.ResumeTrading => true,
         CommandType.CancelAll => c.InstrumentId != Command.AllInstruments,
         _ => false,
     };

@@ -108,6 +108,7 @@ internal sealed class ScenarioParser
         "cancel-all" => CancelAllLine(t),
         "funding" => FundingLine(t),
         "withdraw" => WithdrawLine(t),
+        "resume" => ResumeLine(t),
         _ => Fail($"unknown command '{t[0]}'"),
     };
 
@@ -146,7 +147,7 @@ internal sealed class ScenarioParser
         if (_instrumentIds.ContainsKey(name)) return Fail($"instrument '{name}' is already declared");
         if (_instruments.Count >= Defaults.MaxInstruments) return Fail($"at most {Defaults.MaxInstruments} instruments");
         if (!Options(t, 2, out var o, "tick", "lot", "imr", "mmr", "maker", "taker", "liq_fee", "band", "liq_band",
-                "max_price", "max_order", "max_position")) return false;
+                "max_price", "max_order", "max_position", "breaker", "breaker_window")) return false;
         foreach (var key in (ReadOnlySpan<string>)["tick", "lot", "imr", "mmr", "maker", "taker", "liq_fee", "band", "liq_band"])
             if (!o.ContainsKey(key)) return Fail($"instrument needs {key}=");
         if (!Size(o["tick"], "tick", out var tick) || !Size(o["lot"], "lot", out var lot)) return false;
@@ -182,6 +183,17 @@ internal sealed class ScenarioParser
             maxPosition = bound;
         }
         spec = InstrumentBounds.Apply(spec, maxPrice, maxOrder, maxPosition);
+        if (o.TryGetValue("breaker", out text))
+        {
+            if (!Rate(text, "breaker", out var breaker)) return false;
+            spec = spec with { BreakerBandPpm = breaker };
+        }
+        if (o.TryGetValue("breaker_window", out text))
+        {
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var window))
+                return Fail($"breaker_window must be a whole number of marks, got '{text}'");
+            spec = spec with { BreakerWindow = window };
+        }
         try
         {
             spec.Validate();
@@ -229,6 +241,15 @@ internal sealed class ScenarioParser
         if (t.Length != 3) return Usage("mark INSTR PRICE");
         if (!Instrument(t[1], out var i) || !Price(t[2], i, "price", out var price)) return false;
         Add("mark", null, Command.Mark(i, price));
+        return true;
+    }
+
+    /// <summary>The admin's end of a circuit-breaker halt.</summary>
+    private bool ResumeLine(string[] t)
+    {
+        if (t.Length != 2) return Usage("resume INSTR");
+        if (!Instrument(t[1], out var i)) return false;
+        Add("resume", null, Command.Resume(i));
         return true;
     }
 

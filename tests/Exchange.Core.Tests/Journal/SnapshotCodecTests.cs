@@ -95,32 +95,49 @@ public class SnapshotCodecTests
         m.AssertInvariants();
     }
 
-    [Fact]
-    public void Version1Snapshot_WithEightByteDepositTotals_IsStillRead()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void OlderSnapshotVersions_AreStillRead(int version)
     {
         var m = Busy();
         var restored = Fresh();
-        SnapshotCodec.Read(AsVersion1(SnapshotCodec.Write(m.X), m.X), restored);
+        SnapshotCodec.Read(AsVersion(version, SnapshotCodec.Write(m.X), m.X), restored);
         Assert.Equal(m.X.StateHash(), restored.StateHash());
         Assert.Equal((m.X.Deposits, m.X.Withdrawals), (restored.Deposits, restored.Withdrawals));
     }
 
     /// <summary>
-    /// The version 1 form of a version 2 snapshot: magic "EXSNAP01" and the lifetime deposits and withdrawals as 8
-    /// bytes each. They sit after magic (8), sequence (8), policy (1), instrument count (4), each instrument (name with
-    /// its 1-byte length, tick value, mark), last order and trade ids (16) and insurance, fees, exchange (24).
+    /// An older form of a version 3 snapshot of an exchange without circuit breakers. Version 2 ("EXSNAP02") has no
+    /// breaker state after each instrument's mark (halted 1, calm 4, reference 8, window count 4 bytes: 17 when the
+    /// window is empty); version 1 ("EXSNAP01") neither, and its lifetime deposits and withdrawals are 8 bytes each,
+    /// not 16. Layout: magic (8), sequence (8), policy (1), instrument count (4), each instrument (name with its
+    /// 1-byte length, tick value, mark, breaker), last order and trade ids (16), insurance, fees, exchange (24).
     /// </summary>
-    private static byte[] AsVersion1(byte[] v2, Exchange x)
+    private static byte[] AsVersion(int version, byte[] v3, Exchange x)
     {
-        var offset = 8 + 8 + 1 + 4 + 16 + 24;
-        for (var i = 0; i < x.InstrumentCount; i++) offset += 1 + x.Instrument(i).Name.Length + 16;
-        var v1 = new List<byte>();
-        v1.AddRange("EXSNAP01"u8.ToArray());
-        v1.AddRange(v2[8..offset]);
-        v1.AddRange(BitConverter.GetBytes((long)x.Deposits));
-        v1.AddRange(BitConverter.GetBytes((long)x.Withdrawals));
-        v1.AddRange(v2[(offset + 32)..^4]);
-        v1.AddRange(BitConverter.GetBytes(Crc32C.Compute(v1.ToArray())));
-        return v1.ToArray();
+        var old = new List<byte>();
+        old.AddRange(version == 1 ? "EXSNAP01"u8.ToArray() : "EXSNAP02"u8.ToArray());
+        var at = 8;
+        old.AddRange(v3[at..(at + 13)]);
+        at += 13;
+        for (var i = 0; i < x.InstrumentCount; i++)
+        {
+            var length = 1 + x.Instrument(i).Name.Length + 16;
+            old.AddRange(v3[at..(at + length)]);
+            at += length + 17;
+        }
+        old.AddRange(v3[at..(at + 40)]);
+        at += 40;
+        if (version == 1)
+        {
+            old.AddRange(BitConverter.GetBytes((long)x.Deposits));
+            old.AddRange(BitConverter.GetBytes((long)x.Withdrawals));
+        }
+        else old.AddRange(v3[at..(at + 32)]);
+        at += 32;
+        old.AddRange(v3[at..^4]);
+        old.AddRange(BitConverter.GetBytes(Crc32C.Compute(old.ToArray())));
+        return old.ToArray();
     }
 }

@@ -20,6 +20,9 @@ public sealed class ModelComparisonProperties(ITestOutputHelper output)
         Assert.True(stats.LiquidationFills > 0, $"no liquidation fill in the book: {stats}");
         Assert.True(stats.AdlClosures > 0, $"no ADL closure happened: {stats}");
         Assert.True(stats.InsurancePayments > 0, $"insurance never paid: {stats}");
+        Assert.True(stats.Features.GetValueOrDefault("circuit breaker halt") > 0, $"no circuit breaker halted: {stats}");
+        Assert.True(stats.Features.GetValueOrDefault("resume by rule") > 0, $"no halt ended by rule: {stats}");
+        Assert.True(stats.RejectReasons.GetValueOrDefault(global::Exchange.Core.Events.RejectCode.InstrumentHalted) > 0, $"no order met a halt: {stats}");
     }
 
     [Fact]

@@ -144,6 +144,8 @@ public sealed class ScenarioParserTests
             Malformed($"{prefix} max_price=9000000000000000000 max_order=1 max_position=1"));
         Assert.Equal("line 1: X: max position x max price x tick_value exceeds 1152921504606846976",
             Malformed($"{prefix} max_price=1000000000000 max_order=1 max_position=1"));
+        Assert.Equal("line 1: X: breaker window must be in 1..1000, got 0", Malformed($"{prefix} breaker=0.1 breaker_window=0"));
+        Assert.Equal("line 1: breaker 0.1234567 is not a whole ppm (0.000001)", Malformed($"{prefix} breaker=0.1234567"));
     }
 
     [Theory]

@@ -56,6 +56,21 @@ public sealed class ScenarioRunnerTests
     }
 
     [Fact]
+    public void CircuitBreaker_HaltsRefusesResumesByAdminAndByRule()
+    {
+        var o = ScenarioOutput.Run($"{Xyz} breaker=0.10 breaker_window=2\ndeposit a 1000\ndeposit b 1000\nmark XYZ 100\n" +
+            "order b sell XYZ 1 limit 115\nmark XYZ 115\n" +
+            "order a buy XYZ 1 limit 115\nresume XYZ\nresume XYZ\norder a buy XYZ 1 limit 115\nmark XYZ 140\nmark XYZ 141\nmark XYZ 142");
+
+        Assert.Equal(["instrument=XYZ price=115 reference=100", "instrument=XYZ price=140 reference=115"], o.Describe("halt"));
+        Assert.Equal(["instrument=XYZ price=115 by=admin", "instrument=XYZ price=142 by=rule"], o.Describe("resume"));
+        Assert.Equal(["command=order account=a instrument=XYZ code=INSTRUMENT_HALTED", "command=resume instrument=XYZ code=INSTRUMENT_NOT_HALTED"],
+            o.Describe("rejected"));
+        Assert.Equal("1", o.Qty("a", "XYZ"));
+        o.AssertInvariants();
+    }
+
+    [Fact]
     public void Accounts_AreNumberedInOrderOfFirstDeposit()
     {
         var o = ScenarioOutput.Run($"{Xyz}\ndeposit zed 1\ndeposit insurance 5\ndeposit amy 1\ndeposit zed 1");
