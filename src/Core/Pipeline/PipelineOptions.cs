@@ -49,6 +49,10 @@ public sealed record PipelineOptions
     /// <summary>A snapshot is taken after each command whose sequence is a multiple of this; 0 = never.</summary>
     public long SnapshotEveryCommands { get; init; }
 
+    /// <summary>Whether <see cref="ExchangePipeline.Dispose"/> snapshots the final state (when snapshots are on), so
+    /// the next start replays nothing. On by default.</summary>
+    public bool SnapshotOnStop { get; init; } = true;
+
     /// <summary>How many snapshots are kept (the newest ones); older ones are deleted after each new one.</summary>
     public int SnapshotsToKeep { get; init; } = 2;
 
