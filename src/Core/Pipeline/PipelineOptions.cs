@@ -43,6 +43,15 @@ public sealed record PipelineOptions
     /// </summary>
     public IJournal? JournalInstance { get; init; }
 
+    /// <summary>
+    /// The journal files that retention trims after each snapshot (<see cref="JournalRetention"/>): by default
+    /// <see cref="Journal"/>; set it when a <see cref="JournalInstance"/> writes files of its own (a wrapped
+    /// <see cref="JournalWriter"/>). Null with both null: nothing is trimmed.
+    /// </summary>
+    public JournalOptions? RetainedJournal { get; init; }
+
+    internal JournalOptions? Retention => RetainedJournal ?? Journal;
+
     /// <summary>Where snapshots go (<c>snapshot-&lt;seq&gt;.bin</c>); needed when <see cref="SnapshotEveryCommands"/> is set.</summary>
     public string? SnapshotDirectory { get; init; }
 

@@ -99,7 +99,7 @@ public sealed class GatewayServer : IAsyncDisposable
         if (metered is not null && !inProcess && options.Journal is not null)
         {
             _journal = new TimedJournal(new JournalWriter(options.Journal), config.Metrics.SampleBuffer);
-            options = options with { Journal = null, JournalInstance = _journal };
+            options = options with { Journal = null, JournalInstance = _journal, RetainedJournal = options.Journal };
         }
         IOutputHandler output = metered is null ? _router : metered;
         _publisher = inProcess
