@@ -142,6 +142,36 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task ClientThatNeverReads_DefaultBuffers_DroppedBeforeTheKernelCanHideItsBacklog()
+    {
+        // Default transport and socket buffers: 8,000 answers of 61 bytes (488 KB) are far more than 200 messages plus
+        // the bounded buffers (64 KiB + 2 x 64 KiB of SO_SNDBUF), but would fit in an autotuned 4 MiB socket buffer.
+        await using var server = await StartAsync(
+            l => l with { MaxQueuedMessages = 200, RatePerSecond = 1_000_000, RateBurst = 1_000_000 }, inProcess: true);
+        using var sleeper = await RawConnection.ConnectAsync(server.Port, receiveBufferBytes: 4096);
+        await sleeper.LoginAsync("t1", sequence: 0);
+        await using var active = await server.LoginAsync("t1");
+        await Task.Delay(100);
+
+        var query = Inbound.Query(0, 0);
+        var burst = new byte[100 * (3 + query.Length)];
+        for (var i = 0; i < 100; i++)
+        {
+            burst[i * (3 + query.Length) + 1] = (byte)(query.Length + 1);
+            burst[i * (3 + query.Length) + 2] = PacketType.UnsequencedData;
+            query.CopyTo(burst, i * (3 + query.Length) + 3);
+        }
+        for (var sent = 0; sent < 8_000 && server.Server.Connections > 1; sent += 100)
+        {
+            await active.SendRawAsync(burst);
+            for (var i = 0; i < 100; i++) await active.WaitForAsync(m => m.Type == 'Q', Wait);
+        }
+
+        Assert.True(await sleeper.ReadUntilClosedAsync(Short), "the reader that never reads was not dropped");
+        Assert.Equal(1, server.Server.Connections);
+    }
+
+    [Fact]
     public async Task TrickledLogin_ClosedAtTheLoginTimeout()
     {
         await using var server = await StartAsync(l => l with { LoginTimeoutMs = 700 }, inProcess: true);
@@ -215,7 +245,12 @@ public sealed class HostileInputTests
     [Fact]
     public async Task ThreeHundredConcurrentConnections_AllServed()
     {
-        await using var server = await StartAsync(l => l with { MaxSessionsPerUser = 100, LoginTimeoutMs = 10_000 });
+        // All from one address, all logging in at once: the per-address caps are raised to let them.
+        await using var server = await StartAsync(l => l with
+        {
+            MaxSessionsPerUser = 100, LoginTimeoutMs = 10_000, MaxConnectionsPerAddress = 300, MaxUnauthenticatedPerAddress = 300,
+            MaxPendingPasswordChecks = 300, MaxUnauthenticatedConnections = 300,
+        });
         var users = new[] { "t1", "t2", "t3", "t4" };
         var clients = await Task.WhenAll(Enumerable.Range(0, 300).Select(i =>
             ExchangeClient.LoginAsync("127.0.0.1", server.Port, users[i % 4], Password(users[i % 4]), 0, TimeSpan.FromSeconds(20))));

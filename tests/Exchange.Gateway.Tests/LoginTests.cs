@@ -1,6 +1,8 @@
 using Exchange.Client.Protocol;
 using Exchange.Client;
+using Exchange.Gateway.Configuration;
 using Exchange.Gateway.Protocol;
+using Exchange.Gateway.Security;
 using Exchange.Gateway.Tests.Support;
 
 namespace Exchange.Gateway.Tests;
@@ -58,7 +60,7 @@ public sealed class LoginTests
     }
 
     [Fact]
-    public async Task Login_RepeatedFailures_AddressRefusedEvenWithTheRightPassword()
+    public async Task Login_RepeatedFailures_ThatUserRefusedFromTheAddressEvenWithTheRightPassword_OthersNot()
     {
         await using var server = await TestServer.StartAsync(l => l with { MaxFailedLogins = 3 }, inProcess: true);
         for (var i = 0; i < 3; i++)
@@ -67,9 +69,38 @@ public sealed class LoginTests
             Assert.False((await bad.LoginAsync("t1", "guess" + i, 1, "", TestServer.Wait)).Accepted);
         }
         await using var good = await ExchangeClient.ConnectAsync("127.0.0.1", server.Port);
-        var result = await good.LoginAsync("t1", TestServer.Password("t1"), 1, "", TestServer.Wait);
+        var result = await good.LoginAsync("T1", TestServer.Password("t1"), 1, "", TestServer.Wait);
         Assert.Equal((false, 'A'), (result.Accepted, result.RejectReason));
         Assert.Contains("too many failed logins", result.Debug);
+
+        // The lockout is the pair's: the admin (and every other user) of the same address still logs in.
+        await using var admin = await ExchangeClient.ConnectAsync("127.0.0.1", server.Port);
+        Assert.True((await admin.LoginAsync("admin", TestServer.Password("admin"), 1, "", TestServer.Wait)).Accepted);
+        await using var t2 = await ExchangeClient.ConnectAsync("127.0.0.1", server.Port);
+        Assert.True((await t2.LoginAsync("t2", TestServer.Password("t2"), 1, "", TestServer.Wait)).Accepted);
+    }
+
+    [Fact]
+    public async Task PasswordChecks_ABurstBeyondTheQueue_RefusedBusyWithoutHashing()
+    {
+        var directory = new UserDirectory(
+            [new UserConfig { Username = "t1", Role = UserConfig.Trader, Account = 1, Password = PasswordHash.Create("pw-t1") }],
+            maxPendingChecks: 2);
+        var bound = 2 + Environment.ProcessorCount;
+
+        // Started together, none can finish before the last is started (each costs a full PBKDF2).
+        var checks = Enumerable.Range(0, 20)
+            .Select(i => directory.VerifyAsync("t1", System.Text.Encoding.UTF8.GetBytes("guess" + i), default).AsTask()).ToList();
+        var peak = directory.PendingChecks;
+        var results = await Task.WhenAll(checks);
+
+        Assert.InRange(peak, 1, bound);
+        Assert.True(results.Count(r => r.Result == LoginCheck.Busy) >= 20 - bound,
+            $"{results.Count(r => r.Result == LoginCheck.Busy)} refused busy");
+        Assert.All(results, r => Assert.Null(r.User));
+        Assert.Equal(0, directory.PendingChecks);
+        // The queue drained: the right password is checked again.
+        Assert.Equal(LoginCheck.Ok, (await directory.VerifyAsync("t1", System.Text.Encoding.UTF8.GetBytes("pw-t1"), default)).Result);
     }
 
     [Fact]

@@ -9,10 +9,17 @@ public sealed record JournalOptions
     /// <summary>A file is closed and a new one started when the next record would take it past this size.</summary>
     public long MaxFileBytes { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Where journal files wholly covered by the oldest snapshot kept go (<see cref="JournalRetention"/>); null or empty
+    /// deletes them. Only with snapshots on: without a snapshot the whole journal is the state.
+    /// </summary>
+    public string? ArchiveDirectory { get; init; }
+
     /// <summary>When commits fsync.</summary>
     public FsyncPolicy Fsync { get; init; } = FsyncPolicy.EveryBatch;
 
-    /// <summary>The fsync interval for <see cref="FsyncPolicy.IntervalMs"/>.</summary>
+    /// <summary>The fsync interval for <see cref="FsyncPolicy.IntervalMs"/>; an idle journal's last batch is fsynced once
+    /// no commit has come for this long.</summary>
     public int FsyncIntervalMs { get; init; } = 10;
 
     /// <summary>

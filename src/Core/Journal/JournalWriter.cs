@@ -12,8 +12,12 @@ namespace Exchange.Core.Journal;
 /// </summary>
 /// <remarks>
 /// Opening a directory that already holds a journal continues it: a torn tail left by a crash is cut off first
-/// (and a last file left empty is removed), so the next record follows the last valid one. Single-threaded: the
-/// journal consumer owns it. After an I/O exception, dispose it and open a new one, which repairs the tail.
+/// (and a last file left empty is removed), so the next record follows the last valid one. The writer holds the
+/// directory's <see cref="DirectoryLock"/> from open to dispose, so a second writer (another server on the same
+/// directory) is refused before it touches a file. Single-threaded: the journal consumer owns it; the one exception is
+/// the idle fsync of <see cref="FsyncPolicy.IntervalMs"/>, a timer that fsyncs the last batch once the writer has been
+/// idle for an interval (under a lock it shares only with <see cref="Sync"/>, rotation and dispose). After an I/O
+/// exception, dispose it and open a new one, which repairs the tail.
 /// </remarks>
 public sealed class JournalWriter : IJournal
 {
@@ -21,13 +25,22 @@ public sealed class JournalWriter : IJournal
     private readonly byte[] _buffer;
     private readonly TimeProvider _time;
     private readonly long _fsyncIntervalTicks;
+    private readonly DirectoryLock _lock;
+    // Taken around each fsync, file switch and close: the idle-sync timer's only contact with the writer.
+    private readonly Lock _syncGate = new();
+    private readonly ITimer? _idleSync;
     private FileStream? _file;
     private int _bufferCount;
     private long _fileLength;
     private long _lastSyncTimestamp;
+    private long _lastCommitTimestamp;
+    private long _flushedSequence = -1;
+    private long _syncedSequence = -1;
+    private bool _disposed;
 
     /// <summary>Opens (or creates) the journal in <see cref="JournalOptions.Directory"/>.</summary>
     /// <exception cref="JournalCorruptException">The last file is damaged other than by a torn tail.</exception>
+    /// <exception cref="DirectoryInUseException">Another writer holds the directory.</exception>
     public JournalWriter(JournalOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -41,19 +54,41 @@ public sealed class JournalWriter : IJournal
         _time = options.TimeProvider;
         _fsyncIntervalTicks = options.FsyncIntervalMs * _time.TimestampFrequency / 1000;
         _buffer = new byte[options.BufferBytes];
-        Directory.CreateDirectory(options.Directory);
-        OpenExisting();
-        _lastSyncTimestamp = _time.GetTimestamp();
+        _lock = DirectoryLock.Acquire(options.Directory);
+        try
+        {
+            OpenExisting();
+        }
+        catch
+        {
+            _lock.Dispose();
+            throw;
+        }
+
+        _lastSyncTimestamp = _lastCommitTimestamp = _time.GetTimestamp();
+        if (options.Fsync == FsyncPolicy.IntervalMs)
+        {
+            var period = TimeSpan.FromMilliseconds(options.FsyncIntervalMs);
+            _idleSync = _time.CreateTimer(static state => ((JournalWriter)state!).SyncIfIdle(), this, period, period);
+        }
     }
 
     /// <summary>The sequence of the last appended command; -1 for an empty journal.</summary>
     public long LastSequence { get; private set; } = -1;
 
     /// <summary>The last sequence handed to the OS (survives a process crash).</summary>
-    public long FlushedSequence { get; private set; } = -1;
+    public long FlushedSequence
+    {
+        get => Volatile.Read(ref _flushedSequence);
+        private set => Volatile.Write(ref _flushedSequence, value);
+    }
 
     /// <summary>The last sequence fsynced (survives power loss).</summary>
-    public long SyncedSequence { get; private set; } = -1;
+    public long SyncedSequence
+    {
+        get => Volatile.Read(ref _syncedSequence);
+        private set => Volatile.Write(ref _syncedSequence, value);
+    }
 
     /// <summary>Encodes <paramref name="command"/> as the next record; it is written at the next <see cref="Commit"/>.</summary>
     /// <param name="command">The command; its <see cref="Command.Sequence"/> is the record's and must exceed <see cref="LastSequence"/>.</param>
@@ -88,8 +123,11 @@ public sealed class JournalWriter : IJournal
             case FsyncPolicy.EveryBatch:
                 Sync();
                 break;
-            case FsyncPolicy.IntervalMs when _time.GetTimestamp() - _lastSyncTimestamp >= _fsyncIntervalTicks:
-                Sync();
+            case FsyncPolicy.IntervalMs:
+                long now = _time.GetTimestamp();
+                Volatile.Write(ref _lastCommitTimestamp, now);
+                if (now - Volatile.Read(ref _lastSyncTimestamp) >= _fsyncIntervalTicks)
+                    Sync();
                 break;
         }
     }
@@ -102,23 +140,67 @@ public sealed class JournalWriter : IJournal
     {
         if (_bufferCount > 0)
             WriteBuffer();
-        if (_file is not null && SyncedSequence < FlushedSequence)
-        {
-            _file.Flush(flushToDisk: true);
-            SyncedSequence = FlushedSequence;
-        }
-
-        _lastSyncTimestamp = _time.GetTimestamp();
+        lock (_syncGate)
+            FlushToDisk();
     }
 
-    /// <summary>Writes, fsyncs and closes the current file.</summary>
+    /// <summary>Writes, fsyncs and closes the current file, and releases the directory.</summary>
     public void Dispose()
     {
-        if (_file is null)
+        if (_disposed)
             return;
-        Sync();
-        _file.Dispose();
-        _file = null;
+        _disposed = true;
+        _idleSync?.Dispose();
+        try
+        {
+            if (_file is not null)
+            {
+                Sync();
+                lock (_syncGate)
+                {
+                    _file.Dispose();
+                    _file = null;
+                }
+            }
+        }
+        finally
+        {
+            _lock.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The idle fsync of <see cref="FsyncPolicy.IntervalMs"/> (a timer thread): a commit fsyncs only once the interval
+    /// has passed, so the last batch before a pause would stay in the page cache for as long as the pause lasts. Once no
+    /// commit has come for an interval, this fsyncs what was written: the loss window on power failure is then at most
+    /// about two intervals, busy or idle. While commits keep coming it does nothing (they sync themselves).
+    /// </summary>
+    private void SyncIfIdle()
+    {
+        long now = _time.GetTimestamp();
+        if (now - Volatile.Read(ref _lastCommitTimestamp) < _fsyncIntervalTicks
+            || now - Volatile.Read(ref _lastSyncTimestamp) < _fsyncIntervalTicks)
+            return;
+        lock (_syncGate)
+        {
+            // FlushedSequence is stored after its bytes were written, so everything up to the value read is the OS's:
+            // fsyncing the file (safe beside a concurrent write; no FileStream state is shared with it) makes it durable.
+            if (_file is not null && SyncedSequence < FlushedSequence)
+                FlushToDisk();
+        }
+    }
+
+    // Under _syncGate.
+    private void FlushToDisk()
+    {
+        long flushed = FlushedSequence;
+        if (_file is not null && SyncedSequence < flushed)
+        {
+            _file.Flush(flushToDisk: true);
+            SyncedSequence = flushed;
+        }
+
+        Volatile.Write(ref _lastSyncTimestamp, _time.GetTimestamp());
     }
 
     private void WriteBuffer()
@@ -136,11 +218,16 @@ public sealed class JournalWriter : IJournal
             // Always fsynced, whatever the policy: a reader treats damage in any file but the last as corruption,
             // so a file must be complete on disk before a later one can exist.
             Sync();
-            _file.Dispose();
         }
 
-        _file = new FileStream(JournalFile.PathFor(_options.Directory, firstSequence), FileMode.CreateNew,
+        var next = new FileStream(JournalFile.PathFor(_options.Directory, firstSequence), FileMode.CreateNew,
             FileAccess.Write, FileShare.Read, bufferSize: 0);
+        lock (_syncGate)
+        {
+            _file?.Dispose();
+            _file = next;
+        }
+
         _fileLength = 0;
     }
 

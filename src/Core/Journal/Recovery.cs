@@ -16,7 +16,8 @@ public static class Recovery
     /// <param name="freshFactory">Makes a fresh exchange with the configuration the snapshots and journal were made
     /// with (options and instruments in the same order); called again for each snapshot that proves damaged.</param>
     /// <exception cref="JournalCorruptException">The journal is damaged other than by a torn tail.</exception>
-    /// <exception cref="InvalidDataException">An intact snapshot does not fit the configuration.</exception>
+    /// <exception cref="InvalidDataException">An intact snapshot does not fit the configuration, or the journal does not
+    /// continue the state (its files up to the snapshot were removed and the snapshot is gone).</exception>
     public static RecoveryResult Recover(PipelineOptions options, Func<Exchange> freshFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -58,6 +59,14 @@ public static class Recovery
         JournalTornTail? tornTail = null;
         if (journalDirectory is not null && Directory.Exists(journalDirectory))
         {
+            // Retention removes files only behind the oldest snapshot kept: a journal that starts after the state means
+            // that snapshot is gone too, and replaying it would skip commands. (Within the journal sequences may skip a
+            // few refused at a shutdown, so the check is on its start.)
+            var files = JournalFile.List(journalDirectory);
+            if (files.Length > 0 && files[0].FirstSequence > exchange.LastSequence + 1)
+                throw new InvalidDataException(
+                    $"The journal in '{journalDirectory}' resumes at sequence {files[0].FirstSequence} but the state is at {exchange.LastSequence}: " +
+                    "the journal files in between are missing (covered by a snapshot that no longer loads?).");
             using var reader = new JournalReader(journalDirectory, exchange.LastSequence + 1);
             JournalReadStatus status;
             while ((status = reader.Read(out Command command)) == JournalReadStatus.Record)

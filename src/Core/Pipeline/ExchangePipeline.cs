@@ -38,6 +38,8 @@ public sealed class ExchangePipeline : IDisposable
     private readonly PipelineAbort _abort = new();
     private readonly TimeProvider _time;
     private readonly long _base;
+    private readonly Exchange _exchange;
+    private readonly bool _snapshotOnStop;
     private readonly object _lifecycle = new();
     private int _state;
 
@@ -55,6 +57,8 @@ public sealed class ExchangePipeline : IDisposable
         options.Validate();
 
         _base = exchange.LastSequence;
+        _exchange = exchange;
+        _snapshotOnStop = options.SnapshotOnStop;
         _time = options.TimeProvider;
         // Opening files repairs a torn tail; a journal ahead of the exchange means the state was not recovered from it.
         _ownsJournal = options.Journal is not null;
@@ -101,6 +105,9 @@ public sealed class ExchangePipeline : IDisposable
 
     /// <summary>The exception that stopped a stage, if one did; the pipeline no longer makes progress then.</summary>
     public Exception? Fault => _stages.Fault;
+
+    /// <summary>How many journal files retention removed or archived (files wholly covered by the oldest snapshot kept).</summary>
+    public long RemovedJournalFiles => _stages.Snapshots?.RemovedJournalFiles ?? 0;
 
     /// <summary>The last failure to write a snapshot; the pipeline goes on without it (the journal holds everything).</summary>
     public Exception? SnapshotFault => _stages.Snapshots?.Fault;
@@ -155,8 +162,8 @@ public sealed class ExchangePipeline : IDisposable
 
     /// <summary>
     /// Stops the pipeline: refuses new commands, lets every command published before run through the journal, the
-    /// business logic and the output handler, waits for a snapshot being written, stops the threads and closes the
-    /// journal (fsynced). A stage that faulted is not waited for. Commands published without <see cref="Start"/>
+    /// business logic and the output handler, waits for a snapshot being written, stops the threads, snapshots the final
+    /// state (when snapshots are on) and closes the journal (fsynced). A stage that faulted is not waited for. Commands published without <see cref="Start"/>
     /// are discarded.
     /// </summary>
     public void Dispose()
@@ -177,6 +184,10 @@ public sealed class ExchangePipeline : IDisposable
             _abort.Request();
             _stages.Halt();
             bool stopped = !running || _stages.WaitForShutdown(ShutdownTimeout);
+            // Every command is applied and journaled and no thread owns the exchange now: the final state is a
+            // snapshot, so the next start replays nothing (and retention can drop the journal behind it).
+            if (running && stopped && _stages.Fault is null && _snapshotOnStop)
+                _stages.Snapshots?.TakeFinal(_exchange);
             // A journaler thread that did not stop still owns the writer; leave the file to the OS then.
             if (stopped)
                 CloseJournal();

@@ -43,11 +43,24 @@ public sealed record PipelineOptions
     /// </summary>
     public IJournal? JournalInstance { get; init; }
 
+    /// <summary>
+    /// The journal files that retention trims after each snapshot (<see cref="JournalRetention"/>): by default
+    /// <see cref="Journal"/>; set it when a <see cref="JournalInstance"/> writes files of its own (a wrapped
+    /// <see cref="JournalWriter"/>). Null with both null: nothing is trimmed.
+    /// </summary>
+    public JournalOptions? RetainedJournal { get; init; }
+
+    internal JournalOptions? Retention => RetainedJournal ?? Journal;
+
     /// <summary>Where snapshots go (<c>snapshot-&lt;seq&gt;.bin</c>); needed when <see cref="SnapshotEveryCommands"/> is set.</summary>
     public string? SnapshotDirectory { get; init; }
 
     /// <summary>A snapshot is taken after each command whose sequence is a multiple of this; 0 = never.</summary>
     public long SnapshotEveryCommands { get; init; }
+
+    /// <summary>Whether <see cref="ExchangePipeline.Dispose"/> snapshots the final state (when snapshots are on), so
+    /// the next start replays nothing. On by default.</summary>
+    public bool SnapshotOnStop { get; init; } = true;
 
     /// <summary>How many snapshots are kept (the newest ones); older ones are deleted after each new one.</summary>
     public int SnapshotsToKeep { get; init; } = 2;

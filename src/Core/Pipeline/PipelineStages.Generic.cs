@@ -28,7 +28,7 @@ internal sealed class PipelineStages<TWait> : PipelineStages
         if (journal is not null)
             _journaler = new(input, input.NewBarrier(), new JournalHandler(journal));
         var journaled = _journaler?.Sequence;
-        var taker = snapshots is null ? null : new SnapshotTaker(snapshots, options.SnapshotEveryCommands, journaled, abort);
+        var taker = snapshots is null ? null : new SnapshotTaker(snapshots, options.SnapshotEveryCommands, journaled, abort, options.Retention);
 
         // Journaler and business logic both read the input slots and neither writes them, so they run in parallel.
         _logic = new(input, input.NewBarrier(), new BusinessLogicHandler(exchange, outputRing, taker, abort));

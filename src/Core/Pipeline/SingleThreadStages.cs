@@ -19,7 +19,7 @@ internal sealed class SingleThreadStages<TWait> : PipelineStages
     {
         var input = RingBuffer<CommandSlot>.Create(options.ProducerType, options.InputRingSize, inputWait);
         var journaled = journal is null ? null : new Sequence();
-        var taker = snapshots is null ? null : new SnapshotTaker(snapshots, options.SnapshotEveryCommands, journaled, abort);
+        var taker = snapshots is null ? null : new SnapshotTaker(snapshots, options.SnapshotEveryCommands, journaled, abort, options.Retention);
         _processor = new(input, input.NewBarrier(),
             new SingleThreadHandler(input, exchange, journal, journaled, output, taker, options.ApplyGate));
         input.AddGatingSequences(_processor.Sequence);

@@ -13,6 +13,9 @@ namespace Exchange.Core.Pipeline;
 /// commands are then also in the journal, so recovery that falls back past a damaged snapshot to an older one (or to
 /// none) still finds every later command in the journal. If the previous snapshot is still being written when the
 /// next is due, the new one is skipped rather than queued (memory stays bounded; the next interval tries again).
+/// After each snapshot, journal files wholly covered by the oldest snapshot kept are removed or archived
+/// (<see cref="JournalRetention"/>), so the journal's disk and the restart time stay bounded. A clean shutdown takes
+/// one more snapshot of the final state (<see cref="TakeFinal"/>): the next start then replays nothing.
 /// </remarks>
 internal sealed class SnapshotTaker
 {
@@ -20,15 +23,18 @@ internal sealed class SnapshotTaker
     private readonly long _every;
     private readonly Sequence? _journaled;
     private readonly PipelineAbort _abort;
+    private readonly JournalOptions? _journal;
     private Task? _pending;
     private long _lastSequence;
     // The exchange's sequence after the previous applied command; -1 before the first.
     private long _previous = -1;
     private volatile Exception? _fault;
+    private long _removedJournalFiles;
 
-    public SnapshotTaker(SnapshotStore store, long every, Sequence? journaled, PipelineAbort abort)
+    public SnapshotTaker(SnapshotStore store, long every, Sequence? journaled, PipelineAbort abort, JournalOptions? journal)
     {
         _store = store;
+        _journal = journal;
         _every = every;
         _journaled = journaled;
         _abort = abort;
@@ -36,6 +42,9 @@ internal sealed class SnapshotTaker
 
     /// <summary>The sequence of the newest snapshot written by this pipeline; 0 before any.</summary>
     public long LastSequence => Volatile.Read(ref _lastSequence);
+
+    /// <summary>How many journal files retention removed or archived.</summary>
+    public long RemovedJournalFiles => Interlocked.Read(ref _removedJournalFiles);
 
     /// <summary>How many due snapshots were skipped because the previous one was still being written.</summary>
     public long Skipped { get; private set; }
@@ -61,6 +70,28 @@ internal sealed class SnapshotTaker
     {
         var pending = _pending;
         return pending is null || pending.Wait(timeout);
+    }
+
+    /// <summary>
+    /// Clean shutdown, once the pipeline's threads have stopped and every command is journaled: writes the final state
+    /// (unless a snapshot of it exists already), on the calling thread.
+    /// </summary>
+    public void TakeFinal(Exchange exchange)
+    {
+        long sequence = exchange.LastSequence;
+        var newest = _store.List();
+        if (sequence == 0 || (newest.Length > 0 && newest[0].Sequence >= sequence))
+            return;
+        try
+        {
+            _store.Write(sequence, SnapshotCodec.Write(exchange));
+            Written(sequence);
+        }
+        catch (IOException exception)
+        {
+            // The journal still holds everything: the next start replays it instead.
+            _fault = exception;
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -93,11 +124,24 @@ internal sealed class SnapshotTaker
             }
 
             _store.Write(sequence, bytes);
-            Volatile.Write(ref _lastSequence, sequence);
+            Written(sequence);
         }
         catch (Exception exception)
         {
             _fault = exception;
         }
+    }
+
+    // Retention first: a snapshot counts as written (and the next may be taken) once the journal behind it is trimmed.
+    private void Written(long sequence)
+    {
+        if (_journal is not null)
+        {
+            var kept = _store.List();
+            Interlocked.Add(ref _removedJournalFiles,
+                JournalRetention.RemoveCovered(_journal.Directory, kept[^1].Sequence, _journal.ArchiveDirectory));
+        }
+
+        Volatile.Write(ref _lastSequence, sequence);
     }
 }

@@ -19,8 +19,12 @@ public sealed record PipelineConfig
     /// <summary><c>batch</c> (fsync every commit), <c>interval</c> or <c>never</c> (page cache only).</summary>
     public string Fsync { get; init; } = "batch";
     public int FsyncIntervalMs { get; init; } = 10;
-    /// <summary>A snapshot every this many commands into <c>JOURNAL/snapshots</c>; 0 = none.</summary>
+    /// <summary>A snapshot every this many commands into <c>JOURNAL/snapshots</c> (and one at a clean shutdown); 0 = none.</summary>
     public long SnapshotEveryCommands { get; init; } = 100_000;
+    /// <summary>Size at which a journal file is closed and the next begun: the unit retention removes.</summary>
+    public long JournalSegmentBytes { get; init; } = 64L * 1024 * 1024;
+    /// <summary>Where journal files wholly covered by the oldest snapshot kept are moved; empty = they are deleted.</summary>
+    public string JournalArchive { get; init; } = "";
 
     public void Validate()
     {
@@ -31,6 +35,7 @@ public sealed record PipelineConfig
             throw new InvalidDataException("pipeline.topology must be auto, parallel or single");
         if (Fsync is not ("batch" or "interval" or "never")) throw new InvalidDataException("pipeline.fsync must be batch, interval or never");
         if (FsyncIntervalMs <= 0 || SnapshotEveryCommands < 0) throw new InvalidDataException("pipeline: bad fsync interval or snapshot period");
+        if (JournalSegmentBytes < 4096) throw new InvalidDataException("pipeline.journalSegmentBytes must be at least 4096");
     }
 
     /// <summary>The pipeline's options; <paramref name="journal"/> empty turns journaling (and snapshots) off.</summary>
@@ -55,6 +60,8 @@ public sealed record PipelineConfig
             Directory = journal,
             Fsync = Fsync switch { "never" => FsyncPolicy.Never, "interval" => FsyncPolicy.IntervalMs, _ => FsyncPolicy.EveryBatch },
             FsyncIntervalMs = FsyncIntervalMs,
+            MaxFileBytes = JournalSegmentBytes,
+            ArchiveDirectory = JournalArchive.Length == 0 ? null : JournalArchive,
         },
         SnapshotDirectory = journal.Length == 0 || SnapshotEveryCommands == 0 ? null : Path.Combine(journal, "snapshots"),
         SnapshotEveryCommands = journal.Length == 0 ? 0 : SnapshotEveryCommands,

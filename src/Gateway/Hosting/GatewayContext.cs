@@ -33,6 +33,8 @@ internal sealed class GatewayContext(
     public IReadOnlyDictionary<User, UserStream> DropCopy { get; } = dropCopy;
     public LoginThrottle Throttle { get; } = new(limits.MaxFailedLogins, limits.FailedLoginWindowMs);
     public SessionRegistry Registry { get; } = new(limits.TimerResolutionMs);
+    /// <summary>Per-address and not-yet-logged-in connection caps.</summary>
+    public ConnectionAdmission Admission { get; } = new(limits);
     public ObjectPool<SessionBuffers> Buffers { get; } =
         new DefaultObjectPool<SessionBuffers>(new SessionBuffers.Policy(limits.MaxFrameLength), 256);
 

@@ -64,6 +64,9 @@ public sealed class GatewayServer : IAsyncDisposable
         var options = config.Pipeline.ToOptions(config.Journal);
         if (term is not null)
             options = options with { Journal = null, JournalInstance = term.Journal, SnapshotDirectory = null, SnapshotEveryCommands = 0 };
+        // Refuse at once if another server holds the journal (its writer takes the lock for good when the pipeline opens).
+        if (!inProcess && options.Journal is not null)
+            using (DirectoryLock.Acquire(options.Journal.Directory)) { }
         _exchange = term?.Exchange
             ?? (inProcess ? BuildExchange(config) : Recovery.Recover(options, () => BuildExchange(config)).Exchange);
         // Single-threaded, the output side runs on the exchange's own thread and reads the core itself (session threads
@@ -75,7 +78,7 @@ public sealed class GatewayServer : IAsyncDisposable
         var state = readCore ? _exchange
             : inProcess ? BuildExchange(config)
             : term is not null ? term.CopyExchange() : Recovery.Recover(options, () => BuildExchange(config)).Exchange;
-        var users = new UserDirectory(config.Users);
+        var users = new UserDirectory(config.Users, config.Limits.MaxPendingPasswordChecks);
         var streams = new Dictionary<User, UserStream>();
         var traders = new Dictionary<int, UserStream>();
         foreach (var u in users.All)
@@ -96,7 +99,7 @@ public sealed class GatewayServer : IAsyncDisposable
         if (metered is not null && !inProcess && options.Journal is not null)
         {
             _journal = new TimedJournal(new JournalWriter(options.Journal), config.Metrics.SampleBuffer);
-            options = options with { Journal = null, JournalInstance = _journal };
+            options = options with { Journal = null, JournalInstance = _journal, RetainedJournal = options.Journal };
         }
         IOutputHandler output = metered is null ? _router : metered;
         _publisher = inProcess

@@ -7,9 +7,6 @@ namespace Exchange.Gateway.MarketData;
 /// <summary>Kestrel's entry point on the drop-copy port: a read-only <see cref="Session"/> on its user's drop-copy group.</summary>
 internal sealed class DropCopyConnectionHandler(GatewayContext context) : ConnectionHandler
 {
-    public override async Task OnConnectedAsync(ConnectionContext connection)
-    {
-        GatewayConnectionHandler.LimitSendBuffer(context, connection);
-        await new Session(context, connection, SessionKind.DropCopy).RunAsync().ConfigureAwait(false);
-    }
+    public override Task OnConnectedAsync(ConnectionContext connection) =>
+        GatewayConnectionHandler.RunAsync(context, connection, SessionKind.DropCopy);
 }

@@ -7,9 +7,6 @@ namespace Exchange.Gateway.MarketData;
 /// <summary>Kestrel's entry point on the market-data port: a read-only <see cref="Session"/> on the order log.</summary>
 internal sealed class MarketDataConnectionHandler(GatewayContext context) : ConnectionHandler
 {
-    public override async Task OnConnectedAsync(ConnectionContext connection)
-    {
-        GatewayConnectionHandler.LimitSendBuffer(context, connection);
-        await new Session(context, connection, SessionKind.MarketData).RunAsync().ConfigureAwait(false);
-    }
+    public override Task OnConnectedAsync(ConnectionContext connection) =>
+        GatewayConnectionHandler.RunAsync(context, connection, SessionKind.MarketData);
 }

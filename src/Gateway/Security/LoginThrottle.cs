@@ -3,32 +3,44 @@ using System.Net;
 namespace Exchange.Gateway.Security;
 
 /// <summary>
-/// Failed-login rate limiting per remote address: after <c>maxFailures</c> failures within a window, further logins
-/// from that address are refused without checking the password until the window that began with the first failure
-/// has passed. Keyed by address rather than username so that nobody can lock a real user out from elsewhere.
+/// Failed-login rate limiting per (remote address, username): after <c>maxFailures</c> failures within a window,
+/// further logins of that user from that address are refused without checking the password until the window that
+/// began with the first failure has passed. Keyed by both, so that guessing one user's password from an address
+/// locks out neither that user elsewhere nor the other users of the address (an admin behind the same NAT).
 /// </summary>
+/// <remarks>Bounded: expired windows are pruned once the table holds <see cref="MaxEntries"/>; every entry costs its
+/// attacker a full password check (the bounded queue in <see cref="UserDirectory"/>), so the table cannot grow fast.</remarks>
 internal sealed class LoginThrottle(int maxFailures, long windowMs)
 {
-    private readonly Dictionary<IPAddress, Window> _windows = new();
+    public const int MaxEntries = 100_000;
+
+    private readonly Dictionary<(IPAddress, string), Window> _windows = new();
     private readonly Lock _gate = new();
 
-    public bool IsBlocked(IPAddress? address, long nowMs)
+    public bool IsBlocked(IPAddress? address, string username, long nowMs)
     {
         if (address is null) return false;
         lock (_gate)
-            return _windows.TryGetValue(address, out var w) && nowMs - w.StartMs < windowMs && w.Failures >= maxFailures;
+            return _windows.TryGetValue(Key(address, username), out var w) && nowMs - w.StartMs < windowMs && w.Failures >= maxFailures;
     }
 
-    public void RecordFailure(IPAddress? address, long nowMs)
+    public void RecordFailure(IPAddress? address, string username, long nowMs)
     {
         if (address is null) return;
+        var key = Key(address, username);
         lock (_gate)
         {
-            if (_windows.Count > 100_000) Prune(nowMs);
-            if (!_windows.TryGetValue(address, out var w) || nowMs - w.StartMs >= windowMs) w = new Window(nowMs, 0);
-            _windows[address] = w with { Failures = w.Failures + 1 };
+            if (_windows.Count >= MaxEntries) Prune(nowMs);
+            if (!_windows.TryGetValue(key, out var w) || nowMs - w.StartMs >= windowMs)
+            {
+                if (_windows.Count >= MaxEntries) return;
+                w = new Window(nowMs, 0);
+            }
+            _windows[key] = w with { Failures = w.Failures + 1 };
         }
     }
+
+    private static (IPAddress, string) Key(IPAddress address, string username) => (address, username.ToLowerInvariant());
 
     private void Prune(long nowMs)
     {

@@ -7,17 +7,24 @@ namespace Exchange.Gateway.Security;
 /// The configured users and password checks. PBKDF2 is deliberately slow, so checks run at most one per core at a
 /// time, and after a password verified once its HMAC under a per-process random key is remembered: a later login with
 /// the same password costs a microsecond. A failed check always pays the full PBKDF2 cost, unknown users included
-/// (against a dummy hash), so timing tells nothing about which usernames exist.
+/// (against a dummy hash), so timing tells nothing about which usernames exist. The checks waiting for a core are
+/// bounded (<c>maxPendingChecks</c>): past it a login is refused as busy without hashing, so a burst of bad logins
+/// costs at most that many PBKDF2 runs (plus those running), not one per connection.
 /// </summary>
 internal sealed class UserDirectory
 {
     private readonly Dictionary<string, User> _users = new(StringComparer.OrdinalIgnoreCase);
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
-    private readonly SemaphoreSlim _hashing = new(Math.Max(1, Environment.ProcessorCount));
+    private static readonly int _cores = Math.Max(1, Environment.ProcessorCount);
+    private readonly SemaphoreSlim _hashing = new(_cores);
     private readonly PasswordHash _dummy;
+    private readonly int _maxPending;
+    // Checks admitted (waiting for a core or hashing), bounded by _maxPending plus the cores.
+    private int _admitted;
 
-    public UserDirectory(IEnumerable<UserConfig> users)
+    public UserDirectory(IEnumerable<UserConfig> users, int maxPendingChecks = 32)
     {
+        _maxPending = maxPendingChecks;
         foreach (var u in users)
         {
             PasswordHash.TryParse(u.Password, out var hash, out _);
@@ -30,26 +37,42 @@ internal sealed class UserDirectory
 
     public IEnumerable<User> All => _users.Values;
 
-    /// <summary>The user whose password this is, or null (unknown user or wrong password).</summary>
-    public async ValueTask<User?> VerifyAsync(string username, byte[] password, CancellationToken cancel)
+    /// <summary>Password checks admitted and not yet finished (running or waiting for a core).</summary>
+    public int PendingChecks => Volatile.Read(ref _admitted);
+
+    /// <summary>The user whose password this is, or null (unknown user or wrong password); <see cref="LoginCheck.Busy"/>
+    /// when too many checks are queued already (nothing was checked).</summary>
+    public async ValueTask<(LoginCheck Result, User? User)> VerifyAsync(string username, byte[] password, CancellationToken cancel)
     {
         _users.TryGetValue(username, out var user);
-        if (IsRemembered(user, password)) return user;
-        await _hashing.WaitAsync(cancel).ConfigureAwait(false);
+        if (IsRemembered(user, password)) return (LoginCheck.Ok, user);
+        if (Interlocked.Increment(ref _admitted) > _maxPending + _cores)
+        {
+            Interlocked.Decrement(ref _admitted);
+            return (LoginCheck.Busy, null);
+        }
         try
         {
-            // Many connections of one user logging in at once: the first verifies, the others find it remembered.
-            if (IsRemembered(user, password)) return user;
-            // Seconds of CPU at worst under a login storm: never on a socket thread (see GatewayConfig.InlineIo).
-            var hash = user?.Password ?? _dummy;
-            var ok = await Task.Run(() => hash.Verify(password), cancel).ConfigureAwait(false);
-            if (!ok || user is null) return null;
-            user.Remembered = HMACSHA256.HashData(_key, password);
-            return user;
+            await _hashing.WaitAsync(cancel).ConfigureAwait(false);
+            try
+            {
+                // Many connections of one user logging in at once: the first verifies, the others find it remembered.
+                if (IsRemembered(user, password)) return (LoginCheck.Ok, user);
+                // Seconds of CPU at worst under a login storm: never on a socket thread (see GatewayConfig.InlineIo).
+                var hash = user?.Password ?? _dummy;
+                var ok = await Task.Run(() => hash.Verify(password), cancel).ConfigureAwait(false);
+                if (!ok || user is null) return (LoginCheck.Bad, null);
+                user.Remembered = HMACSHA256.HashData(_key, password);
+                return (LoginCheck.Ok, user);
+            }
+            finally
+            {
+                _hashing.Release();
+            }
         }
         finally
         {
-            _hashing.Release();
+            Interlocked.Decrement(ref _admitted);
         }
     }
 

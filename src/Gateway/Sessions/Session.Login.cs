@@ -1,6 +1,7 @@
 using System.Text;
 using Exchange.Client.Protocol;
 using Exchange.Gateway.Protocol;
+using Exchange.Gateway.Security;
 using Microsoft.Extensions.Logging;
 
 namespace Exchange.Gateway.Sessions;
@@ -12,18 +13,23 @@ internal sealed partial class Session
     {
         var now = GatewayClock.NowMs;
         var address = RemoteAddress;
-        if (_ctx.Throttle.IsBlocked(address, now))
-            return await RejectLoginAsync(PacketType.NotAuthorized, "too many failed logins: try later").ConfigureAwait(false);
         if (!LoginCodec.TryParseRequest(_buffers.Login, out var username, out var password, out var session, out var sequence))
         {
-            _ctx.Throttle.RecordFailure(address, now);
+            _ctx.Throttle.RecordFailure(address, "", now);
             return await RejectLoginAsync(PacketType.NotAuthorized, "malformed login request").ConfigureAwait(false);
         }
-        var user = await _ctx.Users.VerifyAsync(username, password, _connection.ConnectionClosed).ConfigureAwait(false);
+        if (_ctx.Throttle.IsBlocked(address, username, now))
+        {
+            Array.Clear(password);
+            return await RejectLoginAsync(PacketType.NotAuthorized, "too many failed logins: try later").ConfigureAwait(false);
+        }
+        var (check, user) = await _ctx.Users.VerifyAsync(username, password, _connection.ConnectionClosed).ConfigureAwait(false);
         Array.Clear(password);
+        if (check == LoginCheck.Busy)
+            return await RejectLoginAsync(PacketType.NotAuthorized, "too many logins being checked: try later").ConfigureAwait(false);
         if (user is null)
         {
-            _ctx.Throttle.RecordFailure(address, GatewayClock.NowMs);
+            _ctx.Throttle.RecordFailure(address, username, GatewayClock.NowMs);
             return await RejectLoginAsync(PacketType.NotAuthorized, "not authorized").ConfigureAwait(false);
         }
         if (session.Length > 0 && session != _ctx.SessionId)
@@ -81,6 +87,8 @@ internal sealed partial class Session
             _user = user;
             _stream = stream;
             _loggedIn = true;
+            _ctx.Admission.LoggedIn(RemoteAddress);
+            CountedLoggedIn = true;
             return true;
         }
     }

@@ -69,6 +69,9 @@ internal sealed partial class Session
         _connectedMs = _lastReceivedMs = _lastSentMs = GatewayClock.NowMs;
     }
 
+    /// <summary>Logged in, as <see cref="ConnectionAdmission"/> counts it (set once, with the login).</summary>
+    public bool CountedLoggedIn { get; private set; }
+
     private IPAddress? RemoteAddress => (_connection.RemoteEndPoint as IPEndPoint)?.Address;
 
     public async Task RunAsync()

@@ -1,5 +1,6 @@
 using Exchange.Core.Commands;
 using Exchange.Core.Journal;
+using Exchange.Core.Tests.Pipeline;
 using Exchange.Core.Tests.Support;
 using static Exchange.Core.Tests.Journal.JournalFixture;
 
@@ -48,7 +49,7 @@ public sealed class JournalWriterTests : IDisposable
     {
         Write(Dir, first: 1, count: 35, recordsPerFile: 10);
 
-        var names = Directory.GetFiles(Dir).Select(path => Path.GetFileName(path)).Order().ToList();
+        var names = Directory.GetFiles(Dir, "journal-*.log").Select(path => Path.GetFileName(path)).Order().ToList();
         Assert.Equal<string>(["journal-000000000001.log", "journal-000000000011.log", "journal-000000000021.log", "journal-000000000031.log"], names);
         Assert.Equal(10 * RecordSize, new FileInfo(FileFor(Dir, 1)).Length);
         Assert.Equal(5 * RecordSize, new FileInfo(FileFor(Dir, 31)).Length);
@@ -104,7 +105,7 @@ public sealed class JournalWriterTests : IDisposable
         var (sequences, ending) = ReadAll(Dir);
         Assert.Equal(Range(0, 150), sequences);
         Assert.Equal(JournalReadStatus.End, ending);
-        Assert.Equal(5, Directory.GetFiles(Dir).Length);
+        Assert.Equal(5, Directory.GetFiles(Dir, "journal-*.log").Length);
     }
 
     [Fact]
@@ -224,6 +225,45 @@ public sealed class JournalWriterTests : IDisposable
         writer.Append(TestCommands.At(4));
         writer.Commit();
         Assert.Equal(3, writer.SyncedSequence);
+    }
+
+    [Fact]
+    public void IdleTimer_IntervalPolicy_SyncsTheLastBatchOnceNoCommitCameForAnInterval()
+    {
+        var clock = new ManualTimeProvider();
+        var options = Options(Dir) with { Fsync = FsyncPolicy.IntervalMs, FsyncIntervalMs = 10, TimeProvider = clock };
+        using var writer = new JournalWriter(options);
+        writer.Append(TestCommands.At(1));
+        writer.Commit();
+        Assert.Equal(-1, writer.SyncedSequence);
+
+        // The timer ticks every 10 ms of real time but goes by the journal's clock: nothing is due yet.
+        Thread.Sleep(50);
+        Assert.Equal(-1, writer.SyncedSequence);
+
+        clock.AdvanceMilliseconds(10);
+        Eventually.True(() => writer.SyncedSequence == 1, "the idle fsync");
+    }
+
+    [Fact]
+    public void Constructor_DirectoryHeldByAnotherWriter_RefusesWithAClearMessage()
+    {
+        using var first = new JournalWriter(Options(Dir));
+
+        var error = Assert.Throws<DirectoryInUseException>(() => new JournalWriter(Options(Dir)));
+
+        Assert.Contains("in use by another process", error.Message);
+        Assert.Contains(Dir, error.Message);
+    }
+
+    [Fact]
+    public void Dispose_ReleasesTheDirectory_ForTheNextWriter()
+    {
+        var first = new JournalWriter(Options(Dir));
+        first.Dispose();
+
+        using var second = new JournalWriter(Options(Dir));
+        Assert.Equal(-1, second.LastSequence);
     }
 
     [Fact]

@@ -21,6 +21,8 @@ public sealed class RecoveryTests
         },
         SnapshotDirectory = snapshotEvery > 0 ? Path.Combine(directory, "snapshots") : null,
         SnapshotEveryCommands = snapshotEvery,
+        // These tests recover from a snapshot and the journal's tail: the stop must leave a tail.
+        SnapshotOnStop = false,
     };
 
     /// <summary>Runs <paramref name="commands"/> through a journaled pipeline on <paramref name="exchange"/>; returns the state hash after.</summary>
@@ -72,6 +74,54 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public void Run_WithSnapshots_RemovesTheJournalFilesCoveredByTheOldestSnapshotKept_AndRecoveryStillEqualsTheState()
+    {
+        using var directory = new TempDirectory();
+        var options = Options(directory.Path);
+        ulong before = Run(PipelineWorkload.Fresh(), options, PipelineWorkload.Commands(1_500));
+
+        // Snapshots 1,200 and 1,500 are kept; files of 250 records: those ending at or before 1,200 are not needed.
+        var files = Directory.GetFiles(options.Journal!.Directory, "journal-*.log").Select(Path.GetFileName).Order();
+        Assert.Equal(["journal-000000001001.log", "journal-000000001251.log"], files);
+        var recovered = Recovery.Recover(options, PipelineWorkload.Fresh);
+        Assert.Equal(1_500, recovered.Snapshot?.Sequence);
+        Assert.Equal(before, recovered.Exchange.StateHash());
+
+        // Without the newest snapshot the oldest kept one still finds its whole tail.
+        File.Delete(SnapshotStore.PathFor(options.SnapshotDirectory!, 1_500));
+        recovered = Recovery.Recover(options, PipelineWorkload.Fresh);
+        Assert.Equal((1_200L, 300L), (recovered.Snapshot?.Sequence, recovered.ReplayedCommands));
+        Assert.Equal(before, recovered.Exchange.StateHash());
+    }
+
+    [Fact]
+    public void Recover_JournalFilesMissingBehindAMissingSnapshot_RefusesInsteadOfSkippingCommands()
+    {
+        using var directory = new TempDirectory();
+        var options = Options(directory.Path);
+        Run(PipelineWorkload.Fresh(), options, PipelineWorkload.Commands(1_500));
+        foreach (var snapshot in SnapshotStore.List(options.SnapshotDirectory!))
+            File.Delete(snapshot.Path);
+
+        var error = Assert.Throws<InvalidDataException>(() => Recovery.Recover(options, PipelineWorkload.Fresh));
+        Assert.Contains("resumes at sequence 1001", error.Message);
+    }
+
+    [Fact]
+    public void Dispose_SnapshotOnStop_WritesTheFinalState_SoTheNextStartReplaysNothing()
+    {
+        using var directory = new TempDirectory();
+        var options = Options(directory.Path) with { SnapshotOnStop = true };
+        ulong before = Run(PipelineWorkload.Fresh(), options, PipelineWorkload.Commands(1_000));
+
+        var recovered = Recovery.Recover(options, PipelineWorkload.Fresh);
+
+        Assert.Equal((1_000L, 0L), (recovered.Snapshot?.Sequence, recovered.ReplayedCommands));
+        Assert.Equal(before, recovered.Exchange.StateHash());
+        PipelineWorkload.AssertInvariants(recovered.Exchange);
+    }
+
+    [Fact]
     public void Recover_SkipsADamagedNewestSnapshot_AndFallsBackToTheOlderOne()
     {
         using var directory = new TempDirectory();
@@ -92,7 +142,9 @@ public sealed class RecoveryTests
     public void Recover_WithEverySnapshotDamaged_ReplaysTheWholeJournal()
     {
         using var directory = new TempDirectory();
+        // One journal file, which retention never removes (it is the last): the whole journal is still there.
         var options = Options(directory.Path);
+        options = options with { Journal = options.Journal! with { MaxFileBytes = JournalFixture.RecordSize * 10_000 } };
         ulong before = Run(PipelineWorkload.Fresh(), options, PipelineWorkload.Commands(1_000));
         foreach (var file in SnapshotStore.List(options.SnapshotDirectory!))
             JournalFixture.Truncate(file.Path, 10);

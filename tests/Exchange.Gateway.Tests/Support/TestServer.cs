@@ -39,6 +39,9 @@ internal sealed class TestServer : IAsyncDisposable
 
     public int Port => Server.Port;
 
+    /// <summary>The journal directory; null for an in-process server.</summary>
+    public string? Journal => _journal;
+
     public static string Password(string user) => "pw-" + user;
 
     public static GatewayConfig Config(Func<GatewayLimits, GatewayLimits>? limits = null, string journal = "",

@@ -1,0 +1,29 @@
+using Exchange.Gateway.Configuration;
+
+namespace Exchange.Gateway.Tests;
+
+public sealed class ConfigurationTests
+{
+    [Fact]
+    public void EmbeddedDefault_LimitsAndPipeline_AreTheDocumentedDefaults()
+    {
+        var config = ConfigLoader.Default();
+
+        Assert.Equal(new GatewayLimits(), config.Limits);
+        Assert.Equal(new PipelineConfig(), config.Pipeline);
+        Assert.Equal(64 * 1024, config.Limits.SocketSendBufferBytes);
+        Assert.Equal((128, 16, 256, 32), (config.Limits.MaxConnectionsPerAddress, config.Limits.MaxUnauthenticatedPerAddress,
+            config.Limits.MaxUnauthenticatedConnections, config.Limits.MaxPendingPasswordChecks));
+    }
+
+    [Fact]
+    public void PipelineConfig_JournalKeys_ReachTheJournalOptions()
+    {
+        var options = new PipelineConfig { JournalSegmentBytes = 1 << 20, JournalArchive = "/archive" }.ToOptions("j");
+
+        Assert.Equal(1 << 20, options.Journal!.MaxFileBytes);
+        Assert.Equal("/archive", options.Journal.ArchiveDirectory);
+        Assert.Null(new PipelineConfig().ToOptions("j").Journal!.ArchiveDirectory);
+        Assert.Throws<InvalidDataException>(() => new PipelineConfig { JournalSegmentBytes = 100 }.Validate());
+    }
+}
