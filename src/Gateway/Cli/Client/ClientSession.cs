@@ -95,17 +95,10 @@ internal static class ClientSession
         c.Output.WriteLine($"{what}: {c.User} at {at}, session {login.Session.Trim()} from sequence {login.NextSequence} (Ctrl-C stops)");
         c.Output.WriteLine(MessageFormatter.Header(stream, c.Command[(c.Command.LastIndexOf(' ') + 1)..]));
         c.Output.Flush();
-        using var stop = new CancellationTokenSource();
-        if (forMs > 0) stop.CancelAfter(TimeSpan.FromMilliseconds(forMs));
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        using var stop = new StopSignal(forMs);
         try
         {
-            while (!stop.IsCancellationRequested)
+            while (!stop.IsSet)
             {
                 try
                 {
@@ -129,10 +122,6 @@ internal static class ClientSession
             }
             throw CommandLineException.Unavailable(
                 $"{at} closed the connection{(client.Debug is { } d ? ": " + d : "")}");
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
     }
 
