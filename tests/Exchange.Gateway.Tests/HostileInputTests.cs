@@ -67,14 +67,14 @@ public sealed class HostileInputTests
         Assert.Equal(RejectCode.Malformed, await Send([.. Inbound.Query(52, 1), 0], 52));                    // one byte too many
         Assert.Equal(RejectCode.Malformed, await Send(Order(53, m => BinaryPrimitives.WriteInt32BigEndian(m.AsSpan(9), -5)), 53));
         Assert.Equal(RejectCode.Malformed, await Send(Order(54, m => m[16] = 0x80), 54));                    // unknown flag bit
-        Assert.Equal(RejectCode.Malformed, await Send(Order(55, m => m[13] = 9), 55));                       // side 9: the core's MALFORMED
+        Assert.Equal(RejectCode.Malformed, await Send(Order(55, m => m[13] = 9), 55));                       // side 9: out of section 2's range
         Assert.Equal(RejectCode.Malformed, await Send(Order(56, m => m[17] = 7), 56));                       // STP 7
         Assert.Equal(RejectCode.InvalidQuantity, await Send(Order(57, m => BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(26), -1)), 57));
         Assert.Equal(RejectCode.NotAuthorized, await Send(Order(58, m => BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(5), uint.MaxValue)), 58));
         await t1.SendAsync(Inbound.NewOrder(0, 1, Btc, 0, 0, 0, 0, 0, 120_000, 1));                          // token 0
         Assert.Equal(RejectCode.Malformed, (await t1.WaitForAsync(m => m.Type == 'J' && m.Token == 0, Wait)).RejectCode);
 
-        t1.NextToken = 100; // 55 to 57 reached the core (consumed); the gateway's rejections did not consume theirs
+        t1.NextToken = 100; // 57 reached the core (consumed); the gateway's rejections did not consume theirs
         var ok = await t1.PlaceAsync(1, Btc, 0, 119_000, 1);
         Assert.Equal('A', (await t1.WaitForAsync(m => m.Token == ok, Wait)).Type);
         Assert.False(t1.Closed.IsCompleted);

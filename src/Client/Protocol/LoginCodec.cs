@@ -49,7 +49,9 @@ public static class LoginCodec
     private static bool TryNumber(ReadOnlySpan<byte> field, out long value)
     {
         value = 0;
-        var digits = field.Trim((byte)' ');
+        // Padded on the left with spaces (the specification) or with zeros (what some clients and dissectors write); all
+        // blanks read as 0.
+        var digits = field.Trim((byte)' ').TrimStart((byte)'0');
         if (digits.Length > 18) return false;
         foreach (var b in digits)
         {

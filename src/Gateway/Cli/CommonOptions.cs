@@ -41,12 +41,7 @@ internal static class CommonOptions
     {
         option.HelpName = string.Join('|', choices);
         option.CompletionSources.Add(choices);
-        option.Validators.Add(r =>
-        {
-            foreach (var token in r.Tokens)
-                if (Array.IndexOf(choices, token.Value) < 0)
-                    r.AddError($"{option.Name} '{token.Value}' is not one of: {string.Join(", ", choices)}.");
-        });
+        option.Validators.Add(r => Check(option.Name, r, choices));
         return option;
     }
 
@@ -55,12 +50,7 @@ internal static class CommonOptions
     {
         argument.HelpName = string.Join('|', choices);
         argument.CompletionSources.Add(choices);
-        argument.Validators.Add(r =>
-        {
-            foreach (var token in r.Tokens)
-                if (Array.IndexOf(choices, token.Value) < 0)
-                    r.AddError($"{argument.Name} '{token.Value}' is not one of: {string.Join(", ", choices)}.");
-        });
+        argument.Validators.Add(r => Check(argument.Name, r, choices));
         return argument;
     }
 
@@ -70,6 +60,13 @@ internal static class CommonOptions
         Description = description,
         HelpName = "file",
     };
+
+    private static void Check(string name, System.CommandLine.Parsing.SymbolResult result, string[] choices)
+    {
+        foreach (var token in result.Tokens)
+            if (Array.IndexOf(choices, token.Value) < 0)
+                result.AddError($"{name} '{token.Value}' is not one of: {string.Join(", ", choices)}.");
+    }
 
     private static long Parse(System.CommandLine.Parsing.ArgumentResult result, string name, long min, long fallback)
     {

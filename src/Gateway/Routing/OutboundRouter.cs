@@ -217,7 +217,8 @@ internal sealed class OutboundRouter : IOutputHandler
                 break;
             case EventType.Funding:
                 _fundingPositions++;
-                if ((s = Touch(e.AccountId, e.InstrumentId)) is null) break;
+                // Funding moves the balance, not the position: a B follows, no P (docs/protocol.md section 4).
+                if ((s = Touch(e.AccountId, -1)) is null) break;
                 lock (s.Gate)
                     Appended(s, OutboundEncoder.FundingPayment(s.Log.Reserve(Outbound.FundingPaymentLength), _timestamp, TokenFor(s),
                         e.AccountId, e.InstrumentId, e.Quantity, e.Amount));

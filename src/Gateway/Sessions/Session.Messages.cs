@@ -62,14 +62,19 @@ internal sealed partial class Session
         };
     }
 
-    /// <summary>What the core's command cannot carry, or the protocol forbids. Enumeration values are the core's to judge.</summary>
+    /// <summary>
+    /// What the core's command cannot carry, or the protocol forbids: token 0 (but in a query), an account past 2^31 − 1,
+    /// a negative instrument, unknown flag bits, and enumeration values outside docs/protocol.md section 2 (side, order
+    /// type, TIF, STP). All MALFORMED before the token check, so such a message consumes no token.
+    /// </summary>
     private static bool InRange(in InboundMessage m)
     {
         if (m.Token == 0 && m.Type != Inbound.AccountQuery) return false;
         if (m.Account > int.MaxValue) return false;
         return m.Type switch
         {
-            Inbound.EnterOrder => m.Instrument >= 0 && (m.Flags & ~(Inbound.PostOnly | Inbound.ReduceOnly)) == 0,
+            Inbound.EnterOrder => m.Instrument >= 0 && (m.Flags & ~(Inbound.PostOnly | Inbound.ReduceOnly)) == 0
+                && m.Side <= 1 && m.OrderType <= 1 && m.TimeInForce <= 2 && m.Stp <= 2,
             Inbound.SetMark or Inbound.Funding => m.Instrument >= 0,
             Inbound.CancelAll => m.Instrument >= Command.AllInstruments,
             _ => true,

@@ -166,6 +166,8 @@ internal sealed partial class Session
         var payload = packet[1..];
         if (!_loggedIn)
         {
+            // A Debug packet may come from either side at any time (SoupBinTCP 3.00): read and ignored.
+            if (type == PacketType.Debug) return Step.NeedMore;
             if (type != PacketType.LoginRequest) return Close("the first packet must be a login request");
             if (payload.Length != PacketType.LoginRequestPayload) return Close("login request of the wrong length");
             payload.CopyTo(_buffers.Login);
@@ -179,6 +181,8 @@ internal sealed partial class Session
                 return payload.IsEmpty ? Close("empty unsequenced data packet") : HandleMessage(payload);
             case PacketType.ClientHeartbeat:
                 return payload.IsEmpty ? Step.NeedMore : Close("client heartbeat with a payload");
+            case PacketType.Debug:
+                return Step.NeedMore;
             case PacketType.LogoutRequest:
                 return payload.IsEmpty ? Step.Close : Close("logout request with a payload");
             case PacketType.LoginRequest:

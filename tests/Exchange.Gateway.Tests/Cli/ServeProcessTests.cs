@@ -92,10 +92,10 @@ public sealed partial class ServeProcessTests : IDisposable
         Assert.Equal(ExitCode.Ok, Client([.. Login("bob"), "place", "BTC-PERP", "sell", "0.5", "60000"]).Code);
         Assert.Equal(ExitCode.Ok, Client([.. Login("alice"), "place", "BTC-PERP", "buy", "0.2", "60000", "--tif", "ioc"]).Code);
 
-        var bob = Client([.. Login("bob"), "watch", "--from", "1", "--for", "300"]);
+        var bob = Client([.. Login("bob"), "watch", "--from", "1", "--count", "7", "--for", "60000"]);
         Assert.True(bob.Code == ExitCode.Ok, bob.Err);
         Assert.Contains("executed   order 1 trade 1 BTC-PERP sell 0.2 @ 60000 maker fee 2.4", bob.Out);
-        var desk = Client([.. Login("desk"), "dropcopy", "--dc-port", dropCopy, "--from", "1", "--for", "300"]);
+        var desk = Client([.. Login("desk"), "dropcopy", "--dc-port", dropCopy, "--from", "1", "--count", "2", "--for", "60000"]);
         Assert.True(desk.Code == ExitCode.Ok, desk.Err);
         Assert.StartsWith($"drop copy: desk at 127.0.0.1:{dropCopy}", desk.Out);
         Assert.Contains("executed   account 1 order 2 trade 1 BTC-PERP buy 0.2 @ 60000 taker fee 6", desk.Out);

@@ -17,46 +17,32 @@ internal static class BookLadder
     public static async Task<int> RunAsync(ClientContext c, int port, int instrument, int depth, long forMs, bool terminal)
     {
         await using var client = await ClientSession.Reach($"{c.Host}:{port}", "market data", () => Login(c, port)).ConfigureAwait(false);
-        using var stop = new CancellationTokenSource();
-        if (forMs > 0) stop.CancelAfter(TimeSpan.FromMilliseconds(forMs));
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        using var stop = new StopSignal(forMs);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(RefreshMs));
+        string? shown = null;
+        while (!stop.IsSet && !client.Closed.IsCompleted)
         {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(RefreshMs));
-            string? shown = null;
-            while (!stop.IsCancellationRequested && !client.Closed.IsCompleted)
+            var frame = Render(client, instrument, depth, c.Units);
+            if (frame != shown)
             {
-                var frame = Render(client, instrument, depth, c.Units);
-                if (frame != shown)
-                {
-                    c.Output.Write(terminal ? ClearScreen : shown is null ? "" : Environment.NewLine);
-                    c.Output.Write(frame);
-                    c.Output.Flush();
-                    shown = frame;
-                }
-                try
-                {
-                    await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Done.
-                }
+                c.Output.Write(terminal ? ClearScreen : shown is null ? "" : Environment.NewLine);
+                c.Output.Write(frame);
+                c.Output.Flush();
+                shown = frame;
             }
-            if (client.Closed.IsCompleted)
-                throw CommandLineException.Unavailable(
-                    $"{c.Host}:{port} (market data) closed the connection{(client.Debug is { } d ? ": " + d : "")}");
-            await client.LogoutAsync().ConfigureAwait(false);
+            try
+            {
+                await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Done.
+            }
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        if (client.Closed.IsCompleted)
+            throw CommandLineException.Unavailable(
+                $"{c.Host}:{port} (market data) closed the connection{(client.Debug is { } d ? ": " + d : "")}");
+        await client.LogoutAsync().ConfigureAwait(false);
         return ExitCode.Ok;
     }
 

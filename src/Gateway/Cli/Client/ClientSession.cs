@@ -85,32 +85,27 @@ internal static class ClientSession
     }
 
     /// <summary>
-    /// Prints a stream's messages from <paramref name="from"/> (0 = new ones) until Ctrl-C, the end of the session or,
-    /// with <paramref name="forMs"/> &gt; 0, that many milliseconds.
+    /// Prints a stream's messages from <paramref name="from"/> (0 = new ones) until Ctrl-C, the end of the session,
+    /// <paramref name="count"/> messages (when &gt; 0) or, with <paramref name="forMs"/> &gt; 0, that many milliseconds.
     /// </summary>
-    public static async Task<int> FollowAsync(ClientContext c, int port, string what, string stream, long from, long forMs, MessageFormatter format)
+    public static async Task<int> FollowAsync(ClientContext c, int port, string what, string stream, long from, long count, long forMs,
+        MessageFormatter format)
     {
         var (client, login, at) = await LoginWithResultAsync(c, port, from, what).ConfigureAwait(false);
         await using var owned = client;
         c.Output.WriteLine($"{what}: {c.User} at {at}, session {login.Session.Trim()} from sequence {login.NextSequence} (Ctrl-C stops)");
         c.Output.WriteLine(MessageFormatter.Header(stream, c.Command[(c.Command.LastIndexOf(' ') + 1)..]));
         c.Output.Flush();
-        using var stop = new CancellationTokenSource();
-        if (forMs > 0) stop.CancelAfter(TimeSpan.FromMilliseconds(forMs));
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        using var stop = new StopSignal(forMs);
         try
         {
-            while (!stop.IsCancellationRequested)
+            for (var printed = 0L; !stop.IsSet && (count <= 0 || printed < count);)
             {
                 try
                 {
                     c.Output.WriteLine(format.Format(await client.ReceiveAsync(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false)));
                     c.Output.Flush();
+                    printed++;
                 }
                 catch (TimeoutException)
                 {
@@ -129,10 +124,6 @@ internal static class ClientSession
             }
             throw CommandLineException.Unavailable(
                 $"{at} closed the connection{(client.Debug is { } d ? ": " + d : "")}");
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
     }
 
