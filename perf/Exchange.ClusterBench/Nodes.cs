@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Sockets;
+using Exchange.Cluster;
+using Exchange.Core;
+using Exchange.Core.Instruments;
+
+namespace Exchange.ClusterBench;
+
+/// <summary>Three Raft nodes in this process on 127.0.0.1 ports picked free, with 1-2 s election timeouts.</summary>
+internal sealed class Nodes : IAsyncDisposable
+{
+    private readonly ClusterNode[] _nodes;
+
+    private Nodes(ClusterNode[] nodes) => _nodes = nodes;
+
+    public static async Task<Nodes> StartAsync(string directory)
+    {
+        var listeners = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
+        foreach (var l in listeners) l.Start();
+        var members = listeners.Select((l, i) => new ClusterMember(i + 1, (IPEndPoint)l.LocalEndpoint)).ToArray();
+        foreach (var l in listeners) l.Stop();
+        var nodes = await Task.WhenAll(members.Select(m => ClusterNode.StartAsync(new ClusterOptions
+        {
+            NodeId = m.Id, Members = members, DataDirectory = Path.Combine(directory, $"node-{m.Id}"),
+            LowerElectionTimeoutMs = 1000, UpperElectionTimeoutMs = 2000,
+        }, Fresh)));
+        return new Nodes(nodes);
+    }
+
+    /// <summary>Waits for a leader and takes over on it.</summary>
+    public async Task<Leadership> TakeOverAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var node in _nodes)
+                if (node.IsLeader && await node.TakeOverAsync() is { } lead) return lead;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("no leader");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.DisposeAsync();
+    }
+
+    /// <summary>The benchmark's exchange: one perpetual, default options.</summary>
+    public static Exchange.Core.Exchange Fresh()
+    {
+        var exchange = new Exchange.Core.Exchange(new ExchangeOptions());
+        exchange.AddInstrument(new InstrumentSpec
+        {
+            Name = "BTC-PERP", TickValue = 500, ImrPpm = 100_000, MmrPpm = 50_000, MakerFeePpm = -100, TakerFeePpm = 500,
+            LiquidationFeePpm = 10_000, BandPpm = 100_000, LiquidationBandPpm = 75_000,
+            MaxPrice = 10_000_000, MaxOrderLots = 1_000_000, MaxPositionLots = 10_000_000,
+        });
+        return exchange;
+    }
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using Exchange.ClusterBench;
+using Exchange.Cluster;
+using Exchange.Core.Commands;
+using Exchange.Core.Journal;
+using Exchange.Core.Pipeline;
+using HdrHistogram;
+
+// Commit latency and throughput of the replicated pipeline (three Raft nodes in this process on 127.0.0.1, the
+// leader's pipeline journaling through RaftJournal) against the single-node file journal (fsync per batch), in the
+// same run, at several in-flight windows (the most commands outstanding at once: how large batches can grow).
+// usage: Exchange.ClusterBench [--commands N] [--windows 1,16,256,4096]
+var commands = 50_000;
+int[] windows = [1, 16, 256, 4096];
+for (var i = 0; i + 1 < args.Length; i += 2)
+{
+    if (args[i] == "--commands") commands = int.Parse(args[i + 1]);
+    else if (args[i] == "--windows") windows = args[i + 1].Split(',').Select(int.Parse).ToArray();
+}
+
+Console.WriteLine($"# Exchange.ClusterBench {string.Join(' ', args)}: {Environment.ProcessorCount} CPUs, {Load()}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+Console.WriteLine("| journal | window | commands | throughput (cmd/s) | p50 µs | p99 µs | p99.9 µs | max µs | log entries |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-clusterbench-" + Guid.NewGuid().ToString("N"))).FullName;
+try
+{
+    foreach (var window in windows)
+    {
+        var file = new JournalWriter(new JournalOptions { Directory = Path.Combine(root, $"file-{window}"), Fsync = FsyncPolicy.EveryBatch });
+        Run("file, fsync per batch", Nodes.Fresh(), file, window, null);
+        file.Dispose();
+
+        await using var nodes = await Nodes.StartAsync(Path.Combine(root, $"raft-{window}"));
+        var lead = await nodes.TakeOverAsync();
+        Run("raft, 3 nodes", lead.Exchange, lead.Journal, window, lead.Journal);
+    }
+}
+finally
+{
+    Directory.Delete(root, recursive: true);
+}
+Console.WriteLine($"Load at the end: {Load()}.");
+return 0;
+
+void Run(string name, Exchange.Core.Exchange exchange, IJournal journal, int window, RaftJournal? raft)
+{
+    var acks = new AckLatency(commands);
+    var flow = Flow(commands);
+    var options = new PipelineOptions
+    {
+        JournalInstance = journal, Topology = PipelineTopology.SingleThread, WaitStrategy = WaitStrategyKind.Blocking,
+        InputRingSize = 8192, OutputRingSize = 8192, ProducerType = ProducerType.Single,
+    };
+    var clock = Stopwatch.StartNew();
+    using (var pipeline = new ExchangePipeline(exchange, options, acks))
+    {
+        pipeline.Start();
+        for (var n = 1; n <= commands; n++)
+        {
+            var spin = new SpinWait();
+            while (n - 1 - acks.Acknowledged >= window) spin.SpinOnce();
+            acks.Published(n);
+            while (!pipeline.TryPublish(in flow[n - 1], n, out _)) spin.SpinOnce();
+        }
+        var wait = new SpinWait();
+        while (acks.Acknowledged < commands && pipeline.Fault is null) wait.SpinOnce();
+        if (pipeline.Fault is not null) throw new InvalidOperationException("the pipeline failed", pipeline.Fault);
+    }
+    var seconds = clock.Elapsed.TotalSeconds;
+    var h = acks.Histogram;
+    double Us(double percentile) => h.GetValueAtPercentile(percentile) / 10.0;
+    Console.WriteLine($"| {name} | {window} | {commands:N0} | {commands / seconds:N0} | {Us(50):F0} | {Us(99):F0} | {Us(99.9):F0} | " +
+                      $"{h.GetMaxValue() / 10.0:F0} | {raft?.Entries.ToString("N0") ?? "-"} |");
+}
+
+// Deposits for 64 accounts and a mark, then limit orders around the mark that cross now and then, and cancels of all.
+static Command[] Flow(int count)
+{
+    var random = new Random(15);
+    var flow = new Command[count];
+    for (var i = 0; i < count; i++)
+    {
+        flow[i] = i switch
+        {
+            0 => Command.Mark(0, 120_000),
+            <= 64 => Command.DepositTo(i, 1_000_000_000_000),
+            _ when i % 50 == 0 => Command.CancelAllOrders(1 + random.Next(64)),
+            _ => Command.Limit(1 + random.Next(64), 0, random.Next(2) == 0 ? Side.Buy : Side.Sell,
+                120_000 + random.Next(-20, 21), 1 + random.Next(20)),
+        };
+    }
+    return flow;
+}
+
+static string Load()
+{
+    try { return "load average " + string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+    catch (IOException) { return "load average unknown"; }
+}
