@@ -18,7 +18,8 @@ internal sealed class OrderLog(UserStream feed)
     private long _timestamp;
     private long _sequence;
 
-    // The order this command accepted (0 = none): its unfilled remainder never rested, so its cancel is not published.
+    // The order this command accepted, while it matches (0 = none): its unfilled remainder never rested, so its cancel
+    // is not published.
     private long _taker;
 
     // The replacing amend being matched: its id and the lots it still has (0 = none).
@@ -87,6 +88,8 @@ internal sealed class OrderLog(UserStream feed)
         switch (e.Type)
         {
             case EventType.OrderRested:
+                // Its matching is over: a later cancel of it in this command (a liquidation's) deletes a resting order.
+                if (e.OrderId == _taker) _taker = 0;
                 if (_replacing != 0 && e.OrderId == _replacing)
                 {
                     _replacing = 0;
@@ -124,7 +127,8 @@ internal sealed class OrderLog(UserStream feed)
             case EventType.OrderCancelled:
                 // A new order's unfilled remainder never rested; a replacing amend's leaves its old place.
                 if (_replacing != 0 && e.OrderId == _replacing) Replaced((byte)e.CancelReason);
-                else if (e.OrderId != _taker)
+                else if (e.OrderId == _taker) _taker = 0;
+                else
                     Commit(Delete(Reserve(MarketDataFormat.OrderDeleteLength), _timestamp, _sequence, e.InstrumentId, e.OrderId,
                         (byte)e.CancelReason));
                 break;

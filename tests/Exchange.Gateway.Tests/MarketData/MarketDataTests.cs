@@ -235,8 +235,15 @@ public sealed class MarketDataTests(ITestOutputHelper output)
     private static async Task AssertAgreesAsync(TestServer server, params MarketDataClient[] clients)
     {
         var feed = server.Server.Context.MarketData.Feed.Log;
-        var logCount = feed.Count;
-        foreach (var client in clients) await client.WaitUntilAsync(b => b.NextSequence == logCount + 1, Wait);
+        long logCount;
+        do
+        {
+            // A command the flow sent without waiting for (a last cancel) may still be on its way: wait for quiet.
+            logCount = feed.Count;
+            foreach (var client in clients) await client.WaitUntilAsync(b => b.NextSequence == logCount + 1, Wait);
+            await Task.Delay(50);
+        }
+        while (feed.Count != logCount);
         await server.Server.StopAsync();
         Assert.Equal(logCount, feed.Count);
         var core = server.Server.Exchange;
