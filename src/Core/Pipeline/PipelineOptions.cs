@@ -24,14 +24,6 @@ public sealed record PipelineOptions
     /// <see cref="PipelineTopology.SingleThread"/> (for machines with fewer cores than busy threads).</summary>
     public PipelineTopology Topology { get; init; } = PipelineTopology.Parallel;
 
-    /// <summary>
-    /// <see cref="PipelineTopology.SingleThread"/> only: a lock the pipeline thread holds around each command's
-    /// <see cref="Exchange.Apply"/> and <see cref="IOutputHandler.OnEvents"/>, so another thread may read the exchange
-    /// between two commands under it (the gateway answers account queries that way, from the core itself). Null (the
-    /// default): nothing but the pipeline touches the exchange. Uncontended, it costs one lock per command.
-    /// </summary>
-    public Lock? ApplyGate { get; init; }
-
     /// <summary>The input journal, as files (<see cref="JournalWriter"/>); null with <see cref="JournalInstance"/> null
     /// turns journaling off (then nothing is durable and no output waits for it).</summary>
     public JournalOptions? Journal { get; init; }
@@ -80,8 +72,6 @@ public sealed record PipelineOptions
             throw new ArgumentOutOfRangeException(nameof(WaitStrategy), WaitStrategy, null);
         if (!Enum.IsDefined(Topology))
             throw new ArgumentOutOfRangeException(nameof(Topology), Topology, null);
-        if (ApplyGate is not null && Topology != PipelineTopology.SingleThread)
-            throw new ArgumentException("ApplyGate needs the single-thread topology: in the parallel one the exchange is never between commands for other threads.", nameof(ApplyGate));
         if (!Enum.IsDefined(ProducerType))
             throw new ArgumentOutOfRangeException(nameof(ProducerType), ProducerType, null);
         ArgumentOutOfRangeException.ThrowIfNegative(SnapshotEveryCommands);

@@ -9,7 +9,7 @@ namespace Exchange.Core.Pipeline;
 /// </summary>
 internal struct SingleThreadHandler(
     RingBuffer<CommandSlot> input, Exchange exchange, IJournal? journal, Sequence? journaled,
-    IOutputHandler output, SnapshotTaker? snapshots, Lock? gate) : IEventHandler<CommandSlot>
+    IOutputHandler output, SnapshotTaker? snapshots) : IEventHandler<CommandSlot>
 {
     // The first sequence of the batch being journaled, or −1 between batches.
     private long _batchStart = -1;
@@ -54,15 +54,7 @@ internal struct SingleThreadHandler(
     {
         if (data.Refused)
             return;
-        if (gate is null)
-        {
-            output.OnEvents(data.Command.Sequence, data.Correlation, exchange.Apply(in data.Command));
-        }
-        else
-        {
-            lock (gate)
-                output.OnEvents(data.Command.Sequence, data.Correlation, exchange.Apply(in data.Command));
-        }
+        output.OnEvents(data.Command.Sequence, data.Correlation, exchange.Apply(in data.Command));
         if (!data.Command.IsQuery)
             snapshots?.OnApplied(exchange, sequence);
     }

@@ -21,7 +21,7 @@ internal sealed class SingleThreadStages<TWait> : PipelineStages
         var journaled = journal is null ? null : new Sequence();
         var taker = snapshots is null ? null : new SnapshotTaker(snapshots, options.SnapshotEveryCommands, journaled, abort, options.Retention);
         _processor = new(input, input.NewBarrier(),
-            new SingleThreadHandler(input, exchange, journal, journaled, output, taker, options.ApplyGate));
+            new SingleThreadHandler(input, exchange, journal, journaled, output, taker));
         input.AddGatingSequences(_processor.Sequence);
 
         Input = input;

@@ -21,8 +21,8 @@ using CoreExchange = Exchange.Core.Exchange;
 namespace Exchange.Gateway.Hosting;
 
 /// <summary>
-/// The exchange behind its TCP gateway: the core and its publisher, the router (and its replica, with the parallel pipeline) on the output side, the
-/// users and their streams, and Kestrel listening with <see cref="GatewayConnectionHandler"/> (raw TCP, no HTTP).
+/// The exchange behind its TCP gateway: the core and its publisher, the router on the output side (it translates the
+/// events and never reads the core), the users and their streams, and Kestrel listening with <see cref="GatewayConnectionHandler"/> (raw TCP, no HTTP).
 /// </summary>
 public sealed class GatewayServer : IAsyncDisposable
 {
@@ -43,6 +43,9 @@ public sealed class GatewayServer : IAsyncDisposable
     private ListenOptions? _listenMetrics;
     private bool _stopped;
 
+    /// <summary>How many commands a test server's in-memory journal holds (about 5 MB); past it the pipeline stops.</summary>
+    internal const int InProcessJournalCommands = 1 << 16;
+
     /// <param name="config">A validated configuration (it is validated again).</param>
     /// <param name="logging">Where the gateway's own messages go (none by default).</param>
     /// <param name="configureLogging">Logging providers for the host (Kestrel); none by default.</param>
@@ -51,7 +54,7 @@ public sealed class GatewayServer : IAsyncDisposable
     {
     }
 
-    /// <param name="inProcess">Run the exchange under a lock instead of the pipeline (no journal): tests only.</param>
+    /// <param name="inProcess">Journal in memory (<see cref="MemoryJournal"/>, nothing recovered or kept): tests only.</param>
     /// <param name="term">A cluster leader's term (docs/cluster.md): its exchange, and its Raft journal instead of files;
     /// the cluster's log and snapshots replace recovery and the pipeline's snapshots.</param>
     internal GatewayServer(GatewayConfig config, ILoggerFactory? logging, Action<ILoggingBuilder>? configureLogging, bool inProcess,
@@ -64,20 +67,13 @@ public sealed class GatewayServer : IAsyncDisposable
         var options = config.Pipeline.ToOptions(config.Journal);
         if (term is not null)
             options = options with { Journal = null, JournalInstance = term.Journal, SnapshotDirectory = null, SnapshotEveryCommands = 0 };
+        else if (inProcess)
+            options = options with { Journal = null, JournalInstance = new MemoryJournal(InProcessJournalCommands) };
         // Refuse at once if another server holds the journal (its writer takes the lock for good when the pipeline opens).
         if (!inProcess && options.Journal is not null)
             using (DirectoryLock.Acquire(options.Journal.Directory)) { }
         _exchange = term?.Exchange
             ?? (inProcess ? BuildExchange(config) : Recovery.Recover(options, () => BuildExchange(config)).Exchange);
-        // Single-threaded, the output side runs on the exchange's own thread and reads the core itself (session threads
-        // under the gate, which the pipeline holds around each command). Otherwise it keeps a replica, which starts from
-        // the core's state: fresh, or recovered from the same snapshot and journal.
-        var gate = new Lock();
-        var readCore = !inProcess && options.Topology == PipelineTopology.SingleThread;
-        if (readCore) options = options with { ApplyGate = gate };
-        var state = readCore ? _exchange
-            : inProcess ? BuildExchange(config)
-            : term is not null ? term.CopyExchange() : Recovery.Recover(options, () => BuildExchange(config)).Exchange;
         var users = new UserDirectory(config.Users, config.Limits.MaxPendingPasswordChecks);
         var streams = new Dictionary<User, UserStream>();
         var traders = new Dictionary<int, UserStream>();
@@ -90,7 +86,7 @@ public sealed class GatewayServer : IAsyncDisposable
         var pending = new PendingTable(Math.Max(config.Limits.MaxInFlight, 2 * config.Pipeline.RingSize));
         // A cluster has no journal files to read tokens from: see docs/cluster.md (exactly once across a failover).
         if (_exchange.LastSequence > 0 && term is null) TokenRecovery.Restore(config.Journal, _exchange, traders);
-        _router = new OutboundRouter(state, readCore, gate, pending, traders, _logging.CreateLogger("Exchange.Gateway"));
+        _router = new OutboundRouter(pending, traders);
         // The metrics read the events on their way out, after the router: never the core, past this seeding.
         var metered = config.Metrics.Enabled
             ? new MeteredOutput(_router, pending, SeedHealth(_exchange), new SampleRing(config.Metrics.SampleBuffer))
@@ -102,11 +98,9 @@ public sealed class GatewayServer : IAsyncDisposable
             options = options with { Journal = null, JournalInstance = _journal, RetainedJournal = options.Journal };
         }
         IOutputHandler output = metered is null ? _router : metered;
-        _publisher = inProcess
-            ? new InProcessPublisher(_exchange, output, config.Pipeline.RingSize)
-            : new PipelinePublisher(_exchange, options, output);
+        _publisher = new PipelinePublisher(_exchange, options, output);
         SessionId = config.Session.Length > 0 ? config.Session : NewSessionId(DateTime.UtcNow);
-        var marketData = new MarketData.OrderLog(new UserStream(MarketData.MarketDataUser.Instance), state);
+        var marketData = new MarketData.OrderLog(new UserStream(MarketData.MarketDataUser.Instance));
         _router.MarketData = marketData;
         var dropCopyReaders = new Dictionary<User, UserStream>();
         var dropCopyAccounts = new Dictionary<int, UserStream>();
@@ -156,10 +150,6 @@ public sealed class GatewayServer : IAsyncDisposable
     /// The core. Owned by the exchange's thread while the server runs: read it only after <see cref="StopAsync"/>.
     /// </summary>
     public CoreExchange Exchange => _exchange;
-
-    /// <summary>Commands whose events the gateway's replica did not reproduce (should stay 0; no replica, always 0,
-    /// with the single-thread pipeline).</summary>
-    public long ReplicaDivergences => _router.Divergences;
 
     /// <summary>Why the exchange pipeline stopped, if one of its stages failed.</summary>
     public Exception? Fault => (_publisher as PipelinePublisher)?.Fault;

@@ -60,15 +60,20 @@ internal sealed class MeteredOutput : IOutputHandler
         ref readonly var pending = ref _pending[correlation];
         var ingress = pending.PublishedAt;
         var messageType = pending.MessageType;
+        // A query (an account's, or a late joiner's book) changes nothing: it is acknowledged, not counted as a command.
+        var query = messageType == Inbound.AccountQuery || pending.Book is not null;
         _inner.OnEvents(commandSequence, correlation, events);
         // Acknowledged: the outcome is in the sender's log and its connection is due to be woken (at the batch end).
         if (ingress != 0) Latency.Add(Stopwatch.GetTimestamp() - ingress);
 
-        // By the message the gateway published: some commands report no event (a cancel-all with nothing to cancel).
-        Increment(ref _commands[(int)TypeOf[messageType & 0x7F]]);
-        if (events.Length == 1 && events[0].Type == EventType.Rejected)
-            Increment(ref _rejects[(int)events[0].Reason & (RejectCodes - 1)]);
-        Health.Apply(events);
+        if (!query)
+        {
+            // By the message the gateway published: some commands report no event (a cancel-all with nothing to cancel).
+            Increment(ref _commands[(int)TypeOf[messageType & 0x7F]]);
+            if (events.Length == 1 && events[0].Type == EventType.Rejected)
+                Increment(ref _rejects[(int)events[0].Reason & (RejectCodes - 1)]);
+            Health.Apply(events);
+        }
         Volatile.Write(ref _reported, commandSequence);
     }
 

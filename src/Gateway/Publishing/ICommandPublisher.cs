@@ -5,8 +5,8 @@ namespace Exchange.Gateway.Publishing;
 /// <summary>
 /// The seam between the gateway and whatever runs the exchange: publishes a command without ever blocking. The exchange
 /// reports each command's events, in sequence order, to the <see cref="Routing.OutboundRouter"/> it was built with.
-/// Implementations: <see cref="PipelinePublisher"/> (the real pipeline: ring, journal, business thread) and
-/// <see cref="InProcessPublisher"/> (a lock and an output thread, for tests and as a fallback).
+/// Implemented by Hosting's PipelinePublisher (the pipeline: ring, journal, business-logic thread, output thread), and
+/// by test doubles.
 /// </summary>
 internal interface ICommandPublisher : IDisposable
 {

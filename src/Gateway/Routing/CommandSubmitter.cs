@@ -40,28 +40,56 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
         }
     }
 
+    /// <summary>
+    /// An account query: published like a command (after this user's earlier ones, so the answer reflects them) but
+    /// outside the token rules; a saturated exchange rejects it as rate limited.
+    /// </summary>
+    public void SubmitQuery(UserStream stream, in InboundMessage m, in Command command)
+    {
+        lock (stream.Gate)
+        {
+            if (!TryPublish(stream, in m, in command, book: null))
+            {
+                stream.AppendRejected(command.Timestamp, m.Token, m.Type, (byte)RejectCode.RateLimited, m.Account, m.Instrument, m.OrderId);
+                stream.NotifyReaders();
+            }
+        }
+    }
+
+    /// <summary>A market-data late joiner's book query; false when the exchange is saturated.</summary>
+    public bool SubmitBookQuery(MarketData.BookRequest request)
+    {
+        var command = Command.BookQuery();
+        return TryPublish(null, default, in command, request);
+    }
+
     /// <returns>True when published; false when rejected as rate limited (a message was appended).</returns>
     private bool Publish(UserStream stream, in InboundMessage m, in Command command)
     {
-        if (pending.TryClaim(out var correlation))
+        if (TryPublish(stream, in m, in command, book: null))
         {
-            ref var slot = ref pending[correlation];
-            slot.Command = command;
-            slot.Sender = stream;
-            slot.Token = m.Token;
-            slot.MessageType = m.Type;
-            // The ingress time of the command's latency metric (and of the stage latencies when they are on).
-            slot.PublishedAt = Stopwatch.GetTimestamp();
-            StageLatency.Record(StageLatency.Published, StageLatency.ReadAt);
-            if (publisher.TryPublish(in command, correlation, out _))
-            {
-                stream.Begin(m.Token);
-                return true;
-            }
-            pending.Release(correlation);
+            stream.Begin(m.Token);
+            return true;
         }
         // The exchange is saturated: never wait. The token is not consumed, so the client may resend it.
         stream.AppendRejected(command.Timestamp, m.Token, m.Type, (byte)RejectCode.RateLimited, m.Account, m.Instrument, m.OrderId);
+        return false;
+    }
+
+    private bool TryPublish(UserStream? stream, in InboundMessage m, in Command command, MarketData.BookRequest? book)
+    {
+        if (!pending.TryClaim(out var correlation)) return false;
+        ref var slot = ref pending[correlation];
+        slot.Command = command;
+        slot.Sender = stream;
+        slot.Token = m.Token;
+        slot.MessageType = m.Type;
+        slot.Book = book;
+        // The ingress time of the command's latency metric (and of the stage latencies when they are on).
+        slot.PublishedAt = Stopwatch.GetTimestamp();
+        StageLatency.Record(StageLatency.Published, StageLatency.ReadAt);
+        if (publisher.TryPublish(in command, correlation, out _)) return true;
+        pending.Release(correlation);
         return false;
     }
 }

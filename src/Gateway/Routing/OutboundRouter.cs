@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using CoreExchange = Exchange.Core.Exchange;
 using Exchange.Client.Protocol;
 using Exchange.Core.Commands;
 using Exchange.Core.Events;
@@ -8,36 +7,22 @@ using Exchange.Gateway.Diagnostics;
 using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Sessions;
 using Exchange.Gateway.Streams;
-using Microsoft.Extensions.Logging;
 using OrderLog = Exchange.Gateway.MarketData.OrderLog;
 
 namespace Exchange.Gateway.Routing;
 
 /// <summary>
-/// The exchange's output side of the gateway: turns each command's events into sequenced messages in the users' logs
-/// and wakes the connections reading them. Called on the pipeline's one output thread, in sequence order, once per
-/// command, after the command is durable; it never blocks on a socket.
-/// <para>
-/// It reads account state (and answers queries, and market data reads the book) from <see cref="State"/>. With the
-/// single-thread pipeline that is the core itself: this handler then runs on the exchange's own thread, right after
-/// each command, and the pipeline holds <see cref="Gate"/> around each command, so session threads read it under the
-/// gate between commands. With the parallel pipeline the core belongs to the business-logic thread, so the state is a
-/// replica this handler feeds with the same commands (the core is deterministic, so the replica's state after command
-/// n is the core's), comparing its events with the core's. Lock order: <see cref="Gate"/> before any stream's gate.
-/// </para>
+/// The exchange's output side of the gateway: translates each command's events, and nothing else, into sequenced
+/// messages in the users' logs, the market-data order log and the drop-copy logs, and wakes the connections reading
+/// them. Called on the pipeline's one output thread, in sequence order, once per command, after the command is durable;
+/// it never blocks on a socket and never reads the core: the events carry every order's terms, where it rests, and
+/// the state of each account a command changed; queries (an account's state, a late joiner's book) come back the
+/// same way, in sequence. The same code runs behind either pipeline topology. It takes one stream's gate at a time.
 /// </summary>
 internal sealed class OutboundRouter : IOutputHandler
 {
-    /// <summary>Guards <see cref="State"/>: held by the output side while it changes or reads it.</summary>
-    public readonly Lock Gate;
-
-    private readonly CoreExchange _state;
-    private readonly bool _stateIsCore;
     private readonly PendingTable _pending;
     private readonly IReadOnlyDictionary<int, UserStream> _traders;
-    private readonly AccountReporter _reports;
-    private readonly ILogger? _log;
-    private readonly List<UserStream> _touched = [];
     private readonly List<UserStream> _notify = [];
     // Connections to wake at the end of the batch, and the list being woken (swapped, so a wake that appends is safe).
     private List<Session> _wakeups = [];
@@ -50,37 +35,25 @@ internal sealed class OutboundRouter : IOutputHandler
     private long _sequence;
     private int _outcome;
     private bool _rejected;
+    private bool _reported;
+    private byte _messageType;
+    // The request's own fields that a cancel-all's summary echoes.
+    private int _echoAccount;
+    private int _echoInstrument;
     private uint _cancelled;
     private uint _fundingPositions;
-    private long _divergences;
 
-    /// <param name="state">The exchange state to read: the core (<paramref name="stateIsCore"/>) or a replica to feed.</param>
-    /// <param name="stateIsCore">The core itself, applied by the single-thread pipeline under <paramref name="gate"/>.</param>
-    /// <param name="gate">The lock guarding the state (the pipeline's apply gate when it is the core).</param>
-    public OutboundRouter(CoreExchange state, bool stateIsCore, Lock gate, PendingTable pending,
-        IReadOnlyDictionary<int, UserStream> traders, ILogger? log)
+    public OutboundRouter(PendingTable pending, IReadOnlyDictionary<int, UserStream> traders)
     {
-        _state = state;
-        _stateIsCore = stateIsCore;
-        Gate = gate;
         _pending = pending;
         _traders = traders;
-        _reports = new AccountReporter(state);
-        _log = log;
     }
 
-    /// <summary>Commands whose events the replica did not reproduce exactly (0 unless something is badly wrong; always 0
-    /// when the state is the core).</summary>
-    public long Divergences => Volatile.Read(ref _divergences);
-
-    /// <summary>The market-data order log, fed after each command is applied to the state (none until wired).</summary>
+    /// <summary>The market-data order log, fed with every state-changing command's events (none until wired).</summary>
     internal OrderLog? MarketData { get; set; }
 
     /// <summary>Drop-copy group streams by account (docs/protocol.md section 13); empty when none is configured.</summary>
     internal IReadOnlyDictionary<int, UserStream> DropCopy { get; set; } = new Dictionary<int, UserStream>();
-
-    /// <summary>The exchange state after the last routed command; read it only under <see cref="Gate"/>.</summary>
-    internal CoreExchange State => _state;
 
     public void OnEvents(long commandSequence, long correlation, ReadOnlySpan<Event> events)
     {
@@ -93,46 +66,56 @@ internal sealed class OutboundRouter : IOutputHandler
             StageLatency.Record(StageLatency.Output, p.PublishedAt);
             outputAt = Stopwatch.GetTimestamp();
         }
-        lock (Gate)
+        if (p.Book is { } book)
         {
-            _sender = p.Sender!;
-            _token = p.Token;
-            _timestamp = p.Command.Timestamp;
-            _sequence = commandSequence;
-            _outcome = 0;
-            _rejected = false;
-            _cancelled = 0;
-            _fundingPositions = 0;
-            _touched.Clear();
-            _notify.Clear();
-
-            foreach (ref readonly var e in events) Route(in e, in p.Command, p.MessageType);
-            if (p.MessageType == Inbound.CancelAll && !_rejected)
-                lock (_sender.Gate)
-                    Appended(_sender, OutboundEncoder.CancelAllDone(_sender.Log.Reserve(Outbound.CancelAllDoneLength), _timestamp,
-                        _token, p.Command.AccountId, p.Command.InstrumentId, _cancelled));
-
-            var command = p.Command;
-            command.Sequence = commandSequence;
-            if (!_stateIsCore && !_state.Apply(in command).SequenceEqual(events)) Diverged(commandSequence);
-            MarketData?.OnCommand(commandSequence, _timestamp, in command, events, _state.Insurance);
-
-            foreach (var s in _touched)
-                lock (s.Gate)
-                    Committed(s, _reports.Updates(s, TokenFor(s), _timestamp));
-
-            lock (_sender.Gate)
-            {
-                _sender.Complete(_token, _outcome);
-                while (_sender.TryTakeReadyQuery(out var q)) _reports.Answer(_sender, q.Token, q.Account, q.Timestamp);
-                _sender.NotifyReaders();
-            }
-            foreach (var s in _notify)
-                if (s != _sender)
-                    lock (s.Gate) s.NotifyReaders();
+            if (MarketData is { } log) book.Answer(log, events);
+        }
+        else
+        {
+            Route(ref p, commandSequence, events);
         }
         StageLatency.Record(StageLatency.Routed, outputAt);
         _pending.Release(correlation);
+    }
+
+    private void Route(ref PendingCommand p, long commandSequence, ReadOnlySpan<Event> events)
+    {
+        _sender = p.Sender!;
+        _token = p.Token;
+        _timestamp = p.Command.Timestamp;
+        _sequence = commandSequence;
+        _messageType = p.MessageType;
+        _echoAccount = p.Command.AccountId;
+        _echoInstrument = p.Command.InstrumentId;
+        _outcome = 0;
+        _rejected = false;
+        _reported = false;
+        _cancelled = 0;
+        _fundingPositions = 0;
+        _notify.Clear();
+
+        if (_messageType == Inbound.AccountQuery)
+        {
+            lock (_sender.Gate)
+            {
+                Answer(events);
+                _sender.NotifyReaders();
+            }
+            return;
+        }
+
+        foreach (ref readonly var e in events) Route(in e, p.Command.Amount);
+        if (!_reported) Reported();
+        MarketData?.OnCommand(commandSequence, _timestamp, events, p.Command.Amount);
+
+        lock (_sender.Gate)
+        {
+            _sender.Complete(_token, _outcome);
+            _sender.NotifyReaders();
+        }
+        foreach (var s in _notify)
+            if (s != _sender)
+                lock (s.Gate) s.NotifyReaders();
     }
 
     /// <summary>
@@ -153,23 +136,9 @@ internal sealed class OutboundRouter : IOutputHandler
         StageLatency.OutputThreadAllocated();
     }
 
-    /// <summary>
-    /// Answers an account query for <paramref name="stream"/>'s user once that user's earlier commands are reported,
-    /// so the answer reflects them. Called on a session thread.
-    /// </summary>
-    public void Query(UserStream stream, uint token, int account, long timestamp)
+    private void Route(in Event e, long fundingRate)
     {
-        lock (Gate)
-        lock (stream.Gate)
-        {
-            if (stream.Completed >= stream.Published) _reports.Answer(stream, token, account, timestamp);
-            else stream.Defer(new DeferredQuery(token, account, stream.Published, timestamp));
-            stream.NotifyReaders();
-        }
-    }
-
-    private void Route(in Event e, in Command c, byte messageType)
-    {
+        var messageType = _messageType;
         UserStream? s;
         switch (e.Type)
         {
@@ -181,11 +150,10 @@ internal sealed class OutboundRouter : IOutputHandler
                 break;
             case EventType.OrderAccepted:
                 if ((s = TraderOf(e.AccountId)) is null) break;
-                var tif = c.OrderType == OrderType.Market ? (c.TimeInForce == TimeInForce.Fok ? TimeInForce.Fok : TimeInForce.Ioc) : c.TimeInForce;
                 lock (s.Gate)
                     Appended(s, OutboundEncoder.Accepted(s.Log.Reserve(Outbound.OrderAcceptedLength), _timestamp, TokenFor(s),
-                        e.AccountId, e.InstrumentId, e.OrderId, (byte)e.Side, (byte)c.OrderType, (byte)tif, (byte)c.Flags,
-                        (byte)c.Stp, e.Price, e.Quantity));
+                        e.AccountId, e.InstrumentId, e.OrderId, (byte)e.Side, (byte)e.OrderType, (byte)e.TimeInForce, (byte)e.OrderFlags,
+                        (byte)e.Stp, e.Price, e.Quantity));
                 break;
             case EventType.Trade:
                 Trade(in e);
@@ -218,7 +186,7 @@ internal sealed class OutboundRouter : IOutputHandler
             case EventType.Funding:
                 _fundingPositions++;
                 // Funding moves the balance, not the position: a B follows, no P (docs/protocol.md section 4).
-                if ((s = Touch(e.AccountId, -1)) is null) break;
+                if ((s = Notified(e.AccountId)) is null) break;
                 lock (s.Gate)
                     Appended(s, OutboundEncoder.FundingPayment(s.Log.Reserve(Outbound.FundingPaymentLength), _timestamp, TokenFor(s),
                         e.AccountId, e.InstrumentId, e.Quantity, e.Amount));
@@ -226,20 +194,20 @@ internal sealed class OutboundRouter : IOutputHandler
             case EventType.FundingDust:
                 lock (_sender.Gate)
                     Appended(_sender, OutboundEncoder.FundingApplied(_sender.Log.Reserve(Outbound.FundingAppliedLength), _timestamp,
-                        _token, e.InstrumentId, c.Amount, _fundingPositions, e.Amount));
+                        _token, e.InstrumentId, fundingRate, _fundingPositions, e.Amount));
                 break;
             case EventType.LiquidationStarted:
             case EventType.LiquidationEnded:
                 var ended = e.Type == EventType.LiquidationEnded;
-                if ((s = ended ? Touch(e.AccountId, -1) : TraderOf(e.AccountId)) is null) break;
+                if ((s = ended ? Notified(e.AccountId) : TraderOf(e.AccountId)) is null) break;
                 lock (s.Gate)
                     Appended(s, OutboundEncoder.Liquidation(s.Log.Reserve(Outbound.LiquidationLength), _timestamp, TokenFor(s),
                         e.AccountId, ended ? Outbound.Ended : Outbound.Started, (byte)((e.Flags & EventFlags.Cured) != 0 ? 1 : 0),
-                        e.Amount, ended ? 0 : e.Amount2));
+                        ended ? e.Amount : e.EquityAtStart, ended ? 0 : e.MaintenanceAtStart));
                 break;
             case EventType.LiquidationFee:
             case EventType.InsurancePayment:
-                if ((s = Touch(e.AccountId, e.InstrumentId)) is null) break;
+                if ((s = Notified(e.AccountId)) is null) break;
                 var type = e.Type == EventType.LiquidationFee ? Outbound.LiquidationFee : Outbound.InsurancePayment;
                 lock (s.Gate)
                     Appended(s, OutboundEncoder.AccountAmount(s.Log.Reserve(Outbound.LiquidationFeeLength), type, _timestamp,
@@ -250,41 +218,101 @@ internal sealed class OutboundRouter : IOutputHandler
                 Adl(e.CounterpartyId, in e, Outbound.Deleveraged, Opposite(e.Side));
                 break;
             case EventType.Haircut:
-                if ((s = Touch(e.AccountId, -1)) is null) break;
+                if ((s = Notified(e.AccountId)) is null) break;
                 lock (s.Gate)
                     Appended(s, OutboundEncoder.Haircut(s.Log.Reserve(Outbound.HaircutLength), _timestamp, TokenFor(s), e.AccountId, e.Amount));
                 break;
-            // ExchangeLoss concerns the exchange's own ledger: no trader is told (a drop copy would be).
+            case EventType.PositionState:
+                if (!_reported) Reported();
+                if ((s = TraderOf(e.AccountId)) is null) break;
+                lock (s.Gate)
+                    s.Log.Commit(OutboundEncoder.PositionUpdate(s.Log.Reserve(Outbound.PositionUpdateLength), _timestamp, TokenFor(s),
+                        e.AccountId, e.InstrumentId, e.PositionQty, e.CostBasis, e.Upnl));
+                break;
+            case EventType.AccountState:
+                if (!_reported) Reported();
+                if ((s = TraderOf(e.AccountId)) is null) break;
+                lock (s.Gate)
+                    Appended(s, OutboundEncoder.BalanceUpdate(s.Log.Reserve(Outbound.BalanceUpdateLength), _timestamp, TokenFor(s),
+                        e.AccountId, e.Balance, e.Equity, e.MaintenanceMargin, e.FreeMargin, e.OpenOrders));
+                break;
+            // ExchangeLoss concerns the exchange's own ledger: no trader is told (a drop copy would be). OrderRested and
+            // InsuranceFund are for market data.
         }
+    }
+
+    /// <summary>
+    /// The command's own messages are over (the account states follow, or nothing does): a cancel-all says how many
+    /// orders it cancelled, before the account updates, as the protocol orders it.
+    /// </summary>
+    private void Reported()
+    {
+        _reported = true;
+        if (_messageType != Inbound.CancelAll || _rejected) return;
+        lock (_sender.Gate)
+            Appended(_sender, OutboundEncoder.CancelAllDone(_sender.Log.Reserve(Outbound.CancelAllDoneLength), _timestamp, _token,
+                _echoAccount, _echoInstrument, _cancelled));
+    }
+
+    /// <summary>
+    /// The answer to an account query, from the query's events: the account's state with an entry per position or open
+    /// orders, and the user's next expected token. Account 0 (not an account: the core rejects it) asks for the token
+    /// only. Caller holds the sender's gate.
+    /// </summary>
+    private void Answer(ReadOnlySpan<Event> events)
+    {
+        var to = _sender;
+        var next = to.HighestToken + 1;
+        ref readonly var last = ref events[^1];
+        if (last.Type == EventType.Rejected)
+        {
+            if (last.AccountId == 0)
+                to.Log.Commit(OutboundEncoder.AccountState(to.Log.Reserve(Outbound.AccountStateHeaderLength), _timestamp, _token,
+                    0, 0, 0, 0, 0, 0, next, 0));
+            else
+                to.AppendRejected(_timestamp, _token, Inbound.AccountQuery, (byte)last.Reason, (uint)last.AccountId, -1, 0);
+            return;
+        }
+        var count = events.Length - 1;
+        var span = to.Log.Reserve(Outbound.AccountStateHeaderLength + count * Outbound.AccountStateEntryLength);
+        for (var i = 0; i < count; i++)
+        {
+            ref readonly var p = ref events[i];
+            OutboundEncoder.AccountStateEntry(span[(Outbound.AccountStateHeaderLength + i * Outbound.AccountStateEntryLength)..],
+                p.InstrumentId, p.PositionQty, p.CostBasis, p.Upnl, p.OpenBuyLots, p.OpenSellLots, (byte)p.AdlQuintile);
+        }
+        OutboundEncoder.AccountState(span, _timestamp, _token, last.AccountId, last.Balance, last.Equity, last.MaintenanceMargin,
+            last.FreeMargin, last.OpenOrders, next, (byte)count);
+        to.Log.Commit(Outbound.AccountStateHeaderLength + count * Outbound.AccountStateEntryLength);
     }
 
     private void Trade(in Event e)
     {
         var liquidation = (e.Flags & EventFlags.Liquidation) != 0;
-        var taker = Touch(e.AccountId, e.InstrumentId);
+        var taker = Notified(e.AccountId);
         if (taker is not null)
             lock (taker.Gate)
                 Appended(taker, OutboundEncoder.Executed(taker.Log.Reserve(Outbound.OrderExecutedLength), _timestamp, TokenFor(taker),
                     e.AccountId, e.InstrumentId, e.OrderId, (uint)e.ClientOrderId, e.TradeId, (byte)e.Side,
-                    liquidation ? Outbound.LiquidationOrder : Outbound.Taker, e.Price, e.Quantity, e.Amount));
+                    liquidation ? Outbound.LiquidationOrder : Outbound.Taker, e.Price, e.Quantity, e.TakerFee));
         var makerToken = (uint)e.MakerClientOrderId;
         // Drop copy: the same execution report, with token 0, to the group of each side's account.
         if (DropCopy.TryGetValue(e.AccountId, out var group))
             lock (group.Gate)
                 Appended(group, OutboundEncoder.Executed(group.Log.Reserve(Outbound.OrderExecutedLength), _timestamp, 0,
                     e.AccountId, e.InstrumentId, e.OrderId, (uint)e.ClientOrderId, e.TradeId, (byte)e.Side,
-                    liquidation ? Outbound.LiquidationOrder : Outbound.Taker, e.Price, e.Quantity, e.Amount));
+                    liquidation ? Outbound.LiquidationOrder : Outbound.Taker, e.Price, e.Quantity, e.TakerFee));
         if (DropCopy.TryGetValue(e.CounterpartyId, out group))
             lock (group.Gate)
                 Appended(group, OutboundEncoder.Executed(group.Log.Reserve(Outbound.OrderExecutedLength), _timestamp, 0,
                     e.CounterpartyId, e.InstrumentId, e.MakerOrderId, makerToken, e.TradeId, (byte)Opposite(e.Side), Outbound.Maker,
-                    e.Price, e.Quantity, e.Amount2));
-        var maker = Touch(e.CounterpartyId, e.InstrumentId);
+                    e.Price, e.Quantity, e.MakerFee));
+        var maker = Notified(e.CounterpartyId);
         if (maker is null) return;
         lock (maker.Gate)
             Appended(maker, OutboundEncoder.Executed(maker.Log.Reserve(Outbound.OrderExecutedLength), _timestamp, TokenFor(maker),
                 e.CounterpartyId, e.InstrumentId, e.MakerOrderId, makerToken, e.TradeId, (byte)Opposite(e.Side), Outbound.Maker,
-                e.Price, e.Quantity, e.Amount2));
+                e.Price, e.Quantity, e.MakerFee));
     }
 
     private void Transfer(in Event e, byte kind)
@@ -293,7 +321,7 @@ internal sealed class OutboundRouter : IOutputHandler
             Appended(_sender, OutboundEncoder.Transfer(_sender.Log.Reserve(Outbound.TransferLength), _timestamp, _token, kind,
                 e.AccountId, e.Amount));
         if (e.AccountId == 0) return;
-        var s = Touch(e.AccountId, -1);
+        var s = Notified(e.AccountId);
         if (s is null || s == _sender) return;
         lock (s.Gate)
             Appended(s, OutboundEncoder.Transfer(s.Log.Reserve(Outbound.TransferLength), _timestamp, 0, kind, e.AccountId, e.Amount));
@@ -301,7 +329,7 @@ internal sealed class OutboundRouter : IOutputHandler
 
     private void Adl(int account, in Event e, byte role, Side side)
     {
-        var s = Touch(account, e.InstrumentId);
+        var s = Notified(account);
         if (s is null) return;
         lock (s.Gate)
             Appended(s, OutboundEncoder.AutoDeleverage(s.Log.Reserve(Outbound.AutoDeleverageLength), _timestamp, TokenFor(s),
@@ -310,20 +338,8 @@ internal sealed class OutboundRouter : IOutputHandler
 
     private UserStream? TraderOf(int account) => _traders.TryGetValue(account, out var s) ? s : null;
 
-    /// <summary>The account's trader stream, marked for a balance update (and a position update when instrument ≥ 0).</summary>
-    private UserStream? Touch(int account, int instrument)
-    {
-        var s = TraderOf(account);
-        if (s is null) return null;
-        if (s.TouchedBy != _sequence)
-        {
-            s.TouchedBy = _sequence;
-            s.TouchedInstruments = 0;
-            _touched.Add(s);
-        }
-        if (instrument >= 0) s.TouchedInstruments |= 1UL << instrument;
-        return s;
-    }
+    /// <summary>The account's trader stream, if it has one (its account state follows at the command's end).</summary>
+    private UserStream? Notified(int account) => TraderOf(account);
 
     private uint TokenFor(UserStream s) => s == _sender ? _token : 0;
 
@@ -342,10 +358,4 @@ internal sealed class OutboundRouter : IOutputHandler
         messageType is Inbound.EnterOrder or Inbound.CancelAll or Inbound.SetMark or Inbound.Funding;
 
     private static Side Opposite(Side side) => side == Side.Buy ? Side.Sell : Side.Buy;
-
-    private void Diverged(long sequence)
-    {
-        if (Interlocked.Increment(ref _divergences) == 1)
-            _log?.LogError("The gateway's replica diverged from the core at command {Sequence}: queries may be wrong", sequence);
-    }
 }

@@ -45,19 +45,24 @@ internal sealed partial class Session
         long start;
         bool attached;
         List<byte[]>? snapshot = null;
-        if (_kind == SessionKind.MarketData)
+        if (_kind == SessionKind.MarketData && sequence == 0)
         {
-            // Under the router's gate the order log cannot grow: the snapshot and the sequence it names are one cut.
-            lock (_ctx.Router.Gate)
-            {
-                attached = Attach(stream, user, sequence, _ctx.Limits.MaxConnections, out start);
-                if (attached && sequence == 0) snapshot = _ctx.MarketData.Snapshot(_ctx.Router.State, start);
-            }
+            // A late joiner: the book comes back through the exchange, in sequence, and the connection attaches at the
+            // point of the order log where the answer arrives, so the snapshot and the sequence it names are one cut.
+            var request = new MarketData.BookRequest(() =>
+                Attach(stream, user, 0, _ctx.Limits.MaxConnections, out var from) ? from : 0);
+            if (!_ctx.Submitter.SubmitBookQuery(request))
+                return await RejectLoginAsync(PacketType.NotAuthorized, "the exchange is busy: try again").ConfigureAwait(false);
+            var answer = await request.Task.ConfigureAwait(false);
+            attached = answer.Start > 0;
+            start = answer.Start;
+            snapshot = answer.Snapshot;
         }
         else
         {
             attached = Attach(stream, user, sequence,
-                _kind == SessionKind.DropCopy ? _ctx.Limits.MaxConnections : _ctx.Limits.MaxSessionsPerUser, out start);
+                _kind == SessionKind.DropCopy || _kind == SessionKind.MarketData ? _ctx.Limits.MaxConnections : _ctx.Limits.MaxSessionsPerUser,
+                out start);
         }
         if (!attached)
             return await RejectLoginAsync(PacketType.NotAuthorized, "too many sessions for this user").ConfigureAwait(false);

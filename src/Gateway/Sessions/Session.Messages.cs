@@ -26,12 +26,13 @@ internal sealed partial class Session
         if (status != InboundStatus.Ok) return Reject(timestamp, in m, RejectCode.Malformed);
         if (!Authorized(in m)) return Reject(timestamp, in m, RejectCode.NotAuthorized);
         if (!InRange(in m)) return Reject(timestamp, in m, RejectCode.Malformed);
+        var command = ToCommand(in m, timestamp);
         if (m.Type == Inbound.AccountQuery)
         {
-            _ctx.Router.Query(_stream!, m.Token, (int)m.Account, timestamp);
+            // Through the exchange like a command, answered after this user's earlier commands; no token is consumed.
+            _ctx.Submitter.SubmitQuery(_stream!, in m, in command);
             return Step.NeedMore;
         }
-        var command = ToCommand(in m, timestamp);
         _ctx.Submitter.Submit(_stream!, in m, in command);
         return Step.NeedMore;
     }
@@ -95,6 +96,7 @@ internal sealed partial class Session
             Inbound.Funding => Command.FundingAt(m.Instrument, m.Amount),
             Inbound.Deposit => Command.DepositTo(account, m.Amount),
             Inbound.Withdraw => Command.WithdrawFrom(account, m.Amount),
+            Inbound.AccountQuery => Command.AccountQuery(account),
             _ => Command.InsuranceDeposit(m.Amount),
         };
         command.Timestamp = timestamp;

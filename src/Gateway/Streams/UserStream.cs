@@ -7,8 +7,8 @@ namespace Exchange.Gateway.Streams;
 
 /// <summary>
 /// One user's side of the session: its log of sequenced messages, its client order token state and the connections
-/// reading it. Everything but <see cref="Log"/> reads is guarded by <see cref="Gate"/>; the lock order is the
-/// router's gate first, then a stream's (see <see cref="Routing.OutboundRouter"/>), and no code holds two streams'.
+/// reading it. Everything but <see cref="Log"/> reads is guarded by <see cref="Gate"/>; no code holds two streams'
+/// gates at once.
 /// </summary>
 internal sealed class UserStream(User user)
 {
@@ -19,7 +19,6 @@ internal sealed class UserStream(User user)
     private readonly List<Session> _readers = [];
     private readonly Queue<uint> _inFlight = new();
     private readonly Dictionary<uint, int> _outcomes = new();
-    private readonly Queue<DeferredQuery> _deferred = new();
     private Dictionary<uint, int>? _waiting;
     private uint _highest;
 
@@ -28,11 +27,9 @@ internal sealed class UserStream(User user)
     public long Completed { get; private set; }
 
     // Scratch of the output thread while it handles one command (see OutboundRouter).
-    internal long TouchedBy = -1;
-    internal ulong TouchedInstruments;
     internal long NotifyBy = -1;
 
-    /// <summary>The highest token seen; read without the lock by admin queries of this account (a snapshot).</summary>
+    /// <summary>The highest token seen; read without the lock by the answer to an admin's query of this account.</summary>
     public uint HighestToken => Volatile.Read(ref _highest);
 
     /// <summary>At start-up after a restart (see Hosting/TokenRecovery): tokens up to this one are not new.</summary>
@@ -86,19 +83,6 @@ internal sealed class UserStream(User user)
     {
         var span = Log.Reserve(Outbound.RejectedLength);
         return Log.Commit(OutboundEncoder.Rejected(span, timestamp, token, messageType, code, account, instrument, orderId));
-    }
-
-    public void Defer(in DeferredQuery query) => _deferred.Enqueue(query);
-
-    /// <summary>The next deferred query whose user's earlier commands have all been reported.</summary>
-    public bool TryTakeReadyQuery(out DeferredQuery query)
-    {
-        if (_deferred.TryPeek(out query) && query.Target <= Completed)
-        {
-            _deferred.Dequeue();
-            return true;
-        }
-        return false;
     }
 
     public bool TryAttach(Session session, int max)

@@ -416,56 +416,10 @@ public abstract class ExchangePipelineTests
 public sealed class ParallelPipelineTests : ExchangePipelineTests
 {
     protected override PipelineTopology Topology => PipelineTopology.Parallel;
-
-    [Fact]
-    public void ApplyGate_IsRefused_BecauseTheExchangeIsNeverBetweenCommandsForOtherThreads() =>
-        Assert.Throws<ArgumentException>(() => new ExchangePipeline(PipelineWorkload.Fresh(),
-            new PipelineOptions { Topology = PipelineTopology.Parallel, ApplyGate = new Lock() }, new OutputRecorder()));
 }
 
 [Collection(PipelineThreadsCollection.Name)]
 public sealed class SingleThreadPipelineTests : ExchangePipelineTests
 {
     protected override PipelineTopology Topology => PipelineTopology.SingleThread;
-
-    [Fact]
-    public void ApplyGate_LetsAnotherThreadReadTheExchangeBetweenCommands_NeverInsideOne()
-    {
-        var commands = PipelineWorkload.Commands(3_000);
-        var exchange = PipelineWorkload.Fresh();
-        var gate = new Lock();
-        var output = new OutputRecorder();
-        var options = new PipelineOptions
-        {
-            Topology = PipelineTopology.SingleThread, ApplyGate = gate, InputRingSize = 256, WaitStrategy = WaitStrategyKind.Blocking,
-        };
-        long reads = 0, torn = 0;
-        using var done = new ManualResetEventSlim();
-        using (var pipeline = new ExchangePipeline(exchange, options, output))
-        {
-            // Under the gate, a command is either not applied or applied and delivered: the exchange's last sequence
-            // always equals the deliveries made. Without the gate a read could fall between Apply and OnEvents.
-            var reader = TestThread.Start(() =>
-            {
-                do
-                {
-                    lock (gate)
-                    {
-                        if (exchange.LastSequence != output.Count) torn++;
-                        reads++;
-                    }
-                }
-                while (!done.IsSet);
-            });
-            pipeline.Start();
-            PipelineWorkload.PublishAll(pipeline, commands);
-            output.WaitFor(commands.Length);
-            done.Set();
-            reader.AssertCompletes("the reader");
-        }
-
-        Assert.Equal(0, torn);
-        Assert.True(reads > 0);
-        Assert.Equal(PipelineWorkload.ApplyDirectly(commands).Exchange.StateHash(), exchange.StateHash());
-    }
 }

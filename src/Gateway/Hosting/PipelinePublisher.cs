@@ -2,7 +2,9 @@ using Exchange.Core.Commands;
 using Exchange.Core.Pipeline;
 using CoreExchange = Exchange.Core.Exchange;
 
-namespace Exchange.Gateway.Publishing;
+using Exchange.Gateway.Publishing;
+
+namespace Exchange.Gateway.Hosting;
 
 /// <summary>
 /// The real exchange: <see cref="ExchangePipeline"/> (input ring, journal, business-logic thread, output gated on
