@@ -95,16 +95,17 @@ internal sealed class BusinessLogicRun(Workload workload, RunChecks checks, Repo
         Row("all", n, n, tradingCount, sums.Sum() * Units.NanosecondsPerTick / n - overhead, all);
         report.Line();
 
-        var series = new List<(string, string)>();
+        var series = new List<(string, HistogramBase)>();
         for (var k = 0; k < CommandKinds.Count; k++)
         {
             if (counts[k] == 0) continue;
             var name = "bl-" + ((CommandKind)k).ToString().ToLowerInvariant();
             HistogramFiles.WriteHgrm(outputDirectory, name, perKind[k]);
-            series.Add((CommandKinds.Name((CommandKind)k), HistogramFiles.WritePlotData(outputDirectory, name, perKind[k])));
+            HistogramFiles.WritePlotData(outputDirectory, name, perKind[k]);
+            series.Add((CommandKinds.Name((CommandKind)k), perKind[k]));
         }
         HistogramFiles.WriteHgrm(outputDirectory, "bl-all", all);
-        report.Line(HistogramFiles.Plot(outputDirectory, "bl-service-time",
+        report.Line(PercentilePlot.Write(outputDirectory, "bl-service-time",
             $"Exchange.Apply service time per command kind ({workload.Spec.Describe()})", series));
         report.Line();
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using HdrHistogram;
@@ -7,8 +6,7 @@ namespace Exchange.LoadTest;
 
 /// <summary>
 /// Writes histograms of nanosecond values: HdrHistogram's percentile distribution (.hgrm, in microseconds, readable
-/// by the HdrHistogram plotter), a plain data file per series, and a gnuplot percentile plot when gnuplot is on the
-/// path (the run does not need it).
+/// by the HdrHistogram plotter) and a plain data file per series; <see cref="PercentilePlot"/> draws them.
 /// </summary>
 internal static class HistogramFiles
 {
@@ -36,44 +34,5 @@ internal static class HistogramFiles
         }
         File.WriteAllText(path, text.ToString());
         return path;
-    }
-
-    /// <summary>Writes <c>name.gp</c> plotting the series (label, .dat file) and runs gnuplot to make <c>name.png</c> if it can.</summary>
-    public static string Plot(string directory, string name, string title, IReadOnlyList<(string Label, string DataFile)> series)
-    {
-        var script = new StringBuilder();
-        script.AppendLine("set terminal pngcairo size 1000,600 noenhanced");
-        script.AppendLine($"set output '{name}.png'");
-        script.AppendLine($"set title \"{title.Replace(" (", "\\n(")}\"");
-        script.AppendLine("set logscale x");
-        script.AppendLine("set xrange [1:*]");
-        script.AppendLine("set logscale y");
-        script.AppendLine("set xlabel 'percentile'");
-        script.AppendLine("set ylabel 'latency (µs)'");
-        script.AppendLine("set xtics ('50%%' 2, '90%%' 10, '99%%' 100, '99.9%%' 1000, '99.99%%' 10000, '99.999%%' 100000, '99.9999%%' 1000000)");
-        script.AppendLine("set grid");
-        script.AppendLine("set key bottom right");
-        var plots = series.Select(s => $"'{Path.GetFileName(s.DataFile)}' using 2:3 with lines linewidth 2 title '{s.Label}'");
-        script.AppendLine("plot " + string.Join(", \\\n     ", plots));
-        var gp = Path.Combine(directory, name + ".gp");
-        File.WriteAllText(gp, script.ToString());
-
-        try
-        {
-            using var gnuplot = Process.Start(new ProcessStartInfo("gnuplot", name + ".gp")
-            {
-                WorkingDirectory = directory, RedirectStandardError = true, UseShellExecute = false,
-            });
-            if (gnuplot is null) return $"note: could not start gnuplot; plot script left in {gp}";
-            var errors = gnuplot.StandardError.ReadToEnd();
-            gnuplot.WaitForExit();
-            return gnuplot.ExitCode == 0
-                ? $"plot: {Path.Combine(directory, name + ".png")}"
-                : $"note: gnuplot failed ({errors.Trim()}); plot script left in {gp}";
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return $"note: gnuplot is not installed (apt-get install -y gnuplot-nox), so no PNG; plot script left in {gp}";
-        }
     }
 }

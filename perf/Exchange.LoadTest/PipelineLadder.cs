@@ -1,3 +1,5 @@
+using HdrHistogram;
+
 namespace Exchange.LoadTest;
 
 /// <summary>
@@ -48,7 +50,7 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
         report.Line();
         report.Line("| rate | achieved | p50 | p90 | p99 | p99.9 | p99.99 | max | GC 0/1/2 | ring full | kept up | p99 < 1 ms |");
         report.Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:--:|:--:|");
-        var series = new List<(string, string)>();
+        var series = new List<(string, HistogramBase)>();
         foreach (var r in Results)
         {
             var h = r.Latency;
@@ -58,7 +60,8 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
                         $"{Units.Latency(h.GetValueAtPercentile(100))} | {r.Gcs} | {r.RingFull:N0} | {(r.KeptUp ? "yes" : "no")} | {(r.Bounded ? "yes" : "no")} |");
             var name = "pipeline-" + Units.Short(r.Rate);
             HistogramFiles.WriteHgrm(outputDirectory, name, h);
-            series.Add((Units.Rate(r.Rate), HistogramFiles.WritePlotData(outputDirectory, name, h)));
+            HistogramFiles.WritePlotData(outputDirectory, name, h);
+            series.Add((Units.Rate(r.Rate), h));
         }
         report.Line();
         report.Line($"- Sustained maximum throughput (highest rate kept up, >= 98% delivered): **{(SustainedRate > 0 ? Units.Rate(SustainedRate) : "none")}**; " +
@@ -67,7 +70,7 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
         report.Line($"- The machine's own stalls, measured just before the ladder: {hiccups}. A pipeline thread that " +
                     "stalls that long delays every command queued behind it, which bounds the tail percentiles from below.");
         report.Line("- Checks, every run (each rate and the flood): " + string.Join(" | ", Results.Select(r => r.Verdict).Append(flood.Verdict).Distinct()));
-        report.Line("- " + HistogramFiles.Plot(outputDirectory, "pipeline-latency",
+        report.Line("- " + PercentilePlot.Write(outputDirectory, "pipeline-latency",
             $"ExchangePipeline latency from planned send time ({workload.Spec.Describe()})", series));
         report.Line();
     }

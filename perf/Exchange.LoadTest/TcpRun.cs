@@ -172,7 +172,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         report.Line();
         report.Line("| target | rate | commands | responded | achieved | p50 | p90 | p99 | p99.9 | max | rejected | max send lag | client GC 0/1/2 | server GC 0/1/2 | server allocated per command |");
         report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        var series = new List<(string, string)>();
+        var series = new List<(string, HistogramBase)>();
         foreach (var r in results)
         {
             var h = r.Latency;
@@ -184,7 +184,8 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                         $"{(r.ServerGcs is { } a ? $"{a.Allocated / Math.Max(1, r.Commands):N0} B" : "–")} |");
             var name = $"tcp-{r.Target}-{Units.Short(r.Rate)}";
             HistogramFiles.WriteHgrm(outputDirectory, name, h);
-            series.Add(($"{r.Target} {Units.Rate(r.Rate)}", HistogramFiles.WritePlotData(outputDirectory, name, h)));
+            HistogramFiles.WritePlotData(outputDirectory, name, h);
+            series.Add(($"{r.Target} {Units.Rate(r.Rate)}", h));
         }
         report.Line();
         foreach (var rate in results.Select(r => r.Rate).Distinct())
@@ -200,7 +201,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         var codes = results.Where(r => r.Target == "gateway" && r.RejectCodes.Length > 0).Select(r => $"{Units.Rate(r.Rate)}: {r.RejectCodes}").ToList();
         if (codes.Count > 0)
             report.Line("- Gateway rejects by code (cancels and moves of orders that had already traded away): " + string.Join("; ", codes) + ".");
-        report.Line("- " + HistogramFiles.Plot(outputDirectory, "tcp-latency", "TCP end to end: gateway vs loopback echo, from planned send time", series));
+        report.Line("- " + PercentilePlot.Write(outputDirectory, "tcp-latency", "TCP end to end: gateway vs loopback echo, from planned send time", series));
         report.Line();
     }
 }

@@ -113,9 +113,7 @@ internal sealed class ExchangeHealth
                 case EventType.Trade:
                     Add(ref _fees, e.Amount + e.Amount2);
                     Add(ref _trades, 1);
-                    var lots = e.Side == Side.Buy ? e.Quantity : -e.Quantity;
-                    Move(e.AccountId, e.InstrumentId, lots);
-                    Move(e.CounterpartyId, e.InstrumentId, -lots);
+                    ChangeHands(e.AccountId, e.CounterpartyId, e.InstrumentId, e.Side, e.Quantity);
                     break;
                 case EventType.FundingDust:
                     Add(ref _insurance, e.Amount);
@@ -136,10 +134,8 @@ internal sealed class ExchangeHealth
                     Add(ref _insurancePaid, e.Amount);
                     break;
                 case EventType.AdlClosure:
-                    // Side is the liquidated account's closing side; the counterparty trades the other way.
-                    var closed = e.Side == Side.Buy ? e.Quantity : -e.Quantity;
-                    Move(e.AccountId, e.InstrumentId, closed);
-                    Move(e.CounterpartyId, e.InstrumentId, -closed);
+                    // Side is the liquidated account's closing side.
+                    ChangeHands(e.AccountId, e.CounterpartyId, e.InstrumentId, e.Side, e.Quantity);
                     Add(ref _adlClosures[e.InstrumentId], 1);
                     break;
                 case EventType.Haircut:
@@ -157,6 +153,14 @@ internal sealed class ExchangeHealth
     /// <summary>A single-writer add: readers load the field whole (aligned 64-bit), so no interlocked operation is needed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Add(ref long field, long delta) => Volatile.Write(ref field, field + delta);
+
+    /// <summary>Lots change hands: <paramref name="account"/> trades <paramref name="side"/>, the counterparty the other way.</summary>
+    private void ChangeHands(int account, int counterparty, int instrument, Side side, long lots)
+    {
+        var signed = side == Side.Buy ? lots : -lots;
+        Move(account, instrument, signed);
+        Move(counterparty, instrument, -signed);
+    }
 
     private void Move(int account, int instrument, long lots)
     {

@@ -17,7 +17,9 @@ internal static class ScenarioRunner
     public const int Unreadable = Cli.ExitCode.Unavailable;
 
     /// <summary>Applies a parsed scenario to a fresh exchange.</summary>
-    public static ScenarioResult Execute(Scenario scenario)
+    /// <param name="scenario">The parsed scenario.</param>
+    /// <param name="afterLine">Called after each line with the exchange as that line left it (the report samples it).</param>
+    public static ScenarioResult Execute(Scenario scenario, Action<ScenarioStep, Core.Exchange>? afterLine = null)
     {
         var exchange = new Core.Exchange(new ExchangeOptions { Policy = scenario.Policy, CollateralDecimals = scenario.Decimals });
         foreach (var instrument in scenario.Instruments) exchange.AddInstrument(instrument.Spec);
@@ -32,6 +34,7 @@ internal static class ScenarioRunner
             foreach (var e in applied)
                 if (EventJsonWriter.Listed(e.Type))
                     events.Add(new ScenarioEvent(sent, e));
+            afterLine?.Invoke(sent, exchange);
         }
         return new ScenarioResult(scenario, exchange, accounts, events);
     }
@@ -41,12 +44,27 @@ internal static class ScenarioRunner
     /// <paramref name="output"/>; a malformed line goes to <paramref name="error"/> as <c>line N: reason</c> and
     /// nothing is written to the output. Returns the process exit code.
     /// </summary>
-    public static int Run(string text, TextWriter output, TextWriter error, bool summary = false)
+    /// <param name="report">A directory for the HTML report (<see cref="Report.ScenarioReport"/>); null for none.</param>
+    /// <param name="title">The report's title (the file name).</param>
+    public static int Run(string text, TextWriter output, TextWriter error, bool summary = false, string? report = null,
+        string title = "scenario")
     {
         if (!ScenarioParser.TryParse(text, out var scenario, out var problem))
         {
             error.WriteLine(problem.ToString());
             return Malformed;
+        }
+        if (report is not null)
+        {
+            try
+            {
+                error.WriteLine($"report: {Report.ScenarioReport.Write(report, scenario, title)}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"{report}: {e.Message}");
+                return Unreadable;
+            }
         }
         var result = Execute(scenario);
         if (summary) ScenarioSummaryWriter.Write(result, output);
@@ -55,7 +73,7 @@ internal static class ScenarioRunner
     }
 
     /// <summary>Like <see cref="Run"/> for a file; a missing or unreadable file is reported and exits with <see cref="Unreadable"/>.</summary>
-    public static int RunFile(string path, TextWriter output, TextWriter error, bool summary = false)
+    public static int RunFile(string path, TextWriter output, TextWriter error, bool summary = false, string? report = null)
     {
         string text;
         try
@@ -67,6 +85,6 @@ internal static class ScenarioRunner
             error.WriteLine($"{path}: {e.Message}");
             return Unreadable;
         }
-        return Run(text, output, error, summary);
+        return Run(text, output, error, summary, report, Path.GetFileName(path));
     }
 }
