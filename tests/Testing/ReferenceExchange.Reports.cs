@@ -32,9 +32,11 @@ public sealed partial class ReferenceExchange
                     Touch(e.AccountId, e.InstrumentId);
                     Touch(e.CounterpartyId, e.InstrumentId);
                     break;
-                case EventType.Funding or EventType.LiquidationFee or EventType.InsurancePayment:
+                case EventType.LiquidationFee or EventType.InsurancePayment:
                     Touch(e.AccountId, e.InstrumentId);
                     break;
+                // Funding moves the balance alone: the position's size, cost and unrealized PnL stay.
+                case EventType.Funding:
                 case EventType.Deposited when e.AccountId != 0:
                 case EventType.Withdrawn or EventType.Haircut or EventType.LiquidationEnded:
                     Touch(e.AccountId, null);

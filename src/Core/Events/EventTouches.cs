@@ -3,8 +3,8 @@ namespace Exchange.Core.Events;
 /// <summary>
 /// Which accounts an event changed the balance or position of (<see cref="EventType"/> lists them): a
 /// <see cref="EventType.Trade"/> or <see cref="EventType.AdlClosure"/> both accounts in the instrument; a
-/// <see cref="EventType.Funding"/>, <see cref="EventType.LiquidationFee"/> or <see cref="EventType.InsurancePayment"/>
-/// its account in the instrument; a deposit to an account, a <see cref="EventType.Withdrawn"/>, a
+/// <see cref="EventType.LiquidationFee"/> or <see cref="EventType.InsurancePayment"/> its account in the instrument; a
+/// <see cref="EventType.Funding"/> (which moves the balance, never the position's size, cost or unrealized PnL), a deposit to an account, a <see cref="EventType.Withdrawn"/>, a
 /// <see cref="EventType.Haircut"/> (the payer) and a <see cref="EventType.LiquidationEnded"/> (which covers everything
 /// else the liquidation did to the account) its balance. Every change the core makes to an account is followed by one
 /// of these right away (a bankrupt account's haircut and exchange-loss credits by the LiquidationEnded that closes
@@ -24,9 +24,11 @@ internal static class EventTouches
             case EventType.Trade:
             case EventType.AdlClosure:
                 return 2;
-            case EventType.Funding:
             case EventType.LiquidationFee:
             case EventType.InsurancePayment:
+                return 1;
+            case EventType.Funding:
+                instrument = -1;
                 return 1;
             case EventType.Deposited:
                 instrument = -1;

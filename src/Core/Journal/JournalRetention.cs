@@ -23,9 +23,16 @@ public static class JournalRetention
         if (!Directory.Exists(directory))
             return 0;
         var files = JournalFile.List(directory);
-        int removed = 0;
         // File i ends just before file i + 1 starts: it is covered when the next one starts at most one past the snapshot.
-        for (int i = 0; i + 1 < files.Length && files[i + 1].FirstSequence <= coveredSequence + 1; i++)
+        int count = 0;
+        while (count + 1 < files.Length && files[count + 1].FirstSequence <= coveredSequence + 1)
+            count++;
+        if (count == 0)
+            return 0;
+
+        // Written first, so a crash half-way through the removal still leaves the mark recovery checks.
+        WriteRemovedThrough(directory, files[count].FirstSequence - 1);
+        for (int i = 0; i < count; i++)
         {
             if (string.IsNullOrEmpty(archiveDirectory))
             {
@@ -36,12 +43,43 @@ public static class JournalRetention
                 Directory.CreateDirectory(archiveDirectory);
                 File.Move(files[i].Path, Path.Combine(archiveDirectory, Path.GetFileName(files[i].Path)), overwrite: true);
             }
-
-            removed++;
         }
 
-        if (removed > 0)
-            DirectorySync.Flush(directory);
-        return removed;
+        DirectorySync.Flush(directory);
+        return count;
+    }
+
+    /// <summary>The name of the file that records how far retention has removed the journal.</summary>
+    public const string RemovedThroughFileName = "REMOVED-THROUGH";
+
+    /// <summary>The highest sequence whose record retention may have removed from <paramref name="directory"/>; 0 when
+    /// nothing was ever removed. Recovery needs a state at least this far (a snapshot) before it may replay the rest:
+    /// sequences also skip where queries took them (never journaled), so a gap between files proves nothing alone.</summary>
+    /// <param name="directory">The journal directory.</param>
+    public static long RemovedThrough(string directory)
+    {
+        string path = Path.Combine(directory, RemovedThroughFileName);
+        if (!File.Exists(path))
+            return 0;
+        string text = File.ReadAllText(path).Trim();
+        return long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long value)
+            ? value
+            : throw new InvalidDataException($"'{path}' does not hold a sequence: '{text}'.");
+    }
+
+    private static void WriteRemovedThrough(string directory, long sequence)
+    {
+        if (sequence <= RemovedThrough(directory))
+            return;
+        string path = Path.Combine(directory, RemovedThroughFileName);
+        string temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
+        DirectorySync.Flush(directory);
     }
 }

@@ -59,14 +59,13 @@ public static class Recovery
         JournalTornTail? tornTail = null;
         if (journalDirectory is not null && Directory.Exists(journalDirectory))
         {
-            // Retention removes files only behind the oldest snapshot kept: a journal that starts after the state means
-            // that snapshot is gone too, and replaying it would skip commands. (Within the journal sequences may skip a
-            // few refused at a shutdown, so the check is on its start.)
-            var files = JournalFile.List(journalDirectory);
-            if (files.Length > 0 && files[0].FirstSequence > exchange.LastSequence + 1)
+            // Retention removes files only behind the oldest snapshot kept: a state short of what it removed means that
+            // snapshot is gone too, and replaying the rest would skip commands.
+            long removedThrough = JournalRetention.RemovedThrough(journalDirectory);
+            if (removedThrough > exchange.LastSequence)
                 throw new InvalidDataException(
-                    $"The journal in '{journalDirectory}' resumes at sequence {files[0].FirstSequence} but the state is at {exchange.LastSequence}: " +
-                    "the journal files in between are missing (covered by a snapshot that no longer loads?).");
+                    $"The journal in '{journalDirectory}' was removed through sequence {removedThrough} but the state is at {exchange.LastSequence}: " +
+                    "the snapshot that covered the removed files is missing or no longer loads.");
             using var reader = new JournalReader(journalDirectory, exchange.LastSequence + 1);
             JournalReadStatus status;
             while ((status = reader.Read(out Command command)) == JournalReadStatus.Record)

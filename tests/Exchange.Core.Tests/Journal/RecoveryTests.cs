@@ -104,7 +104,7 @@ public sealed class RecoveryTests
             File.Delete(snapshot.Path);
 
         var error = Assert.Throws<InvalidDataException>(() => Recovery.Recover(options, PipelineWorkload.Fresh));
-        Assert.Contains("resumes at sequence 1001", error.Message);
+        Assert.Contains("removed through sequence 1000", error.Message);
     }
 
     [Fact]
