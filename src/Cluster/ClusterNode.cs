@@ -7,9 +7,9 @@ using Microsoft.Extensions.Logging;
 namespace Exchange.Cluster;
 
 /// <summary>
-/// One node of a replicated exchange: a Raft member (DotNext's <see cref="RaftCluster"/> over TCP) whose write-ahead
+/// One node of a Raft-clustered exchange: a Raft member (DotNext's <see cref="RaftCluster"/> over TCP) whose write-ahead
 /// log feeds an <see cref="ExchangeStateMachine"/>. The leader appends command batches with
-/// <see cref="ReplicateAsync"/>; every node, the leader included, applies them once a majority holds them.
+/// <see cref="CommitBatchAsync"/>; every node, the leader included, applies them once a majority holds them.
 /// </summary>
 public sealed class ClusterNode : IAsyncDisposable
 {
@@ -138,13 +138,13 @@ public sealed class ClusterNode : IAsyncDisposable
     /// </summary>
     /// <param name="batch">The batch's bytes; read until the task completes.</param>
     /// <param name="token">Cancels the wait (the entry may still be committed).</param>
-    public ValueTask ReplicateAsync(ReadOnlyMemory<byte> batch, CancellationToken token = default) =>
+    public ValueTask CommitBatchAsync(ReadOnlyMemory<byte> batch, CancellationToken token = default) =>
         _raft.ReplicateAsync(batch, null, token);
 
     /// <summary>
     /// Takes over as the sequencer of this node's leadership: appends an empty entry and waits until it is applied,
     /// so every entry of earlier terms is applied too and the last sequence is final; then returns a copy of the
-    /// exchange as of that entry and a journal that replicates the batches appended to it for as long as this
+    /// exchange as of that entry and a journal that ships the batches appended to it for as long as this
     /// leadership lasts. Null when this node is not the leader (or stops being it meanwhile).
     /// </summary>
     /// <param name="maxEntryBytes">The largest log entry the journal makes; a larger batch becomes several entries.</param>
@@ -167,11 +167,7 @@ public sealed class ClusterNode : IAsyncDisposable
 
         var state = barrier.State ?? throw new InvalidOperationException("The leadership barrier was applied without its context.");
         var exchange = StateMachine.Restore(state);
-        return new Leadership(exchange, new RaftJournal(this, leadership, exchange.LastSequence, maxEntryBytes), leadership, _raft.Term)
-        {
-            State = state,
-            Machine = StateMachine,
-        };
+        return new Leadership(exchange, new RaftJournal(this, leadership, exchange.LastSequence, maxEntryBytes), leadership, _raft.Term);
     }
 
     /// <summary>Waits until this node knows a leader (itself or another).</summary>

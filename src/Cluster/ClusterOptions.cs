@@ -1,7 +1,7 @@
 namespace Exchange.Cluster;
 
 /// <summary>
-/// How one node of a replicated exchange runs: who the members are, which one this is, where its Raft log and
+/// How one node of a Raft cluster runs: who the members are, which one this is, where its Raft log and
 /// snapshots live, and the timings of the election. Every node of a cluster must be given the same members.
 /// </summary>
 public sealed record ClusterOptions

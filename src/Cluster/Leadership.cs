@@ -3,7 +3,7 @@ namespace Exchange.Cluster;
 
 /// <summary>
 /// One term of this node as the leader: the exchange to run the pipeline on (the committed state as of the term's
-/// first entry) and the journal the pipeline replicates through. Both are good for this term only: once
+/// first entry) and the journal the pipeline journals through. Both are good for this term only: once
 /// <see cref="Token"/> is cancelled the journal refuses every commit, and the exchange may hold commands that were
 /// never committed, so it is discarded with the pipeline.
 /// </summary>
@@ -11,14 +11,4 @@ namespace Exchange.Cluster;
 /// <param name="Journal">The pipeline's journal (<c>PipelineOptions.JournalInstance</c>).</param>
 /// <param name="Token">Cancelled when this node stops being the leader.</param>
 /// <param name="Term">The Raft term of the leadership.</param>
-public sealed record Leadership(Core.Exchange Exchange, RaftJournal Journal, CancellationToken Token, long Term)
-{
-    internal byte[] State { get; init; } = [];
-
-    internal ExchangeStateMachine? Machine { get; init; }
-
-    /// <summary>Another exchange in the state <see cref="Exchange"/> started from (for a second reader of the same
-    /// commands, such as the gateway's own copy with the parallel pipeline).</summary>
-    public Core.Exchange CopyExchange() =>
-        (Machine ?? throw new InvalidOperationException("No state to copy.")).Restore(State);
-}
+public sealed record Leadership(Core.Exchange Exchange, RaftJournal Journal, CancellationToken Token, long Term);

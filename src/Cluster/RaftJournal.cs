@@ -16,7 +16,7 @@ namespace Exchange.Cluster;
 /// <remarks>
 /// A batch larger than <see cref="DefaultMaxEntryBytes"/> (or the size given) goes out as several entries, each
 /// awaited in turn, so an entry's size is bounded whatever the ring size. The commit blocks the journal thread for a
-/// replication round trip; the ring batches that pile up meanwhile make the next entry larger (group commit).
+/// majority round trip; the ring batches that pile up meanwhile make the next entry larger (group commit).
 /// </remarks>
 public sealed class RaftJournal : IJournal
 {
@@ -52,7 +52,7 @@ public sealed class RaftJournal : IJournal
         if (command.Sequence <= LastSequence)
             ThrowNotIncreasing(command.Sequence, LastSequence);
         if (_count == _buffer.Length)
-            Replicate();
+            CommitBatch();
         JournalBatch.Write(_buffer.AsSpan(_count), command);
         _count += JournalBatch.RecordSize;
         LastSequence = command.Sequence;
@@ -62,7 +62,7 @@ public sealed class RaftJournal : IJournal
     public void Commit()
     {
         if (_count > 0)
-            Replicate();
+            CommitBatch();
     }
 
     /// <summary>Nothing to release: the log belongs to the node.</summary>
@@ -71,11 +71,11 @@ public sealed class RaftJournal : IJournal
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Replicate()
+    private void CommitBatch()
     {
         try
         {
-            _node.ReplicateAsync(_buffer.AsMemory(0, _count), _leadership).AsTask().GetAwaiter().GetResult();
+            _node.CommitBatchAsync(_buffer.AsMemory(0, _count), _leadership).AsTask().GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is NotLeaderException || (e is OperationCanceledException && _leadership.IsCancellationRequested))
         {

@@ -11,8 +11,8 @@ public sealed class BadNodeTests
     {
         await using var cluster = await TestCluster.StartAsync(snapshotEveryCommands: 20);
         var leader = await cluster.LeaderAsync();
-        await cluster.ReplicateAsync(leader, Workload.Opening());
-        await cluster.ReplicateAsync(leader, Workload.Orders(new Random(20), 30));
+        await cluster.CommitAsync(leader, Workload.Opening());
+        await cluster.CommitAsync(leader, Workload.Orders(new Random(20), 30));
         await cluster.WaitAppliedAsync(leader.StateMachine.AppliedIndex);
         int follower = leader.Options.NodeId % cluster.Count;
         var options = cluster[follower]!.Options;
@@ -39,8 +39,8 @@ public sealed class BadNodeTests
     {
         await using var cluster = await TestCluster.StartAsync();
         var leader = await cluster.LeaderAsync();
-        await cluster.ReplicateAsync(leader, Workload.Opening());
-        await cluster.ReplicateAsync(leader, Workload.Orders(new Random(21), 30));
+        await cluster.CommitAsync(leader, Workload.Opening());
+        await cluster.CommitAsync(leader, Workload.Orders(new Random(21), 30));
         await cluster.WaitAppliedAsync(leader.StateMachine.AppliedIndex);
         int follower = leader.Options.NodeId % cluster.Count;
         var options = cluster[follower]!.Options;

@@ -10,9 +10,9 @@ public sealed class ReplicationTests
         await using var cluster = await TestCluster.StartAsync();
         var leader = await cluster.LeaderAsync();
         var random = new Random(15);
-        await cluster.ReplicateAsync(leader, Workload.Opening());
+        await cluster.CommitAsync(leader, Workload.Opening());
         for (int batch = 0; batch < 40; batch++)
-            await cluster.ReplicateAsync(leader, Workload.Orders(random, 1 + random.Next(40)));
+            await cluster.CommitAsync(leader, Workload.Orders(random, 1 + random.Next(40)));
 
         long index = leader.StateMachine.AppliedIndex;
         await cluster.WaitAppliedAsync(index);
@@ -26,15 +26,15 @@ public sealed class ReplicationTests
         await using var cluster = await TestCluster.StartAsync();
         var leader = await cluster.LeaderAsync();
         var random = new Random(16);
-        await cluster.ReplicateAsync(leader, Workload.Opening());
-        await cluster.ReplicateAsync(leader, Workload.Orders(random, 30));
+        await cluster.CommitAsync(leader, Workload.Opening());
+        await cluster.CommitAsync(leader, Workload.Orders(random, 30));
         int follower = FollowerOf(cluster, leader);
         await cluster.WaitAppliedAsync(leader.StateMachine.AppliedIndex);
         await cluster.StopNodeAsync(follower);
 
         // Two of three still make a majority.
         for (int batch = 0; batch < 10; batch++)
-            await cluster.ReplicateAsync(leader, Workload.Orders(random, 20));
+            await cluster.CommitAsync(leader, Workload.Orders(random, 20));
         await cluster.StartNodeAsync(follower);
 
         long index = leader.StateMachine.AppliedIndex;
@@ -48,13 +48,13 @@ public sealed class ReplicationTests
         await using var cluster = await TestCluster.StartAsync(snapshotEveryCommands: 50);
         var leader = await cluster.LeaderAsync();
         var random = new Random(17);
-        await cluster.ReplicateAsync(leader, Workload.Opening());
+        await cluster.CommitAsync(leader, Workload.Opening());
         int follower = FollowerOf(cluster, leader);
         await cluster.WaitAppliedAsync(leader.StateMachine.AppliedIndex);
         await cluster.StopNodeAsync(follower);
 
         for (int batch = 0; batch < 12; batch++)
-            await cluster.ReplicateAsync(leader, Workload.Orders(random, 25));
+            await cluster.CommitAsync(leader, Workload.Orders(random, 25));
         // The leader's log below its snapshot goes: the follower's next entry is no longer there to send.
         var deadline = DateTime.UtcNow + TestCluster.Timeout;
         while (leader.StateMachine.Snapshot is not { Index: > 3 } && DateTime.UtcNow < deadline)
@@ -62,7 +62,7 @@ public sealed class ReplicationTests
         Assert.NotNull(leader.StateMachine.Snapshot);
 
         await cluster.StartNodeAsync(follower);
-        await cluster.ReplicateAsync(leader, Workload.Orders(random, 5));
+        await cluster.CommitAsync(leader, Workload.Orders(random, 5));
         long index = leader.StateMachine.AppliedIndex;
         await cluster.WaitAppliedAsync(index);
 
@@ -78,9 +78,9 @@ public sealed class ReplicationTests
         await using var cluster = await TestCluster.StartAsync(snapshotEveryCommands: 40);
         var leader = await cluster.LeaderAsync();
         var random = new Random(18);
-        await cluster.ReplicateAsync(leader, Workload.Opening());
+        await cluster.CommitAsync(leader, Workload.Opening());
         for (int batch = 0; batch < 8; batch++)
-            await cluster.ReplicateAsync(leader, Workload.Orders(random, 15));
+            await cluster.CommitAsync(leader, Workload.Orders(random, 15));
         long index = leader.StateMachine.AppliedIndex;
         await cluster.WaitAppliedAsync(index);
         int follower = FollowerOf(cluster, leader);
@@ -88,7 +88,7 @@ public sealed class ReplicationTests
 
         await cluster.StopNodeAsync(follower);
         await cluster.StartNodeAsync(follower);
-        await cluster.ReplicateAsync(leader, Workload.Orders(random, 5));
+        await cluster.CommitAsync(leader, Workload.Orders(random, 5));
         index = leader.StateMachine.AppliedIndex;
         await cluster.WaitAppliedAsync(index);
         cluster.AssertConsistent(index);

@@ -100,9 +100,9 @@ internal sealed class TestCluster : IAsyncDisposable
     /// returns when a majority holds it and the leader applied it. The first batch of a leadership is preceded by an
     /// empty entry, whose application guarantees every earlier entry is applied and the last sequence final.
     /// </summary>
-    public async Task ReplicateAsync(ClusterNode leader, IReadOnlyList<Command> commands)
+    public async Task CommitAsync(ClusterNode leader, IReadOnlyList<Command> commands)
     {
-        await leader.ReplicateAsync(ReadOnlyMemory<byte>.Empty);
+        await leader.CommitBatchAsync(ReadOnlyMemory<byte>.Empty);
         var bytes = new byte[commands.Count * JournalBatch.RecordSize];
         long sequence = leader.StateMachine.LastSequence;
         for (int i = 0; i < commands.Count; i++)
@@ -113,7 +113,7 @@ internal sealed class TestCluster : IAsyncDisposable
             JournalBatch.Write(bytes.AsSpan(i * JournalBatch.RecordSize), command);
         }
 
-        await leader.ReplicateAsync(bytes);
+        await leader.CommitBatchAsync(bytes);
     }
 
     /// <summary>Waits until every running node has applied up to <paramref name="index"/>.</summary>

@@ -13,7 +13,7 @@ public enum FsyncPolicy
     IntervalMs = 1,
     /// <summary>
     /// Never (except on rotation and dispose): commits reach the OS page cache, surviving a process crash but not
-    /// power loss. For benchmarks, tests and replicated deployments where another copy provides durability.
+    /// power loss. For benchmarks, tests and clustered deployments where other nodes provides durability.
     /// </summary>
     Never = 2,
 }

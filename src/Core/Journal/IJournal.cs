@@ -5,7 +5,7 @@ namespace Exchange.Core.Journal;
 /// <summary>
 /// Where the pipeline makes commands durable before any of their output is released: the seam between the
 /// pipeline's journal stage and the medium (files on this machine, <see cref="JournalWriter"/>; memory in tests,
-/// <see cref="MemoryJournal"/>; a replicated log next). The journal stage owns it: every call comes from that one
+/// <see cref="MemoryJournal"/>; the Raft log of a cluster, RaftJournal). The journal stage owns it: every call comes from that one
 /// thread, in command-sequence order.
 /// </summary>
 /// <remarks>

@@ -4,7 +4,7 @@ namespace Exchange.Core.Journal;
 
 /// <summary>
 /// A batch of commands in the journal's record format, in memory: the records a journal file would hold, back to back.
-/// Replication ships one batch per input-ring batch, so what travels between nodes is byte for byte what the file
+/// A Raft cluster ships one batch per input-ring batch, so what travels between nodes is byte for byte what the file
 /// journal writes, and is checked with the same per-record CRC.
 /// </summary>
 public static class JournalBatch

@@ -30,7 +30,7 @@ public sealed record PipelineOptions
 
     /// <summary>
     /// A journal to use instead of opening files per <see cref="Journal"/> (a <see cref="MemoryJournal"/> in tests, a
-    /// replicated log): the pipeline's journal stage calls it and waits on its commits, but the caller owns it and
+    /// Raft log of a cluster): the pipeline's journal stage calls it and waits on its commits, but the caller owns it and
     /// disposes it after the pipeline. At most one of the two is set.
     /// </summary>
     public IJournal? JournalInstance { get; init; }

@@ -4,7 +4,7 @@ using Exchange.Cluster;
 namespace Exchange.Gateway.Configuration;
 
 /// <summary>
-/// The <c>cluster</c> section: present, <c>exchange serve</c> runs one node of a replicated exchange (docs/cluster.md)
+/// The <c>cluster</c> section: present, <c>exchange serve</c> runs one node of a Raft cluster (docs/cluster.md)
 /// instead of a single server. Every node is given the same section; <c>--node ID</c> (or <see cref="NodeId"/>) says
 /// which one this is, and the node listens for clients on its member's <see cref="ClusterMemberConfig.Client"/>.
 /// </summary>

@@ -51,7 +51,7 @@ public sealed record GatewayConfig
 
     public PipelineConfig Pipeline { get; init; } = new();
 
-    /// <summary>Present: this server is one node of a replicated exchange (docs/cluster.md); absent: a single server.</summary>
+    /// <summary>Present: this server is one node of a Raft cluster (docs/cluster.md); absent: a single server.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public ClusterConfig? Cluster { get; init; }
 
@@ -104,7 +104,6 @@ public sealed record GatewayConfig
         }
         if (!System.Net.IPAddress.TryParse(Address, out _)) Fail($"address '{Address}' is not an IP address");
         if (Session.Length > 10 || !Ascii.IsPrintable(Session)) Fail("session: at most 10 printable ASCII characters");
-        if (Decimals is < 0 or > 12) Fail("decimals must be in 0..12");
         try
         {
             ToExchangeOptions().Validate();
