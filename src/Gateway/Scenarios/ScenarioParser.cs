@@ -419,19 +419,34 @@ internal sealed class ScenarioParser
     private bool Money(string text, out long units)
     {
         var unit = ExactDecimal.PowerOfTen(_decimals);
-        return Units(text, "amount", unit, $"the money unit {unit}", InstrumentSpec.MaxNotional, out units);
+        return CommandValue(text, "amount", unit, $"the money unit {unit}", out units);
     }
 
     private bool Price(string text, int instrument, string what, out long ticks)
     {
         var ins = _instruments[instrument];
-        return Units(text, what, ins.Tick, $"the tick {ins.Tick}", ins.Spec.MaxPrice, out ticks);
+        return CommandValue(text, what, ins.Tick, $"the tick {ins.Tick}", out ticks);
     }
 
     private bool Qty(string text, int instrument, string what, out long lots)
     {
         var ins = _instruments[instrument];
-        return Units(text, what, ins.Lot, $"the lot {ins.Lot}", ins.Spec.MaxOrderLots, out lots);
+        return CommandValue(text, what, ins.Lot, $"the lot {ins.Lot}", out lots);
+    }
+
+    /// <summary>
+    /// A command's amount, price or quantity: a number that is a whole multiple of <paramref name="unit"/> and fits the
+    /// command's 64-bit field. Its sign and bounds are the engine's to judge: a zero, negative or too large value is
+    /// a line the engine rejects with its code, an event (RULEBOOK section 11), not a malformed line.
+    /// </summary>
+    private bool CommandValue(string text, string what, ExactDecimal unit, string unitName, out long units)
+    {
+        units = 0;
+        if (!ExactDecimal.TryParse(text, out var value)) return Fail($"bad number '{text}' for {what}");
+        if (!value.TryCount(unit, out var count)) return Fail($"{what} {text} is not a multiple of {unitName}");
+        if (count < long.MinValue || count > long.MaxValue) return Fail($"{what} {text} does not fit a command (64-bit units)");
+        units = (long)count;
+        return true;
     }
 
     /// <summary>A positive number that is a whole multiple of <paramref name="unit"/>, at most <paramref name="max"/> units.</summary>

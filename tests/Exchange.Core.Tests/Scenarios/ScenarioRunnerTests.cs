@@ -25,6 +25,31 @@ public sealed class ScenarioRunnerTests
         o.AssertInvariants();
     }
 
+    [Theory]
+    [InlineData("deposit bob 0", "command=deposit account=bob code=INVALID_AMOUNT")]
+    [InlineData("deposit insurance -5", "command=deposit account=insurance code=INVALID_AMOUNT")]
+    [InlineData("withdraw a -1", "command=withdraw account=a code=INVALID_AMOUNT")]
+    [InlineData("deposit bob 2000000000000", "command=deposit account=bob code=INVALID_AMOUNT")]
+    [InlineData("mark B 0", "command=mark instrument=B code=INVALID_PRICE")]
+    [InlineData("mark B 100000.5", "command=mark instrument=B code=INVALID_PRICE")]
+    [InlineData("order a sell B -1 market", "command=order account=a instrument=B code=INVALID_QUANTITY")]
+    [InlineData("order a sell B 0.000 market", "command=order account=a instrument=B code=INVALID_QUANTITY")]
+    [InlineData("order a buy B 2.001 market", "command=order account=a instrument=B code=INVALID_QUANTITY")]
+    [InlineData("order a sell B 1 limit -60", "command=order account=a instrument=B code=INVALID_PRICE")]
+    public void ValueTheEngineRefuses_IsARejectedEvent_AndTheRunGoesOn(string line, string rejected)
+    {
+        // RULEBOOK section 11: a line the engine rejects is an event, not an error; only a line that cannot be read is
+        // malformed. The next line still runs.
+        const string bounded = "instrument B tick=0.5 lot=0.001 imr=0.1 mmr=0.05 maker=0 taker=0.001 liq_fee=0.01 band=0.1 " +
+                               "liq_band=0.05 max_price=100000 max_order=2 max_position=10";
+        var o = ScenarioOutput.Run($"{bounded}\ndeposit a 1000\nmark B 100\n{line}\ndeposit a 1");
+
+        Assert.Equal([rejected], o.Describe("rejected"));
+        Assert.Equal([4], o.Events("rejected").Select(e => e.GetProperty("line").GetInt32()));
+        Assert.Equal(2, o.Events("deposit").Count(e => e.GetProperty("account").GetString() == "a"));
+        o.AssertInvariants();
+    }
+
     [Fact]
     public void AccountThatDepositsAfterARejectedLine_GetsTheNextIdAndWorksFromThen()
     {
