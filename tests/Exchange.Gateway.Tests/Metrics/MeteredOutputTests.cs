@@ -21,11 +21,17 @@ public sealed class MeteredOutputTests
         var (output, pending) = Metered();
         Replay(output, pending, commands);  // warm-up: the JIT, the position table's growth
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var round = 0; round < 5; round++) Replay(output, pending, commands);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The fewest bytes of five rounds, as ThreadProbe measures: an allocation per command shows in every round, while
+        // the runtime's own one-off work on this thread (a method tiering up) shows in one at most.
+        var fewest = long.MaxValue;
+        for (var round = 0; round < 5; round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Replay(output, pending, commands);
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, fewest);
         Assert.Equal(6 * commands.Count, output.Latency.Dropped + Drained(output));
     }
 
