@@ -183,6 +183,8 @@ public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
 
     public Task<uint> WithdrawAsync(int account, long amount) => Send(t => Inbound.WithdrawFrom(t, (uint)account, amount));
 
+    public Task<uint> ResumeAsync(int instrument) => Send(t => Inbound.Resume(t, instrument));
+
     public Task<uint> InsuranceAsync(long amount) => Send(t => Inbound.Insurance(t, amount));
 
     /// <summary>Sends a Logout Request; the server closes the connection.</summary>

@@ -56,6 +56,9 @@ public sealed record MarketDataMessage
                 h with { Instrument = I32(m, 17), Value = I64(m, 21) },
             (MarketDataFormat.InsuranceFund or MarketDataFormat.EndOfSnapshot, MarketDataFormat.InsuranceFundLength) =>
                 h with { Value = I64(m, 17) },
+            // Reason: the status (Outbound.Halted, ResumedByRule, ResumedByAdmin); Price: the mark; Value: a halt's reference.
+            (MarketDataFormat.TradingStatus, MarketDataFormat.TradingStatusLength) =>
+                h with { Instrument = I32(m, 17), Reason = m[21], Price = I64(m, 22), Value = I64(m, 30) },
             (MarketDataFormat.AutoDeleverage, MarketDataFormat.AutoDeleverageLength) =>
                 h with { Instrument = I32(m, 17), Side = m[21], Price = I64(m, 22), Quantity = I64(m, 30) },
             _ => null,

@@ -75,6 +75,7 @@ public sealed class ServerMessage
             Outbound.AutoDeleverage => Outbound.AutoDeleverageLength,
             Outbound.Haircut => Outbound.HaircutLength,
             Outbound.AccountState => Outbound.AccountStateHeaderLength,
+            Outbound.TradingStatus => Outbound.TradingStatusLength,
             _ => -1,
         };
         if (expected < 0 || m.Length < expected) return null;
@@ -133,6 +134,12 @@ public sealed class ServerMessage
             Outbound.MarkPriceSet => new ServerMessage
             {
                 Sequence = sequence, Type = 'M', Timestamp = ts, Token = token, Raw = raw, Instrument = I32(m, 13), Price = I64(m, 17),
+            },
+            // Kind: Outbound.Halted / ResumedByRule / ResumedByAdmin; Price: the mark; Amount: a halt's reference mark.
+            Outbound.TradingStatus => new ServerMessage
+            {
+                Sequence = sequence, Type = 'S', Timestamp = ts, Token = token, Raw = raw, Instrument = I32(m, 13), Kind = m[17],
+                Price = I64(m, 18), Amount = I64(m, 26),
             },
             Outbound.FundingApplied => new ServerMessage
             {

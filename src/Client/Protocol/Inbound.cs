@@ -18,6 +18,7 @@ public static class Inbound
     public const byte Deposit = (byte)'D';
     public const byte Withdraw = (byte)'W';
     public const byte InsuranceDeposit = (byte)'I';
+    public const byte ResumeTrading = (byte)'R';
 
     public const int EnterOrderLength = 34;
     public const int ReplaceOrderLength = 37;
@@ -29,6 +30,7 @@ public static class Inbound
     public const int DepositLength = 17;
     public const int WithdrawLength = 17;
     public const int InsuranceDepositLength = 13;
+    public const int ResumeTradingLength = 9;
 
     /// <summary>Bit 0 of the flags byte.</summary>
     public const byte PostOnly = 1;
@@ -48,6 +50,7 @@ public static class Inbound
         Deposit => DepositLength,
         Withdraw => WithdrawLength,
         InsuranceDeposit => InsuranceDepositLength,
+        ResumeTrading => ResumeTradingLength,
         _ => 0,
     };
 
@@ -149,6 +152,14 @@ public static class Inbound
     {
         var m = Start(InsuranceDeposit, InsuranceDepositLength, token);
         BinaryPrimitives.WriteInt64BigEndian(m.AsSpan(5), amount);
+        return m;
+    }
+
+    /// <summary>Ends a circuit-breaker halt of <paramref name="instrument"/> (admin).</summary>
+    public static byte[] Resume(uint token, int instrument)
+    {
+        var m = Start(ResumeTrading, ResumeTradingLength, token);
+        BinaryPrimitives.WriteInt32BigEndian(m.AsSpan(5), instrument);
         return m;
     }
 

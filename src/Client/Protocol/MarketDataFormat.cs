@@ -19,6 +19,7 @@ public static class MarketDataFormat
     public const byte InsuranceFund = (byte)'I';
     public const byte AutoDeleverage = (byte)'L';
     public const byte EndOfSnapshot = (byte)'G';
+    public const byte TradingStatus = (byte)'H';
 
     public const int AddOrderLength = 46;
     public const int OrderExecutedLength = 55;
@@ -31,6 +32,7 @@ public static class MarketDataFormat
     public const int InsuranceFundLength = 25;
     public const int AutoDeleverageLength = 38;
     public const int EndOfSnapshotLength = 25;
+    public const int TradingStatusLength = 38;
 
     /// <summary>Flags bit 0 of Order Executed and Trade: the taker was a liquidation order.</summary>
     public const byte LiquidationFlag = 1;

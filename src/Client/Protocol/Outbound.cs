@@ -25,6 +25,7 @@ public static class Outbound
     public const byte AutoDeleverage = (byte)'V';
     public const byte Haircut = (byte)'H';
     public const byte AccountState = (byte)'Q';
+    public const byte TradingStatus = (byte)'S';
 
     public const int HeaderLength = 13;
     public const int OrderAcceptedLength = 50;
@@ -46,6 +47,7 @@ public static class Outbound
     public const int HaircutLength = 25;
     public const int AccountStateHeaderLength = 58;
     public const int AccountStateEntryLength = 45;
+    public const int TradingStatusLength = 34;
 
     /// <summary>Liquidity of an execution.</summary>
     public const byte Maker = (byte)'M';
@@ -64,6 +66,11 @@ public static class Outbound
     /// <summary>ADL roles.</summary>
     public const byte Liquidated = 1;
     public const byte Deleveraged = 2;
+
+    /// <summary>Trading Status values (also in the market-data Trading Status).</summary>
+    public const byte Halted = 1;
+    public const byte ResumedByRule = 2;
+    public const byte ResumedByAdmin = 3;
 
     /// <summary>The message type byte of a Rejected when the inbound type was unreadable.</summary>
     public const byte UnknownType = (byte)'?';

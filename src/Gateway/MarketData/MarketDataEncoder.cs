@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Exchange.Client.Protocol;
+using Exchange.Core.Events;
 using static Exchange.Client.Protocol.MarketDataFormat;
 
 namespace Exchange.Gateway.MarketData;
@@ -80,6 +81,20 @@ internal static class MarketDataEncoder
         I64(d, 21, value);
         return MarkPriceLength;
     }
+
+    public static int TradingStatus(Span<byte> d, long ts, long seq, int instrument, byte status, long price, long reference)
+    {
+        Header(d, MarketDataFormat.TradingStatus, ts, seq);
+        I32(d, 17, instrument);
+        d[21] = status;
+        I64(d, 22, price);
+        I64(d, 30, reference);
+        return MarketDataFormat.TradingStatusLength;
+    }
+
+    /// <summary>The Trading Status value of a TradingHalted or TradingResumed event (an admin's resume has Amount 1).</summary>
+    public static byte TradingStatusOf(in Event e) =>
+        e.Type == EventType.TradingHalted ? Outbound.Halted : e.Amount == 1 ? Outbound.ResumedByAdmin : Outbound.ResumedByRule;
 
     public static int Value(Span<byte> d, byte type, long ts, long seq, long value)
     {

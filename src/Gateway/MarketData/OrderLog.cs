@@ -148,6 +148,11 @@ internal sealed class OrderLog(UserStream feed)
                 Commit(Adl(Reserve(MarketDataFormat.AutoDeleverageLength), _timestamp, _sequence, e.InstrumentId, (byte)e.Side, e.Price,
                     e.Quantity));
                 break;
+            case EventType.TradingHalted:
+            case EventType.TradingResumed:
+                Commit(TradingStatus(Reserve(MarketDataFormat.TradingStatusLength), _timestamp, _sequence, e.InstrumentId,
+                    TradingStatusOf(in e), e.Price, e.Type == EventType.TradingHalted ? e.Amount : 0));
+                break;
             case EventType.InsuranceFund:
                 Commit(Value(Reserve(MarketDataFormat.InsuranceFundLength), MarketDataFormat.InsuranceFund, _timestamp, _sequence, e.Amount));
                 break;

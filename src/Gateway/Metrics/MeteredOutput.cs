@@ -91,6 +91,7 @@ internal sealed class MeteredOutput : IOutputHandler
         map[Inbound.InsuranceDeposit] = CommandType.DepositInsurance;
         map[Inbound.SetMark] = CommandType.SetMark;
         map[Inbound.Funding] = CommandType.Funding;
+        map[Inbound.ResumeTrading] = CommandType.ResumeTrading;
         return map;
     }
 

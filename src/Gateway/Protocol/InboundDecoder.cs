@@ -68,6 +68,9 @@ internal static class InboundDecoder
                 msg.Amount = BinaryPrimitives.ReadInt64BigEndian(m[9..]);
                 msg.Instrument = -1;
                 break;
+            case Inbound.ResumeTrading:
+                msg.Instrument = BinaryPrimitives.ReadInt32BigEndian(m[5..]);
+                break;
             case Inbound.InsuranceDeposit:
                 msg.Amount = BinaryPrimitives.ReadInt64BigEndian(m[5..]);
                 msg.Instrument = -1;

@@ -120,6 +120,16 @@ internal static class OutboundEncoder
         return Outbound.MarkPriceSetLength;
     }
 
+    public static int TradingStatus(Span<byte> d, long ts, uint token, int instrument, byte status, long price, long reference)
+    {
+        Header(d, Outbound.TradingStatus, ts, token);
+        I32(d, 13, instrument);
+        d[17] = status;
+        I64(d, 18, price);
+        I64(d, 26, reference);
+        return Outbound.TradingStatusLength;
+    }
+
     public static int FundingApplied(Span<byte> d, long ts, uint token, int instrument, long rate, uint positions, long dust)
     {
         Header(d, Outbound.FundingApplied, ts, token);

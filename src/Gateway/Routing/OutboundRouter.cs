@@ -4,6 +4,7 @@ using Exchange.Core.Commands;
 using Exchange.Core.Events;
 using Exchange.Core.Pipeline;
 using Exchange.Gateway.Diagnostics;
+using Exchange.Gateway.MarketData;
 using Exchange.Gateway.Protocol;
 using Exchange.Gateway.Sessions;
 using Exchange.Gateway.Streams;
@@ -183,6 +184,12 @@ internal sealed class OutboundRouter : IOutputHandler
                     Appended(_sender, OutboundEncoder.MarkSet(_sender.Log.Reserve(Outbound.MarkPriceSetLength), _timestamp, _token,
                         e.InstrumentId, e.Price));
                 break;
+            case EventType.TradingHalted:
+            case EventType.TradingResumed:
+                lock (_sender.Gate)
+                    Appended(_sender, OutboundEncoder.TradingStatus(_sender.Log.Reserve(Outbound.TradingStatusLength), _timestamp, _token,
+                        e.InstrumentId, MarketDataEncoder.TradingStatusOf(in e), e.Price, e.Type == EventType.TradingHalted ? e.Amount : 0));
+                break;
             case EventType.Funding:
                 _fundingPositions++;
                 // Funding moves the balance, not the position: a B follows, no P (docs/protocol.md section 4).
@@ -355,7 +362,7 @@ internal sealed class OutboundRouter : IOutputHandler
     }
 
     private static bool HasInstrument(byte messageType) =>
-        messageType is Inbound.EnterOrder or Inbound.CancelAll or Inbound.SetMark or Inbound.Funding;
+        messageType is Inbound.EnterOrder or Inbound.CancelAll or Inbound.SetMark or Inbound.Funding or Inbound.ResumeTrading;
 
     private static Side Opposite(Side side) => side == Side.Buy ? Side.Sell : Side.Buy;
 }

@@ -58,7 +58,8 @@ internal sealed partial class Session
             Role.Trader => m.Type is Inbound.EnterOrder or Inbound.ReplaceOrder or Inbound.CancelOrder or Inbound.CancelAll
                 or Inbound.AccountQuery && m.Account == (uint)user.Account,
             Role.PriceFeed => m.Type is Inbound.SetMark or Inbound.Funding,
-            Role.Admin => m.Type is Inbound.Deposit or Inbound.Withdraw or Inbound.InsuranceDeposit or Inbound.AccountQuery,
+            Role.Admin => m.Type is Inbound.Deposit or Inbound.Withdraw or Inbound.InsuranceDeposit or Inbound.AccountQuery
+                or Inbound.ResumeTrading,
             _ => false,
         };
     }
@@ -76,7 +77,7 @@ internal sealed partial class Session
         {
             Inbound.EnterOrder => m.Instrument >= 0 && (m.Flags & ~(Inbound.PostOnly | Inbound.ReduceOnly)) == 0
                 && m.Side <= 1 && m.OrderType <= 1 && m.TimeInForce <= 2 && m.Stp <= 2,
-            Inbound.SetMark or Inbound.Funding => m.Instrument >= 0,
+            Inbound.SetMark or Inbound.Funding or Inbound.ResumeTrading => m.Instrument >= 0,
             Inbound.CancelAll => m.Instrument >= Command.AllInstruments,
             _ => true,
         };
@@ -97,6 +98,7 @@ internal sealed partial class Session
             Inbound.Deposit => Command.DepositTo(account, m.Amount),
             Inbound.Withdraw => Command.WithdrawFrom(account, m.Amount),
             Inbound.AccountQuery => Command.AccountQuery(account),
+            Inbound.ResumeTrading => Command.Resume(m.Instrument),
             _ => Command.InsuranceDeposit(m.Amount),
         };
         command.Timestamp = timestamp;

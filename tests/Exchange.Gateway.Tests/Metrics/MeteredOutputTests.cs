@@ -96,7 +96,8 @@ public sealed class MeteredOutputTests
         Assert.Equal(CommandType.Deposit, MeteredOutput.TypeOf['D']);
         Assert.Equal(CommandType.Withdraw, MeteredOutput.TypeOf['W']);
         Assert.Equal(CommandType.DepositInsurance, MeteredOutput.TypeOf['I']);
-        Assert.Equal(9, MeteredOutput.TypeOf.Count(t => t != CommandType.None));
+        Assert.Equal(CommandType.ResumeTrading, MeteredOutput.TypeOf['R']);
+        Assert.Equal(10, MeteredOutput.TypeOf.Count(t => t != CommandType.None));
     }
 
     [Fact]

@@ -52,7 +52,7 @@ internal sealed class TestServer : IAsyncDisposable
     public static string Password(string user) => "pw-" + user;
 
     public static GatewayConfig Config(Func<GatewayLimits, GatewayLimits>? limits = null, string journal = "",
-        string topology = "auto", bool inlineIo = true, bool metrics = false)
+        string topology = "auto", bool inlineIo = true, bool metrics = false, Func<GatewayConfig, GatewayConfig>? configure = null)
     {
         var defaults = ConfigLoader.Default();
         var testLimits = new GatewayLimits
@@ -65,7 +65,7 @@ internal sealed class TestServer : IAsyncDisposable
             RateBurst = 1_000,
             FloodRejects = 1_000,
         };
-        return defaults with
+        var config = defaults with
         {
             Port = 0,
             Journal = journal,
@@ -77,17 +77,19 @@ internal sealed class TestServer : IAsyncDisposable
             Users = Users.Value,
             DropCopy = [],
         };
+        return configure is null ? config : configure(config);
     }
 
     /// <param name="topology">The pipeline's topology: auto (single-thread below 4 CPUs), single or parallel; by default
     /// single and parallel in turn.</param>
     /// <param name="inlineIo">Socket continuations on the I/O threads (the default) or on the thread pool.</param>
     public static async Task<TestServer> StartAsync(Func<GatewayLimits, GatewayLimits>? limits = null, bool inProcess = false,
-        string? journal = null, string? topology = null, bool inlineIo = true, bool metrics = false)
+        string? journal = null, string? topology = null, bool inlineIo = true, bool metrics = false,
+        Func<GatewayConfig, GatewayConfig>? configure = null)
     {
         journal ??= inProcess ? "" : Path.Combine(Path.GetTempPath(), "exchange-gateway-tests", Guid.NewGuid().ToString("N"));
         topology ??= NextTopology();
-        var server = new GatewayServer(Config(limits, journal, topology, inlineIo, metrics), null, null, inProcess);
+        var server = new GatewayServer(Config(limits, journal, topology, inlineIo, metrics, configure), null, null, inProcess);
         await server.StartAsync();
         return new TestServer(server, journal.Length == 0 ? null : journal, topology);
     }

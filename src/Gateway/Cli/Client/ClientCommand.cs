@@ -24,6 +24,7 @@ internal static class ClientCommand
         command.Subcommands.Add(BookCommand.Build(options));
         command.Subcommands.Add(DropCopyCommand.Build(options));
         command.Subcommands.Add(MarkCommand.Build(options));
+        command.Subcommands.Add(ResumeCommand.Build(options));
         command.Subcommands.Add(FundingCommand.Build(options));
         command.Subcommands.Add(DepositCommand.Build(options));
         command.Subcommands.Add(WithdrawCommand.Build(options));

@@ -1,4 +1,5 @@
 using Exchange.Client;
+using Exchange.Client.Protocol;
 using Exchange.Core.Events;
 
 namespace Exchange.Gateway.Cli.Client;
@@ -33,6 +34,9 @@ public sealed class MessageFormatter(Units units, bool showAccount = false)
             'B' => $"balance    {units.Money(m.Balance)} equity {units.Money(m.Equity)} mm {units.Money(m.Maintenance)} free {units.Money(m.FreeMargin)} open orders {m.Count}",
             'T' => $"transfer   token {m.Token} {(m.Kind switch { 1 => "deposit", 2 => "withdrawal", _ => "insurance deposit" })} account {m.Account} {units.Money(m.Amount)}",
             'M' => $"mark       token {m.Token} {ins} {units.Price(m.Instrument, m.Price)}",
+            'S' => m.Kind == Outbound.Halted
+                ? $"HALTED     token {m.Token} {ins} mark {units.Price(m.Instrument, m.Price)} moved from {units.Price(m.Instrument, m.Amount)}"
+                : $"resumed    token {m.Token} {ins} mark {units.Price(m.Instrument, m.Price)} ({(m.Kind == Outbound.ResumedByAdmin ? "by an admin" : "calm window")})",
             'W' => $"funding    token {m.Token} {ins} {m.Amount} ppm, {m.Count} positions, dust {units.Money(m.Amount2)}",
             'R' => $"funding    {ins} position {units.Size(m.Instrument, m.Position)} paid/received {units.Money(m.Amount)}",
             'L' => m.Kind == 1
