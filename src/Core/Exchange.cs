@@ -264,17 +264,7 @@ public sealed class Exchange
     {
         for (var l = 0; l < book.LevelCount; l++)
             for (var h = book.LevelHead(l); h >= 0; h = _orders[h].Next)
-            {
-                ref var o = ref _orders[h];
-                ref var e = ref _events.Add(EventType.OrderRested);
-                e.AccountId = o.AccountId;
-                e.InstrumentId = o.InstrumentId;
-                e.OrderId = o.Id;
-                e.ClientOrderId = o.ClientOrderId;
-                e.Side = o.Side;
-                e.Price = o.Price;
-                e.Quantity = o.Remaining;
-            }
+                _events.AddOrderEvent(EventType.OrderRested, ref _orders[h]);
     }
 
     // ---- Queries: read-only views of the state, for the gateway, the scenario runner and tests. ----

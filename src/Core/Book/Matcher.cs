@@ -180,15 +180,7 @@ internal sealed class Matcher
     /// <summary>Cancels a resting order with an event.</summary>
     public void Cancel(int handle, CancelReason reason)
     {
-        ref var o = ref _orders[handle];
-        ref var e = ref _events.Add(EventType.OrderCancelled);
-        e.AccountId = o.AccountId;
-        e.InstrumentId = o.InstrumentId;
-        e.OrderId = o.Id;
-        e.ClientOrderId = o.ClientOrderId;
-        e.Side = o.Side;
-        e.Price = o.Price;
-        e.Quantity = o.Remaining;
+        ref var e = ref _events.AddOrderEvent(EventType.OrderCancelled, ref _orders[handle]);
         e.CancelReason = reason;
         Unlink(handle);
         Discard(handle);

@@ -215,16 +215,7 @@ internal sealed class OrderEntry
     /// <summary>An event naming a resting order as it is now (amended, or rested with its remaining lots).</summary>
     private ref Event OrderEvent(EventType type, int h)
     {
-        ref var o = ref _orders[h];
-        ref var e = ref _events.Add(type);
-        e.AccountId = o.AccountId;
-        e.InstrumentId = o.InstrumentId;
-        e.OrderId = o.Id;
-        e.ClientOrderId = o.ClientOrderId;
-        e.Side = o.Side;
-        e.Price = o.Price;
-        e.Quantity = o.Remaining;
-        return ref e;
+        return ref _events.AddOrderEvent(type, ref _orders[h]);
     }
 
     private void CancelledRemainder(int account, int instrument, long orderId, long clientOrderId, Side side, long price,
