@@ -21,7 +21,9 @@ public sealed partial class ReferenceExchange
                 instruments[account] = set = new SortedSet<int>();
                 order.Add(account);
             }
-            if (instrument is { } i) set.Add(i);
+            // An event about the balance alone (an insurance payment for the account's remaining deficit) names no
+            // instrument (-1), as in the core.
+            if (instrument is { } i && i >= 0) set.Add(i);
         }
 
         foreach (var e in _events)
