@@ -71,10 +71,11 @@ public sealed class MarketDataTests(ITestOutputHelper output)
     {
         await using var server = await StartAsync(l => l with
         {
-            // The queue limit applies to the reader that keeps up too: 500 messages of headroom keep it connected on a
-            // loaded machine, while 4,000 messages (2,000 adds and deletes) overflow the one that never reads many
-            // times over (its queue, the transport buffer and both socket buffers hold well under 1,500).
-            MaxQueuedMessages = 500, TransportBufferBytes = 4096, SocketSendBufferBytes = 4096, RatePerSecond = 1_000_000,
+            // The queue limit applies to the reader that keeps up too: 1,000 messages of headroom keep it connected on a
+            // loaded machine (500 dropped it now and then while three test assemblies ran at once), while 4,000
+            // messages (2,000 adds and deletes) still overflow the one that never reads (its queue, the transport
+            // buffer and both socket buffers hold well under 2,000).
+            MaxQueuedMessages = 1_000, TransportBufferBytes = 4096, SocketSendBufferBytes = 4096, RatePerSecond = 1_000_000,
             RateBurst = 1_000_000,
         });
         await server.SetUpAsync(Money, (Btc, Marks[0]));
