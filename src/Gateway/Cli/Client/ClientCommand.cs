@@ -26,8 +26,8 @@ internal static class ClientCommand
         command.Subcommands.Add(MarkCommand.Build(options));
         command.Subcommands.Add(ResumeCommand.Build(options));
         command.Subcommands.Add(FundingCommand.Build(options));
-        command.Subcommands.Add(DepositCommand.Build(options));
-        command.Subcommands.Add(WithdrawCommand.Build(options));
+        command.Subcommands.Add(TransferCommand.Deposit(options));
+        command.Subcommands.Add(TransferCommand.Withdraw(options));
         command.Subcommands.Add(InsuranceCommand.Build(options));
         return command;
     }
