@@ -71,6 +71,57 @@ internal sealed class BookSide
         if (_heads[i] < 0) RemoveLevel(i);
     }
 
+    /// <summary>
+    /// Moves a resting order to the back of the level at <paramref name="price"/> with <paramref name="lots"/>
+    /// remaining: the same book as <see cref="Remove"/> then <see cref="Add"/> at the new price. When the order was
+    /// alone at its level and the new price has no level yet (the usual price amend in a book of mostly one-order
+    /// levels), the level is carried to its new place and only the levels in between shift, instead of two
+    /// memmoves of everything above the two places (a deep amend in a 700-level book moved ~16 KB).
+    /// </summary>
+    public void Move(int handle, long price, long lots)
+    {
+        ref var o = ref _orders[handle];
+        var k = 0;
+        var found = true;
+        if (o.Prev < 0 && o.Next < 0 && price != o.Price) k = Find(price, out found);
+        if (found)
+        {
+            Remove(handle);
+            o.Price = price;
+            o.Remaining = lots;
+            Add(handle);
+            return;
+        }
+        var i = _count > 0 && _prices[_count - 1] == o.Price ? _count - 1 : Find(o.Price, out _);
+        // Level i holds only this order and price has no level: k is where it would be inserted with level i still
+        // in place. Shift the levels strictly between the two places by one and reuse the slot.
+        if (k > i)
+        {
+            k--;
+            var n = k - i;
+            if (n > 0)
+            {
+                Array.Copy(_prices, i + 1, _prices, i, n);
+                Array.Copy(_heads, i + 1, _heads, i, n);
+                Array.Copy(_tails, i + 1, _tails, i, n);
+                Array.Copy(_totals, i + 1, _totals, i, n);
+            }
+        }
+        else if (k < i)
+        {
+            var n = i - k;
+            Array.Copy(_prices, k, _prices, k + 1, n);
+            Array.Copy(_heads, k, _heads, k + 1, n);
+            Array.Copy(_tails, k, _tails, k + 1, n);
+            Array.Copy(_totals, k, _totals, k + 1, n);
+        }
+        o.Price = price;
+        o.Remaining = lots;
+        _prices[k] = price;
+        _heads[k] = _tails[k] = handle;
+        _totals[k] = lots;
+    }
+
     /// <summary>Reduces an order's remaining quantity in place (a fill or a priority-keeping amend).</summary>
     public void Reduce(int handle, long lots)
     {

@@ -168,6 +168,21 @@ internal sealed class Matcher
         BookOf(handle).Add(handle);
     }
 
+    /// <summary>
+    /// A replacing amend that cannot trade (the new price does not cross the opposite side): the order goes to the
+    /// back of its new level with <paramref name="lots"/>. The same state as <see cref="Unlink"/>, a new price and
+    /// quantity, then <see cref="Relink"/>, with one move in the book instead of a removal and an insertion.
+    /// </summary>
+    public void Reprice(int handle, long price, long lots)
+    {
+        ref var o = ref _orders[handle];
+        ref var p = ref _accounts.Position(o.AccountId, o.InstrumentId);
+        p.RemoveOrderLots(o.Side, o.Remaining);
+        BookOf(handle).Move(handle, price, lots);
+        p.AddRestingOrder(o.Side, price, lots);
+        _accounts.Touch(o.AccountId, o.InstrumentId);
+    }
+
     /// <summary>Takes an order off the book but keeps it in its account's list (start of a replacing amend).</summary>
     public void Unlink(int handle)
     {

@@ -183,6 +183,15 @@ internal sealed class OrderEntry
             Reject(in c, code);
             return;
         }
+        var opposite = ins.Book.Opposite(o.Side);
+        if (opposite.IsEmpty || !opposite.Crosses(opposite.BestPrice, price))
+        {
+            // Nothing to trade against: the taker walk would return every lot, so rest at once.
+            _matcher.Reprice(h, price, lots);
+            OrderEvent(EventType.OrderAmended, h);
+            OrderEvent(EventType.OrderRested, h);
+            return;
+        }
         _matcher.Unlink(h);
         o.Price = price;
         o.Remaining = lots;
