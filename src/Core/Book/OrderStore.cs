@@ -4,15 +4,15 @@ namespace Exchange.Core.Book;
 
 /// <summary>
 /// Preallocated struct storage for resting orders with a free list, and the O(1) maps from exchange order id and
-/// (account, client order id) to handle. The maps are <see cref="Dictionary{TKey,TValue}"/>s sized up front: once
-/// their capacity is reached they reuse entries and do not allocate.
+/// (account, client order id) to handle. Both maps are sized up front and allocate only when they grow past that.
+/// Order ids go through <see cref="OrderIdIndex"/>, a direct index on the id the exchange assigned.
 /// </summary>
 internal sealed class OrderStore
 {
     private Order[] _orders;
     private int[] _free;
     private int _freeCount;
-    private readonly Dictionary<long, int> _byId;
+    private readonly OrderIdIndex _byId;
     private readonly Dictionary<(int Account, long ClientId), int> _byClientId;
 
     public OrderStore(int capacity)
@@ -21,7 +21,7 @@ internal sealed class OrderStore
         _free = new int[capacity];
         for (var i = 0; i < capacity; i++) _free[i] = capacity - 1 - i;
         _freeCount = capacity;
-        _byId = new Dictionary<long, int>(capacity);
+        _byId = new OrderIdIndex(capacity);
         _byClientId = new Dictionary<(int, long), int>(capacity);
     }
 
@@ -52,7 +52,7 @@ internal sealed class OrderStore
         _free[_freeCount++] = handle;
     }
 
-    public bool TryGetById(long orderId, out int handle) => _byId.TryGetValue(orderId, out handle);
+    public bool TryGetById(long orderId, out int handle) => _byId.TryGet(orderId, out handle);
 
     public bool TryGetByClientId(int account, long clientOrderId, out int handle) =>
         _byClientId.TryGetValue((account, clientOrderId), out handle);
