@@ -82,7 +82,7 @@ public sealed class Exchange
     /// </summary>
     public ReadOnlySpan<Event> Apply(in Command command)
     {
-        _events.Begin(command.Sequence, command.Type);
+        _events.Begin(in command);
         if (command.IsQuery)
         {
             Query(in command);
@@ -229,6 +229,7 @@ public sealed class Exchange
         ref var d = ref _events.Add(EventType.FundingDust);
         d.InstrumentId = ins.Id;
         d.Amount = dust;
+        d.SetFundingRate(c.Amount);
     }
 
     /// <summary>Answers a query command with events; reads only (no state, not even <see cref="LastSequence"/>, changes).</summary>

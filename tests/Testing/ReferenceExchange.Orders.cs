@@ -244,10 +244,16 @@ public sealed partial class ReferenceExchange
     }
 
     /// <summary>Cancels an account's orders (optionally in one instrument), oldest first.</summary>
-    private void CancelOrdersOf(int account, int? instrument, CancelReason reason)
+    private int CancelOrdersOf(int account, int? instrument, CancelReason reason)
     {
+        var cancelled = 0;
         foreach (var o in OrdersOf(account))
-            if (instrument is null || o.InstrumentId == instrument) CancelResting(o, reason);
+        {
+            if (instrument is not null && o.InstrumentId != instrument) continue;
+            CancelResting(o, reason);
+            cancelled++;
+        }
+        return cancelled;
     }
 
     // ---- Cancel, cancel-all, amend ----
@@ -275,7 +281,12 @@ public sealed partial class ReferenceExchange
     {
         if (!_accounts.ContainsKey(c.AccountId)) { Reject(RejectCode.UnknownAccount); return; }
         if (c.InstrumentId != Command.AllInstruments && !InstrumentExists(c.InstrumentId)) { Reject(RejectCode.UnknownInstrument); return; }
-        CancelOrdersOf(c.AccountId, c.InstrumentId == Command.AllInstruments ? null : c.InstrumentId, CancelReason.User);
+        var cancelled = CancelOrdersOf(c.AccountId, c.InstrumentId == Command.AllInstruments ? null : c.InstrumentId, CancelReason.User);
+        var done = NewEvent(EventType.CancelAllDone);
+        done.AccountId = c.AccountId;
+        done.InstrumentId = c.InstrumentId;
+        done.Amount = cancelled;
+        Emit(done);
     }
 
     private void Amend(Command c)

@@ -239,13 +239,14 @@ public sealed partial class ReferenceExchange
         var d = NewEvent(EventType.FundingDust);
         d.InstrumentId = ins.Id;
         d.Amount = ToLong(dust);
+        d.Amount2 = c.Amount;
         Emit(d);
     }
 
     // ---- Events ----
 
     private Event NewEvent(EventType type) =>
-        new() { Type = type, Sequence = _command.Sequence, CommandType = _command.Type };
+        new() { Type = type, Sequence = _command.Sequence, CommandType = _command.Type, Timestamp = _command.Timestamp };
 
     private void Emit(Event e) => _events.Add(e);
 

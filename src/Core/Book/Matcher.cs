@@ -208,16 +208,22 @@ internal sealed class Matcher
         _orders.Release(handle);
     }
 
-    /// <summary>Cancels all of an account's orders, optionally in one instrument, oldest first.</summary>
-    public void CancelAll(int account, int instrument, CancelReason reason)
+    /// <summary>Cancels all of an account's orders, optionally in one instrument, oldest first; returns how many.</summary>
+    public int CancelAll(int account, int instrument, CancelReason reason)
     {
+        var cancelled = 0;
         var h = _accounts.OrderHead(account);
         while (h >= 0)
         {
             var next = _orders[h].AccountNext;
-            if (instrument < 0 || _orders[h].InstrumentId == instrument) Cancel(h, reason);
+            if (instrument < 0 || _orders[h].InstrumentId == instrument)
+            {
+                Cancel(h, reason);
+                cancelled++;
+            }
             h = next;
         }
+        return cancelled;
     }
 
     private BookSide BookOf(int handle)

@@ -143,7 +143,15 @@ internal sealed class OrderEntry
     {
         if (!_accounts.Exists(c.AccountId)) Reject(in c, RejectCode.UnknownAccount);
         else if (c.InstrumentId != Command.AllInstruments && !_instruments.Exists(c.InstrumentId)) Reject(in c, RejectCode.UnknownInstrument);
-        else _matcher.CancelAll(c.AccountId, c.InstrumentId, CancelReason.User);
+        else
+        {
+            var cancelled = _matcher.CancelAll(c.AccountId, c.InstrumentId, CancelReason.User);
+            // The summary names the scope as asked, so a consumer needs nothing but the events.
+            ref var e = ref _events.Add(EventType.CancelAllDone);
+            e.AccountId = c.AccountId;
+            e.InstrumentId = c.InstrumentId;
+            e.SetCancelledOrders(cancelled);
+        }
     }
 
     /// <summary>

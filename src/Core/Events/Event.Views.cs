@@ -27,6 +27,16 @@ public partial struct Event
     /// <summary>LiquidationStarted: the account's maintenance margin MM when its liquidation started.</summary>
     public readonly long MaintenanceAtStart => Amount2;
 
+    // FundingDust.
+
+    /// <summary>FundingDust: the funding command's rate (ppm), once per funding command.</summary>
+    public readonly long FundingRate => Amount2;
+
+    // CancelAllDone.
+
+    /// <summary>CancelAllDone: how many orders the cancel-all cancelled.</summary>
+    public readonly long CancelledOrders => Amount;
+
     // AccountState.
 
     /// <summary>AccountState: the balance.</summary>
@@ -68,6 +78,10 @@ public partial struct Event
     public readonly int AdlQuintile => CounterpartyId;
 
     // Writers: the core fills the storage through these, so reading and writing name the same field.
+
+    internal void SetFundingRate(long ratePpm) => Amount2 = ratePpm;
+
+    internal void SetCancelledOrders(long count) => Amount = count;
 
     internal void SetAccountState(long balance, long equity, long initialMargin, long maintenanceMargin, long freeMargin, int openOrders)
     {

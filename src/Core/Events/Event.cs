@@ -39,6 +39,9 @@ public partial struct Event : IEquatable<Event>
     public long Amount;
     public long Amount2;
     public long Sequence;
+    /// <summary>The command's timestamp (ns since the Unix epoch, as the gateway stamped it when the message that caused
+    /// it arrived): every event of one command carries the same, so a consumer never needs the command.</summary>
+    public long Timestamp;
 
     public readonly bool Equals(Event other) =>
         Type == other.Type && CommandType == other.CommandType && Reason == other.Reason &&
@@ -48,7 +51,7 @@ public partial struct Event : IEquatable<Event>
         OrderId == other.OrderId && ClientOrderId == other.ClientOrderId && MakerOrderId == other.MakerOrderId &&
         MakerClientOrderId == other.MakerClientOrderId &&
         TradeId == other.TradeId && Price == other.Price && Quantity == other.Quantity && Quote == other.Quote &&
-        Amount == other.Amount && Amount2 == other.Amount2 && Sequence == other.Sequence;
+        Amount == other.Amount && Amount2 == other.Amount2 && Sequence == other.Sequence && Timestamp == other.Timestamp;
 
     public override readonly bool Equals(object? obj) => obj is Event e && Equals(e);
 
@@ -61,6 +64,7 @@ public partial struct Event : IEquatable<Event>
         EventType.Trade => $"#{Sequence} Trade#{TradeId} taker={AccountId}/{OrderId} maker={CounterpartyId}/{MakerOrderId} mcid={MakerClientOrderId} instr={InstrumentId} {Side} {Quantity}@{Price} quote={Quote} fees={Amount}/{Amount2} {Flags}",
         EventType.OrderAccepted => $"#{Sequence} OrderAccepted acct={AccountId} instr={InstrumentId} order={OrderId} cid={ClientOrderId} {Side} {OrderType} {TimeInForce} {OrderFlags} {Stp} px={Price} qty={Quantity}",
         EventType.AccountState => $"#{Sequence} AccountState acct={AccountId} balance={Balance} equity={Equity} im={InitialMargin} mm={MaintenanceMargin} free={FreeMargin} orders={OpenOrders}",
+        EventType.CancelAllDone => $"#{Sequence} CancelAllDone acct={AccountId} instr={InstrumentId} cancelled={CancelledOrders}",
         EventType.PositionState => $"#{Sequence} PositionState acct={AccountId} instr={InstrumentId} qty={PositionQty} cost={CostBasis} upnl={Upnl} buy={OpenBuyLots} sell={OpenSellLots} adl={AdlQuintile}",
         _ => $"#{Sequence} {Type} acct={AccountId} cp={CounterpartyId} instr={InstrumentId} order={OrderId} cid={ClientOrderId} {Side} px={Price} qty={Quantity} quote={Quote} amt={Amount} amt2={Amount2} {CancelReason} {Flags}",
     };

@@ -10,6 +10,7 @@ internal sealed class EventBuffer
     private Event[] _events;
     private int _count;
     private long _sequence;
+    private long _timestamp;
     private CommandType _command;
 
     public EventBuffer(int capacity) => _events = new Event[capacity];
@@ -21,14 +22,17 @@ internal sealed class EventBuffer
     /// <summary>The <paramref name="index"/>th event of the command (valid until the next <see cref="Add"/>).</summary>
     public ref readonly Event this[int index] => ref _events[index];
 
-    public void Begin(long sequence, CommandType command)
+    /// <summary>Starts the events of <paramref name="command"/>: each is stamped with its sequence, type and timestamp.</summary>
+    public void Begin(in Command command)
     {
         _count = 0;
-        _sequence = sequence;
-        _command = command;
+        _sequence = command.Sequence;
+        _timestamp = command.Timestamp;
+        _command = command.Type;
     }
 
-    /// <summary>Appends a zeroed event of the given type stamped with the command's sequence; fill in the rest.</summary>
+    /// <summary>Appends a zeroed event of the given type stamped with the command's sequence, type and timestamp; fill in
+    /// the rest.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref Event Add(EventType type)
     {
@@ -37,6 +41,7 @@ internal sealed class EventBuffer
         e = default;
         e.Type = type;
         e.Sequence = _sequence;
+        e.Timestamp = _timestamp;
         e.CommandType = _command;
         return ref e;
     }

@@ -2,7 +2,8 @@ namespace Exchange.Core.Events;
 
 /// <summary>
 /// What an <see cref="Event"/> reports. Field use per type is listed on each member; unused fields are zero.
-/// Every event carries the <see cref="Event.Sequence"/> of the command that caused it.
+/// Every event carries the <see cref="Event.Sequence"/>, <see cref="Event.CommandType"/> and
+/// <see cref="Event.Timestamp"/> of the command that caused it.
 /// <para>
 /// Order of events within one command (normative: the reference model in tests emits the same stream):
 /// a rejected command emits one <see cref="Rejected"/> and nothing else. A new order emits
@@ -10,7 +11,8 @@ namespace Exchange.Core.Events;
 /// (self-trade prevention) or a <see cref="Trade"/>, then the taker's own <see cref="OrderCancelled"/> if its
 /// remainder is cancelled (self-trade or IOC remainder). A replacing amend emits <see cref="OrderAmended"/> and then
 /// matches like a new order. An order that rests once its matching is over (a new GTC order, or a replacing amend)
-/// emits <see cref="OrderRested"/> right after its matching. Funding emits <see cref="Funding"/> per position in
+/// emits <see cref="OrderRested"/> right after its matching. A cancel-all emits an <see cref="OrderCancelled"/> per
+/// order (oldest first), then <see cref="CancelAllDone"/>. Funding emits <see cref="Funding"/> per position in
 /// account-id order, then <see cref="FundingDust"/>. Every command that can lower an account's E - MM ends with the liquidation loop,
 /// each liquidation framed by <see cref="LiquidationStarted"/> and <see cref="LiquidationEnded"/>. Then, when the
 /// command changed the insurance fund, one <see cref="InsuranceFund"/>. Last, for each account whose balance or
@@ -53,7 +55,8 @@ public enum EventType : byte
     /// <summary>Funding for one position: AccountId, InstrumentId, Quantity (position), Amount (signed balance change:
     /// negative = paid).</summary>
     Funding = 9,
-    /// <summary>Funding rounding dust paid to insurance: InstrumentId, Amount.</summary>
+    /// <summary>Funding rounding dust paid to insurance, the last event of every funding command: InstrumentId, Amount,
+    /// <see cref="Event.FundingRate"/> (the command's rate).</summary>
     FundingDust = 10,
     /// <summary>An account is liquidated: AccountId, <see cref="Event.EquityAtStart"/>,
     /// <see cref="Event.MaintenanceAtStart"/>.</summary>
@@ -92,4 +95,8 @@ public enum EventType : byte
     /// <see cref="MarkPrice"/> that completed the calm window; by an admin's ResumeTrading command, with
     /// <see cref="Event.AccountId"/> 0 and <see cref="Event.Amount"/> 1.</summary>
     TradingResumed = 23,
+    /// <summary>A cancel-all is done, right after its <see cref="OrderCancelled"/> events: AccountId, InstrumentId (the
+    /// scope as asked: <see cref="Commands.Command.AllInstruments"/> for every instrument),
+    /// <see cref="Event.CancelledOrders"/>.</summary>
+    CancelAllDone = 24,
 }

@@ -127,12 +127,14 @@ public sealed class ExchangePipeline : IDisposable
     }
 
     /// <summary>
-    /// Enters a command: stamps its <see cref="Command.Sequence"/> and <see cref="Command.Timestamp"/> (ns since the
-    /// Unix epoch, from <see cref="PipelineOptions.TimeProvider"/>; not monotonic across producers) and publishes it.
+    /// Enters a command: stamps its <see cref="Command.Sequence"/> and, unless the producer stamped it (the gateway
+    /// stamps the time its message arrived), its <see cref="Command.Timestamp"/> (ns since the Unix epoch, from
+    /// <see cref="PipelineOptions.TimeProvider"/>; not monotonic across producers), and publishes it. The timestamp is
+    /// journaled and carried by every event of the command.
     /// Thread-safe with <see cref="ProducerType.Multi"/>; with <see cref="ProducerType.Single"/> only one thread may
     /// call it, and it must not overlap <see cref="Dispose"/>. Never blocks and never allocates.
     /// </summary>
-    /// <param name="command">The command; its sequence and timestamp are overwritten.</param>
+    /// <param name="command">The command; its sequence is overwritten, and its timestamp when it is 0.</param>
     /// <param name="correlation">The caller's routing id (a session id), handed back with the events.</param>
     /// <param name="sequence">The command's sequence, when accepted.</param>
     /// <returns>False when the input ring is full (backpressure: retry later or reject) or the pipeline is being disposed.</returns>
@@ -147,7 +149,8 @@ public sealed class ExchangePipeline : IDisposable
         ref var slot = ref _input[slotSequence];
         slot.Command = command;
         slot.Command.Sequence = sequence = slotSequence + 1 + _base;
-        slot.Command.Timestamp = (_time.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
+        if (command.Timestamp == 0)
+            slot.Command.Timestamp = (_time.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
         slot.Correlation = correlation;
         // Dispose sets the state before it reads the cursor to drain up to, and a multi-producer claim is a locked
         // compare-and-swap: a claim Dispose did not see therefore sees Stopping here, and its slot is refused

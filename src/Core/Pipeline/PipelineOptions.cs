@@ -57,7 +57,8 @@ public sealed record PipelineOptions
     /// <summary>How many snapshots are kept (the newest ones); older ones are deleted after each new one.</summary>
     public int SnapshotsToKeep { get; init; } = 2;
 
-    /// <summary>The clock for the commands' <see cref="Commands.Command.Timestamp"/> (ns since the Unix epoch).</summary>
+    /// <summary>The clock for the commands' <see cref="Commands.Command.Timestamp"/> (ns since the Unix epoch), for those
+    /// the producer did not stamp.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     internal bool Snapshots => SnapshotEveryCommands > 0;

@@ -68,6 +68,37 @@ public abstract class ExchangePipelineTests
     }
 
     [Fact]
+    public void TryPublish_KeepsAProducersTimestamp_StampsAnUnstampedOne_AndEveryEventCarriesIt()
+    {
+        var clock = new UtcClock(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        var journal = new MemoryJournal(8);
+        var output = new OutputRecorder();
+        var stamped = Command.DepositTo(1, 5_000);
+        stamped.Timestamp = 1_700_000_000_123_456_789;
+        var unstamped = Command.DepositTo(2, 7_000);
+
+        using (var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), Options() with { TimeProvider = clock, JournalInstance = journal }, output))
+        {
+            pipeline.Start();
+            PipelineWorkload.Publish(pipeline, stamped, 10);
+            PipelineWorkload.Publish(pipeline, unstamped, 20);
+            output.WaitFor(2);
+        }
+
+        var clockNs = (clock.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
+        Assert.Equal([1_700_000_000_123_456_789L, clockNs], journal.Committed.ToArray().Select(c => c.Timestamp));
+        Assert.All(output.Deliveries[0].Events, e => Assert.Equal(1_700_000_000_123_456_789, e.Timestamp));
+        Assert.All(output.Deliveries[1].Events, e => Assert.Equal(clockNs, e.Timestamp));
+        Assert.True(output.Deliveries[0].Events.Length >= 2, "a deposit reports the deposit and the account");
+    }
+
+    /// <summary>A wall clock that stands still.</summary>
+    private sealed class UtcClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    [Fact]
     public void Publish_FromSeveralThreads_GivesEachCommandOneSequence_AndTheEventsOfApplyingThemInThatOrder()
     {
         const int threads = 4;
@@ -266,7 +297,7 @@ public abstract class ExchangePipelineTests
         for (int i = 0; i < 2_500; i++)
             commands.Add(Command.Limit(1 + i % 10, 0, Side.Sell, 120_001 + i % 250, 1));
         commands.Add(Command.Limit(11, 0, Side.Buy, 121_000, 2_500, TimeInForce.Ioc));
-        var all = commands.ToArray();
+        var all = PipelineWorkload.Stamped(commands.ToArray());
         var (_, expected) = PipelineWorkload.ApplyDirectly(all);
         Assert.True(expected[^1].Length > 2_500, "the sweep causes more events than the output ring holds");
         var output = new OutputRecorder();

@@ -9,7 +9,16 @@ namespace Exchange.Core.Tests.Pipeline;
 /// <summary>The pipeline tests' commands (the crash host's seeded workload) and their expected outcome.</summary>
 internal static class PipelineWorkload
 {
-    public static Command[] Commands(int count, int seed = 11) => CrashWorkload.Generate(seed, count);
+    /// <summary>The workload, each command stamped by its producer (as the gateway stamps the time a message arrived):
+    /// the pipeline keeps that timestamp, so applying the commands directly gives the same events.</summary>
+    public static Command[] Commands(int count, int seed = 11) => Stamped(CrashWorkload.Generate(seed, count));
+
+    /// <summary>Stamps each command with a producer's timestamp (distinct, nonzero).</summary>
+    public static Command[] Stamped(Command[] commands)
+    {
+        for (int i = 0; i < commands.Length; i++) commands[i].Timestamp = 1_700_000_000_000_000_000 + i;
+        return commands;
+    }
 
     public static Exchange Fresh() => CrashWorkload.CreateExchange();
 
