@@ -30,18 +30,20 @@ internal sealed class OrderLog(UserStream feed)
     /// <summary>The market-data stream: its log is the order log; market-data connections read it.</summary>
     public UserStream Feed { get; } = feed;
 
-    /// <summary>One state-changing command's events (output thread).</summary>
-    public void OnCommand(long sequence, long timestamp, ReadOnlySpan<Event> events, long fundingRate)
+    /// <summary>One state-changing command's events (output thread): the readers are woken when
+    /// <paramref name="wakes"/> ends.</summary>
+    public void OnCommand(long sequence, ReadOnlySpan<Event> events, Routing.WakeBatch? wakes)
     {
         lock (Feed.Gate)
         {
-            _timestamp = timestamp;
+            // Every event of a command carries its timestamp, and every command has at least one event.
+            if (!events.IsEmpty) _timestamp = events[0].Timestamp;
             _sequence = sequence;
             var before = Feed.Log.Count;
-            foreach (ref readonly var e in events) Route(in e, fundingRate);
+            foreach (ref readonly var e in events) Route(in e);
             _taker = 0;
             _replacing = 0;
-            if (Feed.Log.Count != before) Feed.NotifyReaders();
+            if (Feed.Log.Count != before) Feed.NotifyReaders(wakes);
         }
     }
 
@@ -83,7 +85,7 @@ internal sealed class OrderLog(UserStream feed)
         return list;
     }
 
-    private void Route(in Event e, long fundingRate)
+    private void Route(in Event e)
     {
         switch (e.Type)
         {
@@ -140,9 +142,9 @@ internal sealed class OrderLog(UserStream feed)
                     e.InstrumentId, e.Price));
                 break;
             case EventType.FundingDust:
-                // Once per funding command: the rate is the command's.
+                // Once per funding command, with the command's rate.
                 Commit(InstrumentValue(Reserve(MarketDataFormat.FundingLength), MarketDataFormat.Funding, _timestamp, _sequence,
-                    e.InstrumentId, fundingRate));
+                    e.InstrumentId, e.FundingRate));
                 break;
             case EventType.AdlClosure:
                 Commit(Adl(Reserve(MarketDataFormat.AutoDeleverageLength), _timestamp, _sequence, e.InstrumentId, (byte)e.Side, e.Price,

@@ -80,7 +80,6 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
     {
         if (!pending.TryClaim(out var correlation)) return false;
         ref var slot = ref pending[correlation];
-        slot.Command = command;
         slot.Sender = stream;
         slot.Token = m.Token;
         slot.MessageType = m.Type;

@@ -25,9 +25,7 @@ internal sealed class OutboundRouter : IOutputHandler
     private readonly PendingTable _pending;
     private readonly IReadOnlyDictionary<int, UserStream> _traders;
     private readonly List<UserStream> _notify = [];
-    // Connections to wake at the end of the batch, and the list being woken (swapped, so a wake that appends is safe).
-    private List<Session> _wakeups = [];
-    private List<Session> _waking = [];
+    private readonly WakeBatch _wakes = new();
 
     // The command being routed.
     private UserStream _sender = null!;
@@ -35,13 +33,7 @@ internal sealed class OutboundRouter : IOutputHandler
     private long _timestamp;
     private long _sequence;
     private int _outcome;
-    private bool _rejected;
-    private bool _reported;
     private byte _messageType;
-    // The request's own fields that a cancel-all's summary echoes.
-    private int _echoAccount;
-    private int _echoInstrument;
-    private uint _cancelled;
     private uint _fundingPositions;
 
     public OutboundRouter(PendingTable pending, IReadOnlyDictionary<int, UserStream> traders)
@@ -58,8 +50,6 @@ internal sealed class OutboundRouter : IOutputHandler
 
     public void OnEvents(long commandSequence, long correlation, ReadOnlySpan<Event> events)
     {
-        // This is the output thread: its notifications wait for the end of the batch (OnEndOfBatch).
-        Session.DeferredWakeups = _wakeups;
         ref var p = ref _pending[correlation];
         long outputAt = 0;
         if (StageLatency.On)
@@ -83,15 +73,11 @@ internal sealed class OutboundRouter : IOutputHandler
     {
         _sender = p.Sender!;
         _token = p.Token;
-        _timestamp = p.Command.Timestamp;
+        // Every event of a command carries its timestamp, and every command has at least one event.
+        _timestamp = events.IsEmpty ? 0 : events[0].Timestamp;
         _sequence = commandSequence;
         _messageType = p.MessageType;
-        _echoAccount = p.Command.AccountId;
-        _echoInstrument = p.Command.InstrumentId;
         _outcome = 0;
-        _rejected = false;
-        _reported = false;
-        _cancelled = 0;
         _fundingPositions = 0;
         _notify.Clear();
 
@@ -100,23 +86,22 @@ internal sealed class OutboundRouter : IOutputHandler
             lock (_sender.Gate)
             {
                 Answer(events);
-                _sender.NotifyReaders();
+                _sender.NotifyReaders(_wakes);
             }
             return;
         }
 
-        foreach (ref readonly var e in events) Route(in e, p.Command.Amount);
-        if (!_reported) Reported();
-        MarketData?.OnCommand(commandSequence, _timestamp, events, p.Command.Amount);
+        foreach (ref readonly var e in events) Route(in e);
+        MarketData?.OnCommand(commandSequence, events, _wakes);
 
         lock (_sender.Gate)
         {
             _sender.Complete(_token, _outcome);
-            _sender.NotifyReaders();
+            _sender.NotifyReaders(_wakes);
         }
         foreach (var s in _notify)
             if (s != _sender)
-                lock (s.Gate) s.NotifyReaders();
+                lock (s.Gate) s.NotifyReaders(_wakes);
     }
 
     /// <summary>
@@ -125,26 +110,17 @@ internal sealed class OutboundRouter : IOutputHandler
     /// </summary>
     public void OnEndOfBatch()
     {
-        // A sender run here can, rarely, append to a log on this thread (an abort that completes its connection's
-        // receive loop inline, say): such wake-ups land in the other list and are taken in the next round.
-        while (_wakeups.Count > 0)
-        {
-            (_waking, _wakeups) = (_wakeups, _waking);
-            Session.DeferredWakeups = _wakeups;
-            foreach (var session in _waking) session.WakeInline();
-            _waking.Clear();
-        }
+        _wakes.Flush();
         StageLatency.OutputThreadAllocated();
     }
 
-    private void Route(in Event e, long fundingRate)
+    private void Route(in Event e)
     {
         var messageType = _messageType;
         UserStream? s;
         switch (e.Type)
         {
             case EventType.Rejected:
-                _rejected = true;
                 lock (_sender.Gate)
                     Committed(_sender, _sender.AppendRejected(_timestamp, _token, messageType, (byte)e.Reason, (uint)e.AccountId,
                         HasInstrument(messageType) ? e.InstrumentId : -1, e.OrderId));
@@ -160,7 +136,6 @@ internal sealed class OutboundRouter : IOutputHandler
                 Trade(in e);
                 break;
             case EventType.OrderCancelled:
-                if (messageType == Inbound.CancelAll && e.CancelReason == CancelReason.User) _cancelled++;
                 if ((s = TraderOf(e.AccountId)) is null) break;
                 lock (s.Gate)
                     Appended(s, OutboundEncoder.Canceled(s.Log.Reserve(Outbound.OrderCanceledLength), _timestamp, TokenFor(s),
@@ -201,7 +176,13 @@ internal sealed class OutboundRouter : IOutputHandler
             case EventType.FundingDust:
                 lock (_sender.Gate)
                     Appended(_sender, OutboundEncoder.FundingApplied(_sender.Log.Reserve(Outbound.FundingAppliedLength), _timestamp,
-                        _token, e.InstrumentId, fundingRate, _fundingPositions, e.Amount));
+                        _token, e.InstrumentId, e.FundingRate, _fundingPositions, e.Amount));
+                break;
+            case EventType.CancelAllDone:
+                // The cancel-all's own messages are over: its summary precedes the account updates.
+                lock (_sender.Gate)
+                    Appended(_sender, OutboundEncoder.CancelAllDone(_sender.Log.Reserve(Outbound.CancelAllDoneLength), _timestamp,
+                        _token, e.AccountId, e.InstrumentId, (uint)e.CancelledOrders));
                 break;
             case EventType.LiquidationStarted:
             case EventType.LiquidationEnded:
@@ -230,14 +211,12 @@ internal sealed class OutboundRouter : IOutputHandler
                     Appended(s, OutboundEncoder.Haircut(s.Log.Reserve(Outbound.HaircutLength), _timestamp, TokenFor(s), e.AccountId, e.Amount));
                 break;
             case EventType.PositionState:
-                if (!_reported) Reported();
                 if ((s = TraderOf(e.AccountId)) is null) break;
                 lock (s.Gate)
                     s.Log.Commit(OutboundEncoder.PositionUpdate(s.Log.Reserve(Outbound.PositionUpdateLength), _timestamp, TokenFor(s),
                         e.AccountId, e.InstrumentId, e.PositionQty, e.CostBasis, e.Upnl));
                 break;
             case EventType.AccountState:
-                if (!_reported) Reported();
                 if ((s = TraderOf(e.AccountId)) is null) break;
                 lock (s.Gate)
                     Appended(s, OutboundEncoder.BalanceUpdate(s.Log.Reserve(Outbound.BalanceUpdateLength), _timestamp, TokenFor(s),
@@ -246,19 +225,6 @@ internal sealed class OutboundRouter : IOutputHandler
             // ExchangeLoss concerns the exchange's own ledger: no trader is told (a drop copy would be). OrderRested and
             // InsuranceFund are for market data.
         }
-    }
-
-    /// <summary>
-    /// The command's own messages are over (the account states follow, or nothing does): a cancel-all says how many
-    /// orders it cancelled, before the account updates, as the protocol orders it.
-    /// </summary>
-    private void Reported()
-    {
-        _reported = true;
-        if (_messageType != Inbound.CancelAll || _rejected) return;
-        lock (_sender.Gate)
-            Appended(_sender, OutboundEncoder.CancelAllDone(_sender.Log.Reserve(Outbound.CancelAllDoneLength), _timestamp, _token,
-                _echoAccount, _echoInstrument, _cancelled));
     }
 
     /// <summary>

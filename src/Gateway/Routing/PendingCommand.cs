@@ -1,15 +1,14 @@
-using Exchange.Core.Commands;
 using Exchange.Gateway.MarketData;
 using Exchange.Gateway.Streams;
 
 namespace Exchange.Gateway.Routing;
 
-/// <summary>What the gateway remembers about a published command until the exchange reports it.</summary>
+/// <summary>
+/// What the gateway remembers about a published command until the exchange reports it: whom to answer and how. Never
+/// the command itself: what the exchange did, and every field a message echoes, is read from the events.
+/// </summary>
 internal struct PendingCommand
 {
-    /// <summary>The request as published: its timestamp and the fields a summary echoes (a cancel-all's account and
-    /// instrument, a funding rate). What the exchange did is read from the events only.</summary>
-    public Command Command;
     public UserStream? Sender;
     public uint Token;
     /// <summary>The inbound message type letter.</summary>

@@ -128,11 +128,13 @@ internal static class EventJsonWriter
     }
 
     /// <summary>
-    /// Whether the output lists events of this type: not the rest of an order (its acceptance and fills say it), the
-    /// insurance fund or the per-command account and position states, which the output's final state gives once.
+    /// Whether the output lists events of this type: not the rest of an order (its acceptance and fills say it), a
+    /// cancel-all's summary (its cancellations say it), the insurance fund or the per-command account and position
+    /// states, which the output's final state gives once.
     /// </summary>
     public static bool Listed(EventType type) =>
-        type is not (EventType.OrderRested or EventType.PositionState or EventType.AccountState or EventType.InsuranceFund);
+        type is not (EventType.OrderRested or EventType.CancelAllDone or EventType.PositionState or EventType.AccountState
+            or EventType.InsuranceFund);
 
     /// <summary>The name each event type has in the output.</summary>
     public static string TypeName(EventType type) => type switch

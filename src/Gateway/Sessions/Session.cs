@@ -54,7 +54,7 @@ internal sealed partial class Session
     private long _liveBase;
     // When the log first grew since the sender last ran (stage latency only).
     private long _notifiedAt;
-    // 1 while this connection waits in DeferredWakeups.
+    // 1 while this connection waits in the output side's WakeBatch.
     private int _wakeDeferred;
 
     public Session(GatewayContext ctx, ConnectionContext connection, SessionKind kind)
@@ -254,11 +254,8 @@ internal sealed partial class Session
             _signal.Set();
     }
 
-    /// <summary>
-    /// On the exchange's output thread, the connections to wake once the current batch of commands is routed; null on
-    /// every other thread (which wake connections at once, through the thread pool).
-    /// </summary>
-    [ThreadStatic] internal static List<Session>? DeferredWakeups;
+    /// <summary>Whether this connection was not yet in the wake batch (it is now): <see cref="Routing.WakeBatch"/> only.</summary>
+    internal bool EnterWakeBatch() => Interlocked.Exchange(ref _wakeDeferred, 1) == 0;
 
     /// <summary>
     /// Runs the sender on this thread, now: it writes what the log holds and hands it to the transport (with inline
@@ -272,9 +269,10 @@ internal sealed partial class Session
 
     /// <summary>
     /// The user's log grew to <paramref name="count"/> messages (called under the stream's gate, by any thread). Live
-    /// messages this connection has not yet handed to the transport are its queue; past the bound it is dropped.
+    /// messages this connection has not yet handed to the transport are its queue; past the bound it is dropped. The
+    /// output side passes its <paramref name="batch"/>: the sender is then woken at the end of the batch, else at once.
     /// </summary>
-    public void OnAppended(long count)
+    public void OnAppended(long count, Routing.WakeBatch? batch)
     {
         var cursor = Volatile.Read(ref _cursor);
         // Nothing this connection has not yet written: no wake-up. A spurious one costs a thread-pool hop, and a sender
@@ -285,15 +283,8 @@ internal sealed partial class Session
         if (count - sent <= _ctx.Limits.MaxQueuedMessages)
         {
             if (StageLatency.On && Volatile.Read(ref _notifiedAt) == 0) Volatile.Write(ref _notifiedAt, Stopwatch.GetTimestamp());
-            if (DeferredWakeups is { } deferred)
-            {
-                // On the output thread: woken after the batch, holding no lock (see OutboundRouter.OnEndOfBatch).
-                if (Interlocked.Exchange(ref _wakeDeferred, 1) == 0) deferred.Add(this);
-            }
-            else
-            {
-                _signal.Set();
-            }
+            if (batch is not null) batch.Add(this);
+            else _signal.Set();
         }
         else if (!_closing)
         {

@@ -95,9 +95,13 @@ internal sealed class UserStream(User user)
     public void Detach(Session session) => _readers.Remove(session);
 
     /// <summary>Tells every connection reading this stream that the log grew (non-blocking: signals, or drops a slow one).</summary>
-    public void NotifyReaders()
+    public void NotifyReaders() => NotifyReaders(null);
+
+    /// <summary>As <see cref="NotifyReaders()"/>, from the output side: the readers are woken when its
+    /// <paramref name="batch"/> ends.</summary>
+    public void NotifyReaders(Routing.WakeBatch? batch)
     {
         var count = Log.Count;
-        foreach (var reader in _readers) reader.OnAppended(count);
+        foreach (var reader in _readers) reader.OnAppended(count, batch);
     }
 }

@@ -1,0 +1,35 @@
+using Exchange.Gateway.Sessions;
+
+namespace Exchange.Gateway.Routing;
+
+/// <summary>
+/// The output side's wake-ups: the connections whose logs grew while one batch of commands was translated, each woken
+/// once, at the end of the batch, on the output thread and holding no lock. Their senders then write and send right
+/// there (with inline I/O), which saves a thread-pool hand-off per connection and batch (docs/benchmarks.md). Owned and
+/// used by the output thread only: whatever appends on another thread wakes its readers at once instead.
+/// </summary>
+internal sealed class WakeBatch
+{
+    // Connections to wake, and the list being woken (swapped, so a wake-up added while flushing waits for the next round).
+    private List<Session> _pending = [];
+    private List<Session> _waking = [];
+
+    /// <summary>Wakes <paramref name="session"/> at the end of the batch (once, however often it is added).</summary>
+    public void Add(Session session)
+    {
+        if (session.EnterWakeBatch()) _pending.Add(session);
+    }
+
+    /// <summary>The batch is over: runs each connection's sender on this thread. Call holding no lock.</summary>
+    public void Flush()
+    {
+        // A sender run here can, rarely, add a wake-up of its own (through the output side's streams): it lands in the
+        // other list and is taken in the next round.
+        while (_pending.Count > 0)
+        {
+            (_waking, _pending) = (_pending, _waking);
+            foreach (var session in _waking) session.WakeInline();
+            _waking.Clear();
+        }
+    }
+}
