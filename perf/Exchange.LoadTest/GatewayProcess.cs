@@ -24,6 +24,15 @@ internal sealed partial class GatewayProcess : IDisposable
     public int Port { get; }
     public string Dll { get; }
 
+    /// <summary>The server's process id (its <c>/proc/PID/status</c> gives the resident set).</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>The server's own directory: its configuration and, under <c>journal/</c>, its journal and snapshots.</summary>
+    public string DataDirectory => _directory;
+
+    /// <summary>The journal directory (snapshots in its <c>snapshots/</c>).</summary>
+    public string JournalDirectory => Path.Combine(_directory, "journal");
+
     /// <summary>The server's latest GC report (its collections and allocated bytes so far; every 100 ms).</summary>
     public ServerGc Gc
     {
@@ -41,10 +50,13 @@ internal sealed partial class GatewayProcess : IDisposable
     public static string Trader(int i) => $"lt{i + 1:D2}";
     public static string Password(int i) => $"lt{i + 1:D2}-pw";
 
-    public static GatewayProcess Start(string? dll, int traders, string waitStrategy, string topology)
+    /// <param name="configure">Last changes to the generated configuration (the sustained mode keeps snapshots on).</param>
+    /// <param name="name">The data directory's name under the temporary directory (the process id is appended).</param>
+    public static GatewayProcess Start(string? dll, int traders, string waitStrategy, string topology,
+        Action<JsonObject>? configure = null, string name = "exchange-loadtest-tcp-")
     {
         dll ??= FindDll();
-        var directory = Path.Combine(Path.GetTempPath(), "exchange-loadtest-tcp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var directory = Path.Combine(Path.GetTempPath(), name + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         Directory.CreateDirectory(directory);
 
         var config = JsonNode.Parse(RunToEnd(dll, "serve", "--print-config"))!.AsObject();
@@ -68,6 +80,7 @@ internal sealed partial class GatewayProcess : IDisposable
         config["users"] = users;
         // The default drop-copy group copies accounts 1 to 3: not part of what the load test measures.
         config.Remove("dropCopy");
+        configure?.Invoke(config);
         var configPath = Path.Combine(directory, "config.json");
         File.WriteAllText(configPath, config.ToJsonString());
 

@@ -8,13 +8,18 @@ namespace Exchange.LoadTest;
 internal sealed record LoadTestOptions
 {
     public const string Usage = """
-        usage: Exchange.LoadTest [bl|pipeline|both|tcp] [options]
+        usage: Exchange.LoadTest [bl|pipeline|both|tcp|sustained] [options]
           bl                 the business-logic thread alone: Exchange.Apply in a loop (throughput, ns per command kind)
           pipeline           open-loop latency through ExchangePipeline at a ladder of fixed rates
           both               bl, then pipeline (the default)
           tcp                end to end over loopback: `exchange serve` in a child process, N trader sessions, a
                              place/cancel/move mix open-loop at each rate, compared with a bare TCP echo at the same
                              rate and message sizes (default rates 10k,50k,100k; not part of `both`)
+          sustained          does the server stay flat: `exchange serve` in a child process with its own data directory and
+                             default retention, --commands (default 10M) of order flow with deposits and marks at one rate
+                             (the first of --rates, default 100k/s), then --flood rejected orders; samples the server's RSS,
+                             managed heap, GC counts and journal/snapshot bytes every --sample-every commands and says
+                             whether RSS stayed within ±15% after the warm-up (quick check: --commands 1M --flood 250k)
         options:
           --seed N           generator seed (default 1)
           --commands N       measured commands (default: 3,000,000 for bl, 1,000,000 per rate for pipeline)
@@ -36,6 +41,13 @@ internal sealed record LoadTestOptions
           --server-dll PATH  tcp: the gateway's exchange.dll (default: src/Gateway/bin/<config>/<tfm>/ of this repository)
           --server-wait W    tcp: the server pipeline's wait strategy: blocking (default), yielding, busy-spin
           --server-topology T  tcp: the server pipeline's topology: auto (default: single below 4 CPUs), single, parallel
+          --sample-every N   sustained: commands per sample (default 1M, or a quarter of --commands below 4M)
+          --warmup N         sustained: commands before the RSS reference sample (default a fifth of the run, at most 2M)
+          --flood N          sustained: rejected orders after the traffic (default min(--commands, 2M); 0 = none)
+          --snapshot-every N sustained: the server's pipeline.snapshotEveryCommands (default: the server's default)
+          --segment-bytes N  sustained: the server's pipeline.journalSegmentBytes (default: the server's default)
+          --gcdump           sustained: a heap dump of the server after each phase (dotnet-gcdump, restored from the
+                             repository's tool manifest: `dotnet tool restore`), its largest types printed, the file in --out
           --out DIR          where histograms (.hgrm), plot data and the plot go (default: $TMPDIR/exchange-loadtest)
         """;
 
@@ -46,6 +58,13 @@ internal sealed record LoadTestOptions
     public long[] Rates { get; init; } = [100_000, 250_000, 500_000, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 5_000_000];
     public bool RatesGiven { get; init; }
     public bool RunTcp { get; init; }
+    public bool RunSustained { get; init; }
+    public long? SampleEvery { get; init; }
+    public long? Warmup { get; init; }
+    public long? Flood { get; init; }
+    public long? SnapshotEvery { get; init; }
+    public long? SegmentBytes { get; init; }
+    public bool GcDump { get; init; }
     public int Connections { get; init; } = 4;
     public double Seconds { get; init; } = 3;
     public string? ServerDll { get; init; }
@@ -85,6 +104,13 @@ internal sealed record LoadTestOptions
                     "pipeline" => o with { RunBusinessLogic = false, RunPipeline = true, RunTcp = false },
                     "both" => o with { RunBusinessLogic = true, RunPipeline = true, RunTcp = false },
                     "tcp" => o with { RunBusinessLogic = false, RunPipeline = false, RunTcp = true },
+                    "sustained" => o with { RunBusinessLogic = false, RunPipeline = false, RunTcp = false, RunSustained = true },
+                    "--sample-every" => o with { SampleEvery = Count(Value()) },
+                    "--warmup" => o with { Warmup = Count(Value()) },
+                    "--flood" => o with { Flood = Count(Value()) },
+                    "--snapshot-every" => o with { SnapshotEvery = Count(Value()) },
+                    "--segment-bytes" => o with { SegmentBytes = Count(Value()) },
+                    "--gcdump" => o with { GcDump = true },
                     "--connections" => o with { Connections = (int)Count(Value()) },
                     "--seconds" => o with { Seconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--server-dll" => o with { ServerDll = Value() },
@@ -137,6 +163,7 @@ internal sealed record LoadTestOptions
             if (o.Connections is < 1 or > 99) throw new FormatException("--connections must be 1..99");
             if (o.Seconds is <= 0 or > 600) throw new FormatException("--seconds must be in (0, 600]");
             if (o.Commands is <= 0) throw new FormatException("--commands must be positive");
+            if (o.SampleEvery is <= 0 || o.Warmup is < 0 || o.Flood is < 0) throw new FormatException("--sample-every must be positive, --warmup and --flood not negative");
         }
         catch (FormatException e)
         {

@@ -45,6 +45,13 @@ if (options.RunTcp)
     failures += tcp.Failures;
 }
 
+if (options.RunSustained)
+{
+    var sustained = new SustainedRun(options, report);
+    sustained.Run();
+    failures += sustained.Failures;
+}
+
 report.Line($"Load average at the end: {LoadAverage()}. Output: {Path.GetFullPath(options.OutputDirectory)}");
 report.Save(Path.Combine(options.OutputDirectory, "summary.md"));
 if (failures > 0) Console.Error.WriteLine($"{failures} check(s) FAILED");

@@ -74,7 +74,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
     }
 
     /// <summary>Deposits 1,000,000 USD into each trader's account (admin) and sets BTC-PERP's mark to 60,000 USD (feed).</summary>
-    private static void Setup(int port, int traders)
+    internal static void Setup(int port, int traders)
     {
         using (var admin = SoupWire.Connect(port))
         {
