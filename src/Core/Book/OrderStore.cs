@@ -27,6 +27,9 @@ internal sealed class OrderStore
 
     public int Count => _byId.Count;
 
+    /// <summary>Handles in use or free: every handle is below this.</summary>
+    public int Capacity => _orders.Length;
+
     public ref Order this[int handle] => ref _orders[handle];
 
     public int Allocate()

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
@@ -27,6 +28,19 @@ public static class SnapshotCodec
     public static byte[] Write(Exchange x)
     {
         using var ms = new MemoryStream();
+        Write(x, ms);
+        return ms.ToArray();
+    }
+
+    /// <summary>
+    /// Serializes the state of <paramref name="x"/> into <paramref name="ms"/> from its start (its length becomes the
+    /// snapshot's), keeping its buffer: a pipeline that snapshots every N commands reuses one buffer, grown to the
+    /// largest state it has written, instead of allocating a large object (and its doublings) per snapshot, which would
+    /// charge the large-object heap and bring gen2 collections under sustained load.
+    /// </summary>
+    public static void Write(Exchange x, MemoryStream ms)
+    {
+        ms.SetLength(0);
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
@@ -58,7 +72,6 @@ public static class SnapshotCodec
         Span<byte> trailer = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(trailer, crc);
         ms.Write(trailer);
-        return ms.ToArray();
     }
 
     /// <summary>
@@ -182,16 +195,18 @@ public static class SnapshotCodec
     private static void WriteOrders(Exchange x, BinaryWriter w)
     {
         var orders = x.OrderStore;
-        // Rank every resting order in its book side's priority order (levels best first, FIFO within a level).
-        var rank = new Dictionary<int, int>();
+        // Rank every resting order in its book side's priority order (levels best first, FIFO within a level), by
+        // handle: a pooled array as long as the store, not a new table per snapshot.
+        var rank = ArrayPool<int>.Shared.Rent(orders.Capacity);
+        var ranked = 0;
         for (var i = 0; i < x.InstrumentTable.Count; i++)
-            foreach (var side in new[] { Side.Buy, Side.Sell })
+            for (var side = Side.Buy; side <= Side.Sell; side++)
             {
                 var book = x.InstrumentTable[i].Book.Own(side);
                 for (var level = 0; level < book.LevelCount; level++)
-                    for (var h = book.LevelHead(level); h >= 0; h = orders[h].Next) rank[h] = rank.Count;
+                    for (var h = book.LevelHead(level); h >= 0; h = orders[h].Next) rank[h] = ranked++;
             }
-        w.Write(rank.Count);
+        w.Write(ranked);
         var accounts = x.AccountStore;
         for (var a = 1; a <= accounts.MaxId; a++)
         {
@@ -204,6 +219,7 @@ public static class SnapshotCodec
                 w.Write(rank[h]);
             }
         }
+        ArrayPool<int>.Shared.Return(rank);
     }
 
     private static void ReadOrders(Exchange x, BinaryReader r)

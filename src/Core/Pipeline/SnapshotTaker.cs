@@ -15,7 +15,9 @@ namespace Exchange.Core.Pipeline;
 /// next is due, the new one is skipped rather than queued (memory stays bounded; the next interval tries again).
 /// After each snapshot, journal files wholly covered by the oldest snapshot kept are removed or archived
 /// (<see cref="JournalRetention"/>), so the journal's disk and the restart time stay bounded. A clean shutdown takes
-/// one more snapshot of the final state (<see cref="TakeFinal"/>): the next start then replays nothing.
+/// one more snapshot of the final state (<see cref="TakeFinal"/>): the next start then replays nothing. The periodic
+/// snapshots are serialized into one buffer, reused: it is free again whenever a new one is taken (the previous is
+/// written), so it grows only to the largest state, and sustained load allocates no large object per snapshot.
 /// </remarks>
 internal sealed class SnapshotTaker
 {
@@ -25,6 +27,8 @@ internal sealed class SnapshotTaker
     private readonly PipelineAbort _abort;
     private readonly JournalOptions? _journal;
     private Task? _pending;
+    // The periodic snapshots' bytes: read by the writing task, refilled only once that task is complete.
+    private readonly MemoryStream _buffer = new();
     private long _lastSequence;
     // The exchange's sequence after the previous applied command; -1 before the first.
     private long _previous = -1;
@@ -104,11 +108,14 @@ internal sealed class SnapshotTaker
         }
 
         long sequence = exchange.LastSequence;
-        byte[] bytes = SnapshotCodec.Write(exchange);
-        _pending = Task.Run(() => Persist(sequence, inputSequence, bytes));
+        SnapshotCodec.Write(exchange, _buffer);
+        _pending = Task.Run(() => Persist(sequence, inputSequence));
     }
 
-    private void Persist(long sequence, long inputSequence, byte[] bytes)
+    /// <summary>Bytes the snapshot buffer holds (it grows to the largest state serialized, and is reused).</summary>
+    internal int BufferCapacity => _buffer.Capacity;
+
+    private void Persist(long sequence, long inputSequence)
     {
         try
         {
@@ -123,7 +130,7 @@ internal sealed class SnapshotTaker
                 }
             }
 
-            _store.Write(sequence, bytes);
+            _store.Write(sequence, _buffer.GetBuffer().AsSpan(0, (int)_buffer.Length));
             Written(sequence);
         }
         catch (Exception exception)
