@@ -90,13 +90,14 @@ internal sealed partial class GatewayProcess : IDisposable
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        // The server reports its collections every 100 ms (src/Gateway/Diagnostics/GcReport.cs).
+        // The server reports its collections every 100 ms (src/Gateway/Diagnostics/GcReport.cs). EXCHANGE_ALLOC_REPORT=1
+        // in this process's environment is inherited: the server's sampled allocations by type are copied to stderr.
         info.Environment["EXCHANGE_GC_REPORT"] = "1";
         foreach (var a in new[] { dll, "serve", "--config", configPath, "--address", "127.0.0.1", "--port", "0", "--journal", journal })
             info.ArgumentList.Add(a);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
         var self = new GatewayProcess(process, directory, ReadPort(process), dll);
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null && e.Data.StartsWith("stage-latency", StringComparison.Ordinal)) Console.Error.WriteLine(e.Data); if (e.Data is not null) lock (self._stderr) self._stderr.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null && (e.Data.StartsWith("stage-latency", StringComparison.Ordinal) || e.Data.StartsWith("alloc-report", StringComparison.Ordinal))) Console.Error.WriteLine(e.Data); if (e.Data is not null) lock (self._stderr) self._stderr.AppendLine(e.Data); };
         process.BeginErrorReadLine();
         new Thread(() =>
         {

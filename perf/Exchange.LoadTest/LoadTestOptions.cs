@@ -42,10 +42,12 @@ internal sealed record LoadTestOptions
           --server-wait W    tcp: the server pipeline's wait strategy: blocking (default), yielding, busy-spin
           --server-topology T  tcp: the server pipeline's topology: auto (default: single below 4 CPUs), single, parallel
           --sample-every N   sustained: commands per sample (default 1M, or a quarter of --commands below 4M)
-          --warmup N         sustained: commands before the RSS reference sample (default a fifth of the run, at most 2M)
+          --warmup N         sustained: commands before the RSS reference sample (default two fifths of the run, at most 4M)
           --flood N          sustained: rejected orders after the traffic (default min(--commands, 2M); 0 = none)
           --snapshot-every N sustained: the server's pipeline.snapshotEveryCommands (default: the server's default)
           --segment-bytes N  sustained: the server's pipeline.journalSegmentBytes (default: the server's default)
+          --server-set K=V   sustained: sets a key of the server's configuration (a dotted path, e.g.
+                             streams.retainBytes=16777216); repeatable
           --gcdump           sustained: a heap dump of the server after each phase (dotnet-gcdump, restored from the
                              repository's tool manifest: `dotnet tool restore`), its largest types printed, the file in --out
           --out DIR          where histograms (.hgrm), plot data and the plot go (default: $TMPDIR/exchange-loadtest)
@@ -65,6 +67,7 @@ internal sealed record LoadTestOptions
     public long? SnapshotEvery { get; init; }
     public long? SegmentBytes { get; init; }
     public bool GcDump { get; init; }
+    public (string Path, string Value)[] ServerSettings { get; init; } = [];
     public int Connections { get; init; } = 4;
     public double Seconds { get; init; } = 3;
     public string? ServerDll { get; init; }
@@ -111,6 +114,7 @@ internal sealed record LoadTestOptions
                     "--snapshot-every" => o with { SnapshotEvery = Count(Value()) },
                     "--segment-bytes" => o with { SegmentBytes = Count(Value()) },
                     "--gcdump" => o with { GcDump = true },
+                    "--server-set" => o with { ServerSettings = [.. o.ServerSettings, Setting(Value())] },
                     "--connections" => o with { Connections = (int)Count(Value()) },
                     "--seconds" => o with { Seconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--server-dll" => o with { ServerDll = Value() },
@@ -172,6 +176,13 @@ internal sealed record LoadTestOptions
             return null;
         }
         return o;
+    }
+
+    private static (string, string) Setting(string s)
+    {
+        var i = s.IndexOf('=');
+        if (i <= 0) throw new FormatException($"--server-set needs KEY=VALUE, got '{s}'");
+        return (s[..i], s[(i + 1)..]);
     }
 
     /// <summary>A count such as 250000, 250k or 1.5M.</summary>

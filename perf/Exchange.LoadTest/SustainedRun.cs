@@ -26,7 +26,7 @@ internal sealed class SustainedRun(LoadTestOptions options, Report report)
     private const double Tolerance = 0.15;
 
     private sealed record Sample(string Phase, long Commands, long Rss, long Heap, GcCounts Gcs, long AllocatedPerCommand,
-        long Journal, long Snapshots, long Other, double Achieved, double P99Ns, int Unanswered);
+        long Journal, long Snapshots, long Other, double Achieved, double P99Ns, int Unanswered, double JournalBytesPerCommand);
 
     public int Failures { get; private set; }
 
@@ -35,7 +35,7 @@ internal sealed class SustainedRun(LoadTestOptions options, Report report)
         var total = options.Commands ?? 10_000_000L;
         var rate = options.RatesGiven ? options.Rates[0] : 100_000;
         var every = options.SampleEvery ?? (total >= 4_000_000 ? 1_000_000 : Math.Max(10_000, total / 4));
-        var warmup = options.Warmup ?? Math.Min(2_000_000, every * Math.Max(1, total / every / 5));
+        var warmup = options.Warmup ?? Math.Min(4_000_000, every * Math.Max(1, total / every * 2 / 5));
         var flood = options.Flood ?? Math.Min(total, 2_000_000);
         var n = options.Connections;
         var floodTrader = n;
@@ -49,6 +49,7 @@ internal sealed class SustainedRun(LoadTestOptions options, Report report)
                 pipeline.Remove("snapshotEveryCommands");
                 if (options.SnapshotEvery is { } s) pipeline["snapshotEveryCommands"] = s;
                 if (options.SegmentBytes is { } b) pipeline["journalSegmentBytes"] = b;
+                foreach (var (path, value) in options.ServerSettings) Set(config, path, value);
             }, name: "exchange-loadtest-sustained-");
         Report.Note($"sustained: server pid {server.Pid} on 127.0.0.1:{server.Port}, data in {server.DataDirectory}");
         TcpRun.Setup(server.Port, n);
@@ -120,6 +121,20 @@ internal sealed class SustainedRun(LoadTestOptions options, Report report)
             flooder?.Dispose();
         }
         Write(samples, total, rate, every, warmup, flood, n);
+    }
+
+    /// <summary>Sets <c>a.b.c</c> of the configuration to a number, true/false, or else a string.</summary>
+    private static void Set(System.Text.Json.Nodes.JsonObject config, string path, string value)
+    {
+        var keys = path.Split('.');
+        var node = config;
+        foreach (var key in keys[..^1])
+        {
+            if (node[key] is not System.Text.Json.Nodes.JsonObject child) node[key] = child = new System.Text.Json.Nodes.JsonObject();
+            node = child;
+        }
+        node[keys[^1]] = long.TryParse(value, CultureInfo.InvariantCulture, out var number) ? number
+            : bool.TryParse(value, out var flag) ? flag : value;
     }
 
     /// <summary>Sends one slice open-loop at <paramref name="rate"/> and waits (at most 30 s) for every trader command's answer.</summary>
@@ -204,11 +219,35 @@ internal sealed class SustainedRun(LoadTestOptions options, Report report)
             catch (FileNotFoundException) { continue; } // removed by retention while we looked
             var dir = file.DirectoryName ?? "";
             if (dir == journal) journalBytes += length;
-            else if (dir.StartsWith(journal, StringComparison.Ordinal)) snapshots += length;
+            else if (dir == Path.Combine(journal, "snapshots")) snapshots += length;
+            // The configuration file, and whatever else the server keeps (its persisted streams, under journal/streams).
             else other += length;
         }
         return new Sample(phase, commands, Rss(server.Pid), server.Gc.Heap, gcs, allocatedPerCommand, journalBytes, snapshots, other,
-            achieved, p99, unanswered);
+            achieved, p99, unanswered, JournalBytesPerCommand(journal));
+    }
+
+    /// <summary>
+    /// Bytes the journal takes per command: the closed files' bytes over the sequences they span (a file is named after
+    /// its first command's sequence, journal-NNNNNNNNNNNN.log); 0 while there is only one file.
+    /// </summary>
+    private static double JournalBytesPerCommand(string journal)
+    {
+        var files = new List<(long First, long Length)>();
+        foreach (var file in new DirectoryInfo(journal).EnumerateFiles("journal-*.log"))
+        {
+            try
+            {
+                if (long.TryParse(file.Name.AsSpan(8, file.Name.Length - 12), NumberStyles.None, CultureInfo.InvariantCulture, out var first))
+                    files.Add((first, file.Length));
+            }
+            catch (FileNotFoundException) { }
+        }
+        if (files.Count < 2) return 0;
+        files.Sort();
+        long bytes = 0;
+        for (var i = 0; i < files.Count - 1; i++) bytes += files[i].Length;
+        return bytes / (double)(files[^1].First - files[0].First);
     }
 
     /// <summary>
@@ -261,7 +300,7 @@ internal sealed class SustainedRun(LoadTestOptions options, Report report)
 
     private static void Print(Sample s) => Report.Note(
         $"  {s.Phase} {s.Commands:N0}: RSS {Mib(s.Rss)} MiB, heap {Mib(s.Heap)} MiB, GC {s.Gcs}, journal {Mib(s.Journal)} MiB, " +
-        $"snapshots {Mib(s.Snapshots)} MiB, {Units.Rate(s.Achieved)}, p99 {Units.Latency(s.P99Ns)}" +
+        $"snapshots {Mib(s.Snapshots)} MiB, other {Mib(s.Other)} MiB, {Units.Rate(s.Achieved)}, p99 {Units.Latency(s.P99Ns)}" +
         (s.Unanswered > 0 ? $", {s.Unanswered:N0} UNANSWERED" : ""));
 
     private void Write(List<Sample> samples, long total, long rate, long every, long warmup, long flood, int n)
@@ -276,11 +315,11 @@ internal sealed class SustainedRun(LoadTestOptions options, Report report)
                     "Flood: one unfunded trader, half core rejects (no margin), half gateway rejects (MALFORMED). A sample after " +
                     $"every {every:N0} commands, once the slice is answered. Warm-up: {warmup:N0} commands.");
         report.Line();
-        report.Line("| phase | commands | RSS MiB | managed heap MiB | GC 0/1/2 in slice | allocated B/command | journal MiB | snapshots MiB | achieved | p99 |");
-        report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.Line("| phase | commands | RSS MiB | managed heap MiB | GC 0/1/2 in slice | allocated B/command | journal MiB | journal B/command | snapshots MiB | other files MiB | achieved | p99 |");
+        report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in samples)
             report.Line($"| {s.Phase} | {s.Commands:N0} | {Mib(s.Rss)} | {Mib(s.Heap)} | {s.Gcs} | {s.AllocatedPerCommand:N0} | {Mib(s.Journal)} | " +
-                        $"{Mib(s.Snapshots)} | {(s.Achieved > 0 ? Units.Rate(s.Achieved) : "–")} | {(s.P99Ns > 0 ? Units.Latency(s.P99Ns) : "–")} |");
+                        $"{(s.JournalBytesPerCommand > 0 ? s.JournalBytesPerCommand.ToString("F0", CultureInfo.InvariantCulture) : "–")} | {Mib(s.Snapshots)} | {Mib(s.Other)} | {(s.Achieved > 0 ? Units.Rate(s.Achieved) : "–")} | {(s.P99Ns > 0 ? Units.Latency(s.P99Ns) : "–")} |");
         report.Line();
 
         var reference = samples.FirstOrDefault(s => s.Phase == "traffic" && s.Commands >= warmup);
@@ -299,12 +338,12 @@ internal sealed class SustainedRun(LoadTestOptions options, Report report)
             var last = after[^1];
             var perMillion = last.Commands > reference.Commands
                 ? (last.Rss - reference.Rss) * 1e6 / (last.Commands - reference.Commands) : 0;
-            var disk = after.Select(s => s.Journal + s.Snapshots).ToList();
+            var disk = after.Select(s => s.Journal + s.Snapshots + s.Other).ToList();
             var diskPerMillion = last.Commands > reference.Commands
-                ? (last.Journal + last.Snapshots - reference.Journal - reference.Snapshots) * 1e6 / (last.Commands - reference.Commands) : 0;
+                ? (disk[^1] - (reference.Journal + reference.Snapshots + reference.Other)) * 1e6 / (last.Commands - reference.Commands) : 0;
             report.Line($"- {phase}: RSS {Mib(min)}–{Mib(max)} MiB against {Mib(reference.Rss)} MiB at {reference.Commands:N0} commands: " +
                         $"**{(flat ? "within" : "NOT within")} ±15%**; {Mib((long)perMillion)} MiB per million commands from there. " +
-                        $"Journal + snapshots {Mib(disk.Min())}–{Mib(disk.Max())} MiB, {Mib((long)diskPerMillion)} MiB per million commands.");
+                        $"Data directory {Mib(disk.Min())}–{Mib(disk.Max())} MiB, {Mib((long)diskPerMillion)} MiB per million commands.");
             if (!flat) Failures++;
         }
         var gen2 = samples.Where(s => s.Commands >= reference.Commands).Sum(s => s.Gcs.Gen2);

@@ -164,6 +164,7 @@ public sealed class GatewayServer : IAsyncDisposable
         _publisher.Start();
         Diagnostics.StageLatency.Start();
         Diagnostics.GcReport.Start();
+        Diagnostics.AllocationReport.Start();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "exchange" });
         _configureLogging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(_context);

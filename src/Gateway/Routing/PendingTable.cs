@@ -20,6 +20,9 @@ internal sealed class PendingTable
         _mask = size - 1;
     }
 
+    /// <summary>Slots: the most commands published and not yet reported at once (a power of two).</summary>
+    public int Capacity => _slots.Length;
+
     public bool TryClaim(out long correlation)
     {
         correlation = Interlocked.Increment(ref _next);
