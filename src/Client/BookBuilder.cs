@@ -5,12 +5,13 @@ namespace Exchange.Client;
 /// <summary>
 /// Rebuilds every instrument's book from a market-data snapshot and the order log that follows it
 /// (docs/protocol.md section 12): order by order, so it can give both L2 levels and the resting orders in priority
-/// order, plus best bid/offer, the trade tape, marks and the insurance fund. Not thread-safe: feed it from one reader.
+/// order, plus best bid/offer, the trade tape, marks, halts and the insurance fund. Not thread-safe: feed it from one reader.
 /// </summary>
 public sealed class BookBuilder
 {
     private readonly Dictionary<long, Order> _orders = new();
     private readonly Dictionary<int, long> _marks = new();
+    private readonly HashSet<int> _halted = [];
     private readonly List<MarketDataMessage> _trades = [];
     private long _arrival;
 
@@ -27,9 +28,13 @@ public sealed class BookBuilder
 
     public long Mark(int instrument) => _marks.GetValueOrDefault(instrument);
 
+    /// <summary>Whether the instrument's circuit breaker halts it (from the snapshot, then Trading Status messages).</summary>
+    public bool IsHalted(int instrument) => _halted.Contains(instrument);
+
     /// <summary>
     /// Applies one message. Order-log messages must arrive without a gap (throws <see cref="InvalidOperationException"/>
-    /// otherwise: a gap means a bug, since the session layer has none); a late joiner's snapshot comes first.
+    /// otherwise: a gap means a bug, since the session layer has none); a late joiner's snapshot (messages with
+    /// <see cref="MarketDataMessage.InSnapshot"/>, ending with End of Snapshot) comes first.
     /// </summary>
     public void Apply(MarketDataMessage m)
     {
@@ -67,6 +72,10 @@ public sealed class BookBuilder
                 break;
             case MarketDataFormat.InsuranceFund:
                 InsuranceFund = m.Value;
+                break;
+            case MarketDataFormat.TradingStatus:
+                if (m.Reason == Outbound.Halted) _halted.Add(m.Instrument);
+                else _halted.Remove(m.Instrument);
                 break;
             case MarketDataFormat.EndOfSnapshot:
                 NextSequence = m.Value;

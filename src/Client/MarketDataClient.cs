@@ -1,25 +1,27 @@
-using System.Net.Sockets;
 using Exchange.Client.Protocol;
 
 namespace Exchange.Client;
 
 /// <summary>
-/// A reader of the market-data session (docs/protocol.md section 12): SoupBinTCP login and heartbeats on the
-/// market-data port, the late joiner's snapshot (unsequenced) and the order log (sequenced) fed into a
-/// <see cref="BookBuilder"/> on the receive thread. Read the book through <see cref="Read{T}"/>.
+/// A reader of the market data (docs/protocol.md section 12), fed into a <see cref="BookBuilder"/> on the receive
+/// thread: <see cref="JoinAsync"/> reads a snapshot from the snapshot port (its own SoupBinTCP session, GLIMPSE-style)
+/// and then the order log on the market-data port from the sequence number the snapshot's End of Snapshot names;
+/// <see cref="LoginAsync"/> reads the order log alone. Read the book through <see cref="Read{T}"/>.
 /// </summary>
 public sealed class MarketDataClient : IAsyncDisposable, ISoupPacketHandler
 {
-    private readonly SoupConnection _connection;
     private readonly BookBuilder _book = new();
     // Held by the receive thread while it applies one read's packets, so a reader sees the book between reads.
     private readonly Lock _gate = new();
     private readonly List<MarketDataMessage> _history = [];
+    private SoupConnection _connection = null!;
     private long _nextSequence;
 
-    private MarketDataClient(Socket socket) => _connection = new SoupConnection(socket, this, bufferBytes: 64 * 1024, _gate);
+    private MarketDataClient()
+    {
+    }
 
-    /// <summary>Completes when the connection is closed, by either side.</summary>
+    /// <summary>Completes when the order-log connection is closed, by either side.</summary>
     public Task Closed => _connection.Closed;
 
     /// <summary>The last Debug packet's text.</summary>
@@ -37,25 +39,32 @@ public sealed class MarketDataClient : IAsyncDisposable, ISoupPacketHandler
     }
 
     /// <summary>
-    /// Connects to the market-data port and logs in: <paramref name="sequence"/> 0 = snapshot, then the order log live;
-    /// N ≥ 1 = the order log from message N (no snapshot). Throws <see cref="InvalidOperationException"/> if rejected.
+    /// Connects to the market-data port and logs in: <paramref name="sequence"/> 0 = the order log from its next message
+    /// (no snapshot: a book built from it knows only what follows); N ≥ 1 = the order log from message N (1: all of
+    /// it). Throws <see cref="InvalidOperationException"/> if rejected.
     /// </summary>
     public static async Task<MarketDataClient> LoginAsync(string host, int port, string username, string password, long sequence = 0,
         TimeSpan? timeout = null, bool keepHistory = false, int receiveBufferBytes = 0)
     {
-        var socket = await SoupConnection.ConnectAsync(host, port, receiveBufferBytes, CancellationToken.None).ConfigureAwait(false);
-        var client = new MarketDataClient(socket) { KeepHistory = keepHistory };
-        client._connection.StartReceiving();
-        var request = LoginCodec.Request(username, password, "", sequence);
-        await client._connection.SendPacketAsync(PacketType.LoginRequest, request).ConfigureAwait(false);
-        var result = await client._connection.Login.WaitAsync(timeout ?? TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        if (!result.Accepted)
-        {
-            await client.DisposeAsync().ConfigureAwait(false);
-            throw new InvalidOperationException($"login rejected ({result.RejectReason}): {result.Debug}");
-        }
-        // A heartbeat every second, whatever else was sent.
-        client._connection.StartHeartbeats(TimeSpan.FromSeconds(1), _ => true);
+        var client = new MarketDataClient { KeepHistory = keepHistory };
+        await client.FollowAsync(host, port, username, password, sequence, timeout ?? TimeSpan.FromSeconds(10), receiveBufferBytes)
+            .ConfigureAwait(false);
+        return client;
+    }
+
+    /// <summary>
+    /// A late joiner: reads a snapshot of every book from <paramref name="snapshotPort"/> (sequenced messages 1, 2, ...
+    /// of a session of their own, ending with End of Snapshot), then follows the order log on
+    /// <paramref name="marketDataPort"/> from the sequence number End of Snapshot names: no gap, no duplicate. Throws
+    /// <see cref="InvalidOperationException"/> if a login is rejected or the snapshot ends early.
+    /// </summary>
+    public static async Task<MarketDataClient> JoinAsync(string host, int marketDataPort, int snapshotPort, string username,
+        string password, TimeSpan? timeout = null, bool keepHistory = false, int receiveBufferBytes = 0)
+    {
+        var wait = timeout ?? TimeSpan.FromSeconds(10);
+        var client = new MarketDataClient { KeepHistory = keepHistory };
+        var next = await client.ReadSnapshotAsync(host, snapshotPort, username, password, wait).ConfigureAwait(false);
+        await client.FollowAsync(host, marketDataPort, username, password, next, wait, receiveBufferBytes).ConfigureAwait(false);
         return client;
     }
 
@@ -79,25 +88,50 @@ public sealed class MarketDataClient : IAsyncDisposable, ISoupPacketHandler
 
     public Task LogoutAsync() => _connection.SendPacketAsync(PacketType.LogoutRequest, default);
 
+    /// <returns>The order-log sequence number the snapshot's End of Snapshot names.</returns>
+    private async Task<long> ReadSnapshotAsync(string host, int port, string username, string password, TimeSpan timeout)
+    {
+        var reader = new SnapshotReader(this);
+        var socket = await SoupConnection.ConnectAsync(host, port, 0, CancellationToken.None).ConfigureAwait(false);
+        await using var connection = new SoupConnection(socket, reader, bufferBytes: 64 * 1024, _gate);
+        connection.StartReceiving();
+        await connection.SendPacketAsync(PacketType.LoginRequest, LoginCodec.Request(username, password, "", 1)).ConfigureAwait(false);
+        var result = await connection.Login.WaitAsync(timeout).ConfigureAwait(false);
+        if (!result.Accepted) throw new InvalidOperationException($"snapshot login rejected ({result.RejectReason}): {result.Debug}");
+        // The server ends the session itself (End of Session, then it closes) once the snapshot is out.
+        return await reader.End.WaitAsync(timeout).ConfigureAwait(false);
+    }
+
+    private async Task FollowAsync(string host, int port, string username, string password, long sequence, TimeSpan timeout,
+        int receiveBufferBytes)
+    {
+        var socket = await SoupConnection.ConnectAsync(host, port, receiveBufferBytes, CancellationToken.None).ConfigureAwait(false);
+        _connection = new SoupConnection(socket, this, bufferBytes: 64 * 1024, _gate);
+        _connection.StartReceiving();
+        var request = LoginCodec.Request(username, password, "", sequence);
+        await _connection.SendPacketAsync(PacketType.LoginRequest, request).ConfigureAwait(false);
+        var result = await _connection.Login.WaitAsync(timeout).ConfigureAwait(false);
+        if (!result.Accepted)
+        {
+            await DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"login rejected ({result.RejectReason}): {result.Debug}");
+        }
+        // A heartbeat every second, whatever else was sent.
+        _connection.StartHeartbeats(TimeSpan.FromSeconds(1), _ => true);
+    }
+
     void ISoupPacketHandler.OnLoginAccepted(long sequence) => _nextSequence = sequence;
 
     void ISoupPacketHandler.OnPacket(byte type, ReadOnlySpan<byte> payload)
     {
-        switch (type)
-        {
-            case PacketType.SequencedData:
-                Decoded(MarketDataMessage.Parse(_nextSequence++, false, payload));
-                break;
-            case PacketType.UnsequencedData:
-                Decoded(MarketDataMessage.Parse(0, true, payload));
-                break;
-        }
+        if (type == PacketType.SequencedData) Decoded(MarketDataMessage.Parse(_nextSequence++, false, payload));
     }
 
     void ISoupPacketHandler.OnClosed()
     {
     }
 
+    /// <summary>Receive thread, under the gate.</summary>
     private void Decoded(MarketDataMessage? m)
     {
         if (m is null) return;
@@ -105,5 +139,28 @@ public sealed class MarketDataClient : IAsyncDisposable, ISoupPacketHandler
         _book.Apply(m);
     }
 
-    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    public ValueTask DisposeAsync() => _connection?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    /// <summary>The snapshot session: its sequenced messages into the book, until End of Snapshot.</summary>
+    private sealed class SnapshotReader(MarketDataClient client) : ISoupPacketHandler
+    {
+        private readonly TaskCompletionSource<long> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private long _next;
+
+        /// <summary>The order-log sequence number End of Snapshot names.</summary>
+        public Task<long> End => _end.Task;
+
+        public void OnLoginAccepted(long sequence) => _next = sequence;
+
+        public void OnPacket(byte type, ReadOnlySpan<byte> payload)
+        {
+            if (type != PacketType.SequencedData || _end.Task.IsCompleted) return;
+            var m = MarketDataMessage.Parse(_next++, true, payload);
+            client.Decoded(m);
+            if (m is { Type: (char)MarketDataFormat.EndOfSnapshot }) _end.TrySetResult(m.Value);
+        }
+
+        public void OnClosed() =>
+            _end.TrySetException(new InvalidOperationException("the snapshot session ended before End of Snapshot"));
+    }
 }

@@ -5,7 +5,8 @@ namespace Exchange.Client;
 
 /// <summary>
 /// One decoded market-data message (docs/protocol.md section 12). Fields a type does not carry are zero;
-/// <see cref="Sequence"/> is the order-log sequence number (0 for snapshot messages, which are unsequenced).
+/// <see cref="Sequence"/> is the message's sequence number in its session: the order log's, or, for a snapshot message
+/// (<see cref="InSnapshot"/>), the snapshot session's.
 /// </summary>
 public sealed record MarketDataMessage
 {

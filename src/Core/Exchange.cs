@@ -253,10 +253,18 @@ public sealed class Exchange
             var ins = _instruments[i];
             BookOrders(ins.Book.Own(Side.Buy));
             BookOrders(ins.Book.Own(Side.Sell));
-            if (!ins.HasMark) continue;
-            ref var m = ref _events.Add(EventType.MarkPrice);
-            m.InstrumentId = i;
-            m.Price = ins.Mark;
+            if (ins.HasMark)
+            {
+                ref var m = ref _events.Add(EventType.MarkPrice);
+                m.InstrumentId = i;
+                m.Price = ins.Mark;
+            }
+            // A late joiner must know the instrument is halted: the halt as it was announced (breaching mark, reference).
+            if (!ins.Breaker.Halted) continue;
+            ref var h = ref _events.Add(EventType.TradingHalted);
+            h.InstrumentId = i;
+            h.Price = ins.Mark;
+            h.Amount = ins.Breaker.Reference;
         }
         _events.Add(EventType.InsuranceFund).Amount = _ledgers.Insurance;
     }

@@ -119,19 +119,4 @@ public sealed class ProtocolConformanceTests
         Assert.Equal(3, next);   // the deposit's T and B are behind: not replayed
         await server.StopAndCheckAsync();
     }
-
-    [Fact]
-    public async Task Snapshot_OfAnEmptyExchange_IsInsuranceZeroThenEnd_WithZeroHeaders()
-    {
-        await using var server = await StartAsync(inProcess: true);
-        await using var md = await Exchange.Client.MarketDataClient.LoginAsync("127.0.0.1", server.Server.MarketDataPort, "t1",
-            Password("t1"), 0, Wait, keepHistory: true);
-
-        var deadline = DateTime.UtcNow + Wait;
-        while (!md.History.Any(m => m.Type == 'G') && DateTime.UtcNow < deadline) await Task.Delay(10);
-
-        var snapshot = md.History.Select(m => (m.Type, m.Timestamp, m.CommandSequence, m.Value)).ToList();
-        Assert.Equal([('I', 0L, 0L, 0L), ('G', 0L, 0L, 1L)], snapshot);
-        await server.StopAndCheckAsync();
-    }
 }

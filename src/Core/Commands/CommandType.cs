@@ -32,7 +32,8 @@ public enum CommandType : byte
     /// <summary>
     /// Read-only: the whole book of <see cref="Command.InstrumentId"/> (or of every instrument, with
     /// <see cref="Command.AllInstruments"/>), answered in sequence: per instrument an OrderRested per resting order in
-    /// priority order (bids best first, then asks) and its MarkPrice when it has one; then the InsuranceFund. A
+    /// priority order (bids best first, then asks), its MarkPrice when it has one and a TradingHalted when its circuit
+    /// breaker halts it (Price: the current mark, Amount: the halt's reference mark); then the InsuranceFund. A
     /// snapshot for a market-data late joiner, consistent with the events before and after it by construction.
     /// </summary>
     QueryBook = 11,

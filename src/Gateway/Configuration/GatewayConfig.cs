@@ -33,6 +33,17 @@ public sealed record GatewayConfig
     [System.Text.Json.Serialization.JsonIgnore]
     public int DropCopyListenPort => DropCopyPort ?? (Port == 0 ? 0 : Port + 2);
 
+    /// <summary>
+    /// TCP port of the snapshot sessions (docs/protocol.md section 12, GLIMPSE-style): unset = Port + 4 (a free one when
+    /// Port is 0), −1 disables.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? SnapshotPort { get; init; }
+
+    /// <summary>The snapshot port to listen on (−1: none).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int SnapshotListenPort => SnapshotPort ?? (Port == 0 ? 0 : Port + 4);
+
     /// <summary>The metrics endpoint (docs/operations.md).</summary>
     public MetricsConfig Metrics { get; init; } = new();
 
@@ -95,6 +106,10 @@ public sealed record GatewayConfig
         if (MetricsListenPort > 0 && (MetricsListenPort == Port || MetricsListenPort == MarketDataListenPort || MetricsListenPort == DropCopyListenPort))
             Fail("metrics.port must differ from port, marketDataPort and dropCopyPort");
         if (MetricsListenPort > 65535) Fail($"metrics port {MetricsListenPort} out of range");
+        if (SnapshotListenPort is < -1 or > 65535) Fail($"snapshotPort {SnapshotListenPort} out of range");
+        if (SnapshotListenPort > 0 && (SnapshotListenPort == Port || SnapshotListenPort == MarketDataListenPort
+                || SnapshotListenPort == DropCopyListenPort || SnapshotListenPort == MetricsListenPort))
+            Fail("snapshotPort must differ from port, marketDataPort, dropCopyPort and the metrics port");
         var readers = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var g in DropCopy)
         {

@@ -39,6 +39,7 @@ public sealed class GatewayServer : IAsyncDisposable
     private WebApplication? _app;
     private ListenOptions? _listen;
     private ListenOptions? _listenMarketData;
+    private ListenOptions? _listenSnapshot;
     private ListenOptions? _listenDropCopy;
     private ListenOptions? _listenMetrics;
     private bool _stopped;
@@ -134,6 +135,9 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <summary>The bound market-data port (docs/protocol.md section 12), once started; −1 when disabled.</summary>
     public int MarketDataPort { get; private set; } = -1;
 
+    /// <summary>The bound snapshot port (docs/protocol.md section 12), once started; −1 when disabled.</summary>
+    public int SnapshotPort { get; private set; } = -1;
+
     /// <summary>The bound drop-copy port (docs/protocol.md section 13), once started; −1 when disabled.</summary>
     public int DropCopyPort { get; private set; } = -1;
 
@@ -188,6 +192,12 @@ public sealed class GatewayServer : IAsyncDisposable
                     listen.UseConnectionHandler<MarketData.MarketDataConnectionHandler>();
                     _listenMarketData = listen;
                 });
+            if (_config.SnapshotListenPort >= 0)
+                k.Listen(IPAddress.Parse(_config.Address), _config.SnapshotListenPort, listen =>
+                {
+                    listen.UseConnectionHandler<MarketData.SnapshotConnectionHandler>();
+                    _listenSnapshot = listen;
+                });
             if (_config.DropCopyListenPort >= 0)
                 k.Listen(IPAddress.Parse(_config.Address), _config.DropCopyListenPort, listen =>
                 {
@@ -207,6 +217,8 @@ public sealed class GatewayServer : IAsyncDisposable
         Port = (_listen!.EndPoint as IPEndPoint)?.Port ?? _config.Port;
         if (_listenMarketData is not null)
             MarketDataPort = (_listenMarketData.EndPoint as IPEndPoint)?.Port ?? _config.MarketDataListenPort;
+        if (_listenSnapshot is not null)
+            SnapshotPort = (_listenSnapshot.EndPoint as IPEndPoint)?.Port ?? _config.SnapshotListenPort;
         if (_listenDropCopy is not null)
             DropCopyPort = (_listenDropCopy.EndPoint as IPEndPoint)?.Port ?? _config.DropCopyListenPort;
         if (_listenMetrics is not null)

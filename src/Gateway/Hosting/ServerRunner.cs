@@ -98,6 +98,9 @@ internal static partial class ServerRunner
         yield return server.MarketDataPort >= 0
             ? $"exchange: market data listening on {config.Address}:{server.MarketDataPort}  (order log, section 12)"
             : "exchange: market data off";
+        yield return server.SnapshotPort >= 0
+            ? $"exchange: snapshots   listening on {config.Address}:{server.SnapshotPort}  (the books as of now, then the order log's next number; section 12)"
+            : "exchange: snapshots off";
         yield return server.DropCopyPort >= 0
             ? $"exchange: drop copy   listening on {config.Address}:{server.DropCopyPort}  (section 13; {config.DropCopy.Count} group(s))"
             : "exchange: drop copy off";
@@ -112,10 +115,11 @@ internal static partial class ServerRunner
     private static string Failed(GatewayConfig config, IOException e)
     {
         var m = BoundPort().Match(e.Message);
-        if (!m.Success) return $"{config.Address}:{config.Port} (or the market-data, drop-copy or metrics port)";
+        if (!m.Success) return $"{config.Address}:{config.Port} (or the market-data, snapshot, drop-copy or metrics port)";
         var port = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         var role = port == config.Port ? "order entry"
             : port == config.MarketDataListenPort ? "market data"
+            : port == config.SnapshotListenPort ? "snapshots"
             : port == config.DropCopyListenPort ? "drop copy"
             : port == config.MetricsListenPort ? "metrics" : "";
         return role.Length == 0 ? $"{config.Address}:{port}" : $"{config.Address}:{port} ({role})";

@@ -1,24 +1,21 @@
 using Exchange.Core.Events;
+using Exchange.Gateway.Streams;
 
 namespace Exchange.Gateway.MarketData;
 
 /// <summary>
-/// A market-data late joiner's request for the book, sent through the exchange as a book query. Its answer arrives on
-/// the output thread in sequence: there, at one point of the order log, the connection is attached (reading from the
-/// log's next message) and the snapshot is built, so the two are one cut. The connection awaits <see cref="Task"/>.
+/// A snapshot-port connection's request for the book, sent through the exchange as a book query. Its answer arrives on
+/// the output thread in sequence, where the order log stands exactly after the commands before it: the snapshot is
+/// built there, from the answer's events, and names the order-log sequence that continues it. The connection awaits
+/// <see cref="Task"/>: a stream of its own whose log is the snapshot (docs/protocol.md section 12).
 /// </summary>
-internal sealed class BookRequest(Func<long> attach)
+internal sealed class BookRequest
 {
-    private readonly TaskCompletionSource<(long Start, List<byte[]>? Snapshot)> _answer =
-        new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<UserStream> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The log sequence the connection reads from (0 when it could not attach) and the snapshot.</summary>
-    public Task<(long Start, List<byte[]>? Snapshot)> Task => _answer.Task;
+    /// <summary>The snapshot, numbered 1, 2, ... and ending with End of Snapshot.</summary>
+    public Task<UserStream> Task => _answer.Task;
 
-    /// <summary>Output thread: attaches the connection and builds the snapshot from the query's events.</summary>
-    public void Answer(OrderLog log, ReadOnlySpan<Event> events)
-    {
-        var start = attach();
-        _answer.TrySetResult((start, start > 0 ? log.Snapshot(events) : null));
-    }
+    /// <summary>Output thread: builds the snapshot from the query's events.</summary>
+    public void Answer(OrderLog log, ReadOnlySpan<Event> events) => _answer.TrySetResult(log.Snapshot(events));
 }

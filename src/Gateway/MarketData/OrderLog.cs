@@ -48,41 +48,43 @@ internal sealed class OrderLog(UserStream feed)
     }
 
     /// <summary>
-    /// A late joiner's snapshot, from a book query's answer (output thread), at this point of the log: every resting
-    /// order in priority order (per instrument: bids best first, then asks), each instrument's mark, the insurance
-    /// fund, then End of Snapshot naming the sequence number the order log continues from. Stamped, like the log's
-    /// messages, with the last state-changing command. Allocates: one array per message, once per late joiner.
+    /// A snapshot, from a book query's answer (output thread), at this point of the order log: per instrument every
+    /// resting order in priority order (bids best first, then asks), its mark, and a Trading Status "halted" when its
+    /// circuit breaker halts it; then the insurance fund and End of Snapshot naming the order-log sequence number that
+    /// continues it. Stamped, like the log's messages, with the last state-changing command. Written into a stream of
+    /// its own, numbered from 1, that only the requesting connection reads. Allocates (the stream's log), once per
+    /// snapshot request.
     /// </summary>
-    public List<byte[]> Snapshot(ReadOnlySpan<Event> answer)
+    public UserStream Snapshot(ReadOnlySpan<Event> answer)
     {
-        var list = new List<byte[]>(answer.Length + 1);
-        long next;
-        lock (Feed.Gate) next = Feed.Log.Count + 1;
+        var stream = new UserStream(MarketDataUser.Instance);
+        var log = stream.Log;
+        // This thread is the order log's only writer: its count is exact here, between two commands.
+        var next = Feed.Log.Count + 1;
         foreach (ref readonly var e in answer)
         {
             switch (e.Type)
             {
                 case EventType.OrderRested:
-                    var order = new byte[MarketDataFormat.AddOrderLength];
-                    Add(order, _timestamp, _sequence, e.InstrumentId, e.OrderId, (byte)e.Side, e.Price, e.Quantity);
-                    list.Add(order);
+                    log.Commit(Add(log.Reserve(MarketDataFormat.AddOrderLength), _timestamp, _sequence, e.InstrumentId, e.OrderId,
+                        (byte)e.Side, e.Price, e.Quantity));
                     break;
                 case EventType.MarkPrice:
-                    var mark = new byte[MarketDataFormat.MarkPriceLength];
-                    InstrumentValue(mark, MarketDataFormat.MarkPrice, _timestamp, _sequence, e.InstrumentId, e.Price);
-                    list.Add(mark);
+                    log.Commit(InstrumentValue(log.Reserve(MarketDataFormat.MarkPriceLength), MarketDataFormat.MarkPrice, _timestamp,
+                        _sequence, e.InstrumentId, e.Price));
+                    break;
+                case EventType.TradingHalted:
+                    log.Commit(TradingStatus(log.Reserve(MarketDataFormat.TradingStatusLength), _timestamp, _sequence, e.InstrumentId,
+                        Outbound.Halted, e.Price, e.Amount));
                     break;
                 case EventType.InsuranceFund:
-                    var insurance = new byte[MarketDataFormat.InsuranceFundLength];
-                    Value(insurance, MarketDataFormat.InsuranceFund, _timestamp, _sequence, e.Amount);
-                    list.Add(insurance);
+                    log.Commit(Value(log.Reserve(MarketDataFormat.InsuranceFundLength), MarketDataFormat.InsuranceFund, _timestamp,
+                        _sequence, e.Amount));
                     break;
             }
         }
-        var end = new byte[MarketDataFormat.EndOfSnapshotLength];
-        Value(end, MarketDataFormat.EndOfSnapshot, _timestamp, _sequence, next);
-        list.Add(end);
-        return list;
+        log.Commit(Value(log.Reserve(MarketDataFormat.EndOfSnapshotLength), MarketDataFormat.EndOfSnapshot, _timestamp, _sequence, next));
+        return stream;
     }
 
     private void Route(in Event e)

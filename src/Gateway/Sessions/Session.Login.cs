@@ -34,44 +34,35 @@ internal sealed partial class Session
         }
         if (session.Length > 0 && session != _ctx.SessionId)
             return await RejectLoginAsync(PacketType.SessionNotAvailable, $"session '{session}' is not available").ConfigureAwait(false);
-        var stream = _kind switch
+        Streams.UserStream? stream;
+        if (_kind == SessionKind.Snapshot)
         {
-            SessionKind.MarketData => _ctx.MarketData.Feed,
-            SessionKind.DropCopy => _ctx.DropCopy.GetValueOrDefault(user),
-            _ => _ctx.Streams[user],
-        };
-        if (stream is null)
-            return await RejectLoginAsync(PacketType.NotAuthorized, "not a reader of any drop-copy group").ConfigureAwait(false);
-        long start;
-        bool attached;
-        List<byte[]>? snapshot = null;
-        if (_kind == SessionKind.MarketData && sequence == 0)
-        {
-            // A late joiner: the book comes back through the exchange, in sequence, and the connection attaches at the
-            // point of the order log where the answer arrives, so the snapshot and the sequence it names are one cut.
-            var request = new MarketData.BookRequest(() =>
-                Attach(stream, user, 0, _ctx.Limits.MaxConnections, out var from) ? from : 0);
+            // GLIMPSE-style: the book comes back through the exchange, in sequence, as a stream of this connection's own
+            // whose last message names the order-log sequence that continues it. The whole snapshot, whatever was asked.
+            var request = new MarketData.BookRequest();
             if (!_ctx.Submitter.SubmitBookQuery(request))
                 return await RejectLoginAsync(PacketType.NotAuthorized, "the exchange is busy: try again").ConfigureAwait(false);
-            var answer = await request.Task.ConfigureAwait(false);
-            attached = answer.Start > 0;
-            start = answer.Start;
-            snapshot = answer.Snapshot;
+            stream = await request.Task.WaitAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+            sequence = 1;
         }
         else
         {
-            attached = Attach(stream, user, sequence,
-                _kind == SessionKind.DropCopy || _kind == SessionKind.MarketData ? _ctx.Limits.MaxConnections : _ctx.Limits.MaxSessionsPerUser,
-                out start);
+            stream = _kind switch
+            {
+                SessionKind.MarketData => _ctx.MarketData.Feed,
+                SessionKind.DropCopy => _ctx.DropCopy.GetValueOrDefault(user),
+                _ => _ctx.Streams[user],
+            };
         }
+        if (stream is null)
+            return await RejectLoginAsync(PacketType.NotAuthorized, "not a reader of any drop-copy group").ConfigureAwait(false);
+        var attached = Attach(stream, user, sequence,
+            _kind == SessionKind.OrderEntry ? _ctx.Limits.MaxSessionsPerUser : _ctx.Limits.MaxConnections, out var start);
         if (!attached)
             return await RejectLoginAsync(PacketType.NotAuthorized, "too many sessions for this user").ConfigureAwait(false);
         _ctx.Log.LogInformation("Connection {Connection} from {Remote} logged in as {User}, sending from {Sequence}",
             _connection.ConnectionId, _connection.RemoteEndPoint, user.Name, start);
         WriteLoginAccepted(start);
-        // A market-data late joiner's snapshot: unsequenced, ending with End of Snapshot naming `start`.
-        if (snapshot is not null)
-            foreach (var message in snapshot) WritePacket(PacketType.UnsequencedData, message);
         Volatile.Write(ref _lastSentMs, GatewayClock.NowMs);
         Volatile.Write(ref _lastReceivedMs, GatewayClock.NowMs);
         await _output.FlushAsync().ConfigureAwait(false);

@@ -31,6 +31,12 @@ internal sealed partial class Session
                 {
                     break;
                 }
+                else if (_kind == SessionKind.Snapshot)
+                {
+                    // The whole snapshot is out: its session is over (End of Session, then the server closes).
+                    _endOfSession = true;
+                    break;
+                }
                 else if (Interlocked.Exchange(ref _heartbeatDue, 0) == 1)
                 {
                     WritePacket(PacketType.ServerHeartbeat, default);

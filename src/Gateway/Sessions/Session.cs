@@ -32,7 +32,8 @@ internal sealed partial class Session
     private readonly TokenBucket _bucket;
     private readonly SessionBuffers _buffers;
     private readonly long _connectedMs;
-    // Order entry, or read-only: market data (the order log) or drop copy (a group's executions); protocol.md 12, 13.
+    // Order entry, or read-only: market data (the order log), a snapshot of it, or drop copy (a group's executions);
+    // protocol.md 12, 13.
     private readonly SessionKind _kind;
     private long _lastReceivedMs;
     private long _lastSentMs;
@@ -178,6 +179,7 @@ internal sealed partial class Session
             case PacketType.UnsequencedData:
                 if (_kind == SessionKind.MarketData) return Close("market-data sessions are read-only");
                 if (_kind == SessionKind.DropCopy) return Close("drop-copy sessions are read-only");
+                if (_kind == SessionKind.Snapshot) return Close("snapshot sessions are read-only");
                 return payload.IsEmpty ? Close("empty unsequenced data packet") : HandleMessage(payload);
             case PacketType.ClientHeartbeat:
                 return payload.IsEmpty ? Step.NeedMore : Close("client heartbeat with a payload");

@@ -39,6 +39,27 @@ public class CircuitBreakerTests
     }
 
     [Fact]
+    public void ABookQuery_FlagsAHaltedInstrument_AfterItsMark_UntilItResumes()
+    {
+        var m = Opening();
+        m.Mark(125_000);
+        m.Mark(140_000);                                          // +12% from 120,000: halted
+        m.Mark(139_000);                                          // marks go on while halted
+        var hash = m.X.StateHash();
+
+        var ev = m.Do(Command.BookQuery());
+
+        var i = Array.FindIndex(ev, e => e.Type == EventType.TradingHalted);
+        Assert.True(i > 0, "no TradingHalted in the answer of a halted instrument");
+        Assert.Equal((EventType.MarkPrice, 139_000L), (ev[i - 1].Type, ev[i - 1].Price));
+        Assert.Equal((0, 139_000L, 120_000L), (ev[i].InstrumentId, ev[i].Price, ev[i].Amount));
+        Assert.Equal(hash, m.X.StateHash());
+        Assert.Contains(m.Do(Command.Resume(m.Btc)), e => e.Type == EventType.TradingResumed);
+        Assert.DoesNotContain(m.Do(Command.BookQuery()), e => e.Type == EventType.TradingHalted);
+        m.AssertInvariants();
+    }
+
+    [Fact]
     public void WhileHalted_RiskIncreasingOrdersAreRefused_RiskReducingOrdersAndCancelsGoOn()
     {
         var m = Opening();

@@ -20,7 +20,8 @@ public sealed class BookCommandTests
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var code = ExchangeCommandLine.Run(["client", "--port", server.Port.ToString(), "--user", "t2", "--password", Password("t2"),
-            "book", "BTC-PERP", "--md-port", server.Server.MarketDataPort.ToString(), "--for", "1000"], stdout, stderr);
+            "book", "BTC-PERP", "--md-port", server.Server.MarketDataPort.ToString(),
+            "--snapshot-port", server.Server.SnapshotPort.ToString(), "--for", "1000"], stdout, stderr);
 
         Assert.True(code == 0, stderr.ToString());
         var lines = stdout.ToString().Split('\n').Select(l => l.TrimEnd()).ToList();

@@ -81,7 +81,7 @@ public sealed partial class ServeProcessTests : IDisposable
         }
         var text = string.Join('\n', banner);
         var ports = Listening().Matches(text).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
-        Assert.True(ports.Count == 3, text);
+        Assert.True(ports.Count == 4, text);
         var (orderEntry, dropCopy) = (ports["order entry"], ports["drop copy  "]);
 
         // The README's walk-through, against the embedded default configuration.
@@ -116,7 +116,7 @@ public sealed partial class ServeProcessTests : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
-    [GeneratedRegex(@"exchange: (order entry|market data|drop copy  ) listening on 127\.0\.0\.1:(\d+)")]
+    [GeneratedRegex(@"exchange: (order entry|market data|drop copy  |snapshots  ) listening on 127\.0\.0\.1:(\d+)")]
     private static partial Regex Listening();
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

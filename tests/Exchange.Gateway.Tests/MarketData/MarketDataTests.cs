@@ -81,7 +81,8 @@ public sealed class MarketDataTests(ITestOutputHelper output)
         await server.SetUpAsync(Money, (Btc, Marks[0]));
         using var sleeper = await RawConnection.ConnectAsync(server.Server.MarketDataPort, receiveBufferBytes: 4096);
         await sleeper.LoginAsync("t3", sequence: 0);
-        await using var reader = await MarketDataClient.LoginAsync("127.0.0.1", server.Server.MarketDataPort, "t4", Password("t4"), 0, Wait);
+        await using var reader = await MarketDataClient.JoinAsync("127.0.0.1", server.Server.MarketDataPort, server.Server.SnapshotPort, "t4",
+            Password("t4"), Wait);
         await using var t1 = await server.LoginAsync("t1");
         // Each place and cancel is an Add Order and an Order Delete on the feed: thousands of messages nobody reads.
         for (var i = 0; i < 2_000; i++)
@@ -109,8 +110,8 @@ public sealed class MarketDataTests(ITestOutputHelper output)
         await admin.WaitForAsync(m => m.Type == 'T' && m.Kind == Outbound.InsuranceDepositKind, Wait);
         await feed.MarkAsync(Btc, 120_000);
         await feed.WaitForAsync(m => m.Type == 'M', Wait);
-        await using var md = await MarketDataClient.LoginAsync("127.0.0.1", server.Server.MarketDataPort, "feed", Password("feed"), 0,
-            Wait, keepHistory: true);
+        await using var md = await MarketDataClient.JoinAsync("127.0.0.1", server.Server.MarketDataPort, server.Server.SnapshotPort, "feed",
+            Password("feed"), Wait, keepHistory: true);
 
         await using var longTrader = await server.LoginAsync("t1");
         await using var shortTrader = await server.LoginAsync("t2");
@@ -158,8 +159,8 @@ public sealed class MarketDataTests(ITestOutputHelper output)
             var withdraw = await admin.WithdrawAsync(2, Money - 3_000_000_000); // 3,000 USD left
             await admin.WaitForAsync(m => m.Token == withdraw, Wait);
         }
-        var port = server.Server.MarketDataPort;
-        await using var early = await MarketDataClient.LoginAsync("127.0.0.1", port, "t3", Password("t3"), 0, Wait, keepHistory: true);
+        var (port, snapshotPort) = (server.Server.MarketDataPort, server.Server.SnapshotPort);
+        await using var early = await MarketDataClient.JoinAsync("127.0.0.1", port, snapshotPort, "t3", Password("t3"), Wait, keepHistory: true);
         await using var t1 = await server.LoginAsync("t1");
         await using var t2 = await server.LoginAsync("t2");
         await using var feed = await server.LoginAsync("feed");
@@ -169,8 +170,9 @@ public sealed class MarketDataTests(ITestOutputHelper output)
         Task<MarketDataClient>? late = null;
         for (var i = 0; i < flow.Length; i++)
         {
-            // The late joiner logs in while the flow goes on: its snapshot and the live log must meet exactly.
-            if (i == flow.Length / 2) late = MarketDataClient.LoginAsync("127.0.0.1", port, "t4", Password("t4"), 0, Wait);
+            // The late joiner logs in while the flow goes on: the snapshot session's book and the order log from the
+            // sequence its End of Snapshot names must meet exactly (the comparison with the engine fails otherwise).
+            if (i == flow.Length / 2) late = MarketDataClient.JoinAsync("127.0.0.1", port, snapshotPort, "t4", Password("t4"), Wait);
             await Step(leveraged ? flow[i] with { Quantity = flow[i].Quantity * 30 } : flow[i], traders, orders, marks, feed,
                 leveraged ? 1_000 : 1);
         }

@@ -46,6 +46,7 @@ internal sealed class TestNodes : IAsyncDisposable
         {
             MarketDataPort = -1,
             DropCopyPort = -1,
+            SnapshotPort = -1,
             Cluster = new ClusterConfig
             {
                 NodeId = i + 1,

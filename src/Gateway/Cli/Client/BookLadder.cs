@@ -5,7 +5,7 @@ namespace Exchange.Gateway.Cli.Client;
 
 /// <summary>
 /// <c>exchange client book INSTR</c>: a live depth ladder, rebuilt by a <see cref="BookBuilder"/> from the market-data
-/// session (snapshot, then the order log). Drawn when it changes, checked a few times a second, until Ctrl-C (or for
+/// session: a snapshot from the snapshot port, then the order log from where it ends. Drawn when it changes, checked a few times a second, until Ctrl-C (or for
 /// <c>--for MS</c>). On a terminal each frame replaces the last in place; elsewhere (a pipe, a file) frames follow one
 /// another, separated by a blank line, with no control codes.
 /// </summary>
@@ -14,9 +14,9 @@ internal static class BookLadder
     private const int RefreshMs = 250;
     private const string ClearScreen = "\u001b[H\u001b[2J";
 
-    public static async Task<int> RunAsync(ClientContext c, int port, int instrument, int depth, long forMs, bool terminal)
+    public static async Task<int> RunAsync(ClientContext c, int port, int snapshotPort, int instrument, int depth, long forMs, bool terminal)
     {
-        await using var client = await ClientSession.Reach($"{c.Host}:{port}", "market data", () => Login(c, port)).ConfigureAwait(false);
+        await using var client = await ClientSession.Reach($"{c.Host}:{port}", "market data", () => Login(c, port, snapshotPort)).ConfigureAwait(false);
         using var stop = new StopSignal(forMs);
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(RefreshMs));
         string? shown = null;
@@ -46,11 +46,11 @@ internal static class BookLadder
         return ExitCode.Ok;
     }
 
-    private static async Task<MarketDataClient> Login(ClientContext c, int port)
+    private static async Task<MarketDataClient> Login(ClientContext c, int port, int snapshotPort)
     {
         try
         {
-            return await MarketDataClient.LoginAsync(c.Host, port, c.User, c.Password, 0, ClientSession.Timeout).ConfigureAwait(false);
+            return await MarketDataClient.JoinAsync(c.Host, port, snapshotPort, c.User, c.Password, ClientSession.Timeout).ConfigureAwait(false);
         }
         catch (InvalidOperationException e)
         {
@@ -62,7 +62,7 @@ internal static class BookLadder
     internal static string Render(MarketDataClient client, int instrument, int depth, Units units) => client.Read(book =>
     {
         var text = new StringBuilder();
-        text.AppendLine($"{units.Name(instrument)}  order log #{book.NextSequence - 1}  command #{book.CommandSequence}");
+        text.AppendLine($"{units.Name(instrument)}{(book.IsHalted(instrument) ? "  HALTED" : "")}  order log #{book.NextSequence - 1}  command #{book.CommandSequence}");
         text.AppendLine($"{"bid size",14} {"price",14} {"ask size",14}");
         var asks = book.Levels(instrument, 1);
         for (var i = Math.Min(depth, asks.Count) - 1; i >= 0; i--)

@@ -20,6 +20,9 @@ internal sealed class ClientContext(GatewayConfig config, string host, int? port
     /// <summary>The market-data port: the configuration's, or <c>--port</c> + 1 when a port was given.</summary>
     public int MarketDataPort { get; } = port is { } p ? p + 1 : config.MarketDataListenPort;
 
+    /// <summary>The snapshot port: the configuration's, or <c>--port</c> + 4 when a port was given.</summary>
+    public int SnapshotPort { get; } = port is { } s ? s + 4 : config.SnapshotListenPort;
+
     /// <summary>The drop-copy port: the configuration's, or <c>--port</c> + 2 when a port was given.</summary>
     public int DropCopyPort { get; } = port is { } q ? q + 2 : config.DropCopyListenPort;
 
