@@ -8,8 +8,9 @@ using static Exchange.Gateway.Tests.Support.TestServer;
 namespace Exchange.Gateway.Tests;
 
 /// <summary>
-/// The circuit breaker over the wire: a feed mark past the band halts BTC (the feed and market data are told, a
-/// trader's new order is refused), only an admin may resume, and market data sees the resume.
+/// The circuit breaker over the wire: a feed mark past the band halts BTC (the feed, every trader and market data are
+/// told, a trader's new order is refused, a late joiner's snapshot flags it), it resumes by rule after a calm window or
+/// when an admin says so (nobody else may), and everyone sees the resume.
 /// </summary>
 public sealed class CircuitBreakerTests
 {
@@ -59,6 +60,71 @@ public sealed class CircuitBreakerTests
 
         order = await trader.PlaceAsync(1, Btc, 0, 100_000, 10);
         Assert.Equal('A', (await trader.WaitForAsync(m => m.Token == order, Wait)).Type);
+        await server.StopAndCheckAsync();
+    }
+
+    [Fact]
+    public async Task ACalmWindowAfterTheHalt_ResumesByRule_EveryTraderIsTold_AndLateJoinersSeeTheHalt()
+    {
+        // 10% band over a window of 3 marks on BTC.
+        await using var server = await StartAsync(configure: c => c with
+        {
+            Instruments = [.. c.Instruments.Select((i, n) => n == Btc ? i with { BreakerBandPpm = 100_000, BreakerWindow = 3 } : i)],
+        });
+        await server.SetUpAsync(100_000_000_000, (Btc, 120_000));
+        var (mdPort, snapshotPort) = (server.Server.MarketDataPort, server.Server.SnapshotPort);
+        await using var feed = await server.LoginAsync("feed");
+        await using var trader = await server.LoginAsync("t1");
+        await using var bystander = await server.LoginAsync("t2");   // has sent nothing: told all the same
+
+        var mark = await feed.MarkAsync(Btc, 100_000);
+        Assert.Equal('S', (await feed.WaitForAsync(m => m.Token == mark && m.Type == 'S', Wait)).Type);
+        foreach (var t in new[] { trader, bystander })
+        {
+            var told = await t.WaitForAsync(m => m.Type == 'S', Wait);
+            Assert.Equal((0u, Btc, Outbound.Halted, 100_000L, 120_000L), (told.Token, told.Instrument, told.Kind, told.Price, told.Amount));
+        }
+        // A late joiner during the halt learns it from the snapshot alone.
+        await using (var during = await MarketDataClient.JoinAsync("127.0.0.1", mdPort, snapshotPort, "t3", Password("t3"), Wait,
+            keepHistory: true))
+        {
+            Assert.True(during.Read(b => b.IsHalted(Btc)));
+            Assert.False(during.Read(b => b.IsHalted(Eth)));
+            var flag = Assert.Single(during.History, m => m.Type == 'H');
+            Assert.Equal((true, Btc, Outbound.Halted, 100_000L, 120_000L), (flag.InSnapshot, flag.Instrument, flag.Reason, flag.Price, flag.Value));
+        }
+        var order = await trader.PlaceAsync(1, Btc, 0, 100_000, 10);
+        Assert.Equal(RejectCode.InstrumentHalted, (await trader.WaitForAsync(m => m.Token == order, Wait)).RejectCode);
+
+        // Three marks within 10% of each other and of 100,000: the third ends the halt.
+        await using var md = await MarketDataClient.LoginAsync("127.0.0.1", mdPort, "t4", Password("t4"), 0, Wait, keepHistory: true);
+        foreach (var calm in new long[] { 101_000, 100_500 })
+        {
+            var m = await feed.MarkAsync(Btc, calm);
+            Assert.Equal('M', (await feed.WaitForAsync(x => x.Token == m, Wait)).Type);
+        }
+        order = await trader.PlaceAsync(1, Btc, 0, 100_000, 10);
+        Assert.Equal(RejectCode.InstrumentHalted, (await trader.WaitForAsync(m => m.Token == order, Wait)).RejectCode);
+        mark = await feed.MarkAsync(Btc, 100_800);
+        var resumed = await feed.WaitForAsync(m => m.Token == mark && m.Type == 'S', Wait);
+        Assert.Equal((Btc, Outbound.ResumedByRule, 100_800L, 0L), (resumed.Instrument, resumed.Kind, resumed.Price, resumed.Amount));
+        foreach (var t in new[] { trader, bystander })
+        {
+            var told = await t.WaitForAsync(m => m.Type == 'S' && m.Kind == Outbound.ResumedByRule, Wait);
+            Assert.Equal((0u, Btc, 100_800L), (told.Token, told.Instrument, told.Price));
+        }
+        var onFeed = await WaitForAsync(md, m => m.Type == 'H');
+        Assert.Equal((Btc, Outbound.ResumedByRule, 100_800L), (onFeed.Instrument, onFeed.Reason, onFeed.Price));
+
+        order = await trader.PlaceAsync(1, Btc, 0, 100_000, 10);
+        Assert.Equal('A', (await trader.WaitForAsync(m => m.Token == order, Wait)).Type);
+        await using (var after = await MarketDataClient.JoinAsync("127.0.0.1", mdPort, snapshotPort, "t3", Password("t3"), Wait,
+            keepHistory: true))
+        {
+            Assert.False(after.Read(b => b.IsHalted(Btc)));
+            Assert.DoesNotContain(after.History, m => m.Type == 'H');
+            Assert.Equal(1, after.Read(b => b.Levels(Btc, 0).Count));
+        }
         await server.StopAndCheckAsync();
     }
 

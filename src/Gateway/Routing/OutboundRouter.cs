@@ -24,6 +24,8 @@ internal sealed class OutboundRouter : IOutputHandler
 {
     private readonly PendingTable _pending;
     private readonly IReadOnlyDictionary<int, UserStream> _traders;
+    // Every trader's stream once (a halt or resume goes to all of them).
+    private readonly List<UserStream> _traderStreams = [];
     private readonly List<UserStream> _notify = [];
     private readonly WakeBatch _wakes = new();
 
@@ -40,6 +42,8 @@ internal sealed class OutboundRouter : IOutputHandler
     {
         _pending = pending;
         _traders = traders;
+        foreach (var s in traders.Values)
+            if (!_traderStreams.Contains(s)) _traderStreams.Add(s);
     }
 
     /// <summary>The market-data order log, fed with every state-changing command's events (none until wired).</summary>
@@ -161,9 +165,7 @@ internal sealed class OutboundRouter : IOutputHandler
                 break;
             case EventType.TradingHalted:
             case EventType.TradingResumed:
-                lock (_sender.Gate)
-                    Appended(_sender, OutboundEncoder.TradingStatus(_sender.Log.Reserve(Outbound.TradingStatusLength), _timestamp, _token,
-                        e.InstrumentId, MarketDataEncoder.TradingStatusOf(in e), e.Price, e.Type == EventType.TradingHalted ? e.Amount : 0));
+                TradingStatus(in e);
                 break;
             case EventType.Funding:
                 _fundingPositions++;
@@ -286,6 +288,27 @@ internal sealed class OutboundRouter : IOutputHandler
             Appended(maker, OutboundEncoder.Executed(maker.Log.Reserve(Outbound.OrderExecutedLength), _timestamp, TokenFor(maker),
                 e.CounterpartyId, e.InstrumentId, e.MakerOrderId, makerToken, e.TradeId, (byte)Opposite(e.Side), Outbound.Maker,
                 e.Price, e.Quantity, e.MakerFee));
+    }
+
+    /// <summary>
+    /// A halt or a resume: to the command's sender (its outcome, with its token) and to every trader (token 0), whether
+    /// or not it trades the instrument, so no trader learns of a halt from a refused order first. Rare: a loop over
+    /// the traders is fine here.
+    /// </summary>
+    private void TradingStatus(in Event e)
+    {
+        var status = MarketDataEncoder.TradingStatusOf(in e);
+        var reference = e.Type == EventType.TradingHalted ? e.Amount : 0;
+        lock (_sender.Gate)
+            Appended(_sender, OutboundEncoder.TradingStatus(_sender.Log.Reserve(Outbound.TradingStatusLength), _timestamp, _token,
+                e.InstrumentId, status, e.Price, reference));
+        foreach (var s in _traderStreams)
+        {
+            if (s == _sender) continue;
+            lock (s.Gate)
+                Appended(s, OutboundEncoder.TradingStatus(s.Log.Reserve(Outbound.TradingStatusLength), _timestamp, 0, e.InstrumentId,
+                    status, e.Price, reference));
+        }
     }
 
     private void Transfer(in Event e, byte kind)
