@@ -73,6 +73,12 @@ public sealed record GatewayConfig
     /// </summary>
     public bool InlineIo { get; init; } = true;
 
+    /// <summary>
+    /// The highest account id the exchange accepts (a deposit to a higher one is refused ACCOUNT_LIMIT). It also bounds
+    /// the metrics' position table (8 bytes per account id per instrument, up to the highest id that traded).
+    /// </summary>
+    public int MaxAccountId { get; init; } = 16_777_215;
+
     /// <summary>Decimals of the collateral: money is counted in 10^-decimals units.</summary>
     public int Decimals { get; init; } = 6;
 
@@ -91,6 +97,7 @@ public sealed record GatewayConfig
         Policy = LossPolicy == "socialize" ? Core.LossPolicy.Socialize : Core.LossPolicy.Adl,
         MaxInstruments = Math.Max(16, Instruments.Count),
         CollateralDecimals = Decimals,
+        MaxAccountId = MaxAccountId,
     };
 
     /// <summary>Throws <see cref="InvalidDataException"/> naming the first thing wrong.</summary>

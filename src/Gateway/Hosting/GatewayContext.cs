@@ -18,8 +18,12 @@ internal sealed class GatewayContext(
     CommandSubmitter submitter,
     MarketData.OrderLog marketData,
     IReadOnlyDictionary<User, UserStream> dropCopy,
-    ILogger log)
+    ILogger log,
+    Metrics.GatewayRejects rejects)
 {
+    /// <summary>Rejections the gateway answers before the exchange (counted for the metrics).</summary>
+    public Metrics.GatewayRejects Rejects { get; } = rejects;
+
     public ILogger Log { get; } = log;
     public GatewayLimits Limits { get; } = limits;
     public string SessionId { get; } = sessionId;

@@ -112,14 +112,14 @@ public sealed class GatewayServer : IAsyncDisposable
             foreach (var u in g.Users) dropCopyReaders[users.All.First(x => string.Equals(x.Name, u, StringComparison.OrdinalIgnoreCase))] = group;
         }
         _router.DropCopy = dropCopyAccounts;
-        _context = new GatewayContext(config.Limits, SessionId, users, streams, _router, new CommandSubmitter(pending, _publisher), marketData,
-            dropCopyReaders,
-            _logging.CreateLogger("Exchange.Gateway.Sessions"));
+        var rejects = new GatewayRejects();
+        _context = new GatewayContext(config.Limits, SessionId, users, streams, _router, new CommandSubmitter(pending, _publisher, rejects),
+            marketData, dropCopyReaders, _logging.CreateLogger("Exchange.Gateway.Sessions"), rejects);
         if (metered is not null)
         {
             var registry = _context.Registry;
             _meter = new ExchangeMeter(metered, config.Instruments.ConvertAll(i => i.Name), () => registry.Count,
-                (_publisher as PipelinePublisher)?.Pipeline, config.Pipeline.RingSize, _journal);
+                (_publisher as PipelinePublisher)?.Pipeline, config.Pipeline.RingSize, _journal, rejects);
             _metricsEndpoint = new MetricsEndpoint(_meter.Meter);
         }
     }
@@ -254,7 +254,7 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <summary>The health model at the recovered (or fresh) state: the one read of the core the metrics make.</summary>
     private static ExchangeHealth SeedHealth(CoreExchange exchange)
     {
-        var health = new ExchangeHealth(exchange.InstrumentCount);
+        var health = new ExchangeHealth(exchange.InstrumentCount, exchange.Options.MaxAccountId);
         health.SeedLedgers(exchange.Insurance, exchange.Fees, exchange.ExchangeLedger);
         for (var a = 1; a <= exchange.MaxAccountId; a++)
         {

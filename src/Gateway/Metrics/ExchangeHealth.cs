@@ -20,8 +20,11 @@ internal sealed class ExchangeHealth
     private readonly long[] _openInterest;
     private readonly long[] _adlClosures;
     // Signed position (lots) per instrument and account: what each fill moves open interest by depends on both sides'
-    // positions before it. Grown out of line to the highest account id seen (bounded by the core's account id limit).
+    // positions before it. Indexed by account id and grown out of line to the highest id seen, never past the core's
+    // account id limit (maxAccountId; the core refuses any higher id, so no event carries one): at most
+    // 8 x (maxAccountId + 1) bytes per instrument.
     private readonly long[][] _positions;
+    private readonly int _maxAccountId;
     private long _insurance;
     private long _fees;
     private long _exchange;
@@ -36,15 +39,22 @@ internal sealed class ExchangeHealth
     private long _fundingDust;
 
     /// <param name="instruments">Instrument ids are 0 .. instruments − 1.</param>
-    public ExchangeHealth(int instruments)
+    /// <param name="maxAccountId">The core's highest account id (<see cref="Core.ExchangeOptions.MaxAccountId"/>, the
+    /// configuration's <c>maxAccountId</c>): the position table's bound.</param>
+    public ExchangeHealth(int instruments, int maxAccountId = 16_777_215)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxAccountId);
+        _maxAccountId = maxAccountId;
         _openInterest = new long[instruments];
         _adlClosures = new long[instruments];
         _positions = new long[instruments][];
-        for (var i = 0; i < instruments; i++) _positions[i] = new long[64];
+        for (var i = 0; i < instruments; i++) _positions[i] = new long[Math.Min(64, maxAccountId + 1)];
     }
 
     public int Instruments => _openInterest.Length;
+
+    /// <summary>Slots of an instrument's position table (one per account id up to the highest seen; tests).</summary>
+    internal int PositionSlots(int instrument) => _positions[instrument].Length;
 
     /// <summary>The insurance fund, in money units (never negative).</summary>
     public long Insurance => Volatile.Read(ref _insurance);
@@ -178,7 +188,9 @@ internal sealed class ExchangeHealth
     private long[] Grow(int instrument, int account)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(account);
-        var grown = new long[(int)Math.Min(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)account + 1), int.MaxValue)];
+        // The core refuses ids past its limit: an event carrying one is a bug, not growth.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(account, _maxAccountId);
+        var grown = new long[(int)Math.Min(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)account + 1), (uint)_maxAccountId + 1)];
         _positions[instrument].CopyTo(grown, 0);
         return _positions[instrument] = grown;
     }

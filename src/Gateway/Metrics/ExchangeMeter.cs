@@ -33,6 +33,7 @@ internal sealed class ExchangeMeter : IDisposable
     private readonly ExchangePipeline? _pipeline;
     private readonly Histogram<double> _latency;
     private readonly TimedJournal? _journal;
+    private readonly GatewayRejects? _gatewayRejects;
     private readonly Histogram<double>? _commits;
     private readonly Thread _drainer;
     private readonly ManualResetEventSlim _stop = new();
@@ -44,9 +45,11 @@ internal sealed class ExchangeMeter : IDisposable
     /// <param name="pipeline">The exchange pipeline, for its ring's occupancy; null without one (tests).</param>
     /// <param name="ringSize">The input ring's slots.</param>
     /// <param name="journal">The pipeline's journal, timed; null without a journal.</param>
+    /// <param name="gatewayRejects">The rejections the gateway answers before the exchange; null: none counted (tests).</param>
     public ExchangeMeter(MeteredOutput output, IReadOnlyList<string> instruments, Func<int> sessions, ExchangePipeline? pipeline,
-        int ringSize, TimedJournal? journal = null)
+        int ringSize, TimedJournal? journal = null, GatewayRejects? gatewayRejects = null)
     {
+        _gatewayRejects = gatewayRejects;
         _journal = journal;
         _output = output;
         _instruments = [.. instruments];
@@ -58,7 +61,7 @@ internal sealed class ExchangeMeter : IDisposable
         Meter.CreateObservableCounter("exchange.commands", CommandCounts, "{command}",
             "Commands the exchange has reported since start-up, by type (rejected ones included)");
         Meter.CreateObservableCounter("exchange.rejects", RejectCounts, "{command}",
-            "Commands the exchange rejected since start-up, by reject code (RULEBOOK section 10)");
+            "Rejected messages since start-up, by reject code (RULEBOOK section 10) and source: the exchange (the core), or the gateway (answered before the exchange: rate limit, full ring, malformed, not authorized, token rules)");
         _latency = Meter.CreateHistogram<double>("exchange.command.latency", "s",
             "From the gateway handing a command to the exchange to its outcome being in the user's log, ready to send");
         if (journal is not null)
@@ -156,7 +159,10 @@ internal sealed class ExchangeMeter : IDisposable
         {
             var code = (RejectCode)c;
             if (!Enum.IsDefined(code)) continue;
-            list.Add(new(_output.Rejects(code), new KeyValuePair<string, object?>("code", RejectCodeNames.Name(code))));
+            var name = new KeyValuePair<string, object?>("code", RejectCodeNames.Name(code));
+            list.Add(new(_output.Rejects(code), name, new KeyValuePair<string, object?>("source", "exchange")));
+            if (_gatewayRejects is not null)
+                list.Add(new(_gatewayRejects[code], name, new KeyValuePair<string, object?>("source", "gateway")));
         }
         return list;
     }

@@ -12,7 +12,7 @@ namespace Exchange.Gateway.Routing;
 /// Applies the token rules (docs/protocol.md section 7) and publishes. Runs on session threads, under the user's
 /// stream gate, so that one user's commands are published in token order and a token is published at most once.
 /// </summary>
-internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher publisher)
+internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher publisher, Metrics.GatewayRejects? rejects = null)
 {
     public void Submit(UserStream stream, in InboundMessage m, in Command command)
     {
@@ -31,6 +31,7 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
                     stream.AddWaiter(m.Token);
                     break;
                 default:
+                    rejects?.Count(RejectCode.DuplicateClientOrderId);
                     var reject = stream.AppendRejected(command.Timestamp, m.Token, m.Type, (byte)RejectCode.DuplicateClientOrderId,
                         m.Account, m.Instrument, m.OrderId);
                     stream.RecordOutcome(m.Token, reject);
@@ -50,6 +51,7 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
         {
             if (!TryPublish(stream, in m, in command, book: null))
             {
+                rejects?.Count(RejectCode.RateLimited);
                 stream.AppendRejected(command.Timestamp, m.Token, m.Type, (byte)RejectCode.RateLimited, m.Account, m.Instrument, m.OrderId);
                 stream.NotifyReaders();
             }
@@ -72,6 +74,7 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
             return true;
         }
         // The exchange is saturated: never wait. The token is not consumed, so the client may resend it.
+        rejects?.Count(RejectCode.RateLimited);
         stream.AppendRejected(command.Timestamp, m.Token, m.Type, (byte)RejectCode.RateLimited, m.Account, m.Instrument, m.OrderId);
         return false;
     }

@@ -40,6 +40,7 @@ internal sealed partial class Session
     private Step Reject(long timestamp, in InboundMessage m, RejectCode code)
     {
         var stream = _stream!;
+        _ctx.Rejects.Count(code);
         lock (stream.Gate)
         {
             stream.AppendRejected(timestamp, m.Token, m.Type, (byte)code, m.Account, m.Instrument, m.OrderId);

@@ -28,6 +28,35 @@ public sealed class ExchangeHealthTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void PositionTable_GrowsToTheHighestAccountThatTraded_NeverPastMaxAccountId()
+    {
+        var health = new ExchangeHealth(2, maxAccountId: 1000);
+        Assert.Equal(64, health.PositionSlots(0));
+        health.SeedPosition(600, 0, 5);
+        Assert.Equal((1000 + 1, 64), (health.PositionSlots(0), health.PositionSlots(1)));   // 1,024 capped at 1,001
+        health.SeedPosition(1000, 0, -5);
+        Assert.Equal(1001, health.PositionSlots(0));
+        Assert.Equal(5, health.OpenInterest(0));
+        // The core refuses higher ids, so no event carries one: a bug, not growth.
+        Assert.Throws<ArgumentOutOfRangeException>(() => health.SeedPosition(1001, 1, 1));
+        Assert.Equal(64, health.PositionSlots(1));
+        Assert.Equal(8, new ExchangeHealth(1, maxAccountId: 7).PositionSlots(0));
+    }
+
+    [Fact]
+    public void MaxAccountId_IsTheCoresLimit_ADepositPastItIsRefused()
+    {
+        var config = Support.TestServer.Config() with { MaxAccountId = 50 };
+        config.Validate();
+        var core = new CoreExchange(config.ToExchangeOptions());
+        foreach (var i in config.Instruments) core.AddInstrument(i.ToSpec(config.Decimals));
+        Assert.Equal(50, core.Options.MaxAccountId);
+        var refused = core.Apply(Core.Commands.Command.DepositTo(51, 1_000_000) with { Sequence = 1 });
+        Assert.Equal(Core.Events.RejectCode.AccountLimit, refused[0].Reason);
+        Assert.Contains("MaxAccountId", Assert.Throws<InvalidDataException>((config with { MaxAccountId = 0 }).Validate).Message);
+    }
+
+    [Fact]
     public void Seed_FromAStateMidway_ThenApply_MatchesTheCore()
     {
         var s = Generators.Scenarios(LossPolicy.Adl, 120, 120).Generator.Sample(10, 1)[0];

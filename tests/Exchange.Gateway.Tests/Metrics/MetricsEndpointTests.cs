@@ -44,8 +44,9 @@ public sealed partial class MetricsEndpointTests
         Assert.Equal(1, after[Key("exchange_commands_total", "type", "deposit_insurance")]);
         Assert.Equal(2, after[Key("exchange_commands_total", "type", "set_mark")]);
         Assert.Equal(3, after[Key("exchange_commands_total", "type", "new_order")]);
-        Assert.Equal(1, after[Key("exchange_rejects_total", "code", "INSUFFICIENT_MARGIN")]);
-        Assert.Equal(0, after[Key("exchange_rejects_total", "code", "RATE_LIMITED")]);
+        Assert.Equal(1, after[Rejects("INSUFFICIENT_MARGIN", "exchange")]);
+        Assert.Equal(0, after[Rejects("INSUFFICIENT_MARGIN", "gateway")]);
+        Assert.Equal(0, after[Rejects("RATE_LIMITED", "exchange")]);
         Assert.Equal(1, after[Key("exchange_liquidations_total", "outcome", "closed")]);
         Assert.Equal(1, after[Key("exchange_adl_closures_total", "instrument", "BTC-PERP")]);
         Assert.Equal(0, after[Key("exchange_open_interest", "instrument", "BTC-PERP")]);
@@ -65,6 +66,43 @@ public sealed partial class MetricsEndpointTests
         Assert.Equal(core.Fees, after[Key("exchange_ledger", "ledger", "fees")]);
         Assert.Equal(core.ExchangeLedger, after[Key("exchange_ledger", "ledger", "exchange")]);
         Assert.Equal(core.Fees, traded[Key("exchange_ledger", "ledger", "fees")]);
+    }
+
+    [Fact]
+    public async Task Scrape_CountsTheGatewaysOwnRejects_BySource_AsTheClientReceivedThem()
+    {
+        // A burst of 4 per connection, refilled at 1 a second: the login's token query, three messages, then the limit.
+        await using var server = await StartAsync(l => l with { RatePerSecond = 1, RateBurst = 4 }, metrics: true);
+        await using var trader = await server.LoginAsync("t1");
+        await trader.MarkAsync(Btc, 120_000);                                   // a trader may not set marks: NOT_AUTHORIZED
+        await trader.SendAsync([(byte)'O', 0, 0, 0, 1]);                        // 5 bytes of a 34-byte message: MALFORMED
+        await trader.PlaceAsync(1, Btc, 0, 120_000, 1_000);                     // reaches the exchange: no collateral
+        for (var i = 0; i < 3; i++) await trader.PlaceAsync(1, Btc, 0, 120_000, 1_000);   // past the burst: RATE_LIMITED
+        var received = new Dictionary<string, int>();
+        for (var j = 0; j < 6;)
+        {
+            var m = await trader.ReceiveAsync(Wait);
+            if (m.Type != 'J') continue;
+            var code = Exchange.Core.Events.RejectCodeNames.Name(m.RejectCode);
+            received[code] = received.GetValueOrDefault(code) + 1;
+            j++;
+        }
+        var scraped = await Scrape(server);
+
+        Assert.Equal(1, received["NOT_AUTHORIZED"]);
+        Assert.Equal(1, received["MALFORMED"]);
+        Assert.True(received.GetValueOrDefault("RATE_LIMITED") >= 1, string.Join(", ", received));
+        foreach (var code in new[] { "NOT_AUTHORIZED", "MALFORMED", "RATE_LIMITED" })
+        {
+            Assert.Equal(received.GetValueOrDefault(code), scraped[Rejects(code, "gateway")]);
+            Assert.Equal(0, scraped[Rejects(code, "exchange")]);
+        }
+        // What the exchange itself rejected is counted once, as the exchange's.
+        var fromExchange = received.Where(p => p.Key is not ("NOT_AUTHORIZED" or "MALFORMED" or "RATE_LIMITED")).ToList();
+        var (core, count) = Assert.Single(fromExchange);
+        Assert.Equal(count, scraped[Rejects(core, "exchange")]);
+        Assert.Equal(0, scraped[Rejects(core, "gateway")]);
+        await server.StopAndCheckAsync();
     }
 
     [Fact]
@@ -138,6 +176,8 @@ public sealed partial class MetricsEndpointTests
     }
 
     private static string Key(string name, string label, string value) => $"{name}{{{label}=\"{value}\"}}";
+
+    private static string Rejects(string code, string source) => $"exchange_rejects_total{{code=\"{code}\",source=\"{source}\"}}";
 
     [GeneratedRegex("otel_scope_(name|version)=\"[^\"]*\",?")]
     private static partial Regex ScopeLabels();
