@@ -20,6 +20,7 @@ public static class ExitCode
     /// closed, a port is in use, a file or directory cannot be read or written.</summary>
     public const int Unavailable = 3;
 
-    /// <summary>The server's exchange pipeline failed while running (it stops rather than refuse forever).</summary>
+    /// <summary>The exchange failed: the server's pipeline failed while running (it stops rather than refuse forever), or
+    /// <c>stress</c> found an invariant broken after some shock.</summary>
     public const int Failed = 4;
 }

@@ -29,6 +29,10 @@ internal sealed record ShockOutcome
     public long InsuranceBefore { get; init; }
     public long InsuranceAfter { get; init; }
     public long? FundNeeded { get; init; }
+    /// <summary>Circuit-breaker halts during the shock.</summary>
+    public int Halts { get; init; }
+    /// <summary>Orders the shock's commands placed that a halt refused (INSTRUMENT_HALTED).</summary>
+    public int HaltRefusals { get; init; }
     /// <summary>Null when every invariant held; otherwise the first that failed.</summary>
     public string? Violation { get; init; }
 

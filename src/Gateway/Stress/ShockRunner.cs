@@ -68,7 +68,7 @@ internal sealed class ShockRunner
         }
         var stamp = ++_runs;
         long insuranceBefore = x.Insurance, exchangeBefore = x.ExchangeLedger;
-        int liquidated = 0, liquidations = 0, adl = 0, adlAccounts = 0, haircutAccounts = 0;
+        int liquidated = 0, liquidations = 0, adl = 0, adlAccounts = 0, haircutAccounts = 0, halts = 0, refusals = 0;
         long book = 0, fees = 0, draw = 0, adlNotional = 0, shortfall = 0, haircuts = 0, exchangeLoss = 0;
         long net = 0, peak = 0, inflow = 0;
         foreach (var command in commands)
@@ -124,6 +124,12 @@ internal sealed class ShockRunner
                     case EventType.ExchangeLoss:
                         exchangeLoss += e.Amount;
                         break;
+                    case EventType.TradingHalted:
+                        halts++;
+                        break;
+                    case EventType.Rejected when e.Reason == RejectCode.InstrumentHalted:
+                        refusals++;
+                        break;
                 }
             }
         }
@@ -133,7 +139,8 @@ internal sealed class ShockRunner
             Index = index, Liquidated = liquidated, Liquidations = liquidations, BookNotional = book,
             LiquidationFees = fees, InsuranceDraw = draw, AdlClosures = adl, AdlNotional = adlNotional,
             AdlAccounts = adlAccounts, AdlShortfall = shortfall, Haircuts = haircuts, HaircutAccounts = haircutAccounts,
-            ExchangeLoss = exchangeLoss, InsuranceBefore = insuranceBefore, InsuranceAfter = x.Insurance,
+            ExchangeLoss = exchangeLoss, InsuranceBefore = insuranceBefore, InsuranceAfter = x.Insurance, Halts = halts,
+            HaltRefusals = refusals,
             Violation = violation,
         };
         return (outcome, peak);

@@ -19,11 +19,11 @@ internal static class StressJsonWriter
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static void Write(Stream stream, StressState state, StressOptions options, ShockSource source, StressSummary s)
+    public static void Write(Stream stream, StressState state, StressOptions options, ShockSource source, StressSummary s,
+        BreakerComparison? compare = null)
     {
         using var w = new Utf8JsonWriter(stream, Options);
         var units = state.Units;
-        var n = s.Run.Outcomes.Length;
         w.WriteStartObject();
 
         w.WriteStartObject("input");
@@ -46,7 +46,106 @@ internal static class StressJsonWriter
         w.WriteEndObject();
 
         source.WriteJson(w);
+        WriteBreakers(w, state, options, s, compare);
+        WriteRun(w, state, s);
 
+        w.WriteNumber("accounts_hit", s.AccountsHit);
+        w.WriteStartArray("most_hit");
+        foreach (var h in s.MostHit)
+        {
+            w.WriteStartObject();
+            w.WriteString("account", state.AccountName(h.AccountId));
+            w.WriteNumber("id", h.AccountId);
+            w.WriteNumber("adl_shocks", h.AdlShocks);
+            w.WriteNumber("haircut_shocks", h.HaircutShocks);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        if (options.PerShock)
+        {
+            w.WriteStartArray("shocks");
+            var outcomes = s.Run.Outcomes;
+            for (var k = 0; k < outcomes.Length; k++) WriteShock(w, units, outcomes[k], compare?.Without.Run.Outcomes[k]);
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>The breakers the shocks ran with; with <c>--breakers compare</c>, the run without and the difference.</summary>
+    private static void WriteBreakers(Utf8JsonWriter w, StressState state, StressOptions options, StressSummary s, BreakerComparison? compare)
+    {
+        var units = state.Units;
+        w.WriteStartObject("breakers");
+        w.WriteString("mode", options.Breakers switch
+        {
+            BreakerMode.Off => "off", BreakerMode.On => "on", BreakerMode.Compare => "compare", _ => "configured",
+        });
+        w.WriteStartArray("instruments");
+        foreach (var i in units.Instruments)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", i.Name);
+            if (i.Spec.BreakerBandPpm > 0)
+            {
+                w.WriteString("band", Scenario.FormatRate(i.Spec.BreakerBandPpm));
+                w.WriteNumber("window", i.Spec.BreakerWindow);
+            }
+            else
+            {
+                w.WriteNull("band");
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        long halts = 0, refusals = 0;
+        var halted = 0;
+        foreach (var o in s.Run.Outcomes)
+        {
+            if (o.Halts > 0) halted++;
+            halts += o.Halts;
+            refusals += o.HaltRefusals;
+        }
+        w.WriteNumber("halted_shocks", halted);
+        w.WriteNumber("halts", halts);
+        w.WriteNumber("refused_orders", refusals);
+        if (compare is not null)
+        {
+            w.WriteStartObject("without");
+            WriteRun(w, state, compare.Without);
+            w.WriteEndObject();
+            w.WriteStartObject("difference");
+            foreach (var name in BreakerComparison.Compared)
+            {
+                var d = compare.Differences[name];
+                w.WriteStartObject(name);
+                w.WriteString("mean", units.FormatMoney(d.Mean.Rounded()));
+                w.WriteString("min", units.FormatMoney(d.Min));
+                w.WriteString("max", units.FormatMoney(d.Max));
+                w.WriteNumber("shocks_lower", d.Lower);
+                w.WriteNumber("shocks_higher", d.Higher);
+                w.WriteStartArray("tail");
+                foreach (var (level, var, es) in d.Tails)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("level", Scenario.FormatRate(level));
+                    w.WriteString("var", units.FormatMoney(var));
+                    w.WriteString("es", units.FormatMoney(es.Rounded()));
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>One run's invariants, counts, loss statistics and fund adequacy, as properties of the current object.</summary>
+    private static void WriteRun(Utf8JsonWriter w, StressState state, StressSummary s)
+    {
+        var units = state.Units;
+        var n = s.Run.Outcomes.Length;
         w.WriteStartObject("invariants");
         w.WriteNumber("shocks", n);
         w.WriteNumber("failed", s.Violations.Count);
@@ -107,30 +206,9 @@ internal static class StressJsonWriter
         }
         w.WriteEndArray();
         w.WriteEndObject();
-
-        w.WriteNumber("accounts_hit", s.AccountsHit);
-        w.WriteStartArray("most_hit");
-        foreach (var h in s.MostHit)
-        {
-            w.WriteStartObject();
-            w.WriteString("account", state.AccountName(h.AccountId));
-            w.WriteNumber("id", h.AccountId);
-            w.WriteNumber("adl_shocks", h.AdlShocks);
-            w.WriteNumber("haircut_shocks", h.HaircutShocks);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-
-        if (options.PerShock)
-        {
-            w.WriteStartArray("shocks");
-            foreach (var o in s.Run.Outcomes) WriteShock(w, units, o);
-            w.WriteEndArray();
-        }
-        w.WriteEndObject();
     }
 
-    private static void WriteShock(Utf8JsonWriter w, Scenario units, ShockOutcome o)
+    private static void WriteShock(Utf8JsonWriter w, Scenario units, ShockOutcome o, ShockOutcome? without)
     {
         w.WriteStartObject();
         w.WriteNumber("shock", o.Index);
@@ -150,8 +228,24 @@ internal static class StressJsonWriter
         w.WriteString("insurance_after", units.FormatMoney(o.InsuranceAfter));
         if (o.FundNeeded is { } need) w.WriteString("fund_needed", units.FormatMoney(need));
         else w.WriteNull("fund_needed");
+        w.WriteNumber("halts", o.Halts);
+        w.WriteNumber("halt_refusals", o.HaltRefusals);
         if (o.Violation is null) w.WriteNull("violation");
         else w.WriteString("violation", o.Violation);
+        if (without is not null)
+        {
+            // The same shock without breakers.
+            w.WriteStartObject("without");
+            w.WriteNumber("liquidated", without.Liquidated);
+            w.WriteString("insurance_draw", units.FormatMoney(without.InsuranceDraw));
+            w.WriteNumber("adl_closures", without.AdlClosures);
+            w.WriteString("haircuts", units.FormatMoney(without.Haircuts));
+            w.WriteString("socialized", units.FormatMoney(without.Socialized));
+            w.WriteString("exchange_loss", units.FormatMoney(without.ExchangeLoss));
+            if (without.Violation is null) w.WriteNull("violation");
+            else w.WriteString("violation", without.Violation);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 

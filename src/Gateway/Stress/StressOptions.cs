@@ -26,6 +26,11 @@ internal sealed record StressOptions
           --funding RATE        funding at RATE (e.g. 0.0001, longs pay) after each step's marks
           --shock-list FILE     explicit shocks instead of the model: scenario lines (mark, funding, ...),
                                 a line '---' between shocks
+          --breakers MODE       circuit breakers: configured (default: as the state's instruments have them),
+                                off, on, or compare (the same shocks with and without, and the difference)
+          --breaker RATE        the breaker band 'on' and 'compare' give every instrument (e.g. 0.10); without
+                                it, the instruments' own configured breakers
+          --breaker-window W    marks in the breaker's window, with --breaker (default 10)
           --levels P,...        VaR and expected-shortfall levels (default 0.99,0.975)
           --cover F,...         the insurance fund that covers these fractions of shocks (default 0.9,0.99)
           --top N               accounts most often deleveraged or haircut to list (default 10)
@@ -33,7 +38,9 @@ internal sealed record StressOptions
           --per-shock           add every shock's outcome to the JSON
           --report DIR          also write DIR/index.html with plots (loss histogram, fund adequacy)
           --help                this text
-        JSON on stdout; exit code 0, 1 when an invariant failed in some shock, 2 for bad arguments or input.
+        JSON on stdout. Exit codes (as every exchange command): 0 done; 2 bad arguments or a malformed input (nothing
+        on stdout); 3 a file or directory cannot be read, or the report cannot be written; 4 an invariant failed in
+        some shock (the exchange is wrong: the JSON lists the failures).
         """;
 
     private static readonly long MaxFundingPpm = new Core.ExchangeOptions().MaxFundingRatePpm;
@@ -58,6 +65,10 @@ internal sealed record StressOptions
     public int Workers { get; init; } = Environment.ProcessorCount;
     public bool PerShock { get; init; }
     public string? Report { get; init; }
+    public BreakerMode Breakers { get; init; } = BreakerMode.Configured;
+    /// <summary><c>--breaker</c> in ppm; null: each instrument's own breaker.</summary>
+    public long? BreakerBandPpm { get; init; }
+    public int BreakerWindow { get; init; } = 10;
     public bool Help { get; init; }
 
     /// <summary>Reads the arguments after <c>stress</c>; on failure <paramref name="error"/> says why.</summary>
@@ -116,6 +127,21 @@ internal sealed record StressOptions
                 case "--top" when Whole(v, 0, 100_000, out var top): o = o with { Top = (int)top }; break;
                 case "--workers" when Whole(v, 1, 1024, out var workers): o = o with { Workers = (int)workers }; break;
                 case "--report": o = o with { Report = v }; break;
+                case "--breakers" when v is "configured" or "off" or "on" or "compare":
+                    o = o with
+                    {
+                        Breakers = v switch
+                        {
+                            "off" => BreakerMode.Off, "on" => BreakerMode.On, "compare" => BreakerMode.Compare, _ => BreakerMode.Configured,
+                        },
+                    };
+                    break;
+                case "--breaker" when Ppm(v, out var band) && band > 0 && band < LossStatistics.Million:
+                    o = o with { BreakerBandPpm = band };
+                    break;
+                case "--breaker-window" when Whole(v, 1, Core.Instruments.InstrumentSpec.MaxBreakerWindow, out var window):
+                    o = o with { BreakerWindow = (int)window };
+                    break;
                 default:
                     return Fail(IsKnown(arg) ? $"bad value '{v}' for {arg}" : $"unknown option '{arg}'", out error);
             }
@@ -123,7 +149,9 @@ internal sealed record StressOptions
         if (input is null) return Fail("a scenario file or a data directory is needed", out error);
         if (o.ShockList is not null && (o.Steps != 1 || o.FundingPpm is not null))
             return Fail("--shock-list gives the shocks: --steps and --funding belong to the model", out error);
-        options = o with { Input = input, VolOf = volOf };
+        if (o.BreakerBandPpm is not null && o.Breakers is not (BreakerMode.On or BreakerMode.Compare))
+            return Fail("--breaker is for --breakers on or compare", out error);
+                options = o with { Input = input, VolOf = volOf };
         return true;
     }
 

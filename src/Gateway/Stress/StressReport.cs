@@ -18,7 +18,7 @@ internal static class StressReport
     private const int Height = 450;
     private static readonly string[] Plotted = ["socialized", "insurance_draw", "exchange_loss"];
 
-    public static void Write(string dir, StressState state, StressOptions options, StressSummary summary)
+    public static void Write(string dir, StressState state, StressOptions options, StressSummary summary, BreakerComparison? compare = null)
     {
         Directory.CreateDirectory(dir);
         var units = state.Units;
@@ -64,6 +64,8 @@ internal static class StressReport
         Adequacy(summary, units, state.Insurance).SavePng(Path.Combine(dir, "fund-adequacy.png"), Width, Height);
         html.Append($"<img src=\"fund-adequacy.png\" width=\"{Width}\" alt=\"fund adequacy curve\">\n");
 
+        if (compare is not null) Breakers(dir, html, state, options, compare);
+
         if (summary.MostHit.Count > 0)
         {
             html.Append("<h2>Accounts most often deleveraged or haircut</h2>\n<table><tr><th>account</th><th>id</th><th>ADL shocks</th><th>haircut shocks</th></tr>\n");
@@ -73,6 +75,53 @@ internal static class StressReport
         }
         html.Append("</body></html>\n");
         File.WriteAllText(Path.Combine(dir, "index.html"), html.ToString());
+    }
+
+    /// <summary>The same shocks with and without circuit breakers: each loss's statistics side by side, the paired
+    /// difference, and the socialized loss's quantile curves.</summary>
+    private static void Breakers(string dir, StringBuilder html, StressState state, StressOptions options, BreakerComparison compare)
+    {
+        var units = state.Units;
+        var n = compare.With.Run.Outcomes.Length;
+        html.Append("<h2>Circuit breakers: the same shocks with and without</h2>\n<p>")
+            .Append($"Breakers tripped in {compare.HaltedShocks} of {n} shocks ({compare.Halts} halts) and refused {compare.Refusals} ")
+            .Append("orders of the shocks' commands. A breaker never stops the liquidation waterfall: it changes a loss only by ")
+            .Append("refusing risk-adding orders during a halt (docs/stress.md).</p>\n")
+            .Append("<table><tr><th>loss</th><th></th><th>mean</th>");
+        foreach (var p in options.LevelsPpm) html.Append($"<th>VaR {Level(p)}</th><th>ES {Level(p)}</th>");
+        html.Append("<th>shocks lower</th><th>shocks higher</th></tr>\n");
+        foreach (var name in BreakerComparison.Compared)
+        {
+            var d = compare.Differences[name];
+            foreach (var (label, st) in new[] { ("with", compare.With.Statistics[name]), ("without", compare.Without.Statistics[name]) })
+            {
+                html.Append($"<tr><th>{(label == "with" ? name : "")}</th><td>{label}</td><td>{units.FormatMoney(st.Mean.Rounded())}</td>");
+                foreach (var t in st.Tails)
+                    html.Append($"<td>{units.FormatMoney(t.ValueAtRisk)}</td><td>{units.FormatMoney(t.ExpectedShortfall.Rounded())}</td>");
+                html.Append("<td></td><td></td></tr>\n");
+            }
+            html.Append($"<tr><th></th><td>difference</td><td>{units.FormatMoney(d.Mean.Rounded())}</td>");
+            foreach (var (_, var, es) in d.Tails) html.Append($"<td>{units.FormatMoney(var)}</td><td>{units.FormatMoney(es.Rounded())}</td>");
+            html.Append($"<td>{d.Lower}</td><td>{d.Higher}</td></tr>\n");
+        }
+        html.Append("</table>\n");
+        var plot = new Plot();
+        foreach (var (label, summary, color) in new[] { ("with breakers", compare.With, Colors.Blue), ("without", compare.Without, Colors.Red) })
+        {
+            var values = new double[n];
+            for (var k = 0; k < n; k++) values[k] = Money(summary.Run.Outcomes[k].Socialized, units);
+            Array.Sort(values);
+            var fractions = new double[n];
+            for (var k = 0; k < n; k++) fractions[k] = (k + 1.0) / n;
+            var line = plot.Add.ScatterLine(fractions, values, color);
+            line.LegendText = label;
+        }
+        plot.Title("Socialized loss per shock, sorted (quantile curve)");
+        plot.XLabel("fraction of shocks");
+        plot.YLabel("socialized amount");
+        plot.ShowLegend();
+        plot.SavePng(Path.Combine(dir, "breakers.png"), Width, Height);
+        html.Append($"<img src=\"breakers.png\" width=\"{Width}\" alt=\"socialized loss with and without circuit breakers\">\n");
     }
 
     private static Plot Histogram(StressSummary summary, string name, Scenario units)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Exchange.Core;
+using Exchange.Core.Instruments;
 using Exchange.Core.Journal;
 using Exchange.Gateway.Configuration;
 using Exchange.Gateway.Scenarios;
@@ -53,9 +54,18 @@ internal sealed class StressState
     /// <summary>The account name as results show it.</summary>
     public string AccountName(int id) => Units.AccountName(id) ?? $"#{id}";
 
-    /// <summary>The state a scenario file's lines build (it is run through the scenario runner).</summary>
-    public static StressState FromScenario(Scenario scenario)
+    /// <summary>
+    /// The state a scenario file's lines build (it is run through the scenario runner), its instruments' circuit
+    /// breakers first set by <paramref name="breakers"/> when given.
+    /// </summary>
+    public static StressState FromScenario(Scenario scenario, Func<InstrumentSpec, InstrumentSpec>? breakers = null)
     {
+        if (breakers is not null)
+        {
+            var set = new List<ScenarioInstrument>(scenario.Instruments.Count);
+            foreach (var i in scenario.Instruments) set.Add(i with { Spec = breakers(i.Spec) });
+            scenario = new Scenario(scenario.Decimals, scenario.Policy, set, scenario.Accounts, scenario.Steps);
+        }
         var run = ScenarioRunner.Execute(scenario);
         var x = run.Exchange;
         // The names as the run numbered them: only accepted deposits create accounts.
@@ -70,8 +80,18 @@ internal sealed class StressState
     /// <paramref name="asOf"/>: the newest snapshot at or before it, then the journal up to it.
     /// </summary>
     /// <exception cref="InvalidDataException">The directory does not fit the configuration, or is damaged.</exception>
-    public static StressState FromDataDirectory(string directory, GatewayConfig config, long asOf)
+    public static StressState FromDataDirectory(string directory, GatewayConfig config, long asOf,
+        Func<InstrumentSpec, InstrumentSpec>? breakers = null)
     {
+        if (breakers is not null)
+            config = config with
+            {
+                Instruments = config.Instruments.ConvertAll(i =>
+                {
+                    var spec = breakers(i.ToSpec(config.Decimals));
+                    return i with { BreakerBandPpm = spec.BreakerBandPpm, BreakerWindow = spec.BreakerWindow };
+                }),
+            };
         var options = config.ToExchangeOptions();
         Core.Exchange Fresh()
         {
@@ -100,6 +120,33 @@ internal sealed class StressState
             if (u.Role == UserConfig.Trader && u.Account >= 1 && u.Account <= names.Length) names[u.Account - 1] = u.Username;
         var units = new Scenario(config.Decimals, options.Policy, instruments, names, []);
         return new StressState(units, SnapshotCodec.Write(x), Sized(options, x), "data", x.LastSequence);
+    }
+
+    /// <summary>
+    /// Where this state differs from <paramref name="other"/> in anything but the circuit breakers (the sequence,
+    /// every account's balance and positions, the open orders, the ledgers, the marks); null when nowhere. Two loads of
+    /// one input with different breakers differ only if a halt in its history refused an order.
+    /// </summary>
+    public string? FirstDifference(StressState other)
+    {
+        var x = Restore();
+        var y = other.Restore();
+        if (x.LastSequence != y.LastSequence) return $"sequence {x.LastSequence} vs {y.LastSequence}";
+        if (x.MaxAccountId != y.MaxAccountId) return $"accounts {x.MaxAccountId} vs {y.MaxAccountId}";
+        if ((x.Insurance, x.Fees, x.ExchangeLedger) != (y.Insurance, y.Fees, y.ExchangeLedger)) return "the system ledgers";
+        if (x.OpenOrderCount != y.OpenOrderCount) return $"open orders {x.OpenOrderCount} vs {y.OpenOrderCount}";
+        for (var i = 0; i < x.InstrumentCount; i++)
+            if (x.Mark(i) != y.Mark(i)) return $"the mark of {Units.Instruments[i].Name}";
+        for (var a = 1; a <= x.MaxAccountId; a++)
+        {
+            if (x.AccountExists(a) != y.AccountExists(a) || (x.AccountExists(a) && x.Balance(a) != y.Balance(a)))
+                return $"the balance of {AccountName(a)}";
+            if (!x.AccountExists(a)) continue;
+            for (var i = 0; i < x.InstrumentCount; i++)
+                if (x.PositionQty(a, i) != y.PositionQty(a, i) || x.PositionCost(a, i) != y.PositionCost(a, i))
+                    return $"the {Units.Instruments[i].Name} position of {AccountName(a)}";
+        }
+        return null;
     }
 
     // Room for the whole state from the start, so a restore does not grow its stores step by step.

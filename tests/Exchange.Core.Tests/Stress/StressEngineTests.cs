@@ -264,7 +264,16 @@ public sealed class StressEngineTests : IDisposable
                      "--shock-list", "--levels", "--cover", "--workers", "--report", "--as-of", "--config" })
             Assert.Contains(option, help.Json);
 
-        Assert.Equal(StressCommand.BadInput, StressOutput.Run(Path.Combine(_dir.Path, "missing.scn")).Code);
+        // The documented exit codes (src/Gateway/Cli/ExitCode.cs): a file that cannot be read is unavailable (3).
+        Assert.Equal((0, 2, 3, 4), (StressCommand.Ok, StressCommand.BadInput, StressCommand.Unavailable, StressCommand.InvariantFailed));
+        Assert.Equal(Gateway.Cli.ExitCode.Unavailable, StressOutput.Run(Path.Combine(_dir.Path, "missing.scn")).Code);
+        var noList = StressOutput.Run(File("two.scn", TwoAccounts), "--shock-list", Path.Combine(_dir.Path, "missing.shocks"));
+        Assert.Equal(Gateway.Cli.ExitCode.Unavailable, noList.Code);
+        Assert.Equal("", noList.Json);
+        var blocked = File("blocked", "a file where the report's directory should be");
+        var noReport = StressOutput.Run(File("two.scn", TwoAccounts), "--shock-list", File("one.shocks", "mark XYZ 90\n"), "--report", blocked);
+        Assert.Equal(Gateway.Cli.ExitCode.Unavailable, noReport.Code);
+        Assert.Contains("cannot write the report", noReport.Error);
         var malformed = StressOutput.Run(File("bad.scn", "mark nothing 1\n"));
         Assert.Equal(StressCommand.BadInput, malformed.Code);
         Assert.Contains("line 1", malformed.Error);
