@@ -72,7 +72,7 @@ internal sealed class ExchangeMeter : IDisposable
             "Latency samples dropped because the metrics thread fell behind (metrics.sampleBuffer)");
 
         Meter.CreateObservableUpDownCounter("exchange.sessions", () => _sessions(), "{connection}",
-            "Open connections (order entry, market data and drop copy)");
+            "Open connections (order entry, market data, snapshots and drop copy)");
         Meter.CreateObservableCounter("exchange.pipeline.sequence", Sequences, "{command}",
             "The last command sequence each pipeline stage has passed: claimed by a producer, processed by the business logic, durable in the journal, reported to the users");
         Meter.CreateObservableUpDownCounter("exchange.pipeline.ring.occupancy", RingOccupancy, "{command}",

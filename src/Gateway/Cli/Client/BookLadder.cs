@@ -16,7 +16,8 @@ internal static class BookLadder
 
     public static async Task<int> RunAsync(ClientContext c, int port, int snapshotPort, int instrument, int depth, long forMs, bool terminal)
     {
-        await using var client = await ClientSession.Reach($"{c.Host}:{port}", "market data", () => Login(c, port, snapshotPort)).ConfigureAwait(false);
+        await using var client = await ClientSession.Reach($"{c.Host}:{port} (or the snapshot port {snapshotPort})", "market data",
+            () => Login(c, port, snapshotPort)).ConfigureAwait(false);
         using var stop = new StopSignal(forMs);
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(RefreshMs));
         string? shown = null;
