@@ -18,6 +18,7 @@ internal sealed class LatencyRecorder(LongHistogram histogram) : IOutputHandler
     private long _delivered;
     private long _lastDelivery;
     private long _events;
+    private QueryProducer? _queries;
 
     /// <summary>Commands delivered so far (read by the waiting thread).</summary>
     public long Delivered => Volatile.Read(ref _delivered);
@@ -26,6 +27,16 @@ internal sealed class LatencyRecorder(LongHistogram histogram) : IOutputHandler
     public long LastDelivery => _lastDelivery;
 
     public long Events => _events;
+
+    /// <summary>Each query's time from its planned send time to its answer (when queries run).</summary>
+    public LongHistogram? QueryLatency { get; private set; }
+
+    /// <summary>Times the answers of <paramref name="queries"/> (correlation −2 − k) into <see cref="QueryLatency"/>.</summary>
+    public void TimeQueries(QueryProducer queries, LongHistogram latency)
+    {
+        _queries = queries;
+        QueryLatency = latency;
+    }
 
     /// <summary>Command <c>i</c> is planned at <paramref name="start"/> + i / <paramref name="rate"/> s; rate 0 records nothing.</summary>
     public void Begin(long start, long rate)
@@ -41,6 +52,10 @@ internal sealed class LatencyRecorder(LongHistogram histogram) : IOutputHandler
         {
             var planned = _start + correlation * Stopwatch.Frequency / _rate;
             histogram.RecordValue(Math.Clamp(Units.Nanoseconds(now - planned), 0, _highest));
+        }
+        else if (correlation <= -2 && _queries is not null)
+        {
+            QueryLatency!.RecordValue(Math.Clamp(Units.Nanoseconds(now - _queries.Planned((int)(-2 - correlation))), 0, _highest));
         }
         _events += events.Length;
         _lastDelivery = now;

@@ -35,6 +35,9 @@ internal sealed record LoadTestOptions
           --topology T       pipeline topology: parallel (default: journaler ∥ business logic -> output ring -> output
                              thread) or single (journal, apply and output on one thread)
           --journal          journal to a temporary directory (fsync never: measures the journaler, not the disk)
+          --late-joiners N   pipeline: N market-data late joiners' book queries, spread over each paced run (default 0)
+          --account-queries N  pipeline: N account queries, spread over each paced run (default 0); both are
+                             published from a second thread and timed apart from the commands
           --model N          check the first N commands against the reference model (default 5,000; 0 = off)
           --connections N    tcp: trader connections (default 4; users lt01.. are generated)
           --seconds S        tcp: seconds per rate and target (default 3)
@@ -81,6 +84,8 @@ internal sealed record LoadTestOptions
     public int OrdersPerBook { get; init; } = 1_000;
     public WaitStrategyKind Wait { get; init; } = WaitStrategyKind.Yielding;
     public bool Journal { get; init; }
+    public int LateJoiners { get; init; }
+    public int AccountQueries { get; init; }
     public PipelineTopology Topology { get; init; } = PipelineTopology.Parallel;
     public FsyncPolicy Fsync { get; init; } = FsyncPolicy.Never;
     public int ModelCommands { get; init; } = 5_000;
@@ -149,6 +154,8 @@ internal sealed record LoadTestOptions
                         var w => throw new FormatException($"unknown wait strategy '{w}'"),
                     } },
                     "--journal" => o with { Journal = true },
+                    "--late-joiners" => o with { LateJoiners = (int)Count(Value()) },
+                    "--account-queries" => o with { AccountQueries = (int)Count(Value()) },
                     "--topology" => o with { Topology = Value() switch
                     {
                         "parallel" => PipelineTopology.Parallel,

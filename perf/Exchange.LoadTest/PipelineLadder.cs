@@ -34,6 +34,10 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
             Results.Add(r);
             Report.Note($"  p50 {Units.Latency(r.Latency.GetValueAtPercentile(50))}, p99 {Units.Latency(r.Latency.GetValueAtPercentile(99))}, " +
                         $"max {Units.Latency(r.Latency.GetValueAtPercentile(100))}, achieved {Units.Rate(r.Achieved)}");
+            if (r.QueryLatency is { } q)
+                Report.Note($"  queries ({options.LateJoiners} late joiners, {options.AccountQueries} account queries): " +
+                            $"p50 {Units.Latency(q.GetValueAtPercentile(50))}, p99 {Units.Latency(q.GetValueAtPercentile(99))}, " +
+                            $"max {Units.Latency(q.GetValueAtPercentile(100))}, answered {q.TotalCount:N0}");
             if (r.KeptUp) SustainedRate = Math.Max(SustainedRate, rate);
             if (r.KeptUp && r.Bounded) BoundedRate = Math.Max(BoundedRate, rate);
             if (!r.KeptUp && !options.AllRates) break;

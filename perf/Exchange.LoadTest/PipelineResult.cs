@@ -6,6 +6,9 @@ namespace Exchange.LoadTest;
 internal sealed record PipelineResult(
     long Rate, int Commands, double Achieved, LongHistogram Latency, GcCounts Gcs, long RingFull, string Verdict)
 {
+    /// <summary>The queries' latency, from planned send time to answer, when queries ran (--late-joiners, --account-queries).</summary>
+    public LongHistogram? QueryLatency { get; init; }
+
     /// <summary>Kept up: delivered at >= 98% of the rate (a pipeline that cannot keep up delivers at its capacity).</summary>
     public bool KeptUp => Achieved >= 0.98 * Rate;
 

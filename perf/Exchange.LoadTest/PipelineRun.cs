@@ -17,12 +17,14 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
         var x = workload.NewExchange();
         var histogram = HistogramFiles.NewNanoseconds();
         var recorder = new LatencyRecorder(histogram);
+        var queried = rate > 0 && options.LateJoiners + options.AccountQueries > 0;
         string? journal = options.Journal
             ? Path.Combine(Path.GetTempPath(), "exchange-loadtest-journal-" + Guid.NewGuid().ToString("N"))
             : null;
         var pipeline = new ExchangePipeline(x, new PipelineOptions
         {
-            ProducerType = ProducerType.Single,
+            // Queries come from a thread of their own, as a gateway's sessions send them.
+            ProducerType = queried ? ProducerType.Multi : ProducerType.Single,
             WaitStrategy = options.Wait,
             Topology = options.Topology,
             Journal = journal is null ? null : new JournalOptions { Directory = journal, Fsync = options.Fsync },
@@ -37,10 +39,24 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
             recorder.Begin(start, rate);
             var producer = new PacedProducer(pipeline, workload.Commands, count, rate, start);
             var thread = new Thread(producer.Run) { Name = "paced producer", IsBackground = true };
+            QueryProducer? queries = null;
+            Thread? queryThread = null;
+            if (queried)
+            {
+                // Spread over the run, the first one tenth of an interval in.
+                var n = options.LateJoiners + options.AccountQueries;
+                var interval = count * Stopwatch.Frequency / rate / n;
+                queries = new QueryProducer(pipeline, options.LateJoiners, options.AccountQueries, workload.Spec.Accounts,
+                    start + interval / 10, interval);
+                recorder.TimeQueries(queries, HistogramFiles.NewNanoseconds());
+                queryThread = new Thread(queries.Run) { Name = "query producer", IsBackground = true };
+                queryThread.Start();
+            }
             thread.Start();
             thread.Join();
+            queryThread?.Join();
             var deadline = Stopwatch.GetTimestamp() + 120 * Stopwatch.Frequency;
-            while (recorder.Delivered < count)
+            while (recorder.Delivered < count + (queries?.Count ?? 0))
             {
                 if (pipeline.Fault is not null) throw new InvalidOperationException("the pipeline faulted", pipeline.Fault);
                 if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"{recorder.Delivered:N0} of {count:N0} commands delivered after 120 s");
@@ -50,7 +66,10 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
             pipeline.Dispose();
             var from = rate > 0 ? start : producer.FirstPublish;
             var achieved = count / ((recorder.LastDelivery - from) / (double)Stopwatch.Frequency);
-            return new PipelineResult(rate, count, achieved, histogram, gcs, producer.RingFull, checks.Check(x, count));
+            return new PipelineResult(rate, count, achieved, histogram, gcs, producer.RingFull, checks.Check(x, count))
+            {
+                QueryLatency = recorder.QueryLatency,
+            };
         }
         finally
         {
