@@ -39,8 +39,12 @@ internal sealed class TestServer : IAsyncDisposable
         _topology = topology;
     }
 
-    /// <summary>The next default topology: single and parallel in turn.</summary>
-    private static string NextTopology() => Interlocked.Increment(ref _started) % 2 == 0 ? "parallel" : "single";
+    /// <summary>The next default topology: single and parallel in turn, or the one EXCHANGE_TEST_TOPOLOGY names
+    /// (`single` or `parallel`), to run the whole suite against each topology in turn.</summary>
+    private static string NextTopology() =>
+        Environment.GetEnvironmentVariable("EXCHANGE_TEST_TOPOLOGY") is "single" or "parallel"
+            ? Environment.GetEnvironmentVariable("EXCHANGE_TEST_TOPOLOGY")!
+            : Interlocked.Increment(ref _started) % 2 == 0 ? "parallel" : "single";
 
     public GatewayServer Server { get; }
 
