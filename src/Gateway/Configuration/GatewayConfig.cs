@@ -73,14 +73,20 @@ public sealed record GatewayConfig
     /// </summary>
     public bool InlineIo { get; init; } = true;
 
-    /// <summary>
-    /// The highest account id the exchange accepts (a deposit to a higher one is refused ACCOUNT_LIMIT). It also bounds
-    /// the metrics' position table (8 bytes per account id per instrument, up to the highest id that traded).
-    /// </summary>
-    public int MaxAccountId { get; init; } = 16_777_215;
-
     /// <summary>Decimals of the collateral: money is counted in 10^-decimals units.</summary>
     public int Decimals { get; init; } = 6;
+
+    /// <summary>
+    /// The largest account id the exchange accepts (a deposit to a higher one is ACCOUNT_LIMIT). The core keeps its
+    /// accounts in arrays dense up to the highest id used, about 0.9 KB per id with 16 instrument slots, so this bounds
+    /// that memory: a deposit to account 16,777,215 (the core's own limit) would take some 15 GiB. It also bounds the
+    /// metrics' position table (8 bytes per account id per instrument, up to the highest id that traded).
+    /// </summary>
+    public int MaxAccountId { get; init; } = 1_000_000;
+
+    /// <summary>Resting orders one account may have (more are TOO_MANY_OPEN_ORDERS): with <see cref="MaxAccountId"/>, the
+    /// bound of the order store and its maps.</summary>
+    public int MaxOpenOrdersPerAccount { get; init; } = 1_000;
 
     /// <summary><c>adl</c> or <c>socialize</c> (RULEBOOK section 8).</summary>
     public string LossPolicy { get; init; } = "adl";
@@ -98,6 +104,7 @@ public sealed record GatewayConfig
         MaxInstruments = Math.Max(16, Instruments.Count),
         CollateralDecimals = Decimals,
         MaxAccountId = MaxAccountId,
+        MaxOpenOrdersPerAccount = MaxOpenOrdersPerAccount,
     };
 
     /// <summary>Throws <see cref="InvalidDataException"/> naming the first thing wrong.</summary>
@@ -135,6 +142,8 @@ public sealed record GatewayConfig
             Fail(e.Message);
         }
         if (LossPolicy is not ("adl" or "socialize")) Fail("lossPolicy must be 'adl' or 'socialize'");
+        if (MaxAccountId is < 1 or > 16_777_215) Fail("maxAccountId must be in 1..16777215");
+        if (MaxOpenOrdersPerAccount < 1) Fail("maxOpenOrdersPerAccount must be positive");
         if (Instruments.Count == 0) Fail("at least one instrument is needed");
         if (Instruments.Count > 64) Fail("at most 64 instruments");
         Limits.Validate();
