@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
@@ -27,19 +26,18 @@ public static class SnapshotCodec
     /// <summary>Serializes the state of <paramref name="x"/>.</summary>
     public static byte[] Write(Exchange x)
     {
-        using var ms = new MemoryStream();
-        Write(x, ms);
-        return ms.ToArray();
+        var buffer = new SnapshotBuffer();
+        Write(x, buffer);
+        return buffer.Written.ToArray();
     }
 
     /// <summary>
-    /// Serializes the state of <paramref name="x"/> into <paramref name="ms"/> from its start (its length becomes the
-    /// snapshot's), keeping its buffer: a pipeline that snapshots every N commands reuses one buffer, grown to the
-    /// largest state it has written, instead of allocating a large object (and its doublings) per snapshot, which would
-    /// charge the large-object heap and bring gen2 collections under sustained load.
+    /// Serializes the state of <paramref name="x"/> into <paramref name="buffer"/> (replacing what it held), reusing its
+    /// room: see <see cref="SnapshotBuffer"/>.
     /// </summary>
-    public static void Write(Exchange x, MemoryStream ms)
+    public static void Write(Exchange x, SnapshotBuffer buffer)
     {
+        var ms = buffer.Stream;
         ms.SetLength(0);
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
@@ -66,7 +64,7 @@ public static class SnapshotCodec
             w.Write(l.Insurance); w.Write(l.Fees); w.Write(l.Exchange);
             Write(w, l.Deposits); Write(w, l.Withdrawals);
             WriteAccounts(x, w);
-            WriteOrders(x, w);
+            WriteOrders(x, w, buffer);
         }
         var crc = Crc32C.Compute(ms.GetBuffer().AsSpan(0, (int)ms.Length));
         Span<byte> trailer = stackalloc byte[4];
@@ -192,12 +190,13 @@ public static class SnapshotCodec
         }
     }
 
-    private static void WriteOrders(Exchange x, BinaryWriter w)
+    private static void WriteOrders(Exchange x, BinaryWriter w, SnapshotBuffer buffer)
     {
         var orders = x.OrderStore;
         // Rank every resting order in its book side's priority order (levels best first, FIFO within a level), by
-        // handle: a pooled array as long as the store, not a new table per snapshot.
-        var rank = ArrayPool<int>.Shared.Rent(orders.Capacity);
+        // handle: the buffer's scratch, as long as the store, not a new table per snapshot.
+        if (buffer.Ranks.Length < orders.Capacity) buffer.Ranks = new int[orders.Capacity];
+        var rank = buffer.Ranks;
         var ranked = 0;
         for (var i = 0; i < x.InstrumentTable.Count; i++)
             for (var side = Side.Buy; side <= Side.Sell; side++)
@@ -219,7 +218,6 @@ public static class SnapshotCodec
                 w.Write(rank[h]);
             }
         }
-        ArrayPool<int>.Shared.Return(rank);
     }
 
     private static void ReadOrders(Exchange x, BinaryReader r)

@@ -28,7 +28,7 @@ internal sealed class SnapshotTaker
     private readonly JournalOptions? _journal;
     private Task? _pending;
     // The periodic snapshots' bytes: read by the writing task, refilled only once that task is complete.
-    private readonly MemoryStream _buffer = new();
+    private readonly SnapshotBuffer _buffer = new();
     private long _lastSequence;
     // The exchange's sequence after the previous applied command; -1 before the first.
     private long _previous = -1;
@@ -113,7 +113,7 @@ internal sealed class SnapshotTaker
     }
 
     /// <summary>Bytes the snapshot buffer holds (it grows to the largest state serialized, and is reused).</summary>
-    internal int BufferCapacity => _buffer.Capacity;
+    internal long BufferCapacity => _buffer.Capacity;
 
     private void Persist(long sequence, long inputSequence)
     {
@@ -130,7 +130,7 @@ internal sealed class SnapshotTaker
                 }
             }
 
-            _store.Write(sequence, _buffer.GetBuffer().AsSpan(0, (int)_buffer.Length));
+            _store.Write(sequence, _buffer.Written);
             Written(sequence);
         }
         catch (Exception exception)
