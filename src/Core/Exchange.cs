@@ -1,6 +1,7 @@
 using Exchange.Core.Accounts;
 using Exchange.Core.Book;
 using Exchange.Core.Commands;
+using Exchange.Core.Dedup;
 using Exchange.Core.Events;
 using Exchange.Core.Instruments;
 using Exchange.Core.Liquidation;
@@ -28,6 +29,7 @@ public sealed class Exchange
     private readonly AdlQueue _adl;
     private readonly Liquidator _liquidator;
     private readonly AccountReports _reports;
+    private readonly TokenTable _tokens;
 
     public Exchange(ExchangeOptions? options = null)
     {
@@ -45,6 +47,7 @@ public sealed class Exchange
         var socializer = new Socializer(_accounts, _margin, _ledgers, _events, _index);
         _liquidator = new Liquidator(_accounts, _instruments, _margin, _index, _matcher, _orders, _adl, socializer,
             _ledgers, _events, _options.Policy);
+        _tokens = new TokenTable(_options.TokenWindow, _options.MaxTokenSpaces);
     }
 
     public ExchangeOptions Options => _options;
@@ -60,6 +63,7 @@ public sealed class Exchange
     internal Matcher Matcher => _matcher;
     internal OrderEntry OrderEntry => _entry;
     internal LiquidationIndex Index => _index;
+    internal TokenTable Tokens => _tokens;
 
     /// <summary>
     /// A 64-bit hash of the whole observable state (ledgers, accounts, positions, books in priority order, marks,
@@ -89,6 +93,8 @@ public sealed class Exchange
             return _events.Span;
         }
         LastSequence = command.Sequence;
+        var slot = -1;
+        if (command.IsTokened && !Admit(in command, out slot)) return _events.Span;
         var insurance = _ledgers.Insurance;
         switch (command.Type)
         {
@@ -108,7 +114,54 @@ public sealed class Exchange
         if (_index.HasDirty || _index.Candidates.Count > 0) _liquidator.Run();
         if (_ledgers.Insurance != insurance) _events.Add(EventType.InsuranceFund).Amount = _ledgers.Insurance;
         _reports.AfterCommand();
+        if (slot >= 0) Recorded(slot, in command);
         return _events.Span;
+    }
+
+    /// <summary>
+    /// The token check (docs/protocol.md section 7), before anything executes: true for a new token. Otherwise the
+    /// command is answered here and executes nothing: a duplicate with its original outcome, a skipped token with a
+    /// DUPLICATE_CLIENT_ORDER_ID reject that becomes its outcome, a token older than the window with STALE_TOKEN, and a
+    /// token space past <see cref="ExchangeOptions.MaxTokenSpaces"/> with ACCOUNT_LIMIT.
+    /// </summary>
+    private bool Admit(in Command c, out int slot)
+    {
+        slot = _tokens.FindOrAdd(c.Origin);
+        if (slot >= 0 && _tokens.Check(slot, c.Token, out _) == TokenVerdict.New) return true;
+        NotNew(in c, slot);
+        return false;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void NotNew(in Command c, int slot)
+    {
+        if (slot < 0) { _entry.Reject(in c, RejectCode.AccountLimit); return; }
+        switch (_tokens.Check(slot, c.Token, out var outcome))
+        {
+            case TokenVerdict.Duplicate:
+                ref readonly var o = ref _tokens.Outcome(outcome);
+                ref var e = ref _events.Add(EventType.Duplicate);
+                e.AccountId = c.AccountId;
+                e.InstrumentId = c.InstrumentId;
+                e.SetDuplicate(c.Origin, c.Token, o.Sequence, o.OrderId, o.Code);
+                break;
+            case TokenVerdict.Skipped:
+                _entry.Reject(in c, RejectCode.DuplicateClientOrderId);
+                _tokens.Record(slot, c.Token, c.Sequence, c.OrderId, RejectCode.DuplicateClientOrderId);
+                break;
+            default:
+                _entry.Reject(in c, RejectCode.StaleToken);
+                break;
+        }
+    }
+
+    /// <summary>Records what a new token did: its reject code or None, and the order id it assigned or acted on.</summary>
+    private void Recorded(int slot, in Command c)
+    {
+        ref readonly var first = ref _events[0];
+        var code = first.Type == EventType.Rejected ? first.Reason : RejectCode.None;
+        var orderId = c.Type is CommandType.NewOrder or CommandType.Cancel or CommandType.Amend ? first.OrderId : 0;
+        _tokens.Record(slot, c.Token, c.Sequence, orderId, code);
     }
 
     private void Deposit(in Command c)
@@ -239,6 +292,8 @@ public sealed class Exchange
         {
             if (!_accounts.Exists(c.AccountId)) _entry.Reject(in c, RejectCode.UnknownAccount);
             else _reports.Answer(c.AccountId);
+            // The querying user's next expected token comes from the core's state (account 0 asks for it alone).
+            if (c.Origin != 0) _events.Last.SetNextToken(_tokens.NextToken(c.Origin));
             return;
         }
         if (c.InstrumentId != Command.AllInstruments && !_instruments.Exists(c.InstrumentId))
@@ -293,6 +348,8 @@ public sealed class Exchange
     /// <summary>Collateral held: deposits net of withdrawals, bounded by <see cref="ExchangeOptions.MaxTotalHeld"/>.</summary>
     public Int128 Held => _ledgers.Held;
     public long LastOrderId => _entry.LastOrderId;
+    /// <summary>The token <paramref name="origin"/>'s token space expects next (1 when it applied none).</summary>
+    public uint NextToken(uint origin) => _tokens.NextToken(origin);
     public long LastTradeId => _matcher.LastTradeId;
     public int OpenOrderCount => _orders.Count;
 

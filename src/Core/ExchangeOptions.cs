@@ -36,6 +36,22 @@ public sealed record ExchangeOptions
     /// <summary>Largest |funding rate| accepted, ppm.</summary>
     public long MaxFundingRatePpm { get; init; } = 100_000;
 
+    /// <summary>Outcomes the core keeps per token space (docs/protocol.md section 7): a client can resend its last this
+    /// many messages and get their original outcomes; older tokens are STALE_TOKEN. Configuration key
+    /// <c>tokenWindow</c>.</summary>
+    public int TokenWindow { get; init; } = 64;
+    /// <summary>Token spaces (users that send tokens) the core keeps; a tokened command from one more is
+    /// ACCOUNT_LIMIT. Memory grows with the spaces seen, up to this many times <see cref="TokenWindow"/> outcomes of 24
+    /// bytes. Configuration key <c>maxTokenSpaces</c>.</summary>
+    public int MaxTokenSpaces { get; init; } = 16_384;
+
+    /// <summary>The largest <see cref="TokenWindow"/>.</summary>
+    public const int MaxTokenWindow = 4096;
+    /// <summary>The largest <see cref="MaxTokenSpaces"/>.</summary>
+    public const int MaxTokenSpacesLimit = 1 << 20;
+    /// <summary>The most outcomes all windows together may hold (2^24, 384 MiB).</summary>
+    public const long MaxTokenOutcomes = 1L << 24;
+
     /// <summary>The largest <see cref="MaxTotalHeld"/>: 2^62 units, so balances, ledgers and their sums keep headroom in
     /// <c>long</c>.</summary>
     public const long MaxHeldLimit = 1L << 62;
@@ -58,6 +74,13 @@ public sealed record ExchangeOptions
             throw new ArgumentException($"MaxFundingRatePpm must be in 0..1000000, got {MaxFundingRatePpm}");
         if (MaxTotalHeld <= 0 || MaxTotalHeld > MaxHeldLimit)
             throw new ArgumentException($"MaxTotalHeld must be in 1..2^62 ({MaxHeldLimit}), got {MaxTotalHeld}");
+        if (TokenWindow is < 1 or > MaxTokenWindow)
+            throw new ArgumentException($"TokenWindow must be in 1..{MaxTokenWindow}, got {TokenWindow}");
+        if (MaxTokenSpaces is < 1 or > MaxTokenSpacesLimit)
+            throw new ArgumentException($"MaxTokenSpaces must be in 1..{MaxTokenSpacesLimit}, got {MaxTokenSpaces}");
+        if ((long)TokenWindow * MaxTokenSpaces > MaxTokenOutcomes)
+            throw new ArgumentException(
+                $"TokenWindow x MaxTokenSpaces must be at most {MaxTokenOutcomes}, got {TokenWindow} x {MaxTokenSpaces}");
         if (CollateralDecimals is < 0 or > 18)
             throw new ArgumentException($"CollateralDecimals must be in 0..18, got {CollateralDecimals}");
         var tokens = MaxTotalHeld / Pow10(CollateralDecimals);

@@ -33,6 +33,15 @@ public struct Command
     public long Sequence;
     /// <summary>Stamped by the gateway at entry (ns); the core never reads a clock.</summary>
     public long Timestamp;
+    /// <summary>The token space <see cref="Token"/> belongs to (docs/architecture.md: a trader's account id; 2^31 and up
+    /// for the other users). 0 = not deduplicated (scenarios, stress, internal commands, queries without one).</summary>
+    public uint Origin;
+    /// <summary>The client's token, deduplicated by the core per <see cref="Origin"/> (docs/protocol.md section 7);
+    /// 0 = not deduplicated.</summary>
+    public uint Token;
+
+    /// <summary>Whether the core deduplicates this command by its <see cref="Origin"/> and <see cref="Token"/>.</summary>
+    public readonly bool IsTokened => Origin != 0 && Token != 0;
 
     /// <summary>A read-only command (<see cref="CommandType.QueryAccount"/>, <see cref="CommandType.QueryBook"/>):
     /// never journaled, and applying it changes nothing.</summary>

@@ -77,11 +77,42 @@ public partial struct Event
     /// <summary>PositionState in a query answer: the ADL indicator, 5 (first fifth of the queue) to 1, 0 when flat.</summary>
     public readonly int AdlQuintile => CounterpartyId;
 
+    // Duplicate.
+
+    /// <summary>Duplicate: the token space of the command.</summary>
+    public readonly uint Origin => (uint)Amount;
+
+    /// <summary>Duplicate: the command's token.</summary>
+    public readonly uint Token => (uint)ClientOrderId;
+
+    /// <summary>Duplicate: the sequence of the command that applied the token first.</summary>
+    public readonly long OriginalSequence => Amount2;
+
+    /// <summary>Duplicate: what the token did first: its reject code, or None when it was executed.</summary>
+    public readonly RejectCode OriginalOutcome => Reason;
+
+    // Account queries.
+
+    /// <summary>AccountState or Rejected answering an account query that named a token space: the token that space is
+    /// expected to send next (0 when the query named none).</summary>
+    public readonly uint NextToken => (uint)TradeId;
+
     // Writers: the core fills the storage through these, so reading and writing name the same field.
 
     internal void SetFundingRate(long ratePpm) => Amount2 = ratePpm;
 
     internal void SetCancelledOrders(long count) => Amount = count;
+
+    internal void SetDuplicate(uint origin, uint token, long originalSequence, long orderId, RejectCode outcome)
+    {
+        Amount = origin;
+        ClientOrderId = token;
+        Amount2 = originalSequence;
+        OrderId = orderId;
+        Reason = outcome;
+    }
+
+    internal void SetNextToken(uint next) => TradeId = next;
 
     internal void SetAccountState(long balance, long equity, long initialMargin, long maintenanceMargin, long freeMargin, int openOrders)
     {

@@ -22,6 +22,9 @@ internal sealed class EventBuffer
     /// <summary>The <paramref name="index"/>th event of the command (valid until the next <see cref="Add"/>).</summary>
     public ref readonly Event this[int index] => ref _events[index];
 
+    /// <summary>The last event added (there is one).</summary>
+    public ref Event Last => ref _events[_count - 1];
+
     /// <summary>Starts the events of <paramref name="command"/>: each is stamped with its sequence, type and timestamp.</summary>
     public void Begin(in Command command)
     {

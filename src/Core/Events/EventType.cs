@@ -99,4 +99,9 @@ public enum EventType : byte
     /// scope as asked: <see cref="Commands.Command.AllInstruments"/> for every instrument),
     /// <see cref="Event.CancelledOrders"/>.</summary>
     CancelAllDone = 24,
+    /// <summary>A command whose token its token space applied before (docs/protocol.md section 7): nothing executed,
+    /// no other event follows. AccountId (the command's), <see cref="Event.Origin"/>, <see cref="Event.Token"/>,
+    /// <see cref="Event.OriginalSequence"/> (the command that applied it), OrderId (the order id it assigned or acted
+    /// on, 0 when none), <see cref="Event.OriginalOutcome"/> (its reject code, None when it was executed).</summary>
+    Duplicate = 25,
 }

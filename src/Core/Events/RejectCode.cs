@@ -36,4 +36,8 @@ public enum RejectCode : byte
     InstrumentHalted = 23,
     /// <summary>A resume command for an instrument that is not halted.</summary>
     InstrumentNotHalted = 24,
+    /// <summary>A token at or below one its token space's window of outcomes let go (docs/protocol.md section 7):
+    /// nothing executed, and the original outcome is no longer known; also the gateway's answer to a duplicate whose
+    /// original outcome message its stream no longer holds.</summary>
+    StaleToken = 25,
 }

@@ -8,14 +8,19 @@ namespace Exchange.Core.Journal;
 /// of the struct's memory layout (which the runtime may change and which has padding of unspecified content).
 /// </summary>
 /// <remarks>
-/// Layout (72 bytes): 0 Type, 1 Side, 2 OrderType, 3 TimeInForce, 4 Flags, 5 Stp, 6..7 reserved (zero),
+/// Layout (format 2, 80 bytes): 0 Type, 1 Side, 2 OrderType, 3 TimeInForce, 4 Flags, 5 Stp, 6..7 reserved (zero),
 /// 8 AccountId (int32), 12 InstrumentId (int32), 16 Price, 24 Quantity, 32 ClientOrderId, 40 OrderId, 48 Amount,
-/// 56 Sequence, 64 Timestamp (int64 each). Changing it changes the journal format.
+/// 56 Sequence, 64 Timestamp (int64 each), 72 Origin, 76 Token (uint32 each). Format 1 (72 bytes) is the same without
+/// Origin and Token: it is still read, as commands that are not deduplicated (<see cref="ReadLegacy"/>). The record's
+/// payload length tells the two apart, so changing the layout changes the journal format and its length.
 /// </remarks>
 public static class CommandCodec
 {
     /// <summary>The encoded size of every command.</summary>
-    public const int Size = 72;
+    public const int Size = 80;
+
+    /// <summary>The encoded size of a format-1 command (before tokens were journaled).</summary>
+    public const int LegacySize = 72;
 
     /// <summary>Writes <paramref name="command"/> into the first <see cref="Size"/> bytes of <paramref name="destination"/>.</summary>
     public static void Write(Span<byte> destination, in Command command)
@@ -39,12 +44,24 @@ public static class CommandCodec
         BinaryPrimitives.WriteInt64LittleEndian(bytes[48..], command.Amount);
         BinaryPrimitives.WriteInt64LittleEndian(bytes[56..], command.Sequence);
         BinaryPrimitives.WriteInt64LittleEndian(bytes[64..], command.Timestamp);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes[72..], command.Origin);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes[76..], command.Token);
     }
 
     /// <summary>Reads a command from the first <see cref="Size"/> bytes of <paramref name="source"/>.</summary>
     public static Command Read(ReadOnlySpan<byte> source)
     {
-        var bytes = source[..Size];
+        var command = ReadLegacy(source[..Size]);
+        command.Origin = BinaryPrimitives.ReadUInt32LittleEndian(source[72..]);
+        command.Token = BinaryPrimitives.ReadUInt32LittleEndian(source[76..]);
+        return command;
+    }
+
+    /// <summary>Reads a format-1 command from the first <see cref="LegacySize"/> bytes: Origin and Token 0 (the rule for
+    /// a journal written before tokens were journaled: its commands replay as they ran, not deduplicated).</summary>
+    public static Command ReadLegacy(ReadOnlySpan<byte> source)
+    {
+        var bytes = source[..LegacySize];
         return new Command
         {
             Type = (CommandType)bytes[0],

@@ -21,6 +21,8 @@ public sealed class JournalReader : IDisposable
     private readonly JournalFile[] _files;
     private readonly long _fromSequence;
     private readonly byte[] _record = new byte[JournalRecord.Size];
+    // The size of the record in _record: a format-1 record (a journal written before tokens) is shorter.
+    private int _recordSize = JournalRecord.Size;
     private int _fileIndex;
     private FileStream? _stream;
     private long _offset;
@@ -79,12 +81,14 @@ public sealed class JournalReader : IDisposable
 
             long sequence = JournalRecord.ReadSequence(_record);
             ValidateSequence(sequence);
-            command = CommandCodec.Read(_record.AsSpan(JournalRecord.HeaderSize));
+            command = _recordSize == JournalRecord.Size
+                ? CommandCodec.Read(_record.AsSpan(JournalRecord.HeaderSize))
+                : CommandCodec.ReadLegacy(_record.AsSpan(JournalRecord.HeaderSize));
             if (command.Sequence != sequence)
                 throw Corrupt($"the command's sequence {command.Sequence} differs from the record's {sequence}");
 
             LastSequence = sequence;
-            _offset += JournalRecord.Size;
+            _offset += _recordSize;
             _atFileStart = false;
             if (sequence >= _fromSequence)
                 return JournalReadStatus.Record;
@@ -118,11 +122,19 @@ public sealed class JournalReader : IDisposable
             return RecordCheck.EndOfFile;
         if (read < JournalRecord.HeaderSize)
             return RecordCheck.Incomplete;
-        if (JournalRecord.ReadLength(_record) != JournalRecord.PayloadLength)
+        int length = JournalRecord.ReadLength(_record);
+        if (length != JournalRecord.PayloadLength && length != JournalRecord.LegacyPayloadLength)
+        {
+            _recordSize = JournalRecord.Size;
             return RecordCheck.BadLength;
-        if (read < JournalRecord.Size)
+        }
+        _recordSize = JournalRecord.HeaderSize + length;
+        if (read < _recordSize)
             return RecordCheck.Incomplete;
-        return JournalRecord.HasValidCrc(_record, JournalRecord.PayloadLength) ? RecordCheck.Valid : RecordCheck.BadCrc;
+        // A format-1 record is shorter than what was read: the next record starts right after it.
+        if (read > _recordSize)
+            _stream.Position = _offset + _recordSize;
+        return JournalRecord.HasValidCrc(_record, length) ? RecordCheck.Valid : RecordCheck.BadCrc;
     }
 
     private void ValidateSequence(long sequence)
@@ -159,7 +171,7 @@ public sealed class JournalReader : IDisposable
     {
         if (check == RecordCheck.Incomplete)
             return true;
-        long recordEnd = _offset + JournalRecord.Size;
+        long recordEnd = _offset + _recordSize;
         if (recordEnd >= _fileLength)
             return true;
 

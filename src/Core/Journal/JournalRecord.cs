@@ -6,7 +6,8 @@ namespace Exchange.Core.Journal;
 /// <summary>
 /// One journal record: <c>[int32 payload length][int64 sequence][uint32 CRC32C][payload]</c>, little-endian.
 /// The CRC covers the length, the sequence and the payload, so a damaged header is caught as surely as a
-/// damaged command.
+/// damaged command. The payload length is the format: <see cref="PayloadLength"/> (format 2, with the command's token
+/// space and token) is written; <see cref="LegacyPayloadLength"/> (format 1) is still read (see CommandCodec).
 /// </summary>
 internal static class JournalRecord
 {
@@ -16,6 +17,7 @@ internal static class JournalRecord
     public const int HeaderSize = 16;
     public const int PayloadLength = CommandCodec.Size;
     public const int Size = HeaderSize + PayloadLength;
+    public const int LegacyPayloadLength = CommandCodec.LegacySize;
 
     /// <summary>Encodes a record for <paramref name="command"/> (whose sequence it carries) into <paramref name="destination"/>.</summary>
     public static void Write(Span<byte> destination, in Command command)

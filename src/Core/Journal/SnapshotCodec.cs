@@ -6,20 +6,23 @@ using Exchange.Core.Commands;
 namespace Exchange.Core.Journal;
 
 /// <summary>
-/// The canonical binary form of an exchange's whole state, for snapshots and the state hash. Version 3 layout, all
+/// The canonical binary form of an exchange's whole state, for snapshots and the state hash. Version 4 layout, all
 /// little-endian: magic "EXSNAP03"; last sequence; policy; instruments (name, tick value, mark, then the circuit
 /// breaker: halted, calm marks, reference, window count and its marks oldest first); last order and trade ids; ledgers
 /// (insurance, fees, exchange as 8 bytes; lifetime deposits and withdrawals as 16 bytes, low half first). Older
-/// versions are still read: version 2 ("EXSNAP02") has no breaker state (every breaker starts calm and empty),
+/// versions are still read: version 3 ("EXSNAP03") has no token spaces (deduplication starts empty), version 2 ("EXSNAP02") has no breaker state (every breaker starts calm and empty),
 /// version 1 ("EXSNAP01") neither, and wrote the deposit totals as 8 bytes; per account id 1..max: exists, balance, held
 /// positions (instrument, qty, cost) ending with -1;
-/// open orders in each account's list order with their rank in their book side's priority order; CRC32C of
+/// open orders in each account's list order with their rank in their book side's priority order; the token spaces in
+/// first-seen order (origin, highest token, newest token the window let go, then its outcomes oldest first: token,
+/// sequence, order id, code); CRC32C of
 /// everything before it. Derived structures (the liquidation index, holder lists, order-lot totals) are not stored:
 /// restoring rebuilds them. Not on the hot path: it allocates.
 /// </summary>
 public static class SnapshotCodec
 {
-    private static ReadOnlySpan<byte> Magic => "EXSNAP03"u8;
+    private static ReadOnlySpan<byte> Magic => "EXSNAP04"u8;
+    private static ReadOnlySpan<byte> MagicV3 => "EXSNAP03"u8;
     private static ReadOnlySpan<byte> MagicV2 => "EXSNAP02"u8;
     private static ReadOnlySpan<byte> MagicV1 => "EXSNAP01"u8;
 
@@ -65,6 +68,7 @@ public static class SnapshotCodec
             Write(w, l.Deposits); Write(w, l.Withdrawals);
             WriteAccounts(x, w);
             WriteOrders(x, w, buffer);
+            WriteTokens(x.Tokens, w);
         }
         var crc = Crc32C.Compute(ms.GetBuffer().AsSpan(0, (int)ms.Length));
         Span<byte> trailer = stackalloc byte[4];
@@ -86,7 +90,7 @@ public static class SnapshotCodec
         if (fresh.LastSequence != 0 || fresh.AccountStore.MaxId != 0) throw new InvalidOperationException("restore into a fresh exchange");
         using var r = new BinaryReader(new MemoryStream(body.ToArray()), Encoding.UTF8);
         var magic = r.ReadBytes(Magic.Length).AsSpan();
-        var version = magic.SequenceEqual(Magic) ? 3 : magic.SequenceEqual(MagicV2) ? 2 : magic.SequenceEqual(MagicV1) ? 1 : 0;
+        var version = magic.SequenceEqual(Magic) ? 4 : magic.SequenceEqual(MagicV3) ? 3 : magic.SequenceEqual(MagicV2) ? 2 : magic.SequenceEqual(MagicV1) ? 1 : 0;
         if (version == 0) throw new InvalidDataException("not a snapshot (magic)");
         fresh.LastSequence = r.ReadInt64();
         if ((LossPolicy)r.ReadByte() != fresh.Options.Policy) throw new InvalidDataException("snapshot policy differs from the configuration");
@@ -107,6 +111,7 @@ public static class SnapshotCodec
         l.Withdrawals = version == 1 ? r.ReadInt64() : ReadInt128(r);
         ReadAccounts(fresh, r);
         ReadOrders(fresh, r);
+        if (version >= 4) ReadTokens(fresh.Tokens, r);
         if (r.BaseStream.Position != r.BaseStream.Length) throw new InvalidDataException("trailing bytes in snapshot");
         // Every account is re-evaluated so the liquidation index is rebuilt; a snapshot is taken between commands,
         // so nobody is liquidatable and this emits nothing.
@@ -187,6 +192,50 @@ public static class SnapshotCodec
                 p.Cost = r.ReadInt64();
                 accounts.Touch(a, i);
             }
+        }
+    }
+
+    private static void WriteTokens(Dedup.TokenTable tokens, BinaryWriter w)
+    {
+        w.Write(tokens.Count);
+        for (var s = 0; s < tokens.Count; s++)
+        {
+            w.Write(tokens.OriginAt(s));
+            w.Write(tokens.Highest(s));
+            w.Write(tokens.Evicted(s));
+            w.Write(tokens.Filled(s));
+            for (var k = 0; k < tokens.Filled(s); k++)
+            {
+                ref readonly var o = ref tokens.OutcomeAt(s, k);
+                w.Write(o.Token); w.Write(o.Sequence); w.Write(o.OrderId); w.Write((byte)o.Code);
+            }
+        }
+    }
+
+    /// <summary>Token spaces into a fresh table; a configured window smaller than the snapshot's keeps the newest
+    /// outcomes (the rest count as let go).</summary>
+    private static void ReadTokens(Dedup.TokenTable tokens, BinaryReader r)
+    {
+        var count = r.ReadInt32();
+        if (count < 0 || count > tokens.MaxSpaces)
+            throw new InvalidDataException($"snapshot has {count} token spaces, more than maxTokenSpaces ({tokens.MaxSpaces})");
+        for (var n = 0; n < count; n++)
+        {
+            var origin = r.ReadUInt32();
+            var highest = r.ReadUInt32();
+            var evicted = r.ReadUInt32();
+            var filled = r.ReadInt32();
+            var s = tokens.Find(origin) < 0 ? tokens.FindOrAdd(origin) : -1;
+            if (origin == 0 || s != n || filled < 0 || filled > ExchangeOptions.MaxTokenWindow)
+                throw new InvalidDataException("snapshot token space is inconsistent");
+            for (var k = 0; k < filled; k++)
+            {
+                var token = r.ReadUInt32();
+                var sequence = r.ReadInt64();
+                var orderId = r.ReadInt64();
+                tokens.Record(s, token, sequence, orderId, (Events.RejectCode)r.ReadByte());
+            }
+            tokens.Restore(s, highest, evicted);
         }
     }
 

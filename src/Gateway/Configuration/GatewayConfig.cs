@@ -93,6 +93,13 @@ public sealed record GatewayConfig
 
     public GatewayLimits Limits { get; init; } = new();
 
+    /// <summary>Outcomes the core keeps per token space: a client may resend its last this many messages and get their
+    /// original outcomes (docs/protocol.md section 7).</summary>
+    public int TokenWindow { get; init; } = 64;
+
+    /// <summary>Token spaces the core keeps: at least the users configured (each has one).</summary>
+    public int MaxTokenSpaces { get; init; } = 16_384;
+
     public List<InstrumentConfig> Instruments { get; init; } = [];
 
     public List<UserConfig> Users { get; init; } = [];
@@ -105,6 +112,8 @@ public sealed record GatewayConfig
         CollateralDecimals = Decimals,
         MaxAccountId = MaxAccountId,
         MaxOpenOrdersPerAccount = MaxOpenOrdersPerAccount,
+        TokenWindow = TokenWindow,
+        MaxTokenSpaces = MaxTokenSpaces,
     };
 
     /// <summary>Throws <see cref="InvalidDataException"/> naming the first thing wrong.</summary>
@@ -164,12 +173,18 @@ public sealed record GatewayConfig
         }
         var users = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var accounts = new HashSet<int>();
+        var origins = new Dictionary<uint, string>();
         foreach (var u in Users)
         {
             u.Validate();
             if (!users.Add(u.Username)) Fail($"user '{u.Username}' declared twice");
             if (u.Role == UserConfig.Trader && !accounts.Add(u.Account)) Fail($"account {u.Account} has two traders");
+            // Traders' spaces are their accounts (checked above); the others' may collide by name hash.
+            if (u.Role != UserConfig.Trader && !origins.TryAdd(u.TokenOrigin(), u.Username))
+                Fail($"users '{origins[u.TokenOrigin()]}' and '{u.Username}' would share token space {u.TokenOrigin()}: " +
+                    "give one of them an 'origin' (1..2147483647) of its own");
         }
+        if (Users.Count > MaxTokenSpaces) Fail($"{Users.Count} users need more token spaces than maxTokenSpaces ({MaxTokenSpaces})");
     }
 
     private static void Fail(string message) => throw new InvalidDataException(message);

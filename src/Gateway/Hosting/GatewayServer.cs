@@ -85,8 +85,6 @@ public sealed class GatewayServer : IAsyncDisposable
         }
         // In flight = the input ring plus the output ring's backlog: room for both, so a claim rarely finds a busy slot.
         var pending = new PendingTable(Math.Max(config.Limits.MaxInFlight, 2 * config.Pipeline.RingSize));
-        // A cluster has no journal files to read tokens from: see docs/cluster.md (exactly once across a failover).
-        if (_exchange.LastSequence > 0 && term is null) TokenRecovery.Restore(config.Journal, _exchange, traders);
         _router = new OutboundRouter(pending, traders);
         // The metrics read the events on their way out, after the router: never the core, past this seeding.
         var metered = config.Metrics.Enabled

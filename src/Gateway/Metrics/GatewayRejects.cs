@@ -5,7 +5,7 @@ namespace Exchange.Gateway.Metrics;
 /// <summary>
 /// Rejections the gateway answers itself, before the exchange (docs/protocol.md section 5): the rate limit and a full
 /// ring (RATE_LIMITED), a message that does not decode or is out of range (MALFORMED), a role that may not send it
-/// (NOT_AUTHORIZED), the token rules (DUPLICATE_CLIENT_ORDER_ID). Counted on the session threads that answer them:
+/// (NOT_AUTHORIZED). The token rules are the core's (its rejects are counted as the exchange's). Counted on the session threads that answer them:
 /// one interlocked increment on the rejecting path only; read by the metrics thread
 /// (<c>exchange_rejects_total{source="gateway"}</c>).
 /// </summary>

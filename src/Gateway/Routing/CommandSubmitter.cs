@@ -9,8 +9,9 @@ using Exchange.Gateway.Streams;
 namespace Exchange.Gateway.Routing;
 
 /// <summary>
-/// Applies the token rules (docs/protocol.md section 7) and publishes. Runs on session threads, under the user's
-/// stream gate, so that one user's commands are published in token order and a token is published at most once.
+/// Publishes what the sessions checked. Every tokened message goes to the exchange: the core holds the token state and
+/// decides (docs/protocol.md section 7), so nothing here classifies tokens. Runs on session threads; a user's
+/// messages are published under its stream gate, so that two connections of one user publish one at a time.
 /// </summary>
 internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher publisher, Metrics.GatewayRejects? rejects = null)
 {
@@ -18,25 +19,11 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
     {
         lock (stream.Gate)
         {
-            switch (stream.Classify(m.Token, out var outcome))
-            {
-                case TokenState.New:
-                    // Published, nothing appended: no one to wake (unless the exchange was saturated).
-                    if (Publish(stream, in m, in command)) return;
-                    break;
-                case TokenState.Known:
-                    stream.AppendCopy(outcome);
-                    break;
-                case TokenState.InFlight:
-                    stream.AddWaiter(m.Token);
-                    break;
-                default:
-                    rejects?.Count(RejectCode.DuplicateClientOrderId);
-                    var reject = stream.AppendRejected(command.Timestamp, m.Token, m.Type, (byte)RejectCode.DuplicateClientOrderId,
-                        m.Account, m.Instrument, m.OrderId);
-                    stream.RecordOutcome(m.Token, reject);
-                    break;
-            }
+            // Published, nothing appended: no one to wake.
+            if (TryPublish(stream, in m, in command, book: null)) return;
+            // The exchange is saturated: never wait. The core never saw the token, so the client may resend it.
+            rejects?.Count(RejectCode.RateLimited);
+            stream.AppendRejected(command.Timestamp, m.Token, m.Type, (byte)RejectCode.RateLimited, m.Account, m.Instrument, m.OrderId);
             stream.NotifyReaders();
         }
     }
@@ -63,20 +50,6 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
     {
         var command = Command.BookQuery();
         return TryPublish(null, default, in command, request);
-    }
-
-    /// <returns>True when published; false when rejected as rate limited (a message was appended).</returns>
-    private bool Publish(UserStream stream, in InboundMessage m, in Command command)
-    {
-        if (TryPublish(stream, in m, in command, book: null))
-        {
-            stream.Begin(m.Token);
-            return true;
-        }
-        // The exchange is saturated: never wait. The token is not consumed, so the client may resend it.
-        rejects?.Count(RejectCode.RateLimited);
-        stream.AppendRejected(command.Timestamp, m.Token, m.Type, (byte)RejectCode.RateLimited, m.Account, m.Instrument, m.OrderId);
-        return false;
     }
 
     private bool TryPublish(UserStream? stream, in InboundMessage m, in Command command, MarketData.BookRequest? book)

@@ -98,11 +98,7 @@ internal sealed class OutboundRouter : IOutputHandler
         foreach (ref readonly var e in events) Route(in e);
         MarketData?.OnCommand(commandSequence, events, _wakes);
 
-        lock (_sender.Gate)
-        {
-            _sender.Complete(_token, _outcome);
-            _sender.NotifyReaders(_wakes);
-        }
+        lock (_sender.Gate) _sender.NotifyReaders(_wakes);
         foreach (var s in _notify)
             if (s != _sender)
                 lock (s.Gate) s.NotifyReaders(_wakes);
@@ -128,6 +124,20 @@ internal sealed class OutboundRouter : IOutputHandler
                 lock (_sender.Gate)
                     Committed(_sender, _sender.AppendRejected(_timestamp, _token, messageType, (byte)e.Reason, (uint)e.AccountId,
                         HasInstrument(messageType) ? e.InstrumentId : -1, e.OrderId));
+                break;
+            case EventType.Duplicate:
+                // Nothing executed (no other event follows): the original outcome again, byte for byte, from the
+                // stream; if the stream no longer holds it, a J with its reject code, or STALE_TOKEN when it was
+                // executed, carrying its order id (docs/protocol.md section 7).
+                lock (_sender.Gate)
+                {
+                    var original = _sender.Log.FindOutcome(e.OriginalSequence);
+                    var code = e.OriginalOutcome != RejectCode.None ? e.OriginalOutcome : RejectCode.StaleToken;
+                    Committed(_sender, original > 0
+                        ? _sender.AppendCopy(original)
+                        : _sender.AppendRejected(_timestamp, _token, messageType, (byte)code, (uint)e.AccountId,
+                            HasInstrument(messageType) ? e.InstrumentId : -1, e.OrderId));
+                }
                 break;
             case EventType.OrderAccepted:
                 if ((s = TraderOf(e.AccountId)) is null) break;
@@ -231,14 +241,15 @@ internal sealed class OutboundRouter : IOutputHandler
 
     /// <summary>
     /// The answer to an account query, from the query's events: the account's state with an entry per position or open
-    /// orders, and the user's next expected token. Account 0 (not an account: the core rejects it) asks for the token
+    /// orders, and the user's next expected token (the core's). Account 0 (not an account: the core rejects it) asks for the token
     /// only. Caller holds the sender's gate.
     /// </summary>
     private void Answer(ReadOnlySpan<Event> events)
     {
         var to = _sender;
-        var next = to.HighestToken + 1;
+        // The user's next expected token is the core's (it answers a query that names the user's token space).
         ref readonly var last = ref events[^1];
+        var next = last.NextToken;
         if (last.Type == EventType.Rejected)
         {
             if (last.AccountId == 0)
@@ -344,7 +355,12 @@ internal sealed class OutboundRouter : IOutputHandler
 
     private void Committed(UserStream s, int sequence)
     {
-        if (s == _sender && _outcome == 0) _outcome = sequence;
+        if (s == _sender && _outcome == 0)
+        {
+            // The command's first message to its sender is its outcome: a duplicate of its token finds it by sequence.
+            _outcome = sequence;
+            s.Log.MarkOutcome(_sequence, sequence);
+        }
         if (s.NotifyBy == _sequence) return;
         s.NotifyBy = _sequence;
         _notify.Add(s);

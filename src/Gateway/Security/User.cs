@@ -1,8 +1,10 @@
 namespace Exchange.Gateway.Security;
 
 /// <summary>A configured login. <see cref="Account"/> is 0 for the price feed and admin roles.</summary>
-internal sealed class User(string name, Role role, int account, PasswordHash password)
+internal sealed class User(string name, Role role, int account, PasswordHash password, uint origin = 0)
 {
+    /// <summary>The user's token space in the core (UserConfig.TokenOrigin); 0 for internal users (market data).</summary>
+    public uint Origin { get; } = origin;
     public string Name { get; } = name;
     public Role Role { get; } = role;
     public int Account { get; } = account;

@@ -29,7 +29,7 @@ internal sealed class UserDirectory
         {
             PasswordHash.TryParse(u.Password, out var hash, out _);
             var role = u.Role switch { UserConfig.Feed => Role.PriceFeed, UserConfig.Admin => Role.Admin, UserConfig.Viewer => Role.Viewer, _ => Role.Trader };
-            _users.Add(u.Username, new User(u.Username, role, u.Account, hash!));
+            _users.Add(u.Username, new User(u.Username, role, u.Account, hash!, u.TokenOrigin()));
         }
         PasswordHash.TryParse(PasswordHash.Create(Convert.ToBase64String(RandomNumberGenerator.GetBytes(12))), out var dummy, out _);
         _dummy = dummy!;

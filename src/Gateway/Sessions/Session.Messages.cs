@@ -10,7 +10,7 @@ internal sealed partial class Session
 {
     /// <summary>
     /// One application message, checked in the order of docs/protocol.md section 5: rate limit, type and length, role
-    /// and account, field ranges; then a query is answered and anything else goes to the token rules and the exchange.
+    /// and account, field ranges; then everything goes to the exchange, whose core applies the token rules.
     /// </summary>
     private Step HandleMessage(ReadOnlySpan<byte> message)
     {
@@ -27,12 +27,15 @@ internal sealed partial class Session
         if (!Authorized(in m)) return Reject(timestamp, in m, RejectCode.NotAuthorized);
         if (!InRange(in m)) return Reject(timestamp, in m, RejectCode.Malformed);
         var command = ToCommand(in m, timestamp);
+        // The user's token space: the core deduplicates by it, and answers a query with its next expected token.
+        command.Origin = _user!.Origin;
         if (m.Type == Inbound.AccountQuery)
         {
             // Through the exchange like a command, answered after this user's earlier commands; no token is consumed.
             _ctx.Submitter.SubmitQuery(_stream!, in m, in command);
             return Step.NeedMore;
         }
+        command.Token = m.Token;
         _ctx.Submitter.Submit(_stream!, in m, in command);
         return Step.NeedMore;
     }

@@ -19,6 +19,12 @@ internal sealed class MessageLog
     // Per message: segment << 32 | offset << 16 | length (offset and length both < 2^16).
     private long[] _entries = new long[256];
     private int _count;
+    // The outcome index: per command that sent this user anything, its sequence and its first message here (its
+    // outcome, docs/protocol.md section 7), in command order. Grows with the log and goes with it; written and read
+    // under the owner's lock only (the output thread marks and looks up).
+    private long[] _outcomeCommands = new long[64];
+    private int[] _outcomeMessages = new int[64];
+    private int _outcomeCount;
 
     /// <summary>Messages published so far; the last one is number <see cref="Count"/>.</summary>
     public int Count => Volatile.Read(ref _count);
@@ -53,6 +59,31 @@ internal sealed class MessageLog
     {
         message.CopyTo(Reserve(message.Length));
         return Commit(message.Length);
+    }
+
+    /// <summary>Message <paramref name="message"/> is the outcome of command <paramref name="commandSequence"/>: its first
+    /// message to this user. Commands are marked in sequence order; a command marked already keeps its first.</summary>
+    public void MarkOutcome(long commandSequence, int message)
+    {
+        if (_outcomeCount > 0 && _outcomeCommands[_outcomeCount - 1] >= commandSequence) return;
+        if (_outcomeCount == _outcomeCommands.Length) GrowOutcomes();
+        _outcomeCommands[_outcomeCount] = commandSequence;
+        _outcomeMessages[_outcomeCount++] = message;
+    }
+
+    /// <summary>The number of command <paramref name="commandSequence"/>'s outcome message, or 0 when this log does not
+    /// hold it (a binary search of the outcome index).</summary>
+    public int FindOutcome(long commandSequence)
+    {
+        var i = Array.BinarySearch(_outcomeCommands, 0, _outcomeCount, commandSequence);
+        return i >= 0 ? _outcomeMessages[i] : 0;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GrowOutcomes()
+    {
+        Array.Resize(ref _outcomeCommands, _outcomeCommands.Length * 2);
+        Array.Resize(ref _outcomeMessages, _outcomeMessages.Length * 2);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -25,6 +25,8 @@ public sealed class CommandCodecTests
             Amount = -0x0102_0304_0506_0708,
             Sequence = 123_456_789_012,
             Timestamp = 1_700_000_000_000_000_000,
+            Origin = 0x8000_0001,
+            Token = uint.MaxValue,
         };
         Span<byte> bytes = stackalloc byte[CommandCodec.Size];
         CommandCodec.Write(bytes, command);
@@ -55,6 +57,8 @@ public sealed class CommandCodecTests
             AccountId = 0x0A0B0C0D,
             Price = 0x0102_0304_0506_0708,
             Timestamp = -1,
+            Origin = 0x0102_0304,
+            Token = 0xA1B2_C3D4,
         };
         var bytes = new byte[CommandCodec.Size + 4];
         bytes.AsSpan().Fill(0xEE);
@@ -67,8 +71,22 @@ public sealed class CommandCodecTests
         Assert.Equal([0x0D, 0x0C, 0x0B, 0x0A], bytes[8..12]);
         Assert.Equal([0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01], bytes[16..24]);
         Assert.All(bytes[64..72], b => Assert.Equal(0xFF, b));
+        Assert.Equal([0x04, 0x03, 0x02, 0x01], bytes[72..76]);
+        Assert.Equal([0xD4, 0xC3, 0xB2, 0xA1], bytes[76..80]);
         // Nothing past the fixed size is touched.
-        Assert.All(bytes[72..], b => Assert.Equal(0xEE, b));
+        Assert.All(bytes[80..], b => Assert.Equal(0xEE, b));
+    }
+
+    [Fact]
+    public void ReadLegacy_AFormatOneCommand_ReadsItsFieldsWithNoTokenSpace()
+    {
+        var command = TestCommands.Random(new Random(7), 12);
+        var bytes = new byte[CommandCodec.Size];
+        CommandCodec.Write(bytes, command);
+        var legacy = CommandCodec.ReadLegacy(bytes.AsSpan(0, CommandCodec.LegacySize));
+        command.Origin = 0;
+        command.Token = 0;
+        TestCommands.AssertEqual(command, legacy);
     }
 
     [Fact]

@@ -5,8 +5,8 @@ namespace Exchange.Core.Tests.Journal;
 /// <summary>Writing and reading whole test journals.</summary>
 internal static class JournalFixture
 {
-    /// <summary>The on-disk size of one record: 16-byte header and the 72-byte command.</summary>
-    public const int RecordSize = 88;
+    /// <summary>The on-disk size of one record: 16-byte header and the 80-byte command (format 2).</summary>
+    public const int RecordSize = 96;
 
     public static JournalOptions Options(string directory, int recordsPerFile = 1_000_000) => new()
     {

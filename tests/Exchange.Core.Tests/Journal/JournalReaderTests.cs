@@ -46,6 +46,73 @@ public sealed class JournalReaderTests : IDisposable
     }
 
     [Fact]
+    public void Read_FormatOneRecordsThenFormatTwo_ReadsBothTheOlderWithNoTokenSpace()
+    {
+        // A journal written before tokens were journaled (72-byte commands), then appended to by this version.
+        var file = FileFor(Dir, 1);
+        using (var stream = new FileStream(file, FileMode.CreateNew))
+        {
+            for (long sequence = 1; sequence <= 3; sequence++) stream.Write(FormatOneRecord(TestCommands.At(sequence)));
+            var record = new byte[RecordSize];
+            for (long sequence = 4; sequence <= 5; sequence++)
+            {
+                JournalBatch.Write(record, TestCommands.At(sequence));
+                stream.Write(record);
+            }
+        }
+
+        using var reader = new JournalReader(Dir);
+        for (long sequence = 1; sequence <= 5; sequence++)
+        {
+            Assert.Equal(JournalReadStatus.Record, reader.Read(out var command));
+            var expected = TestCommands.At(sequence);
+            if (sequence <= 3) (expected.Origin, expected.Token) = (0, 0);
+            TestCommands.AssertEqual(expected, command);
+        }
+        Assert.Equal(JournalReadStatus.End, reader.Read(out _));
+    }
+
+    [Fact]
+    public void Read_FormatOneRecordTornAtTheEnd_IsATornTail()
+    {
+        var file = FileFor(Dir, 1);
+        var whole = FormatOneRecord(TestCommands.At(1));
+        var torn = FormatOneRecord(TestCommands.At(2));
+        using (var stream = new FileStream(file, FileMode.CreateNew))
+        {
+            stream.Write(whole);
+            stream.Write(torn.AsSpan(0, 50));
+        }
+        var (sequences, ending) = ReadAll72(Dir);
+        Assert.Equal([1L], sequences);
+        Assert.Equal(JournalReadStatus.TornTail, ending);
+    }
+
+    private static (List<long>, JournalReadStatus) ReadAll72(string dir)
+    {
+        var sequences = new List<long>();
+        using var reader = new JournalReader(dir);
+        JournalReadStatus status;
+        while ((status = reader.Read(out var command)) == JournalReadStatus.Record) sequences.Add(command.Sequence);
+        return (sequences, status);
+    }
+
+    /// <summary>A record as journal format 1 wrote it: the header, then the command's first 72 bytes (no token space,
+    /// no token), the CRC over the header's first 12 bytes and that payload.</summary>
+    private static byte[] FormatOneRecord(in Core.Commands.Command command)
+    {
+        var payload = new byte[CommandCodec.Size];
+        CommandCodec.Write(payload, command);
+        var record = new byte[16 + CommandCodec.LegacySize];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(record, CommandCodec.LegacySize);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(4), command.Sequence);
+        payload.AsSpan(0, CommandCodec.LegacySize).CopyTo(record.AsSpan(16));
+        var crc = Crc32C.Finish(Crc32C.Append(Crc32C.Append(Crc32C.Start(), record.AsSpan(0, 12)), record.AsSpan(16)));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(12), crc);
+        return record;
+    }
+
+    [Fact]
     public void Read_EmptyDirectory_ReturnsEnd()
     {
         using var reader = new JournalReader(Dir);

@@ -22,6 +22,8 @@ internal static class TestCommands
         Amount = random.NextInt64(long.MinValue, long.MaxValue),
         Sequence = sequence,
         Timestamp = random.NextInt64(long.MinValue, long.MaxValue),
+        Origin = (uint)random.NextInt64(0, 1L << 32),
+        Token = (uint)random.NextInt64(0, 1L << 32),
     };
 
     /// <summary>The command the tests journal at <paramref name="sequence"/>: the same for a sequence every time.</summary>
@@ -44,5 +46,7 @@ internal static class TestCommands
         Assert.Equal(expected.Amount, actual.Amount);
         Assert.Equal(expected.Sequence, actual.Sequence);
         Assert.Equal(expected.Timestamp, actual.Timestamp);
+        Assert.Equal(expected.Origin, actual.Origin);
+        Assert.Equal(expected.Token, actual.Token);
     }
 }
