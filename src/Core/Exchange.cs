@@ -155,9 +155,15 @@ public sealed class Exchange
         }
     }
 
-    /// <summary>Records what a new token did: its reject code or None, and the order id it assigned or acted on.</summary>
+    /// <summary>Records what a new token did: its reject code or None, and the order id it assigned or acted on (from its
+    /// first event; a cancel-all of no orders has none).</summary>
     private void Recorded(int slot, in Command c)
     {
+        if (_events.Count == 0)
+        {
+            _tokens.Record(slot, c.Token, c.Sequence, 0, RejectCode.None);
+            return;
+        }
         ref readonly var first = ref _events[0];
         var code = first.Type == EventType.Rejected ? first.Reason : RejectCode.None;
         var orderId = c.Type is CommandType.NewOrder or CommandType.Cancel or CommandType.Amend ? first.OrderId : 0;

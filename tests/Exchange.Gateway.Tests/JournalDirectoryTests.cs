@@ -33,7 +33,7 @@ public sealed class JournalDirectoryTests
     public async Task Server_WithSnapshots_TrimsItsJournal_AndItsStopLeavesTheFinalSnapshot(bool metrics)
     {
         var journal = Path.Combine(Path.GetTempPath(), "exchange-gateway-tests", Guid.NewGuid().ToString("N"));
-        // 46 commands a file, a snapshot every 50: the journal on disk stays a few files however many commands run.
+        // 42 commands a file (96 bytes each), a snapshot every 50: the journal on disk stays a few files however many commands run.
         var config = TestServer.Config(journal: journal, metrics: metrics);
         config = config with
         {

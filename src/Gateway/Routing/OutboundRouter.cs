@@ -123,7 +123,7 @@ internal sealed class OutboundRouter : IOutputHandler
             case EventType.Rejected:
                 lock (_sender.Gate)
                     Committed(_sender, _sender.AppendRejected(_timestamp, _token, messageType, (byte)e.Reason, (uint)e.AccountId,
-                        HasInstrument(messageType) ? e.InstrumentId : -1, e.OrderId));
+                        HasInstrument(messageType) ? e.InstrumentId : -1, e.OrderId), outcome: true);
                 break;
             case EventType.Duplicate:
                 // Nothing executed (no other event follows): the original outcome again, byte for byte, from the
@@ -136,7 +136,7 @@ internal sealed class OutboundRouter : IOutputHandler
                     Committed(_sender, original > 0
                         ? _sender.AppendCopy(original)
                         : _sender.AppendRejected(_timestamp, _token, messageType, (byte)code, (uint)e.AccountId,
-                            HasInstrument(messageType) ? e.InstrumentId : -1, e.OrderId));
+                            HasInstrument(messageType) ? e.InstrumentId : -1, e.OrderId), outcome: true);
                 }
                 break;
             case EventType.OrderAccepted:
@@ -193,8 +193,8 @@ internal sealed class OutboundRouter : IOutputHandler
             case EventType.CancelAllDone:
                 // The cancel-all's own messages are over: its summary precedes the account updates.
                 lock (_sender.Gate)
-                    Appended(_sender, OutboundEncoder.CancelAllDone(_sender.Log.Reserve(Outbound.CancelAllDoneLength), _timestamp,
-                        _token, e.AccountId, e.InstrumentId, (uint)e.CancelledOrders));
+                    Committed(_sender, _sender.Log.Commit(OutboundEncoder.CancelAllDone(_sender.Log.Reserve(Outbound.CancelAllDoneLength),
+                        _timestamp, _token, e.AccountId, e.InstrumentId, (uint)e.CancelledOrders)), outcome: true);
                 break;
             case EventType.LiquidationStarted:
             case EventType.LiquidationEnded:
@@ -353,11 +353,14 @@ internal sealed class OutboundRouter : IOutputHandler
     /// <summary>Commits a reserved message of <paramref name="length"/> bytes (caller holds the stream's gate).</summary>
     private void Appended(UserStream s, int length) => Committed(s, s.Log.Commit(length));
 
-    private void Committed(UserStream s, int sequence)
+    /// <param name="outcome">This is the command's outcome even if the sender got messages before it (a cancel-all's
+    /// K after the C of each order).</param>
+    private void Committed(UserStream s, int sequence, bool outcome = false)
     {
-        if (s == _sender && _outcome == 0)
+        if (s == _sender && _outcome == 0 && (outcome || _messageType != Inbound.CancelAll))
         {
-            // The command's first message to its sender is its outcome: a duplicate of its token finds it by sequence.
+            // The command's outcome (docs/protocol.md section 4: its first message to its sender, but a cancel-all's K or
+            // J): a duplicate of its token finds it by the command's sequence.
             _outcome = sequence;
             s.Log.MarkOutcome(_sequence, sequence);
         }

@@ -81,4 +81,42 @@ public class AllocationTests
         Assert.True(x.LastTradeId > 1000, "the workload traded");
         Assert.Equal(0, allocated);
     }
+
+    /// <summary>The token check too: every command tokened (traders by account, marks and funding by a feed space), and
+    /// every tenth one a resend of an earlier command, answered as a duplicate or stale.</summary>
+    [Fact]
+    public void WarmedUpTokenedWorkload_WithResends_AllocatesZeroBytes()
+    {
+        const int accounts = 200;
+        var x = new Exchange(new ExchangeOptions { AccountCapacity = 1024, OrderCapacity = 1 << 16 });
+        x.AddInstrument(Spec);
+        for (var a = 1; a <= accounts; a++) x.Apply(Command.DepositTo(a, 1_000_000_000_000));
+        x.Apply(Command.Mark(0, 120_000));
+        var plain = Workload(accounts, 50_000);
+        var tokens = new uint[accounts + 2];
+        var workload = new Command[plain.Length];
+        for (var i = 0; i < plain.Length; i++)
+        {
+            var c = plain[i];
+            c.Origin = c.AccountId > 0 ? (uint)c.AccountId : 0x8000_0001u;
+            var slot = c.AccountId > 0 ? c.AccountId : accounts + 1;
+            c.Token = i % 10 == 9 && i > 100 ? workload[i - 1 - i % 97].Token : ++tokens[slot];
+            if (i % 10 == 9 && i > 100) c = workload[i - 1 - i % 97];
+            c.Sequence = i + 1;
+            workload[i] = c;
+        }
+        foreach (ref readonly var c in workload.AsSpan(0, 20_000)) x.Apply(in c);
+        var part = 0;
+        long duplicates = 0;
+        var allocated = Allocations.Fewest(() =>
+        {
+            part++;
+            foreach (ref readonly var c in workload.AsSpan(10_000 + part * 10_000, 10_000))
+                foreach (ref readonly var e in x.Apply(in c))
+                    if (e.Type == Core.Events.EventType.Duplicate) duplicates++;
+        });
+
+        Assert.True(duplicates > 100, "the resends were duplicates");
+        Assert.Equal(0, allocated);
+    }
 }
