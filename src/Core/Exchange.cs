@@ -155,8 +155,8 @@ public sealed class Exchange
         }
     }
 
-    /// <summary>Records what a new token did: its reject code or None, and the order id it assigned or acted on (from its
-    /// first event; a cancel-all of no orders has none).</summary>
+    /// <summary>Records what a new token did: its reject code or None, and the order id it assigned or acted on, from its
+    /// first event (every command has one; the guard keeps an earlier command's event from ever being read).</summary>
     private void Recorded(int slot, in Command c)
     {
         if (_events.Count == 0)

@@ -158,6 +158,7 @@ internal static class EventJsonWriter
         EventType.LiquidationEnded => "liquidation-end",
         EventType.TradingHalted => "halt",
         EventType.TradingResumed => "resume",
+        EventType.Duplicate => "duplicate",
         _ => "unknown",
     };
 
