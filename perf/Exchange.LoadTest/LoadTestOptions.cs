@@ -38,6 +38,8 @@ internal sealed record LoadTestOptions
           --late-joiners N   pipeline: N market-data late joiners' book queries, spread over each paced run (default 0)
           --account-queries N  pipeline: N account queries, spread over each paced run (default 0); both are
                              published from a second thread and timed apart from the commands
+          --tokens           every measured command carries a token space (its account; one more for marks and
+                             deposits) and that space's next token, as the gateway sends them: the core's token check runs
           --model N          check the first N commands against the reference model (default 5,000; 0 = off)
           --connections N    tcp: trader connections (default 4; users lt01.. are generated)
           --seconds S        tcp: seconds per rate and target (default 3)
@@ -86,6 +88,8 @@ internal sealed record LoadTestOptions
     public bool Journal { get; init; }
     public int LateJoiners { get; init; }
     public int AccountQueries { get; init; }
+    /// <summary>Stamp each measured command with a token space and token (the core deduplicates them).</summary>
+    public bool Tokens { get; init; }
     public PipelineTopology Topology { get; init; } = PipelineTopology.Parallel;
     public FsyncPolicy Fsync { get; init; } = FsyncPolicy.Never;
     public int ModelCommands { get; init; } = 5_000;
@@ -156,6 +160,7 @@ internal sealed record LoadTestOptions
                     "--journal" => o with { Journal = true },
                     "--late-joiners" => o with { LateJoiners = (int)Count(Value()) },
                     "--account-queries" => o with { AccountQueries = (int)Count(Value()) },
+                    "--tokens" => o with { Tokens = true },
                     "--topology" => o with { Topology = Value() switch
                     {
                         "parallel" => PipelineTopology.Parallel,

@@ -20,6 +20,7 @@ void Mode(int defaultCommands, Action<Workload, RunChecks> run)
     Report.Note($"generating {spec.Commands:N0} commands ({spec.Describe()}) ...");
     var workload = new WorkloadGenerator(spec).Generate();
     Report.Note($"  generated in {workload.Stats.GenerationTime.TotalSeconds:F1} s");
+    if (options.Tokens) workload.StampTokens();
     var checks = new RunChecks(workload);
     if (options.ModelCommands > 0)
     {

@@ -56,4 +56,24 @@ internal sealed class Workload
         foreach (ref readonly var c in Commands.AsSpan(0, count)) x.Apply(in c);
         return x;
     }
+
+    /// <summary>
+    /// Gives every measured command a token space and that space's next token, as the gateway does (a trader's space is
+    /// its account; marks, funding and deposits share one more), so applying them runs the core's token check on every
+    /// command. Every token is new: the events and state are those of the untokened commands.
+    /// </summary>
+    public void StampTokens()
+    {
+        const uint shared = 0x8000_0001;
+        var next = new Dictionary<uint, uint>();
+        for (var i = 0; i < Commands.Length; i++)
+        {
+            ref var c = ref Commands[i];
+            var origin = c.Type is CommandType.NewOrder or CommandType.Cancel or CommandType.CancelAll or CommandType.Amend
+                ? (uint)c.AccountId
+                : shared;
+            c.Origin = origin;
+            c.Token = next[origin] = next.GetValueOrDefault(origin) + 1;
+        }
+    }
 }
