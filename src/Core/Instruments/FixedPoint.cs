@@ -47,10 +47,22 @@ public static class FixedPoint
     }
 
     /// <summary>Upper price of the band m x (1 + ppm/1e6), rounded down to a tick (a buy's limit).</summary>
-    public static long BandHigh(long mark, long ppm) => (long)FloorDiv((Int128)mark * (Million + ppm), Million);
+    public static long BandHigh(long mark, long ppm)
+    {
+        // Every order and amend checks its band: with 0 <= m < 2^42 and 0 <= ppm <= 1e6 the product is below 2^63 and
+        // non-negative, so 64-bit truncation is the floor (FixedPointTests checks the bounds against the 128-bit path).
+        if ((ulong)mark < FastNotional && (ulong)ppm <= Million)
+            return mark * (Million + ppm) / Million;
+        return (long)FloorDiv((Int128)mark * (Million + ppm), Million);
+    }
 
     /// <summary>Lower price of the band m x (1 - ppm/1e6), rounded up to a tick (a sell's limit).</summary>
-    public static long BandLow(long mark, long ppm) => (long)CeilDiv((Int128)mark * (Million - ppm), Million);
+    public static long BandLow(long mark, long ppm)
+    {
+        if ((ulong)mark < FastNotional && (ulong)ppm <= Million)
+            return (mark * (Million - ppm) + (Million - 1)) / Million;
+        return (long)CeilDiv((Int128)mark * (Million - ppm), Million);
+    }
 
     /// <summary>Sign of a value as -1, 0 or 1.</summary>
     public static long Sign(long x) => x > 0 ? 1 : x < 0 ? -1 : 0;

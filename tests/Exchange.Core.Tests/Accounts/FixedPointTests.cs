@@ -21,6 +21,24 @@ public class FixedPointTests
         Assert.Equal((long)floor, FixedPoint.FloorPpm(notional, ppm));
     }
 
+    [Theory]
+    [InlineData(0L, 0L)]
+    [InlineData(1L, 50_000L)]
+    [InlineData(120_000L, 50_000L)]
+    [InlineData(120_001L, 999_999L)]
+    [InlineData(999_999L, 1L)]
+    [InlineData((1L << 42) - 1, 0L)]
+    [InlineData((1L << 42) - 1, 1_000_000L)]
+    [InlineData((1L << 42) - 1, 999_999L)]
+    [InlineData(1L << 42, 1_000_000L)]
+    [InlineData(1L << 42, 123_457L)]
+    [InlineData(1L << 50, 50_000L)]
+    public void Band_FastAndWidePaths_AgreeWithExactDivision(long mark, long ppm)
+    {
+        Assert.Equal((long)FixedPoint.FloorDiv((Int128)mark * (FixedPoint.Million + ppm), FixedPoint.Million), FixedPoint.BandHigh(mark, ppm));
+        Assert.Equal((long)FixedPoint.CeilDiv((Int128)mark * (FixedPoint.Million - ppm), FixedPoint.Million), FixedPoint.BandLow(mark, ppm));
+    }
+
     [Fact]
     public void FloorAndCeilDiv_RoundNegativeNumeratorsTheRightWay()
     {
