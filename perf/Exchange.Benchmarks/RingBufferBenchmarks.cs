@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using BenchmarkDotNet.Attributes;
 using Exchange.Core.Commands;
 using Exchange.Core.Pipeline;
@@ -8,13 +9,16 @@ namespace Exchange.Benchmarks;
 /// One producer, one consumer on its own thread: the benchmark thread publishes <see cref="Events"/> events one by
 /// one and returns when the consumer has handled the last, so the time per operation is the sustained cost of
 /// moving one event through the ring (its inverse is the throughput). Slots are <see cref="Command"/>s, as on the
-/// input ring. One benchmark per wait strategy.
+/// input ring. One benchmark per wait strategy, one that claims and publishes <see cref="Batch"/> slots at a time, and
+/// the baseline: a bounded <see cref="Channel{T}"/> of the same capacity carrying the same commands, read by a
+/// consumer thread that polls it as the yielding wait polls the ring (so neither side pays for a wake-up).
 /// </summary>
 [MemoryDiagnoser]
 public class RingBufferBenchmarks
 {
     private const int Events = 1_000_000;
     private const int BufferSize = 64 * 1024;
+    private const int Batch = 64;
 
     private RingBuffer<Command> _busySpinRing = null!;
     private BatchEventProcessor<Command, SumHandler, BusySpinWaitStrategy> _busySpin = null!;
@@ -22,6 +26,12 @@ public class RingBufferBenchmarks
     private BatchEventProcessor<Command, SumHandler, YieldingWaitStrategy> _yielding = null!;
     private RingBuffer<Command> _blockingRing = null!;
     private BatchEventProcessor<Command, SumHandler, BlockingWaitStrategy> _blocking = null!;
+    private RingBuffer<Command> _batchRing = null!;
+    private BatchEventProcessor<Command, SumHandler, YieldingWaitStrategy> _batch = null!;
+    private Channel<Command> _channel = null!;
+    private Thread _channelReader = null!;
+    private long _channelRead;
+    private volatile bool _channelStop;
 
     // Each strategy's consumer thread exists only during its own benchmark: an idle busy-spinning consumer would
     // take a core from the others.
@@ -43,7 +53,83 @@ public class RingBufferBenchmarks
     [GlobalCleanup(Target = nameof(Blocking))]
     public void CleanupBlocking() => Stop(_blocking);
 
+    [GlobalSetup(Target = nameof(YieldingBatch))]
+    public void SetupYieldingBatch() => (_batchRing, _batch) = Start<YieldingWaitStrategy>(new YieldingWaitStrategy());
+
+    [GlobalCleanup(Target = nameof(YieldingBatch))]
+    public void CleanupYieldingBatch() => Stop(_batch);
+
+    [GlobalSetup(Target = nameof(Channel))]
+    public void SetupChannel()
+    {
+        _channel = System.Threading.Channels.Channel.CreateBounded<Command>(new BoundedChannelOptions(BufferSize)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _channelStop = false;
+        Volatile.Write(ref _channelRead, 0);
+        _channelReader = new Thread(ReadChannel) { IsBackground = true, Name = "benchmark channel consumer" };
+        _channelReader.Start();
+    }
+
+    [GlobalCleanup(Target = nameof(Channel))]
+    public void CleanupChannel()
+    {
+        _channelStop = true;
+        _channelReader.Join();
+    }
+
+    /// <summary>The baseline: the same commands through a bounded channel, written and read one at a time.</summary>
     [Benchmark(OperationsPerInvoke = Events, Baseline = true)]
+    public long Channel()
+    {
+        var writer = _channel.Writer;
+        var start = Volatile.Read(ref _channelRead);
+        var command = default(Command);
+        for (int i = 0; i < Events; i++)
+        {
+            command.Sequence = start + i;
+            command.Price = i;
+            if (!writer.TryWrite(command)) WriteWhenRoom(writer, command);
+        }
+
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _channelRead) < start + Events)
+            spin.SpinOnce(sleep1Threshold: -1);
+        return start + Events;
+    }
+
+    private static void WriteWhenRoom(ChannelWriter<Command> writer, Command command)
+    {
+        var spin = new SpinWait();
+        while (!writer.TryWrite(command))
+            spin.SpinOnce(sleep1Threshold: -1);
+    }
+
+    private void ReadChannel()
+    {
+        var reader = _channel.Reader;
+        long sum = 0;
+        var spin = new SpinWait();
+        while (!_channelStop)
+        {
+            if (reader.TryRead(out var command))
+            {
+                sum += command.Price;
+                Volatile.Write(ref _channelRead, _channelRead + 1);
+                spin = default;
+            }
+            else
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+        }
+        GC.KeepAlive(sum);
+    }
+
+    [Benchmark(OperationsPerInvoke = Events)]
     public long BusySpin() => PublishAndDrain(_busySpinRing, _busySpin.Sequence);
 
     [Benchmark(OperationsPerInvoke = Events)]
@@ -51,6 +137,31 @@ public class RingBufferBenchmarks
 
     [Benchmark(OperationsPerInvoke = Events)]
     public long Blocking() => PublishAndDrain(_blockingRing, _blocking.Sequence);
+
+    /// <summary>Yielding wait, the producer claiming <see cref="Batch"/> slots at once and publishing the range.</summary>
+    [Benchmark(OperationsPerInvoke = Events)]
+    public long YieldingBatch()
+    {
+        var ring = _batchRing;
+        long hi = -1;
+        for (int i = 0; i < Events; i += Batch)
+        {
+            hi = ring.Next(Batch);
+            var lo = hi - Batch + 1;
+            for (var s = lo; s <= hi; s++)
+            {
+                ref var command = ref ring[s];
+                command.Sequence = s;
+                command.Price = i + (s - lo);
+            }
+            ring.Publish(lo, hi);
+        }
+
+        var spin = new SpinWait();
+        while (_batch.Sequence.Value < hi)
+            spin.SpinOnce(sleep1Threshold: -1);
+        return hi;
+    }
 
     private static long PublishAndDrain(RingBuffer<Command> ring, Sequence consumed)
     {

@@ -24,6 +24,7 @@ public class AllocationBudgetTests
         ["RingBufferBenchmarks.BusySpin"] = () => [new RingBufferOperation<BusySpinWaitStrategy>("RingBufferBenchmarks.BusySpin", new BusySpinWaitStrategy())],
         ["RingBufferBenchmarks.Yielding"] = () => [new RingBufferOperation<YieldingWaitStrategy>("RingBufferBenchmarks.Yielding", new YieldingWaitStrategy())],
         ["RingBufferBenchmarks.Blocking"] = () => [new RingBufferOperation<BlockingWaitStrategy>("RingBufferBenchmarks.Blocking", new BlockingWaitStrategy())],
+        ["RingBufferBenchmarks.YieldingBatch"] = () => [new RingBufferOperation<YieldingWaitStrategy>("RingBufferBenchmarks.YieldingBatch", new YieldingWaitStrategy(), batch: 64)],
         ["JournalBenchmarks.AppendBatchAndCommit"] = () => [new JournalOperation()],
         ["PipelineBenchmarks.JournalOff"] = () => [new PipelineOperation(journal: false)],
         ["PipelineBenchmarks.JournalOn"] = () => [new PipelineOperation(journal: true)],

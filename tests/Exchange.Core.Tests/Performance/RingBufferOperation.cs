@@ -6,20 +6,22 @@ namespace Exchange.Core.Tests.Performance;
 
 /// <summary>
 /// Mirror of perf/Exchange.Benchmarks/RingBufferBenchmarks.cs: one producer (the test thread) publishes commands one
-/// by one to a consumer on its own thread, per wait strategy. Both threads are measured: the producer with
+/// by one (or <c>batch</c> slots per claim and publish) to a consumer on its own thread, per wait strategy. Both threads are measured: the producer with
 /// <see cref="Allocations.Fewest"/>, the consumer by a <see cref="ThreadProbe"/> in its handler.
 /// </summary>
 internal sealed class RingBufferOperation<TWait> : BudgetedOperation
     where TWait : struct, IWaitStrategy
 {
-    private const int Events = 20_000;
+    private const int Events = 20_480; // a multiple of every batch size used
     private readonly RingBuffer<Command> _ring;
     private readonly BatchEventProcessor<Command, ProbedHandler, TWait> _consumer;
     private readonly ThreadProbe _probe = new();
+    private readonly int _batch;
     private long _next;
 
-    public RingBufferOperation(string name, TWait waitStrategy) : base(name)
+    public RingBufferOperation(string name, TWait waitStrategy, int batch = 1) : base(name)
     {
+        _batch = batch;
         _ring = RingBuffer<Command>.CreateSingleProducer(64 * 1024, waitStrategy);
         _consumer = new BatchEventProcessor<Command, ProbedHandler, TWait>(_ring, _ring.NewBarrier(), new ProbedHandler(_probe));
         _ring.AddGatingSequences(_consumer.Sequence);
@@ -42,13 +44,16 @@ internal sealed class RingBufferOperation<TWait> : BudgetedOperation
     private void Run()
     {
         _probe.Arm(_next, _next + Events - 1);
-        for (var i = 0; i < Events; i++)
+        for (var i = 0; i < Events; i += _batch)
         {
-            var sequence = _ring.Next();
-            ref var command = ref _ring[sequence];
-            command.Sequence = sequence;
-            command.Price = i;
-            _ring.Publish(sequence);
+            var hi = _ring.Next(_batch);
+            for (var sequence = hi - _batch + 1; sequence <= hi; sequence++)
+            {
+                ref var command = ref _ring[sequence];
+                command.Sequence = sequence;
+                command.Price = i;
+            }
+            _ring.Publish(hi - _batch + 1, hi);
         }
         _next += Events;
         _probe.WaitForRun();

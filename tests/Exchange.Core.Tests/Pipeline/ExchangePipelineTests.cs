@@ -145,6 +145,46 @@ public abstract class ExchangePipelineTests
         PipelineWorkload.AssertInvariants(exchange);
     }
 
+    [Theory]
+    [InlineData(ProducerType.Multi)]
+    [InlineData(ProducerType.Single)]
+    public void TryPublishBatch_DeliversAsOneByOne_AndAFullRingTakesNoneOfTheBatch(ProducerType producers)
+    {
+        var commands = PipelineWorkload.Commands(1_000);
+        var (direct, expected) = PipelineWorkload.ApplyDirectly(commands);
+        var exchange = PipelineWorkload.Fresh();
+        var output = new OutputRecorder();
+        var correlations = new long[commands.Length];
+        for (int i = 0; i < commands.Length; i++) correlations[i] = (i + 1) * 10L;
+
+        using (var pipeline = new ExchangePipeline(exchange, Options(producers: producers) with { InputRingSize = 64 }, output))
+        {
+            // Not started: 40 fit, then a batch of 30 does not fit in the 24 slots left and takes none of them.
+            Assert.True(pipeline.TryPublishBatch(commands.AsSpan(0, 40), correlations.AsSpan(0, 40), out long first));
+            Assert.Equal(1, first);
+            Assert.False(pipeline.TryPublishBatch(commands.AsSpan(40, 30), correlations.AsSpan(40, 30), out long refused));
+            Assert.Equal(0, refused);
+            pipeline.Start();
+            // Batches of uneven sizes, retried while the ring is full.
+            for (int i = 40, n = 1; i < commands.Length; i += n, n = n % 37 + 1)
+            {
+                n = Math.Min(n, commands.Length - i);
+                long deadline = Environment.TickCount64 + (long)Eventually.Timeout.TotalMilliseconds;
+                while (!pipeline.TryPublishBatch(commands.AsSpan(i, n), correlations.AsSpan(i, n), out first))
+                {
+                    Assert.True(Environment.TickCount64 < deadline, "the ring never made room for the batch");
+                    Thread.Yield();
+                }
+                Assert.Equal(i + 1, first);
+            }
+            output.WaitFor(commands.Length);
+        }
+
+        PipelineWorkload.AssertDeliveredInOrder(output.Deliveries, expected);
+        Assert.Equal(direct.StateHash(), exchange.StateHash());
+        PipelineWorkload.AssertInvariants(exchange);
+    }
+
     [Fact]
     public void TryPublish_WhenTheInputRingIsFull_ReturnsFalse_AndLosesNothing()
     {
