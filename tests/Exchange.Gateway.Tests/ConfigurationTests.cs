@@ -26,4 +26,13 @@ public sealed class ConfigurationTests
         Assert.Null(new PipelineConfig().ToOptions("j").Journal!.ArchiveDirectory);
         Assert.Throws<InvalidDataException>(() => new PipelineConfig { JournalSegmentBytes = 100 }.Validate());
     }
+
+    [Fact]
+    public void PipelineConfig_PinCpus_ReachThePipelineOptions_AndAreCheckedAgainstThisMachine()
+    {
+        Assert.Equal([0], new PipelineConfig { PinCpus = [0] }.ToOptions("").PinnedCpus);
+        Assert.Empty(new PipelineConfig().ToOptions("").PinnedCpus);
+        Assert.Throws<InvalidDataException>(() => new PipelineConfig { PinCpus = [Environment.ProcessorCount] }.Validate());
+        Assert.Throws<InvalidDataException>(() => new PipelineConfig { PinCpus = [-1] }.Validate());
+    }
 }

@@ -26,6 +26,7 @@ public sealed class BatchEventProcessor<T, THandler, TWait>
     private int _state;
     private Thread? _thread;
     private volatile Exception? _fault;
+    private int _cpu = -1;
 
     /// <summary>Creates a processor; it does nothing until <see cref="Start"/> or <see cref="Run"/>.</summary>
     /// <param name="ringBuffer">The ring to read.</param>
@@ -56,10 +57,14 @@ public sealed class BatchEventProcessor<T, THandler, TWait>
     public Exception? Fault => _fault;
 
     /// <summary>Starts processing on a new background thread.</summary>
+    /// <param name="threadName">The thread's name.</param>
+    /// <param name="cpu">A CPU to pin the thread to before it processes anything; -1 = not pinned. A pin the OS
+    /// refuses ends the thread with a <see cref="Fault"/>.</param>
     /// <exception cref="InvalidOperationException">Already running.</exception>
-    public Thread Start(string? threadName = null)
+    public Thread Start(string? threadName = null, int cpu = -1)
     {
         Enter();
+        _cpu = cpu;
         var thread = new Thread(RunOnThread) { IsBackground = true, Name = threadName ?? "BatchEventProcessor" };
         _thread = thread;
         thread.Start();
@@ -117,6 +122,8 @@ public sealed class BatchEventProcessor<T, THandler, TWait>
     {
         try
         {
+            if (_cpu >= 0)
+                ThreadAffinity.PinCurrentThread(_cpu);
             ProcessEvents();
         }
         catch (Exception exception)

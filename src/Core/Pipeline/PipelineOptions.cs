@@ -24,6 +24,15 @@ public sealed record PipelineOptions
     /// <see cref="PipelineTopology.SingleThread"/> (for machines with fewer cores than busy threads).</summary>
     public PipelineTopology Topology { get; init; } = PipelineTopology.Parallel;
 
+    /// <summary>
+    /// CPUs to pin the pipeline's threads to, in this order: the business-logic thread (the one thread of
+    /// <see cref="PipelineTopology.SingleThread"/>), the output thread, the journaler; threads beyond the list are not
+    /// pinned. Empty (the default): the OS places them. For machines with cores set aside for the pipeline (isolcpus
+    /// or a cpuset, with <see cref="WaitStrategyKind.BusySpin"/>): a pinned spinning thread keeps its core and caches.
+    /// On a shared machine leave it empty: a pinned thread cannot move off a core another process is using.
+    /// </summary>
+    public IReadOnlyList<int> PinnedCpus { get; init; } = [];
+
     /// <summary>The input journal, as files (<see cref="JournalWriter"/>); null with <see cref="JournalInstance"/> null
     /// turns journaling off (then nothing is durable and no output waits for it).</summary>
     public JournalOptions? Journal { get; init; }
@@ -63,6 +72,9 @@ public sealed record PipelineOptions
 
     internal bool Snapshots => SnapshotEveryCommands > 0;
 
+    /// <summary>The CPU for the pipeline's <paramref name="thread"/>-th thread (see <see cref="PinnedCpus"/>), or -1.</summary>
+    internal int PinnedCpu(int thread) => thread < PinnedCpus.Count ? PinnedCpus[thread] : -1;
+
     internal void Validate()
     {
         if (InputRingSize < 1 || !BitOperations.IsPow2(InputRingSize))
@@ -75,6 +87,10 @@ public sealed record PipelineOptions
             throw new ArgumentOutOfRangeException(nameof(Topology), Topology, null);
         if (!Enum.IsDefined(ProducerType))
             throw new ArgumentOutOfRangeException(nameof(ProducerType), ProducerType, null);
+        ArgumentNullException.ThrowIfNull(PinnedCpus);
+        foreach (var cpu in PinnedCpus)
+            if (cpu < 0 || cpu >= Environment.ProcessorCount)
+                throw new ArgumentOutOfRangeException(nameof(PinnedCpus), cpu, $"Must be a CPU of this machine (0 to {Environment.ProcessorCount - 1}).");
         ArgumentOutOfRangeException.ThrowIfNegative(SnapshotEveryCommands);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SnapshotsToKeep);
         ArgumentNullException.ThrowIfNull(TimeProvider);

@@ -16,12 +16,14 @@ internal sealed class PipelineStages<TWait> : PipelineStages
     private readonly BatchEventProcessor<OutputSlot, OutputConsumer<TWait>, TWait> _output;
     private readonly SequenceBarrier? _gate;
     private readonly RingBuffer<OutputSlot> _outputRing;
+    private readonly PipelineOptions _options;
 
     [SetsRequiredMembers]
     public PipelineStages(
         PipelineOptions options, TWait inputWait, TWait outputWait, Exchange exchange, IJournal? journal,
         SnapshotStore? snapshots, IOutputHandler output, PipelineAbort abort)
     {
+        _options = options;
         var input = RingBuffer<CommandSlot>.Create(options.ProducerType, options.InputRingSize, inputWait);
         var outputRing = RingBuffer<OutputSlot>.CreateSingleProducer(options.OutputRingSize, outputWait);
 
@@ -65,9 +67,9 @@ internal sealed class PipelineStages<TWait> : PipelineStages
 
     public override void Start()
     {
-        _journaler?.Start("exchange-journal");
-        _logic.Start("exchange-logic");
-        _output.Start("exchange-output");
+        _journaler?.Start("exchange-journal", _options.PinnedCpu(2));
+        _logic.Start("exchange-logic", _options.PinnedCpu(0));
+        _output.Start("exchange-output", _options.PinnedCpu(1));
     }
 
     public override void Halt()

@@ -11,12 +11,14 @@ internal sealed class SingleThreadStages<TWait> : PipelineStages
     where TWait : struct, IWaitStrategy
 {
     private readonly BatchEventProcessor<CommandSlot, SingleThreadHandler, TWait> _processor;
+    private readonly int _cpu;
 
     [SetsRequiredMembers]
     public SingleThreadStages(
         PipelineOptions options, TWait inputWait, Exchange exchange, IJournal? journal,
         SnapshotStore? snapshots, IOutputHandler output, PipelineAbort abort)
     {
+        _cpu = options.PinnedCpu(0);
         var input = RingBuffer<CommandSlot>.Create(options.ProducerType, options.InputRingSize, inputWait);
         var journaled = journal is null ? null : new Sequence();
         var taker = snapshots is null ? null : new SnapshotTaker(snapshots, options.SnapshotEveryCommands, journaled, abort, options.Retention);
@@ -35,7 +37,7 @@ internal sealed class SingleThreadStages<TWait> : PipelineStages
     // Every command is delivered before the processor moves past it.
     public override bool Drained(long claimed) => _processor.Sequence.Value >= claimed;
 
-    public override void Start() => _processor.Start("exchange-pipeline");
+    public override void Start() => _processor.Start("exchange-pipeline", _cpu);
 
     public override void Halt() => _processor.Halt();
 

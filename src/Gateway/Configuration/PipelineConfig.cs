@@ -16,6 +16,12 @@ public sealed record PipelineConfig
     /// (single below 4 logical CPUs, else parallel).
     /// </summary>
     public string Topology { get; init; } = "auto";
+    /// <summary>
+    /// CPUs to pin the pipeline's threads to: business logic (the single thread), output, journaler; empty = not
+    /// pinned. Only for cores set aside for the exchange (isolcpus or a cpuset), usually with <c>busy-spin</c>; see
+    /// docs/operations.md.
+    /// </summary>
+    public int[] PinCpus { get; init; } = [];
     /// <summary><c>batch</c> (fsync every commit), <c>interval</c> or <c>never</c> (page cache only).</summary>
     public string Fsync { get; init; } = "batch";
     public int FsyncIntervalMs { get; init; } = 10;
@@ -35,6 +41,9 @@ public sealed record PipelineConfig
             throw new InvalidDataException("pipeline.topology must be auto, parallel or single");
         if (Fsync is not ("batch" or "interval" or "never")) throw new InvalidDataException("pipeline.fsync must be batch, interval or never");
         if (FsyncIntervalMs <= 0 || SnapshotEveryCommands < 0) throw new InvalidDataException("pipeline: bad fsync interval or snapshot period");
+        foreach (var cpu in PinCpus)
+            if (cpu < 0 || cpu >= Environment.ProcessorCount)
+                throw new InvalidDataException($"pipeline.pinCpus: {cpu} is not a CPU of this machine (0 to {Environment.ProcessorCount - 1})");
         if (JournalSegmentBytes < 4096) throw new InvalidDataException("pipeline.journalSegmentBytes must be at least 4096");
     }
 
@@ -47,6 +56,7 @@ public sealed record PipelineConfig
             "parallel" => PipelineTopology.Parallel,
             _ => Environment.ProcessorCount < 4 ? PipelineTopology.SingleThread : PipelineTopology.Parallel,
         },
+        PinnedCpus = PinCpus,
         InputRingSize = RingSize,
         OutputRingSize = RingSize,
         WaitStrategy = WaitStrategy switch
