@@ -166,7 +166,7 @@ public sealed class ExchangePipeline : IDisposable
     /// <summary>
     /// Enters several commands at once, as the Disruptor's batch publish does: one claim of
     /// <c>commands.Length</c> slots, each stamped as <see cref="TryPublish(in Command, long, out long)"/> stamps it
-    /// (one timestamp for the batch), and one publish of the range, so the consumer is signalled once and a
+    /// (one clock read for the batch's unstamped commands), and one publish of the range, so the consumer is signalled once and a
     /// multi-producer ring takes one compare-and-swap instead of one per command. All or nothing.
     /// </summary>
     /// <param name="commands">The commands, in order; at most the input ring's size.</param>
@@ -193,7 +193,8 @@ public sealed class ExchangePipeline : IDisposable
             ref var slot = ref _input[lo + i];
             slot.Command = commands[i];
             slot.Command.Sequence = lo + i + 1 + _base;
-            slot.Command.Timestamp = timestamp;
+            if (commands[i].Timestamp == 0)
+                slot.Command.Timestamp = timestamp;
             slot.Correlation = correlations[i];
             slot.Refused = refused;
         }
