@@ -109,7 +109,7 @@ public sealed class GatewayServer : IAsyncDisposable
             foreach (var a in g.Accounts) dropCopyAccounts[a] = group;
             foreach (var u in g.Users) dropCopyReaders[users.All.First(x => string.Equals(x.Name, u, StringComparison.OrdinalIgnoreCase))] = group;
         }
-        _router.DropCopy = dropCopyAccounts;
+        _router.DropCopy = new DropCopyFeed(dropCopyAccounts);
         var rejects = new GatewayRejects();
         _context = new GatewayContext(config.Limits, SessionId, users, streams, _router, new CommandSubmitter(pending, _publisher, rejects),
             marketData, dropCopyReaders, _logging.CreateLogger("Exchange.Gateway.Sessions"), rejects);
