@@ -81,8 +81,10 @@ public sealed class ReplayTests
         await first.Server.StopAsync();
 
         await using var second = await first.RestartAsync();
+        // The session outlives the restart (docs/protocol.md section 8); another id is refused.
+        Assert.Equal(oldSession, second.Server.SessionId);
         await using var stale = await ExchangeClient.ConnectAsync("127.0.0.1", second.Port);
-        Assert.Equal('S', (await stale.LoginAsync("t1", Password("t1"), 5, oldSession, Wait)).RejectReason);
+        Assert.Equal('S', (await stale.LoginAsync("t1", Password("t1"), 5, "OTHER", Wait)).RejectReason);
 
         await using var again = await second.LoginAsync("t1");
         Assert.Equal(4u, again.NextToken);

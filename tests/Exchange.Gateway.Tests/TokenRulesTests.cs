@@ -43,7 +43,7 @@ public sealed class TokenRulesTests
 
     private static (UserStream, CommandSubmitter, Publisher) Make()
     {
-        var stream = new UserStream(new User("t1", Role.Trader, 1, Hash.Value));
+        var stream = new UserStream(new User("t1", Role.Trader, 1, Hash.Value), new MessageLog(RetentionWindow.Unbounded));
         var publisher = new Publisher();
         return (stream, new CommandSubmitter(new PendingTable(8), publisher), publisher);
     }

@@ -21,6 +21,9 @@ public static class PacketType
     /// <summary>Login Rejected reason: this node of a cluster is not the leader; the Debug packet before names the
     /// leader (<see cref="LeaderRefusal"/>).</summary>
     public const byte NotLeader = (byte)'L';
+    /// <summary>Login Rejected reason: the requested sequence number is older than the stream's retention window; the
+    /// Debug packet before names the oldest one kept (docs/protocol.md section 8).</summary>
+    public const byte SequenceNotRetained = (byte)'R';
 
     /// <summary>Payload of a Login Request: username 6, password 10, session 10, sequence 20.</summary>
     public const int LoginRequestPayload = 46;

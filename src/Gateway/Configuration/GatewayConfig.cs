@@ -62,6 +62,9 @@ public sealed record GatewayConfig
 
     public PipelineConfig Pipeline { get; init; } = new();
 
+    /// <summary>What each sequenced stream keeps for replay (docs/protocol.md section 8).</summary>
+    public StreamsConfig Streams { get; init; } = new();
+
     /// <summary>Present: this server is one node of a Raft cluster (docs/cluster.md); absent: a single server.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public ClusterConfig? Cluster { get; init; }
@@ -157,6 +160,7 @@ public sealed record GatewayConfig
         if (Instruments.Count > 64) Fail("at most 64 instruments");
         Limits.Validate();
         Pipeline.Validate();
+        Streams.Validate(Limits);
         Cluster?.Validate();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var i in Instruments)

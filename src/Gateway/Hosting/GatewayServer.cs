@@ -36,6 +36,7 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly ExchangeMeter? _meter;
     private readonly TimedJournal? _journal;
     private readonly MetricsEndpoint? _metricsEndpoint;
+    private readonly StreamStore _streams;
     private WebApplication? _app;
     private ListenOptions? _listen;
     private ListenOptions? _listenMarketData;
@@ -76,11 +77,14 @@ public sealed class GatewayServer : IAsyncDisposable
         _exchange = term?.Exchange
             ?? (inProcess ? BuildExchange(config) : Recovery.Recover(options, () => BuildExchange(config)).Exchange);
         var users = new UserDirectory(config.Users, config.Limits.MaxPendingPasswordChecks);
+        // The streams live beside the journal (a cluster's leader and a test's in-memory server keep them in memory).
+        _streams = new StreamStore(inProcess || term is not null ? null : config.Journal, config.Streams.ToWindow(), config.Session,
+            config.Pipeline.Fsync == "never" ? 0 : config.Pipeline.FsyncIntervalMs, DateTime.UtcNow);
         var streams = new Dictionary<User, UserStream>();
         var traders = new Dictionary<int, UserStream>();
         foreach (var u in users.All)
         {
-            streams[u] = new UserStream(u);
+            streams[u] = new UserStream(u, _streams.Open(StreamStore.UserStreamName(u.Name)));
             if (u.Role == Role.Trader) traders[u.Account] = streams[u];
         }
         // In flight = the input ring plus the output ring's backlog: room for both, so a claim rarely finds a busy slot.
@@ -98,14 +102,14 @@ public sealed class GatewayServer : IAsyncDisposable
         }
         IOutputHandler output = metered is null ? _router : metered;
         _publisher = new PipelinePublisher(_exchange, options, output);
-        SessionId = config.Session.Length > 0 ? config.Session : NewSessionId(DateTime.UtcNow);
-        var marketData = new MarketData.OrderLog(new UserStream(MarketData.MarketDataUser.Instance));
+        SessionId = _streams.SessionId;
+        var marketData = new MarketData.OrderLog(new UserStream(MarketData.MarketDataUser.Instance, _streams.Open(StreamStore.MarketDataStreamName)));
         _router.MarketData = marketData;
         var dropCopyReaders = new Dictionary<User, UserStream>();
         var dropCopyAccounts = new Dictionary<int, UserStream>();
         foreach (var g in config.DropCopy)
         {
-            var group = new UserStream(MarketData.MarketDataUser.Instance);
+            var group = new UserStream(MarketData.MarketDataUser.Instance, _streams.Open(StreamStore.DropCopyStreamName(g.Name)));
             foreach (var a in g.Accounts) dropCopyAccounts[a] = group;
             foreach (var u in g.Users) dropCopyReaders[users.All.First(x => string.Equals(x.Name, u, StringComparison.OrdinalIgnoreCase))] = group;
         }
@@ -122,7 +126,7 @@ public sealed class GatewayServer : IAsyncDisposable
         }
     }
 
-    /// <summary>The SoupBinTCP session id of this run.</summary>
+    /// <summary>The SoupBinTCP session id: the same across restarts on one journal directory (docs/protocol.md section 8).</summary>
     public string SessionId { get; }
 
     /// <summary>The bound port (the configured one, or the one the OS chose for port 0), once started.</summary>
@@ -242,6 +246,8 @@ public sealed class GatewayServer : IAsyncDisposable
         // Ours when metrics time it: closed (fsynced) once the pipeline has stopped, unless a stage failed and may
         // still hold it, as the pipeline does with a journal it owns.
         if (Fault is null) _journal?.Dispose();
+        // After the pipeline: every message it routed is written; the files are fsynced and closed.
+        if (Fault is null) _streams.Dispose();
         _context.Registry.Dispose();
         _metricsEndpoint?.Dispose();
         _meter?.Dispose();
@@ -271,24 +277,5 @@ public sealed class GatewayServer : IAsyncDisposable
         var exchange = new CoreExchange(config.ToExchangeOptions());
         foreach (var i in config.Instruments) exchange.AddInstrument(i.ToSpec(config.Decimals));
         return exchange;
-    }
-
-    /// <summary>
-    /// The start time in milliseconds since the Unix epoch, in base 36 (8 characters until the year 2059): a restart
-    /// never reuses the id, so a client cannot mistake the new session's sequence numbers for the old one's.
-    /// </summary>
-    internal static string NewSessionId(DateTime utc)
-    {
-        const string digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-        var ms = (long)(utc - DateTime.UnixEpoch).TotalMilliseconds;
-        Span<char> text = stackalloc char[10];
-        var i = text.Length;
-        do
-        {
-            text[--i] = digits[(int)(ms % 36)];
-            ms /= 36;
-        }
-        while (ms > 0 && i > 0);
-        return new string(text[i..]);
     }
 }

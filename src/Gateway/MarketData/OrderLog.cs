@@ -57,7 +57,7 @@ internal sealed class OrderLog(UserStream feed)
     /// </summary>
     public UserStream Snapshot(ReadOnlySpan<Event> answer)
     {
-        var stream = new UserStream(MarketDataUser.Instance);
+        var stream = new UserStream(MarketDataUser.Instance, new MessageLog(RetentionWindow.Unbounded));
         var log = stream.Log;
         // This thread is the order log's only writer: its count is exact here, between two commands.
         var next = Feed.Log.Count + 1;

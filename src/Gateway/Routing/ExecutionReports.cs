@@ -26,7 +26,7 @@ internal sealed class ExecutionReports(IReadOnlyDictionary<int, UserStream> trad
     private uint _token;
     private long _timestamp;
     private long _sequence;
-    private int _outcome;
+    private long _outcome;
     private byte _messageType;
     private uint _fundingPositions;
 
@@ -289,7 +289,7 @@ internal sealed class ExecutionReports(IReadOnlyDictionary<int, UserStream> trad
 
     /// <param name="outcome">This is the command's outcome even if the sender got messages before it (a cancel-all's
     /// K after the C of each order).</param>
-    private void Committed(UserStream s, int sequence, bool outcome = false)
+    private void Committed(UserStream s, long sequence, bool outcome = false)
     {
         if (s == _sender && _outcome == 0 && (outcome || _messageType != Inbound.CancelAll))
         {

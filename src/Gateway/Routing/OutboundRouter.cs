@@ -51,12 +51,15 @@ internal sealed class OutboundRouter : IOutputHandler
         }
         else
         {
+            // Each message this command appends is stamped with it (MessageLog: the stream knows what it holds).
+            MessageLog.CurrentCommand = commandSequence;
             _reports.OnCommand(p.Sender!, p.Token, p.MessageType, commandSequence, events, _wakes);
             if (p.MessageType != Client.Protocol.Inbound.AccountQuery)
             {
                 MarketData?.OnCommand(commandSequence, events, _wakes);
                 if (DropCopy is { Any: true } dropCopy) dropCopy.OnCommand(events, _wakes);
             }
+            MessageLog.CurrentCommand = 0;
         }
         StageLatency.Record(StageLatency.Routed, outputAt);
         _pending.Release(correlation);

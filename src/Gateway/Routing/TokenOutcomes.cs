@@ -15,13 +15,15 @@ internal sealed class TokenOutcomes
 {
     /// <summary>Message <paramref name="message"/> of <paramref name="sender"/>'s log is the outcome of command
     /// <paramref name="commandSequence"/>: a duplicate of its token finds it by that sequence.</summary>
-    public void Record(UserStream sender, long commandSequence, int message) => sender.Log.MarkOutcome(commandSequence, message);
+    public void Record(UserStream sender, long commandSequence, long message) => sender.Log.MarkOutcome(commandSequence, message);
 
     /// <summary>Answers a duplicate (nothing executed, no other event follows); returns the message appended.</summary>
-    public int AnswerDuplicate(UserStream sender, in Event e, long timestamp, uint token, byte messageType, int instrument)
+    public long AnswerDuplicate(UserStream sender, in Event e, long timestamp, uint token, byte messageType, int instrument)
     {
         var original = sender.Log.FindOutcome(e.OriginalSequence);
-        if (original > 0) return sender.AppendCopy(original);
+        // A copy is 0 when the window dropped the original between the look-up and the append.
+        var copy = original > 0 ? sender.AppendCopy(original) : 0;
+        if (copy > 0) return copy;
         var code = e.OriginalOutcome != RejectCode.None ? e.OriginalOutcome : RejectCode.StaleToken;
         return sender.AppendRejected(timestamp, token, messageType, (byte)code, (uint)e.AccountId, instrument, e.OrderId);
     }

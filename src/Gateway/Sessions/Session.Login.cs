@@ -58,6 +58,9 @@ internal sealed partial class Session
             return await RejectLoginAsync(PacketType.NotAuthorized, "not a reader of any drop-copy group").ConfigureAwait(false);
         var attached = Attach(stream, user, sequence,
             _kind == SessionKind.OrderEntry ? _ctx.Limits.MaxSessionsPerUser : _ctx.Limits.MaxConnections, out var start);
+        if (!attached && start < 0)
+            return await RejectLoginAsync(PacketType.SequenceNotRetained,
+                $"sequence {sequence} is no longer retained: the oldest kept is {stream.Log.First}").ConfigureAwait(false);
         if (!attached)
             return await RejectLoginAsync(PacketType.NotAuthorized, "too many sessions for this user").ConfigureAwait(false);
         _ctx.Log.LogInformation("Connection {Connection} from {Remote} logged in as {User}, sending from {Sequence}",
@@ -75,8 +78,16 @@ internal sealed partial class Session
         start = 0;
         lock (stream.Gate)
         {
+            var log = stream.Log;
+            // A replay from before the retention window cannot be served: refused (start −1), not silently shortened.
+            if (sequence > 0 && sequence < log.First)
+            {
+                start = -1;
+                return false;
+            }
             if (!stream.TryAttach(this, max)) return false;
-            var count = stream.Log.Count;
+            log.Flush();
+            var count = log.Published;
             start = sequence == 0 || sequence > count + 1 ? count + 1 : sequence;
             _liveBase = count;
             Volatile.Write(ref _cursor, start);

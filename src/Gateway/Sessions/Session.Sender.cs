@@ -18,7 +18,7 @@ internal sealed partial class Session
             var log = _stream!.Log;
             while (true)
             {
-                var count = log.Count;
+                var count = log.Published;
                 var cursor = Volatile.Read(ref _cursor);
                 // Closing gracefully, what the log held when the close began still goes out before the goodbye.
                 if (cursor <= count && (!_closing || (!_aborted && cursor <= Volatile.Read(ref _drainTo))))
@@ -80,6 +80,12 @@ internal sealed partial class Session
         // A batch about the size of the transport's buffer: the pipe's bound then holds within a batch.
         var batch = _ctx.Limits.TransportBufferBytes;
         var bytes = 0;
+        var from = cursor;
+        if (!log.IsRetained(from))
+        {
+            Abort("fell behind the stream's retention window");
+            return;
+        }
         while (cursor <= count && bytes < batch)
         {
             var message = log.Get((int)cursor);
@@ -91,6 +97,12 @@ internal sealed partial class Session
             _output.Advance(3 + message.Length);
             bytes += 3 + message.Length;
             cursor++;
+        }
+        // Copied, then checked: a message that left the window meanwhile may have been overwritten (MessageLog).
+        if (!log.IsRetained(from))
+        {
+            Abort("fell behind the stream's retention window");
+            return;
         }
         Volatile.Write(ref _cursor, cursor);
     }

@@ -208,7 +208,7 @@ internal sealed partial class Session
     private void BeginClose(bool drain)
     {
         if (_closing) return;
-        _drainTo = drain && _stream is not null ? _stream.Log.Count : 0;
+        _drainTo = drain && _stream is not null ? _stream.Log.Published : 0;
         _closingSinceMs = GatewayClock.NowMs;
         _closing = true;
         _signal.Set();

@@ -1,109 +1,302 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using Exchange.Core.Journal;
 
 namespace Exchange.Gateway.Streams;
 
 /// <summary>
-/// The append-only log of one user's sequenced messages, numbered from 1. One writer at a time (the owner's lock),
-/// any number of lock-free readers: a message is written in full, then published by a release-store of
-/// <see cref="Count"/>, and a reader that acquires Count sees every message up to it. Messages are packed into 64 KiB
-/// segments that are never moved or freed, so a span handed to a reader stays valid while the log grows.
+/// One stream's sequenced messages, numbered from 1: the retention window of the newest ones in memory and, when the
+/// stream is persisted, on disk (<see cref="StreamFile"/>). One writer at a time (the owner's lock), any number of
+/// lock-free readers. A message is reserved and committed into a 64 KiB segment, then <see cref="Flush"/> writes what
+/// was committed to the stream's file (one write call) and only then publishes it by a release-store of
+/// <see cref="Published"/>: a reader never sees a message that is not in the file, so whatever a client received
+/// survives a kill -9. Each message is stored as its file record (<see cref="HeaderLength"/>-byte header, then the
+/// message), so a flush copies nothing.
 /// </summary>
-internal sealed class MessageLog
+/// <remarks>
+/// Retention (<see cref="RetentionWindow"/>) drops whole segments from the front when a new one begins: a segment
+/// goes once the messages after it alone fill the message or byte bound, or its last message is older than the age
+/// bound. A dropped segment's array is reused, so a reader copies a message and then checks that it is still at or
+/// after <see cref="First"/> (<see cref="IsRetained"/>); one that fell out of the window is dropped by its connection.
+/// </remarks>
+internal sealed class MessageLog : IDisposable
 {
     public const int MaxMessageLength = 8 * 1024;
+    /// <summary>Per record: payload length (u16), CRC32C of the rest (u32), the command sequence that produced it (i64).</summary>
+    public const int HeaderLength = 14;
     private const int SegmentSize = 1 << 16;
 
+    private readonly RetentionWindow _window;
+    private readonly StreamFile? _file;
+
+    // Segments by absolute number (ring slot = number & mask); _oldest.._newest are live.
     private byte[][] _segments = new byte[4][];
-    private int _segmentCount;
+    private long[] _segmentFirst = new long[4];
+    private long[] _segmentLastMs = new long[4];
+    private int[] _segmentUsed = new int[4];
+    private long _oldest;
+    private long _newest = -1;
     private int _offset = SegmentSize;
-    // Per message: segment << 32 | offset << 16 | length (offset and length both < 2^16).
-    private long[] _entries = new long[256];
-    private int _count;
-    // The outcome index: per command that sent this user anything, its sequence and its first message here (its
-    // outcome, docs/protocol.md section 7), in command order. Grows with the log and goes with it; written and read
-    // under the owner's lock only (the output thread marks and looks up).
+    private long _bytes;
+    private readonly Stack<byte[]> _spare = new();
+    private long _restoringMs;
+    // The outcome index (docs/protocol.md section 7): per command that answered this user, its sequence and its outcome
+    // message here, in command order; in memory for this run, trimmed to the window as it grows.
     private long[] _outcomeCommands = new long[64];
-    private int[] _outcomeMessages = new int[64];
+    private long[] _outcomeMessages = new long[64];
     private int _outcomeCount;
 
-    /// <summary>Messages published so far; the last one is number <see cref="Count"/>.</summary>
-    public int Count => Volatile.Read(ref _count);
+    // Per message (ring slot = sequence & mask): segment number << 32 | offset << 16 | record length.
+    private long[] _entries = new long[256];
+    private long _committed;
+    private long _published;
+    private long _first = 1;
+    // The first committed byte not yet written to the file.
+    private long _unwrittenSegment;
+    private int _unwrittenOffset;
 
-    /// <summary>Message <paramref name="sequence"/> (1-based, at most a <see cref="Count"/> read earlier).</summary>
-    public ReadOnlySpan<byte> Get(int sequence)
+    /// <summary>The command being routed on this thread (the output thread sets it; 0 elsewhere): stamped on each
+    /// message it commits, so a restart knows which commands' output the stream holds.</summary>
+    [ThreadStatic] internal static long CurrentCommand;
+
+    public MessageLog(RetentionWindow window, StreamFile? file = null)
     {
-        // Count was acquired before this call: the arrays read here are at least as new as the entry.
-        var e = Volatile.Read(ref _entries)[sequence - 1];
-        var segment = Volatile.Read(ref _segments)[(int)(e >> 32)];
-        return segment.AsSpan((int)(e >> 16) & 0xFFFF, (int)e & 0xFFFF);
+        _window = window;
+        _file = file;
+        if (file is null) return;
+        file.Load(this);
+        _unwrittenSegment = Math.Max(_newest, 0);
+        _unwrittenOffset = _newest < 0 ? 0 : _segmentUsed[_newest & (_segments.Length - 1)];
+        _published = _committed;
+        Evict(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        file.DeleteBefore(_first);
     }
 
-    /// <summary>Room for a message of up to <paramref name="maxLength"/> bytes; finish with <see cref="Commit"/>.</summary>
-    public Span<byte> Reserve(int maxLength)
+    /// <summary>Messages committed so far (the writer's view; read it under the owner's lock).</summary>
+    public long Count => _committed;
+
+    /// <summary>Messages readers may read: every one of them is in the file.</summary>
+    public long Published => Volatile.Read(ref _published);
+
+    /// <summary>The oldest message still held; a replay from before it is refused.</summary>
+    public long First => Volatile.Read(ref _first);
+
+    /// <summary>The command sequence stamped on the newest message (0: none, or not from a command).</summary>
+    public long LastCommand { get; private set; }
+
+    /// <summary>Bytes held in memory (records and their headers).</summary>
+    public long Bytes => _bytes;
+
+    /// <summary>The on-disk side, if persisted.</summary>
+    public StreamFile? File => _file;
+
+    /// <summary>Message <paramref name="sequence"/> (at least <see cref="First"/>, at most a <see cref="Published"/> read earlier).
+    /// Check <see cref="IsRetained"/> after copying it: a message that fell out of the window may have been overwritten.</summary>
+    public ReadOnlySpan<byte> Get(long sequence)
     {
-        if (_offset + maxLength > SegmentSize) NewSegment();
-        return _segments[_segmentCount - 1].AsSpan(_offset, maxLength);
+        // Published was acquired before this call: the arrays read here are at least as new as the entry.
+        var entries = Volatile.Read(ref _entries);
+        var e = entries[sequence & (entries.Length - 1)];
+        var segments = Volatile.Read(ref _segments);
+        var segment = segments[(e >> 32) & (segments.Length - 1)];
+        return segment.AsSpan(((int)(e >> 16) & 0xFFFF) + HeaderLength, ((int)e & 0xFFFF) - HeaderLength);
     }
 
-    /// <summary>Publishes the reserved message with its actual length; returns its sequence number.</summary>
-    public int Commit(int length)
+    /// <summary>True while <paramref name="sequence"/> is in the window (so a copy of it taken before is intact).</summary>
+    public bool IsRetained(long sequence) => sequence >= Volatile.Read(ref _first);
+
+    /// <summary>The command sequence that produced message <paramref name="sequence"/> (writer side).</summary>
+    public long CommandOf(long sequence)
     {
-        if (_count == _entries.Length) GrowEntries();
-        _entries[_count] = (long)(_segmentCount - 1) << 32 | (long)_offset << 16 | (uint)length;
-        _offset += length;
-        Volatile.Write(ref _count, _count + 1);
-        return _count;
+        var e = _entries[sequence & (_entries.Length - 1)];
+        var segment = _segments[(e >> 32) & (_segments.Length - 1)];
+        return BinaryPrimitives.ReadInt64LittleEndian(segment.AsSpan((int)(e >> 16) & 0xFFFF).Slice(6));
     }
 
-    public int Append(ReadOnlySpan<byte> message)
-    {
-        message.CopyTo(Reserve(message.Length));
-        return Commit(message.Length);
-    }
-
-    /// <summary>Message <paramref name="message"/> is the outcome of command <paramref name="commandSequence"/>: its first
-    /// message to this user. Commands are marked in sequence order; a command marked already keeps its first.</summary>
-    public void MarkOutcome(long commandSequence, int message)
+    /// <summary>Message <paramref name="message"/> is the outcome of command <paramref name="commandSequence"/>.
+    /// Commands are marked in sequence order; a command marked already keeps its first. Under the owner's lock.</summary>
+    public void MarkOutcome(long commandSequence, long message)
     {
         if (_outcomeCount > 0 && _outcomeCommands[_outcomeCount - 1] >= commandSequence) return;
-        if (_outcomeCount == _outcomeCommands.Length) GrowOutcomes();
+        if (_outcomeCount == _outcomeCommands.Length)
+        {
+            // The index keeps the outcomes still in the window: older ones go before it grows.
+            var keep = 0;
+            while (keep < _outcomeCount && _outcomeMessages[keep] < _first) keep++;
+            if (keep > 0)
+            {
+                Array.Copy(_outcomeCommands, keep, _outcomeCommands, 0, _outcomeCount - keep);
+                Array.Copy(_outcomeMessages, keep, _outcomeMessages, 0, _outcomeCount - keep);
+                _outcomeCount -= keep;
+            }
+            if (_outcomeCount == _outcomeCommands.Length)
+            {
+                Array.Resize(ref _outcomeCommands, _outcomeCommands.Length * 2);
+                Array.Resize(ref _outcomeMessages, _outcomeMessages.Length * 2);
+            }
+        }
         _outcomeCommands[_outcomeCount] = commandSequence;
         _outcomeMessages[_outcomeCount++] = message;
     }
 
     /// <summary>The number of command <paramref name="commandSequence"/>'s outcome message, or 0 when this log does not
-    /// hold it (a binary search of the outcome index).</summary>
-    public int FindOutcome(long commandSequence)
+    /// hold it (never marked in this run, or before the retention window).</summary>
+    public long FindOutcome(long commandSequence)
     {
         var i = Array.BinarySearch(_outcomeCommands, 0, _outcomeCount, commandSequence);
-        return i >= 0 ? _outcomeMessages[i] : 0;
+        return i >= 0 && _outcomeMessages[i] >= _first ? _outcomeMessages[i] : 0;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void GrowOutcomes()
+    /// <summary>Room for a message of up to <paramref name="maxLength"/> bytes; finish with <see cref="Commit"/>.</summary>
+    public Span<byte> Reserve(int maxLength)
     {
-        Array.Resize(ref _outcomeCommands, _outcomeCommands.Length * 2);
-        Array.Resize(ref _outcomeMessages, _outcomeMessages.Length * 2);
+        if (_offset + HeaderLength + maxLength > SegmentSize) NewSegment();
+        return _segments[_newest & (_segments.Length - 1)].AsSpan(_offset + HeaderLength, maxLength);
+    }
+
+    /// <summary>Commits the reserved message with its actual length; returns its sequence number. Readers see it after
+    /// the next <see cref="Flush"/>.</summary>
+    public long Commit(int length)
+    {
+        var sequence = _committed + 1;
+        if (sequence - _first >= _entries.Length) GrowEntries();
+        var slot = _newest & (_segments.Length - 1);
+        var record = _segments[slot].AsSpan(_offset, HeaderLength + length);
+        var command = CurrentCommand;
+        BinaryPrimitives.WriteUInt16LittleEndian(record, (ushort)length);
+        BinaryPrimitives.WriteInt64LittleEndian(record[6..], command);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[2..], Crc32C.Compute(record[6..]));
+        _entries[sequence & (_entries.Length - 1)] = _newest << 32 | (long)_offset << 16 | (uint)(HeaderLength + length);
+        _offset += HeaderLength + length;
+        _segmentUsed[slot] = _offset;
+        _bytes += HeaderLength + length;
+        if (command != 0) LastCommand = command;
+        _committed = sequence;
+        return sequence;
+    }
+
+    public long Append(ReadOnlySpan<byte> message)
+    {
+        message.CopyTo(Reserve(message.Length));
+        return Commit(message.Length);
+    }
+
+    /// <summary>Writes what was committed since the last flush to the file, then publishes it to readers.</summary>
+    public void Flush()
+    {
+        if (_committed == _published) return;
+        if (_file is not null) WriteUnwritten();
+        Volatile.Write(ref _published, _committed);
+    }
+
+    private void WriteUnwritten()
+    {
+        var rotated = _file!.Prepare(_published + 1);
+        var mask = _segments.Length - 1;
+        while (true)
+        {
+            var used = _segmentUsed[_unwrittenSegment & mask];
+            if (used > _unwrittenOffset)
+                _file.Write(_segments[_unwrittenSegment & mask].AsSpan(_unwrittenOffset, used - _unwrittenOffset));
+            if (_unwrittenSegment == _newest)
+            {
+                _unwrittenOffset = used;
+                break;
+            }
+            _unwrittenSegment++;
+            _unwrittenOffset = 0;
+        }
+        // A file wholly before the window is deleted when the next one begins (rare: per file, not per message).
+        if (rotated) _file.DeleteBefore(First);
+    }
+
+    /// <summary>Start-up only: a record read back from the file, appended as it was (no write).</summary>
+    internal void Restore(ReadOnlySpan<byte> message, long command, long lastWriteMs)
+    {
+        var saved = CurrentCommand;
+        CurrentCommand = command;
+        _restoringMs = lastWriteMs;
+        Append(message);
+        _restoringMs = 0;
+        CurrentCommand = saved;
+        _segmentLastMs[_newest & (_segments.Length - 1)] = lastWriteMs;
+    }
+
+    /// <summary>Start-up only: the stream's first file begins after 1 (older files were removed by retention).</summary>
+    internal void StartAt(long sequence)
+    {
+        _committed = _published = sequence - 1;
+        _first = sequence;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void NewSegment()
     {
-        if (_segmentCount == _segments.Length)
-        {
-            var grown = new byte[_segments.Length * 2][];
-            Array.Copy(_segments, grown, _segmentCount);
-            Volatile.Write(ref _segments, grown);
-        }
-        _segments[_segmentCount++] = new byte[SegmentSize];
+        // Wall-clock time (the age bound outlives the process), read once per segment, not per message.
+        var now = _restoringMs != 0 ? _restoringMs : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        if (_newest >= _oldest && _restoringMs == 0) _segmentLastMs[_newest & (_segments.Length - 1)] = now;
+        Evict(now);
+        if (_newest + 1 - _oldest >= _segments.Length) GrowSegments();
+        _newest++;
+        var slot = _newest & (_segments.Length - 1);
+        _segments[slot] = _spare.Count > 0 ? _spare.Pop() : new byte[SegmentSize];
+        _segmentFirst[slot] = _committed + 1;
+        _segmentUsed[slot] = 0;
+        _segmentLastMs[slot] = now;
         _offset = 0;
+    }
+
+    /// <summary>Drops whole segments from the front that the window no longer needs (never the newest, never an unwritten one).</summary>
+    private void Evict(long nowMs)
+    {
+        var mask = _segments.Length - 1;
+        while (_oldest < _newest && (_file is null || _oldest < _unwrittenSegment))
+        {
+            var slot = _oldest & mask;
+            var next = _segmentFirst[(_oldest + 1) & mask];
+            var used = _segmentUsed[slot];
+            var after = _committed - next + 1;
+            var old = _window.MaxAgeMs > 0 && nowMs - _segmentLastMs[slot] > _window.MaxAgeMs;
+            if (!old && after < _window.MaxMessages && _bytes - used < _window.MaxBytes) break;
+            // Readers check First after copying: publish the new start before the array can be reused.
+            Volatile.Write(ref _first, next);
+            _bytes -= used;
+            if (_spare.Count < 2) _spare.Push(_segments[slot]);
+            _segments[slot] = null!;
+            _oldest++;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GrowSegments()
+    {
+        var n = _segments.Length * 2;
+        var segments = new byte[n][];
+        var first = new long[n];
+        var lastMs = new long[n];
+        var used = new int[n];
+        for (var s = _oldest; s <= _newest; s++)
+        {
+            var from = s & (_segments.Length - 1);
+            var to = s & (n - 1);
+            segments[to] = _segments[from];
+            first[to] = _segmentFirst[from];
+            lastMs[to] = _segmentLastMs[from];
+            used[to] = _segmentUsed[from];
+        }
+        _segmentFirst = first;
+        _segmentLastMs = lastMs;
+        _segmentUsed = used;
+        Volatile.Write(ref _segments, segments);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void GrowEntries()
     {
         var grown = new long[_entries.Length * 2];
-        Array.Copy(_entries, grown, _count);
+        for (var s = _first; s <= _committed; s++) grown[s & (grown.Length - 1)] = _entries[s & (_entries.Length - 1)];
         Volatile.Write(ref _entries, grown);
     }
+
+    public void Dispose() => _file?.Dispose();
 }

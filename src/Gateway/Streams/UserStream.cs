@@ -10,21 +10,32 @@ namespace Exchange.Gateway.Streams;
 /// the core's, docs/architecture.md). Everything but <see cref="Log"/> reads is guarded by <see cref="Gate"/>; no code holds two streams'
 /// gates at once.
 /// </summary>
-internal sealed class UserStream(User user)
+internal sealed class UserStream(User user, MessageLog log)
 {
     public readonly Lock Gate = new();
     public User User { get; } = user;
-    public MessageLog Log { get; } = new();
+    /// <summary>The stream's messages: the retention window, persisted when the server has a data directory.</summary>
+    public MessageLog Log { get; } = log;
 
     private readonly List<Session> _readers = [];
 
     // Scratch of the output thread while it handles one command (see OutboundRouter).
     internal long NotifyBy = -1;
 
-    /// <summary>Appends a copy of message <paramref name="sequence"/>, byte for byte; returns the copy's number.</summary>
-    public int AppendCopy(int sequence) => Log.Append(Log.Get(sequence));
+    /// <summary>Appends a copy of message <paramref name="sequence"/>, byte for byte; returns the copy's number, or 0
+    /// when the original has left the retention window.</summary>
+    public long AppendCopy(long sequence)
+    {
+        if (!Log.IsRetained(sequence)) return 0;
+        // Reserve first: a new segment may recycle the one the original is in, which the check after it catches.
+        var length = Log.Get(sequence).Length;
+        var copy = Log.Reserve(length);
+        if (!Log.IsRetained(sequence)) return 0;
+        Log.Get(sequence).CopyTo(copy);
+        return Log.Commit(length);
+    }
 
-    public int AppendRejected(long timestamp, uint token, byte messageType, byte code, uint account, int instrument, long orderId)
+    public long AppendRejected(long timestamp, uint token, byte messageType, byte code, uint account, int instrument, long orderId)
     {
         var span = Log.Reserve(Outbound.RejectedLength);
         return Log.Commit(OutboundEncoder.Rejected(span, timestamp, token, messageType, code, account, instrument, orderId));
@@ -46,7 +57,9 @@ internal sealed class UserStream(User user)
     /// <paramref name="batch"/> ends.</summary>
     public void NotifyReaders(Routing.WakeBatch? batch)
     {
-        var count = Log.Count;
+        // Written to the stream's file before any reader can see it (MessageLog.Flush).
+        Log.Flush();
+        var count = Log.Published;
         foreach (var reader in _readers) reader.OnAppended(count, batch);
     }
 }

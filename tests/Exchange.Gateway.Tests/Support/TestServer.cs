@@ -99,9 +99,10 @@ internal sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>A restarted server on this one's journal (this one must be stopped first).</summary>
-    public async Task<TestServer> RestartAsync(bool metrics = false)
+    public async Task<TestServer> RestartAsync(bool metrics = false, Func<GatewayConfig, GatewayConfig>? configure = null)
     {
-        var server = new GatewayServer(Config(null, _journal!, topology: _topology, metrics: metrics), null, null, inProcess: false);
+        var server = new GatewayServer(Config(null, _journal!, topology: _topology, metrics: metrics, configure: configure), null, null,
+            inProcess: false);
         await server.StartAsync();
         return new TestServer(server, _journal, _topology);
     }
