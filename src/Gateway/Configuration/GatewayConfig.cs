@@ -160,7 +160,7 @@ public sealed record GatewayConfig
         if (Instruments.Count > 64) Fail("at most 64 instruments");
         Limits.Validate();
         Pipeline.Validate();
-        Streams.Validate(Limits);
+        Streams.Validate();
         Cluster?.Validate();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var i in Instruments)

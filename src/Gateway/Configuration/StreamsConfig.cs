@@ -18,12 +18,11 @@ public sealed record StreamsConfig
     /// <summary>Size at which a stream's file is closed and the next begun: the unit retention deletes.</summary>
     public long FileBytes { get; init; } = 4L * 1024 * 1024;
 
-    public void Validate(GatewayLimits limits)
+    public void Validate()
     {
-        // A reader is dropped once it is maxQueuedMessages behind: the window must hold at least that much, so a
-        // connection that keeps up never finds its next message dropped.
-        if (RetainMessages < Math.Max(1_000, limits.MaxQueuedMessages))
-            throw new InvalidDataException("streams.retainMessages must be at least 1000 and at least limits.maxQueuedMessages");
+        // Below limits.maxQueuedMessages a reader that keeps within its queue bound can still fall out of the window
+        // (and is then closed): allowed, but the default keeps the window far above the default queue bound.
+        if (RetainMessages < 1_000) throw new InvalidDataException("streams.retainMessages must be at least 1000");
         if (RetainBytes < 1L << 20) throw new InvalidDataException("streams.retainBytes must be at least 1048576");
         if (RetainSeconds < 0) throw new InvalidDataException("streams.retainSeconds must be 0 (no age bound) or positive");
         if (FileBytes < 64 * 1024 || FileBytes > 1L << 32) throw new InvalidDataException("streams.fileBytes must be in 65536..4294967296");

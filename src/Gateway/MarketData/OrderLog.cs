@@ -57,6 +57,7 @@ internal sealed class OrderLog(UserStream feed)
     /// </summary>
     public UserStream Snapshot(ReadOnlySpan<Event> answer)
     {
+        // In memory only, and whole: it is as long as the book and read once, by the connection that asked.
         var stream = new UserStream(MarketDataUser.Instance, new MessageLog(RetentionWindow.Unbounded));
         var log = stream.Log;
         // This thread is the order log's only writer: its count is exact here, between two commands.
@@ -84,6 +85,7 @@ internal sealed class OrderLog(UserStream feed)
             }
         }
         log.Commit(Value(log.Reserve(MarketDataFormat.EndOfSnapshotLength), MarketDataFormat.EndOfSnapshot, _timestamp, _sequence, next));
+        log.Flush();
         return stream;
     }
 

@@ -1,0 +1,77 @@
+using Exchange.Gateway.Streams;
+
+namespace Exchange.Gateway.Tests.Streams;
+
+/// <summary>The stream's log on its own, with real files: reload, a torn tail, retention, the outcome search.</summary>
+public sealed class MessageLogTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "exchange-messagelog-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+    }
+
+    private static byte[] Message(long i) => BitConverter.GetBytes(i * 7919).Concat(new byte[(int)(i % 40)]).ToArray();
+
+    private MessageLog Open(RetentionWindow window) => new(window, new StreamFile(_directory, window.FileBytes));
+
+    [Fact]
+    public void Reopen_AfterATornTail_KeepsEveryWholeMessage_AndGoesOn()
+    {
+        var window = new RetentionWindow(1_000_000, 1L << 30, 0, 64 * 1024);
+        using (var log = Open(window))
+        {
+            for (long i = 1; i <= 5_000; i++)
+            {
+                MessageLog.CurrentCommand = i / 3;
+                log.Append(Message(i));
+                if (i % 7 == 0) log.Flush();
+            }
+            log.Flush();
+        }
+        MessageLog.CurrentCommand = 0;
+        var files = Directory.GetFiles(_directory, "*.msgs").Order().ToArray();
+        Assert.True(files.Length > 1);
+        // A crash in the middle of the last write: half a record at the end.
+        using (var f = new FileStream(files[^1], FileMode.Open)) f.SetLength(f.Length - 5);
+
+        using var reopened = Open(window);
+        Assert.Equal(4_999, reopened.Count);
+        Assert.Equal(4_999, reopened.Published);
+        for (long i = 1; i <= 4_999; i++) Assert.Equal(Message(i), reopened.Get(i).ToArray());
+        Assert.Equal(4_999 / 3, reopened.LastCommand);
+        Assert.Equal(5_000, reopened.Append(Message(5_000)));
+        reopened.Flush();
+        Assert.Equal(Message(5_000), reopened.Get(5_000).ToArray());
+    }
+
+    [Fact]
+    public void Retention_DropsOldSegmentsAndFiles_FindOutcomeSeesOnlyTheWindow()
+    {
+        var window = new RetentionWindow(2_000, 1L << 30, 0, 64 * 1024);
+        using var log = Open(window);
+        for (long i = 1; i <= 20_000; i++)
+        {
+            // Commands 1, 2, ... with three messages each, and a message from no command (a gateway reject) now and then.
+            MessageLog.CurrentCommand = i % 10 == 0 ? 0 : i / 3 + 1;
+            log.Append(Message(i));
+            log.Flush();
+        }
+        MessageLog.CurrentCommand = 0;
+        Assert.True(log.First > 1);
+        Assert.True(log.Count - log.First + 1 >= 2_000);
+        Assert.True(log.Count - log.First + 1 <= 2_000 + 2 * 65_536 / MessageLog.HeaderLength);
+        Assert.True(log.File!.DiskBytes <= log.Bytes + 3 * 64 * 1024, $"disk {log.File.DiskBytes}, memory {log.Bytes}");
+        // The first message of a command still held; none for one before the window or never sent.
+        for (var s = log.First; s <= log.Count; s += 97)
+        {
+            var command = log.CommandOf(s);
+            if (command == 0) continue;
+            var first = log.FindOutcome(command);
+            Assert.True(first <= s && log.CommandOf(first) == command && (first == log.First || log.CommandOf(first - 1) != command));
+        }
+        Assert.Equal(0, log.FindOutcome(1));
+        Assert.Equal(0, log.FindOutcome(1_000_000));
+    }
+}
