@@ -76,7 +76,7 @@ public sealed class StreamPersistenceTests
 
         await using var second = await first.RestartAsync();
         var port = second.Server.MarketDataPort;
-        await using var late = await MarketDataClient.LoginAsync("127.0.0.1", port, "t3", Password("t3"), 0, Wait);
+        await using var late = await MarketDataClient.JoinAsync("127.0.0.1", port, second.Server.SnapshotPort, "t3", Password("t3"), Wait);
         await late.WaitUntilAsync(b => b.Orders(Btc, 0).Count == 4, Wait);
         Assert.Equal(resting, late.Read(b => b.Orders(Btc, 0).Select(o => o.OrderId).ToArray()));
         Assert.Equal(feedCount + 1, late.Read(b => b.NextSequence));
