@@ -30,6 +30,8 @@ internal sealed class Workload
         AccountCapacity = spec.Accounts + 1,
         OrderCapacity = Math.Max(1 << 16, spec.Instruments * spec.OrdersPerBook * 4),
         LevelCapacity = 4096,
+        // Every account's token space and the shared one (--tokens), so the token table does not grow while measuring.
+        InitialTokenSpaces = spec.Accounts + 2,
     };
 
     /// <summary>A BTC-like perpetual: price ~120,000 ticks, 1 lot = 60 USD (10^6 units a USD), 10x initial leverage.</summary>

@@ -47,7 +47,7 @@ public sealed class Exchange
         var socializer = new Socializer(_accounts, _margin, _ledgers, _events, _index);
         _liquidator = new Liquidator(_accounts, _instruments, _margin, _index, _matcher, _orders, _adl, socializer,
             _ledgers, _events, _options.Policy);
-        _tokens = new TokenTable(_options.TokenWindow, _options.MaxTokenSpaces);
+        _tokens = new TokenTable(_options.TokenWindow, _options.MaxTokenSpaces, _options.InitialTokenSpaces);
     }
 
     public ExchangeOptions Options => _options;

@@ -44,6 +44,9 @@ public sealed record ExchangeOptions
     /// ACCOUNT_LIMIT. Memory grows with the spaces seen, up to this many times <see cref="TokenWindow"/> outcomes of 24
     /// bytes. Configuration key <c>maxTokenSpaces</c>.</summary>
     public int MaxTokenSpaces { get; init; } = 16_384;
+    /// <summary>Token spaces allocated up front (at most <see cref="MaxTokenSpaces"/>); more grow the table out of line
+    /// (an allocating path), so size it for the steady state: the gateway uses its number of users.</summary>
+    public int InitialTokenSpaces { get; init; } = 16;
 
     /// <summary>The largest <see cref="TokenWindow"/>.</summary>
     public const int MaxTokenWindow = 4096;
@@ -78,6 +81,8 @@ public sealed record ExchangeOptions
             throw new ArgumentException($"TokenWindow must be in 1..{MaxTokenWindow}, got {TokenWindow}");
         if (MaxTokenSpaces is < 1 or > MaxTokenSpacesLimit)
             throw new ArgumentException($"MaxTokenSpaces must be in 1..{MaxTokenSpacesLimit}, got {MaxTokenSpaces}");
+        if (InitialTokenSpaces < 1)
+            throw new ArgumentException($"InitialTokenSpaces must be positive, got {InitialTokenSpaces}");
         if ((long)TokenWindow * MaxTokenSpaces > MaxTokenOutcomes)
             throw new ArgumentException(
                 $"TokenWindow x MaxTokenSpaces must be at most {MaxTokenOutcomes}, got {TokenWindow} x {MaxTokenSpaces}");

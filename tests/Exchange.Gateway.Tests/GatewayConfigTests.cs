@@ -37,8 +37,9 @@ public class GatewayConfigTests
         var admin = users.First(u => u.Role == UserConfig.Admin);
         Assert.Equal(admin.TokenOrigin(), (admin with { Username = admin.Username.ToUpperInvariant() }).TokenOrigin());
         Assert.Equal(UserConfig.NamedOrigins | 7u, (admin with { Origin = 7 }).TokenOrigin());
-        Assert.Equal((config.TokenWindow, config.MaxTokenSpaces),
-            (config.ToExchangeOptions().TokenWindow, config.ToExchangeOptions().MaxTokenSpaces));
+        Assert.Equal((config.TokenWindow, config.MaxTokenSpaces, users.Count),
+            (config.ToExchangeOptions().TokenWindow, config.ToExchangeOptions().MaxTokenSpaces, config.ToExchangeOptions().InitialTokenSpaces));
+        Assert.Throws<ArgumentException>((config.ToExchangeOptions() with { InitialTokenSpaces = 0 }).Validate);
     }
 
     [Fact]

@@ -117,6 +117,8 @@ public sealed record GatewayConfig
         MaxOpenOrdersPerAccount = MaxOpenOrdersPerAccount,
         TokenWindow = TokenWindow,
         MaxTokenSpaces = MaxTokenSpaces,
+        // Each configured user has one space: the table never grows while the server runs.
+        InitialTokenSpaces = Math.Clamp(Users.Count, 1, Math.Max(1, MaxTokenSpaces)),
     };
 
     /// <summary>Throws <see cref="InvalidDataException"/> naming the first thing wrong.</summary>
