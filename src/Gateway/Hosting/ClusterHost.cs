@@ -23,6 +23,7 @@ public sealed class ClusterHost : IAsyncDisposable
     private readonly ILoggerFactory _logging;
     private readonly ILogger _log;
     private readonly Action<ILoggingBuilder>? _configureLogging;
+    private readonly Action<long, Exchange.Core.Exchange>? _applied;
     private readonly CancellationTokenSource _stop = new();
     private ClusterNode? _node;
     private FollowerGate? _gate;
@@ -32,7 +33,10 @@ public sealed class ClusterHost : IAsyncDisposable
 
     /// <param name="config">A configuration with a <see cref="GatewayConfig.Cluster"/> section; this node listens on its
     /// member's client address (the configuration's address and port are not used).</param>
-    public ClusterHost(GatewayConfig config, ILoggerFactory? logging = null, Action<ILoggingBuilder>? configureLogging = null)
+    /// <param name="applied">Called on the node's applier after each committed log entry with its index and the
+    /// committed state (the failover tests print state hashes with it).</param>
+    public ClusterHost(GatewayConfig config, ILoggerFactory? logging = null, Action<ILoggingBuilder>? configureLogging = null,
+        Action<long, Exchange.Core.Exchange>? applied = null)
     {
         config.Validate();
         _cluster = config.Cluster ?? throw new ArgumentException("The configuration has no cluster section.", nameof(config));
@@ -42,6 +46,7 @@ public sealed class ClusterHost : IAsyncDisposable
         _logging = logging ?? NullLoggerFactory.Instance;
         _log = _logging.CreateLogger("Exchange.Cluster");
         _configureLogging = configureLogging;
+        _applied = applied;
     }
 
     /// <summary>This node.</summary>
@@ -59,7 +64,7 @@ public sealed class ClusterHost : IAsyncDisposable
     /// <summary>Opens the node's log and snapshots, joins the cluster and opens the order-entry port.</summary>
     public async Task StartAsync(CancellationToken cancel = default)
     {
-        _node = await ClusterNode.StartAsync(_options, () => GatewayServer.BuildExchange(_config), _logging, token: cancel)
+        _node = await ClusterNode.StartAsync(_options, () => GatewayServer.BuildExchange(_config), _logging, _applied, cancel)
             .ConfigureAwait(false);
         _gate = OpenGate();
         _running = Task.Run(RunAsync, CancellationToken.None);
