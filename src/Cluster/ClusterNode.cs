@@ -15,10 +15,12 @@ public sealed class ClusterNode : IAsyncDisposable
 {
     private readonly RaftCluster _raft;
     private readonly WriteAheadLog _log;
+    private readonly byte[] _barrier;
     private int _disposed;
 
-    private ClusterNode(ClusterOptions options, RaftCluster raft, WriteAheadLog log, ExchangeStateMachine machine)
+    private ClusterNode(ClusterOptions options, RaftCluster raft, WriteAheadLog log, ExchangeStateMachine machine, byte[] barrier)
     {
+        _barrier = barrier;
         Options = options;
         _raft = raft;
         _log = log;
@@ -57,6 +59,10 @@ public sealed class ClusterNode : IAsyncDisposable
         }
     }
 
+    /// <summary>Why this node stopped applying the log (a damaged entry, or a leader with another configuration); null
+    /// while it works. A node with a fault must be stopped: it applies nothing more.</summary>
+    public Exception? Fault => StateMachine.Fault;
+
     /// <summary>Raised (on a library thread) when the leader changes or is lost; the argument is the new one or null.</summary>
     public event Action<ClusterMember?>? LeaderChanged;
 
@@ -76,8 +82,9 @@ public sealed class ClusterNode : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        var fingerprint = ConfigurationFingerprint.Of(fresh(), options.Members);
         var machine = new ExchangeStateMachine(Path.Combine(options.DataDirectory, "snapshots"), fresh,
-            options.SnapshotEveryCommands) { Applied = applied };
+            options.SnapshotEveryCommands, fingerprint) { Applied = applied };
         var log = new WriteAheadLog(new WriteAheadLog.Options
         {
             Location = Path.Combine(options.DataDirectory, "wal"),
@@ -105,7 +112,7 @@ public sealed class ClusterNode : IAsyncDisposable
         builder.Build();
 
         var raft = new RaftCluster(configuration) { AuditTrail = log };
-        var node = new ClusterNode(options, raft, log, machine);
+        var node = new ClusterNode(options, raft, log, machine, LeadershipBarrier.Payload(fingerprint));
         raft.LeaderChanged += (_, leader) => node.LeaderChanged?.Invoke(node.Leader);
         try
         {
@@ -158,7 +165,7 @@ public sealed class ClusterNode : IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(leadership, token);
         try
         {
-            await _raft.ReplicateAsync(LeadershipBarrier.Marker, barrier, linked.Token).ConfigureAwait(false);
+            await _raft.ReplicateAsync(_barrier, barrier, linked.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NotLeaderException || (e is OperationCanceledException && leadership.IsCancellationRequested))
         {

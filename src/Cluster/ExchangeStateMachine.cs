@@ -34,6 +34,8 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     private long _sinceSnapshot;
     private int _installed;
     private volatile Exception? _snapshotFault;
+    private volatile Exception? _fault;
+    private readonly ulong? _fingerprint;
 
     /// <summary>Makes a fresh exchange with the cluster's configuration and loads <paramref name="state"/> into it.</summary>
     /// <exception cref="InvalidDataException">The state is damaged or does not fit the configuration.</exception>
@@ -43,10 +45,14 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     /// <param name="snapshotDirectory">Where this node's snapshots live.</param>
     /// <param name="fresh">Makes a fresh exchange with the cluster's configuration (options, instruments in order).</param>
     /// <param name="snapshotEveryCommands">A snapshot is taken once this many commands were applied since the last.</param>
+    /// <param name="fingerprint">This node's <see cref="ConfigurationFingerprint"/>: a barrier entry written by a
+    /// leader with another one stops the state machine (null: not checked).</param>
     /// <exception cref="InvalidDataException">The newest snapshot is damaged or does not fit the configuration: the
     /// log below it is gone, so no older state would do.</exception>
-    public ExchangeStateMachine(string snapshotDirectory, Func<Core.Exchange> fresh, long snapshotEveryCommands)
+    public ExchangeStateMachine(string snapshotDirectory, Func<Core.Exchange> fresh, long snapshotEveryCommands,
+        ulong? fingerprint = null)
     {
+        _fingerprint = fingerprint;
         ArgumentException.ThrowIfNullOrEmpty(snapshotDirectory);
         ArgumentNullException.ThrowIfNull(fresh);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(snapshotEveryCommands);
@@ -79,6 +85,13 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     /// <summary>How many snapshots the leader sent this node because its log no longer reached back far enough.</summary>
     public int SnapshotsInstalled => Volatile.Read(ref _installed);
 
+    /// <summary>
+    /// Why the state machine stopped applying: a committed entry that is not a valid command batch, or a barrier of a
+    /// leader whose configuration differs from this node's. Nothing is applied after it; the node must be stopped and
+    /// repaired (its host stops on it).
+    /// </summary>
+    public Exception? Fault => _fault;
+
     /// <summary>The last failure to write a snapshot (the node goes on: the log still holds everything).</summary>
     public Exception? SnapshotFault => _snapshotFault;
 
@@ -94,21 +107,32 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     /// <inheritdoc/>
     public async ValueTask<long> ApplyAsync(LogEntry entry, CancellationToken token)
     {
+        if (_fault is { } fault)
+            throw new InvalidOperationException("The state machine stopped: " + fault.Message, fault);
         if (entry.Index <= _appliedIndex)
             return _appliedIndex;
-        if (entry.IsSnapshot)
+        try
         {
-            await InstallAsync(entry, token).ConfigureAwait(false);
+            if (entry.IsSnapshot)
+            {
+                await InstallAsync(entry, token).ConfigureAwait(false);
+            }
+            else if (entry.TryGetPayload(out var payload) && payload.Length is 1 or LeadershipBarrier.Length)
+            {
+                CheckBarrier(in payload, entry.Index);
+                // Only the leader that wrote it has the context; for the others the barrier carries no commands.
+                if (entry.Context is LeadershipBarrier barrier)
+                    barrier.State = SnapshotCodec.Write(_exchange);
+            }
+            else if (!payload.IsEmpty)
+            {
+                _sinceSnapshot += ApplyBatch(in payload, entry.Index);
+            }
         }
-        else if (entry.TryGetPayload(out var payload) && payload.Length == LeadershipBarrier.Marker.Length)
+        catch (InvalidDataException e)
         {
-            // Followers (and a replay) have no context: for them the barrier is an entry without commands.
-            if (entry.Context is LeadershipBarrier barrier)
-                barrier.State = SnapshotCodec.Write(_exchange);
-        }
-        else if (!payload.IsEmpty)
-        {
-            _sinceSnapshot += ApplyBatch(in payload, entry.Index);
+            _fault = e;
+            throw;
         }
 
         Applied?.Invoke(entry.Index, _exchange);
@@ -133,6 +157,23 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
 
     /// <summary>Waits for a snapshot being written.</summary>
     public void Dispose() => _pendingSnapshot?.Wait(TimeSpan.FromSeconds(30));
+
+    private void CheckBarrier(in ReadOnlySequence<byte> payload, long index)
+    {
+        Span<byte> bytes = stackalloc byte[LeadershipBarrier.Length];
+        payload.CopyTo(bytes);
+        if (bytes[0] != LeadershipBarrier.Marker)
+            ThrowDamaged(index, "a barrier entry that does not start with the barrier's marker");
+        // A one-byte barrier predates the fingerprint: nothing to compare.
+        if (payload.Length == 1 || _fingerprint is not { } own)
+            return;
+        ulong leader = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[1..]);
+        if (leader != own)
+            throw new InvalidDataException(
+                $"The leader that wrote log index {index} runs another configuration than this node (fingerprint {leader:x16}, " +
+                $"this node's {own:x16}: the exchange's options, its instruments, or the cluster's members differ). Every node of " +
+                "a cluster must run the same configuration: this node applies nothing more.");
+    }
 
     private int ApplyBatch(in ReadOnlySequence<byte> payload, long index)
     {

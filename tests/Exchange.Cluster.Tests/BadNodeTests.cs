@@ -59,6 +59,72 @@ public sealed class BadNodeTests
         Assert.Contains("write-ahead log", error.Message);
     }
 
+    [Theory]
+    [InlineData("instruments")]
+    [InlineData("members")]
+    public async Task Node_JoiningWithAnotherConfigurationThanTheLeader_StopsAtTheBarrierNamingTheConfiguration(string differs)
+    {
+        await using var cluster = await TestCluster.StartAsync(running: 2);
+        var leader = await cluster.LeaderAsync();
+        // The sequencer's take-over writes the barrier with the leader's configuration fingerprint.
+        Assert.NotNull(await leader.TakeOverAsync());
+        await cluster.CommitAsync(leader, Workload.Opening());
+
+        // Node 3 was never started: no snapshot, no log. Its configuration differs in one thing.
+        var options = cluster.Options(2);
+        if (differs == "members")
+            options = options with { Members = [.. options.Members, new ClusterMember(4, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1))] };
+        await cluster.StartNodeAsync(2, differs == "instruments" ? WithEth : null, options);
+        await Until(() => cluster[2]!.Fault is not null);
+        var fault = cluster[2]!.Fault!;
+        Assert.IsType<InvalidDataException>(fault);
+        Assert.Contains("another configuration", fault.Message);
+        Assert.Contains("Every node of a cluster must run the same configuration", fault.Message);
+        // It applied no command under its own configuration: it stopped at the barrier, before the first batch.
+        Assert.Equal(0, cluster.Probes[2].Exchange?.LastSequence ?? 0);
+
+        // The two others still make a majority and go on.
+        await cluster.CommitAsync(leader, Workload.Orders(new Random(22), 20));
+        long index = leader.StateMachine.AppliedIndex;
+        await cluster.WaitAppliedAsync(index);
+        cluster.AssertConsistent(index);
+    }
+
+    [Fact]
+    public async Task Node_WithADamagedSnapshot_RefusesToStartNamingTheSnapshot()
+    {
+        await using var cluster = await TestCluster.StartAsync(snapshotEveryCommands: 20);
+        var leader = await cluster.LeaderAsync();
+        await cluster.CommitAsync(leader, Workload.Opening());
+        await cluster.CommitAsync(leader, Workload.Orders(new Random(23), 30));
+        await cluster.WaitAppliedAsync(leader.StateMachine.AppliedIndex);
+        int follower = leader.Options.NodeId % cluster.Count;
+        var options = cluster[follower]!.Options;
+        await Until(() => cluster[follower]!.StateMachine.Snapshot is not null);
+        await cluster.StopNodeAsync(follower);
+
+        var newest = Directory.GetFiles(Path.Combine(options.DataDirectory, "snapshots"), "*.snapshot").Max()!;
+        var bytes = File.ReadAllBytes(newest);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(newest, bytes);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => ClusterNode.StartAsync(options, Workload.Fresh));
+        Assert.Contains(Path.GetFileName(newest), error.Message);
+        Assert.Contains("damaged", error.Message);
+    }
+
+    private static Exchange.Core.Exchange WithEth()
+    {
+        var other = Workload.Fresh();
+        other.AddInstrument(new InstrumentSpec
+        {
+            Name = "ETH-PERP", TickValue = 50, ImrPpm = 100_000, MmrPpm = 50_000, MakerFeePpm = -100, TakerFeePpm = 500,
+            LiquidationFeePpm = 10_000, BandPpm = 100_000, LiquidationBandPpm = 75_000,
+            MaxPrice = 10_000_000, MaxOrderLots = 1_000_000, MaxPositionLots = 10_000_000,
+        });
+        return other;
+    }
+
     private static async Task Until(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TestCluster.Timeout;

@@ -36,7 +36,8 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public ClusterNode? this[int i] => _nodes[i];
 
-    public static async Task<TestCluster> StartAsync(int count = 3, long snapshotEveryCommands = 1_000_000)
+    /// <param name="running">How many nodes to start (the first ones; the others with <see cref="StartNodeAsync"/>).</param>
+    public static async Task<TestCluster> StartAsync(int count = 3, long snapshotEveryCommands = 1_000_000, int running = -1)
     {
         var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-cluster-" + Guid.NewGuid().ToString("N"))).FullName;
         var members = new ClusterMember[count];
@@ -59,15 +60,21 @@ internal sealed class TestCluster : IAsyncDisposable
         }
 
         var cluster = new TestCluster(root, options);
-        await Task.WhenAll(Enumerable.Range(0, count).Select(cluster.StartNodeAsync));
+        await Task.WhenAll(Enumerable.Range(0, running < 0 ? count : running).Select(i => cluster.StartNodeAsync(i)));
         return cluster;
     }
 
-    public async Task StartNodeAsync(int i)
+    /// <summary>The options node <paramref name="i"/> starts with.</summary>
+    public ClusterOptions Options(int i) => _options[i];
+
+    /// <param name="i">The node's slot.</param>
+    /// <param name="fresh">Its exchange's configuration (the cluster's by default).</param>
+    /// <param name="options">Its options (the cluster's by default).</param>
+    public async Task StartNodeAsync(int i, Func<Exchange.Core.Exchange>? fresh = null, ClusterOptions? options = null)
     {
         if (_nodes[i] is not null)
             throw new InvalidOperationException($"Node {i + 1} is running.");
-        _nodes[i] = await ClusterNode.StartAsync(_options[i], Workload.Fresh, applied: Probes[i].OnApplied);
+        _nodes[i] = await ClusterNode.StartAsync(options ?? _options[i], fresh ?? Workload.Fresh, applied: Probes[i].OnApplied);
     }
 
     public async Task StopNodeAsync(int i)
@@ -116,11 +123,11 @@ internal sealed class TestCluster : IAsyncDisposable
         await leader.CommitBatchAsync(bytes);
     }
 
-    /// <summary>Waits until every running node has applied up to <paramref name="index"/>.</summary>
+    /// <summary>Waits until every running node (that has not stopped on a fault) has applied up to <paramref name="index"/>.</summary>
     public async Task WaitAppliedAsync(long index)
     {
         var deadline = DateTime.UtcNow + Timeout;
-        while (_nodes.Any(n => n is not null && n.StateMachine.AppliedIndex < index))
+        while (_nodes.Any(n => n is { Fault: null } && n.StateMachine.AppliedIndex < index))
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"Not every node applied index {index}: " +
@@ -154,7 +161,7 @@ internal sealed class TestCluster : IAsyncDisposable
         Assert.True(compared >= upToIndex, $"only {compared} hashes compared up to index {upToIndex}");
         for (int i = 0; i < _nodes.Length; i++)
         {
-            if (_nodes[i] is not null)
+            if (_nodes[i] is { Fault: null })
                 InvariantChecker.Check(Probes[i].Exchange!);
         }
     }

@@ -76,6 +76,8 @@ public sealed class ClusterHost : IAsyncDisposable
         {
             while (!_stop.IsCancellationRequested)
             {
+                if (Node.Fault is { } fault)
+                    throw new InvalidDataException($"node {Self.Id} stopped applying the log: {fault.Message}", fault);
                 if (!Node.IsLeader)
                 {
                     _gate ??= OpenGate();
@@ -111,7 +113,7 @@ public sealed class ClusterHost : IAsyncDisposable
             _server = server;
             _log.LogWarning("Node {Node} leads in term {Term}: taking orders on {EndPoint} from sequence {Sequence}",
                 Self.Id, term.Term, server.EndPoint, term.Exchange.LastSequence + 1);
-            while (!_stop.IsCancellationRequested && !term.Token.IsCancellationRequested && server.Fault is null)
+            while (!_stop.IsCancellationRequested && !term.Token.IsCancellationRequested && server.Fault is null && Node.Fault is null)
                 await Task.Delay(Poll, CancellationToken.None).ConfigureAwait(false);
             _log.LogWarning("Node {Node} no longer leads (term {Term}): {Reason}", Self.Id, term.Term,
                 server.Fault?.Message ?? (_stop.IsCancellationRequested ? "stopping" : "deposed"));
