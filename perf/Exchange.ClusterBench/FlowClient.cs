@@ -75,6 +75,7 @@ internal sealed class FlowClient(IReadOnlyList<(string Host, int Port)> nodes, s
         finally
         {
             if (_client is not null) await _client.DisposeAsync();
+            _client = null;
         }
     }
 

@@ -25,6 +25,7 @@ internal sealed class SoupConnection : IAsyncDisposable
     private Task? _heartbeats;
     private long _lastSentMs = Environment.TickCount64;
     private string? _debug;
+    private int _disposed;
 
     /// <param name="socket">A connected socket; the connection owns it from here on.</param>
     /// <param name="handler">The owner: told of login acceptance and of every other packet, on the receive thread.</param>
@@ -184,8 +185,10 @@ internal sealed class SoupConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the connection; a second call does nothing (as .NET's disposal contract asks).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

@@ -86,6 +86,7 @@ internal sealed class ResendingClient(IReadOnlyList<(string Host, int Port)> nod
         finally
         {
             if (_client is not null) await _client.DisposeAsync();
+            _client = null;
         }
     }
 
