@@ -51,9 +51,11 @@ internal sealed class MessageLog : IDisposable
     private long _committed;
     private long _published;
     private long _first = 1;
-    // The first committed byte not yet written to the file.
+    // The first committed byte not yet written to the file, and how many messages are written (at least Published).
     private long _unwrittenSegment;
     private int _unwrittenOffset;
+    private long _written;
+    private bool _loading;
 
     /// <summary>The command being routed on this thread (the output thread sets it; 0 elsewhere): stamped on each
     /// message it commits, so a restart knows which commands' output the stream holds.</summary>
@@ -64,10 +66,12 @@ internal sealed class MessageLog : IDisposable
         _window = window;
         _file = file;
         if (file is null) return;
+        _loading = true;
         file.Load(this);
+        _loading = false;
         _unwrittenSegment = Math.Max(_newest, 0);
         _unwrittenOffset = _newest < 0 ? 0 : _segmentUsed[_newest & (_segments.Length - 1)];
-        _published = _committed;
+        _published = _written = _committed;
         Evict(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         file.DeleteBefore(_first);
     }
@@ -181,17 +185,22 @@ internal sealed class MessageLog : IDisposable
         return Commit(message.Length);
     }
 
-    /// <summary>Writes what was committed since the last flush to the file, then publishes it to readers.</summary>
+    /// <summary>Writes what was committed since the last flush to the file, then publishes it to readers. The output
+    /// thread calls it once per stream and output batch (<see cref="Routing.WakeBatch"/>), a session thread before it
+    /// notifies; between flushes, committed messages are written (not published) only when a segment fills.</summary>
     public void Flush()
     {
         if (_committed == _published) return;
-        if (_file is not null) WriteUnwritten();
+        if (_file is not null && _written < _committed) WriteUnwritten();
         Volatile.Write(ref _published, _committed);
     }
 
+    /// <summary>Messages written to the file (to the OS, not fsynced) so far; <see cref="Published"/> never passes it.</summary>
+    public long Written => _file is null ? _committed : _written;
+
     private void WriteUnwritten()
     {
-        var rotated = _file!.Prepare(_published + 1);
+        var rotated = _file!.Prepare(_written + 1);
         var mask = _segments.Length - 1;
         while (true)
         {
@@ -206,6 +215,7 @@ internal sealed class MessageLog : IDisposable
             _unwrittenSegment++;
             _unwrittenOffset = 0;
         }
+        _written = _committed;
         // A file wholly before the window is deleted when the next one begins (rare: per file, not per message).
         if (rotated) _file.DeleteBefore(First);
     }
@@ -225,7 +235,7 @@ internal sealed class MessageLog : IDisposable
     /// <summary>Start-up only: the stream's first file begins after 1 (older files were removed by retention).</summary>
     internal void StartAt(long sequence)
     {
-        _committed = _published = sequence - 1;
+        _committed = _published = _written = sequence - 1;
         _first = sequence;
     }
 
@@ -233,6 +243,9 @@ internal sealed class MessageLog : IDisposable
     private void NewSegment()
     {
         // Wall-clock time (the age bound outlives the process), read once per segment, not per message.
+        // A full segment's unwritten messages go to the file now (written, not yet published: the flush publishes), so
+        // a batch's unwritten bytes stay within one segment and its flush is a single write call.
+        if (_file is not null && !_loading && _written < _committed) WriteUnwritten();
         var now = _restoringMs != 0 ? _restoringMs : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         if (_newest >= _oldest && _restoringMs == 0) _segmentLastMs[_newest & (_segments.Length - 1)] = now;
         Evict(now);

@@ -53,10 +53,30 @@ internal sealed class UserStream(User user, MessageLog log)
     /// <summary>Tells every connection reading this stream that the log grew (non-blocking: signals, or drops a slow one).</summary>
     public void NotifyReaders() => NotifyReaders(null);
 
-    /// <summary>As <see cref="NotifyReaders()"/>, from the output side: the readers are woken when its
-    /// <paramref name="batch"/> ends.</summary>
+    /// <summary>As <see cref="NotifyReaders()"/>, from the output side: the stream is flushed (one write call) and
+    /// its readers woken when the <paramref name="batch"/> ends (<see cref="Routing.WakeBatch.Flush"/>), not per
+    /// command. Until then its new messages are committed but not published, so no reader, woken or mid-send, sees
+    /// them. Under <see cref="Gate"/>.</summary>
     public void NotifyReaders(Routing.WakeBatch? batch)
     {
+        if (batch is null)
+        {
+            Publish(null);
+            return;
+        }
+        if (_inBatch) return;
+        _inBatch = true;
+        batch.AddStream(this);
+    }
+
+    // Set while this stream waits in the output side's batch (output thread, under the gate).
+    private bool _inBatch;
+
+    /// <summary>Writes the stream's new messages to its file, publishes them, then tells the readers (through
+    /// <paramref name="batch"/>, or at once). Under <see cref="Gate"/>.</summary>
+    internal void Publish(Routing.WakeBatch? batch)
+    {
+        _inBatch = false;
         // Written to the stream's file before any reader can see it (MessageLog.Flush).
         Log.Flush();
         var count = Log.Published;
