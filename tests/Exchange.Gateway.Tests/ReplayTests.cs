@@ -70,11 +70,11 @@ public sealed class ReplayTests
     {
         var first = await StartAsync();
         await first.SetUpAsync(1_000_000_000_000, (Btc, Price));
-        long secondOrder;
+        ServerMessage secondOrder;
         await using (var t1 = await first.LoginAsync("t1"))
         {
             for (var i = 0; i < 3; i++) await t1.PlaceAsync(1, Btc, 0, Price - 10 - i, 5);
-            secondOrder = (await t1.WaitForAsync(m => m.Type == 'A' && m.Token == 2, Wait)).OrderId;
+            secondOrder = await t1.WaitForAsync(m => m.Type == 'A' && m.Token == 2, Wait);
             await t1.WaitForAsync(m => m.Type == 'A' && m.Token == 3, Wait);
         }
         var oldSession = first.Server.SessionId;
@@ -89,10 +89,11 @@ public sealed class ReplayTests
         await using var again = await second.LoginAsync("t1");
         Assert.Equal(4u, again.NextToken);
         await again.SendAsync(Inbound.NewOrder(2, 1, Btc, 0, 0, 0, 0, 0, Price - 11, 5));
-        // The core remembers token 2 across the restart: not executed again; this stream (new session) no longer holds
-        // its A, so the answer is STALE_TOKEN with the order id it assigned (docs/protocol.md section 7).
+        // The core remembers token 2 across the restart: not executed again; the persisted stream still holds its A
+        // (marked as the command's outcome), so the answer is that A byte for byte, order id included (section 7).
         var resent = await again.WaitForAsync(m => m.Token == 2, Wait);
-        Assert.Equal(('J', Core.Events.RejectCode.StaleToken, secondOrder), (resent.Type, resent.RejectCode, resent.OrderId));
+        Assert.Equal(('A', secondOrder.OrderId), (resent.Type, resent.OrderId));
+        Assert.Equal(secondOrder.Raw, resent.Raw);
         await again.QueryAsync(1);
         Assert.Equal(3u, (await again.WaitForAsync(m => m.Type == 'Q', Wait)).Count);
         await second.StopAndCheckAsync();

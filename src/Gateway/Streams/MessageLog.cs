@@ -22,8 +22,12 @@ namespace Exchange.Gateway.Streams;
 internal sealed class MessageLog : IDisposable
 {
     public const int MaxMessageLength = 8 * 1024;
-    /// <summary>Per record: payload length (u16), CRC32C of the rest (u32), the command sequence that produced it (i64).</summary>
+    /// <summary>Per record: payload length (u16), CRC32C of the rest (u32), the command sequence that produced it (i64,
+    /// its top bit <see cref="OutcomeFlag"/>).</summary>
     public const int HeaderLength = 14;
+    /// <summary>In a record's command field: this message is the outcome of that command (<see cref="MarkOutcome"/>),
+    /// so the outcome index is rebuilt when the stream is loaded after a restart.</summary>
+    public const long OutcomeFlag = long.MinValue;
     private const int SegmentSize = 1 << 16;
 
     private readonly RetentionWindow _window;
@@ -41,7 +45,8 @@ internal sealed class MessageLog : IDisposable
     private readonly Stack<byte[]> _spare = new();
     private long _restoringMs;
     // The outcome index (docs/protocol.md section 7): per command that answered this user, its sequence and its outcome
-    // message here, in command order; in memory for this run, trimmed to the window as it grows.
+    // message here, in command order; trimmed to the window as it grows. Persisted as the OutcomeFlag of the outcome's
+    // record and rebuilt from it at load (Restore).
     private long[] _outcomeCommands = new long[64];
     private long[] _outcomeMessages = new long[64];
     private int _outcomeCount;
@@ -114,14 +119,16 @@ internal sealed class MessageLog : IDisposable
     {
         var e = _entries[sequence & (_entries.Length - 1)];
         var segment = _segments[(e >> 32) & (_segments.Length - 1)];
-        return BinaryPrimitives.ReadInt64LittleEndian(segment.AsSpan((int)(e >> 16) & 0xFFFF).Slice(6));
+        return BinaryPrimitives.ReadInt64LittleEndian(segment.AsSpan((int)(e >> 16) & 0xFFFF).Slice(6)) & ~OutcomeFlag;
     }
 
     /// <summary>Message <paramref name="message"/> is the outcome of command <paramref name="commandSequence"/>.
-    /// Commands are marked in sequence order; a command marked already keeps its first. Under the owner's lock.</summary>
+    /// Commands are marked in sequence order; a command marked already keeps its first. Under the owner's lock, before the
+    /// message is flushed: the mark is written with it (the record's <see cref="OutcomeFlag"/>), so it survives a restart.</summary>
     public void MarkOutcome(long commandSequence, long message)
     {
         if (_outcomeCount > 0 && _outcomeCommands[_outcomeCount - 1] >= commandSequence) return;
+        if (message > _published && message <= _committed) FlagOutcome(message, commandSequence);
         if (_outcomeCount == _outcomeCommands.Length)
         {
             // The index keeps the outcomes still in the window: older ones go before it grows.
@@ -141,6 +148,17 @@ internal sealed class MessageLog : IDisposable
         }
         _outcomeCommands[_outcomeCount] = commandSequence;
         _outcomeMessages[_outcomeCount++] = message;
+    }
+
+    /// <summary>Sets the outcome flag in an unwritten record's command field (when it carries that command) and
+    /// recomputes its CRC, which covers the field.</summary>
+    private void FlagOutcome(long message, long commandSequence)
+    {
+        var e = _entries[message & (_entries.Length - 1)];
+        var record = _segments[(e >> 32) & (_segments.Length - 1)].AsSpan((int)(e >> 16) & 0xFFFF, (int)e & 0xFFFF);
+        if (BinaryPrimitives.ReadInt64LittleEndian(record[6..]) != commandSequence) return;
+        BinaryPrimitives.WriteInt64LittleEndian(record[6..], commandSequence | OutcomeFlag);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[2..], Crc32C.Compute(record[6..]));
     }
 
     /// <summary>The number of command <paramref name="commandSequence"/>'s outcome message, or 0 when this log does not
@@ -220,13 +238,15 @@ internal sealed class MessageLog : IDisposable
         if (rotated) _file.DeleteBefore(First);
     }
 
-    /// <summary>Start-up only: a record read back from the file, appended as it was (no write).</summary>
+    /// <summary>Start-up only: a record read back from the file, appended as it was (no write); a record flagged as its
+    /// command's outcome goes back into the outcome index.</summary>
     internal void Restore(ReadOnlySpan<byte> message, long command, long lastWriteMs)
     {
         var saved = CurrentCommand;
-        CurrentCommand = command;
+        CurrentCommand = command & ~OutcomeFlag;
         _restoringMs = lastWriteMs;
-        Append(message);
+        var sequence = Append(message);
+        if (command < 0) MarkOutcome(command & ~OutcomeFlag, sequence);
         _restoringMs = 0;
         CurrentCommand = saved;
         _segmentLastMs[_newest & (_segments.Length - 1)] = lastWriteMs;

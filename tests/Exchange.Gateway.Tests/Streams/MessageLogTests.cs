@@ -74,4 +74,36 @@ public sealed class MessageLogTests : IDisposable
         Assert.Equal(0, log.FindOutcome(1));
         Assert.Equal(0, log.FindOutcome(1_000_000));
     }
+
+    [Fact]
+    public void OutcomeMarks_Survive_AReopen_IncludingAnOutcomeThatIsNotTheCommandsFirstMessage()
+    {
+        var window = new RetentionWindow(1_000_000, 1L << 30, 0, 64 * 1024);
+        var outcomes = new Dictionary<long, long>();
+        using (var log = Open(window))
+        {
+            for (long command = 1; command <= 3_000; command++)
+            {
+                // Three messages per command; the outcome is the first, or the last (a cancel-all's K), or none.
+                MessageLog.CurrentCommand = command;
+                var first = log.Append(Message(command));
+                log.Append(Message(command + 1));
+                var last = log.Append(Message(command + 2));
+                var outcome = command % 5 == 0 ? 0 : command % 3 == 0 ? last : first;
+                if (outcome != 0) log.MarkOutcome(command, outcome);
+                if (outcome != 0) outcomes[command] = outcome;
+                if (command % 4 == 0) log.Flush();
+            }
+            log.Flush();
+        }
+        MessageLog.CurrentCommand = 0;
+
+        using var reopened = Open(window);
+        for (long command = 1; command <= 3_000; command++)
+            Assert.Equal(outcomes.GetValueOrDefault(command), reopened.FindOutcome(command));
+        // The flag is not part of the command a record carries.
+        Assert.Equal(3_000, reopened.LastCommand);
+        Assert.Equal(3, reopened.CommandOf(9));
+        Assert.Equal(Message(3), reopened.Get(7).ToArray());
+    }
 }
