@@ -142,7 +142,12 @@ internal sealed class TestServer : IAsyncDisposable
     {
         await Server.StopAsync();
         Assert.Null(Server.Fault);
-        var core = Server.Exchange;
+        AssertConserved(Server.Exchange);
+    }
+
+    /// <summary>RULEBOOK section 9 on a stopped server's core: conservation to the unit, zero net positions, the invariants.</summary>
+    public static void AssertConserved(Core.Exchange core)
+    {
         Int128 left = core.Insurance + core.Fees + core.ExchangeLedger;
         var net = new long[core.InstrumentCount];
         for (var a = 1; a <= core.MaxAccountId; a++)
