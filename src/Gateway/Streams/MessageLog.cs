@@ -124,11 +124,11 @@ internal sealed class MessageLog : IDisposable
 
     /// <summary>Message <paramref name="message"/> is the outcome of command <paramref name="commandSequence"/>.
     /// Commands are marked in sequence order; a command marked already keeps its first. Under the owner's lock, before the
-    /// message is flushed: the mark is written with it (the record's <see cref="OutcomeFlag"/>), so it survives a restart.</summary>
+    /// message is written (a flush, or a full segment): the mark is written with it (the record's <see cref="OutcomeFlag"/>), so it survives a restart.</summary>
     public void MarkOutcome(long commandSequence, long message)
     {
         if (_outcomeCount > 0 && _outcomeCommands[_outcomeCount - 1] >= commandSequence) return;
-        if (message > _published && message <= _committed) FlagOutcome(message, commandSequence);
+        if (message > _written && message <= _committed) FlagOutcome(message, commandSequence);
         if (_outcomeCount == _outcomeCommands.Length)
         {
             // The index keeps the outcomes still in the window: older ones go before it grows.
