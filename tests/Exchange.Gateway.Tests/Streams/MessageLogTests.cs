@@ -84,14 +84,15 @@ public sealed class MessageLogTests : IDisposable
         {
             for (long command = 1; command <= 3_000; command++)
             {
-                // Three messages per command; the outcome is the first, or the last (a cancel-all's K), or none.
+                // Three messages per command; the outcome is the first, or the last (a cancel-all's K), or none,
+                // marked right after its commit as the router does (before a later message can fill the segment).
                 MessageLog.CurrentCommand = command;
+                var kind = command % 5 == 0 ? 0 : command % 3 == 0 ? 2 : 1;
                 var first = log.Append(Message(command));
+                if (kind == 1) log.MarkOutcome(command, outcomes[command] = first);
                 log.Append(Message(command + 1));
                 var last = log.Append(Message(command + 2));
-                var outcome = command % 5 == 0 ? 0 : command % 3 == 0 ? last : first;
-                if (outcome != 0) log.MarkOutcome(command, outcome);
-                if (outcome != 0) outcomes[command] = outcome;
+                if (kind == 2) log.MarkOutcome(command, outcomes[command] = last);
                 if (command % 4 == 0) log.Flush();
             }
             log.Flush();
