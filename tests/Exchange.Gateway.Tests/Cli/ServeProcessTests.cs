@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Exchange.Gateway.Cli;
+using Exchange.Gateway.Tests.Support;
 
 namespace Exchange.Gateway.Tests.Cli;
 
@@ -15,19 +16,6 @@ public sealed partial class ServeProcessTests : IDisposable
     public void Dispose()
     {
         if (Directory.Exists(_journal)) Directory.Delete(_journal, recursive: true);
-    }
-
-    private static Process Start(params string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "exchange.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        return Process.Start(start)!;
     }
 
     private static async Task<(int Code, string Out, string Err)> EndAsync(Process process)
@@ -55,7 +43,7 @@ public sealed partial class ServeProcessTests : IDisposable
         try
         {
             var port = ((IPEndPoint)taken.LocalEndpoint).Port;
-            using var process = Start("serve", "--port", port.ToString(), "--journal", _journal);
+            using var process = ExchangeProcess.Start("serve", "--port", port.ToString(), "--journal", _journal);
 
             var (code, stdout, stderr) = await EndAsync(process);
 
@@ -72,7 +60,7 @@ public sealed partial class ServeProcessTests : IDisposable
     [Fact]
     public async Task Banner_NamesEveryPort_TheDefaultDropCopyUserReadsItsGroup_SigtermStopsWithOk()
     {
-        using var process = Start("serve", "--port", "0", "--journal", _journal);
+        using var process = ExchangeProcess.Start("serve", "--port", "0", "--journal", _journal);
         var banner = new List<string>();
         while (await process.StandardOutput.ReadLineAsync() is { } line)
         {

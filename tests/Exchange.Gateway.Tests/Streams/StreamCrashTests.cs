@@ -67,7 +67,7 @@ public sealed partial class StreamCrashTests : IDisposable
         await File.WriteAllTextAsync(configFile, ConfigLoader.ToJson(config));
         string session;
         var senders = new List<Sender>();
-        using (var process = StartServe("serve", "--config", configFile))
+        using (var process = ExchangeProcess.Start("serve", "--config", configFile))
         {
             var port = await PortOfAsync(process);
             session = "";
@@ -186,19 +186,6 @@ public sealed partial class StreamCrashTests : IDisposable
         }
         Assert.Null(server.Fault);
         AssertConserved(core);
-    }
-
-    private static Process StartServe(params string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "exchange.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        return Process.Start(start)!;
     }
 
     private static async Task<int> PortOfAsync(Process process)
