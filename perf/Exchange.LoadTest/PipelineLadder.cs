@@ -34,6 +34,9 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
             Results.Add(r);
             Report.Note($"  p50 {Units.Latency(r.Latency.GetValueAtPercentile(50))}, p99 {Units.Latency(r.Latency.GetValueAtPercentile(99))}, " +
                         $"max {Units.Latency(r.Latency.GetValueAtPercentile(100))}, achieved {Units.Rate(r.Achieved)}");
+            if (r.Stalls is { } stalls)
+                Report.Note($"  machine stalls in the same run: p99 {Units.Latency(stalls.GetValueAtPercentile(99))}, " +
+                            $"p99.9 {Units.Latency(stalls.GetValueAtPercentile(99.9))}, max {Units.Latency(stalls.GetValueAtPercentile(100))}");
             if (r.QueryLatency is { } q)
                 Report.Note($"  queries ({options.LateJoiners} late joiners, {options.AccountQueries} account queries): " +
                             $"p50 {Units.Latency(q.GetValueAtPercentile(50))}, p99 {Units.Latency(q.GetValueAtPercentile(99))}, " +
@@ -68,6 +71,20 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
             series.Add((Units.Rate(r.Rate), h));
         }
         report.Line();
+        report.Line("The machine's stalls in the same runs (a thread sleeping 1 ms at a time, how late it woke, corrected for " +
+                    "coordinated omission: percentiles of time, as the pipeline's are), against the pipeline's tail:");
+        report.Line();
+        report.Line("| rate | stall p50 | p99 | p99.9 | max | pipeline p99 / stall p99 | pipeline p99.9 / stall p99.9 |");
+        report.Line("|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in Results)
+        {
+            if (r.Stalls is not { } m) continue;
+            report.Line($"| {Units.Rate(r.Rate)} | {Units.Latency(m.GetValueAtPercentile(50))} | {Units.Latency(m.GetValueAtPercentile(99))} | " +
+                        $"{Units.Latency(m.GetValueAtPercentile(99.9))} | {Units.Latency(m.GetValueAtPercentile(100))} | " +
+                        $"{Ratio(r.Latency, m, 99)} | {Ratio(r.Latency, m, 99.9)} |");
+            HistogramFiles.WriteHgrm(outputDirectory, "stalls-" + Units.Short(r.Rate), m);
+        }
+        report.Line();
         report.Line($"- Sustained maximum throughput (highest rate kept up, >= 98% delivered): **{(SustainedRate > 0 ? Units.Rate(SustainedRate) : "none")}**; " +
                     $"with p99 < 1 ms as well: {(BoundedRate > 0 ? Units.Rate(BoundedRate) : "none")}; " +
                     $"saturation (flooding the input ring): {Units.Rate(Saturation)}, GC {flood.Gcs}.");
@@ -78,4 +95,9 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
             $"ExchangePipeline latency from planned send time ({workload.Spec.Describe()})", series));
         report.Line();
     }
+
+    /// <summary>The pipeline's percentile over the machine's, "x" formatted; a stall floor under 1 µs counts as 1 µs.</summary>
+    private static string Ratio(HistogramBase pipeline, HistogramBase stalls, double percentile) =>
+        (pipeline.GetValueAtPercentile(percentile) / (double)Math.Max(1_000, stalls.GetValueAtPercentile(percentile)))
+            .ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + "x";
 }

@@ -9,6 +9,9 @@ internal sealed record PipelineResult(
     /// <summary>The queries' latency, from planned send time to answer, when queries ran (--late-joiners, --account-queries).</summary>
     public LongHistogram? QueryLatency { get; init; }
 
+    /// <summary>The machine's stalls during the run (<see cref="HiccupMeter"/>), for paced runs.</summary>
+    public LongHistogram? Stalls { get; init; }
+
     /// <summary>Kept up: delivered at >= 98% of the rate (a pipeline that cannot keep up delivers at its capacity).</summary>
     public bool KeptUp => Achieved >= 0.98 * Rate;
 

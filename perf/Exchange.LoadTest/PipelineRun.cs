@@ -52,6 +52,8 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
                 queryThread = new Thread(queries.Run) { Name = "query producer", IsBackground = true };
                 queryThread.Start();
             }
+            // The machine's stalls in the same minutes, for the tail percentiles to be read against (paced runs only).
+            using var meter = rate > 0 ? new HiccupMeter() : null;
             thread.Start();
             thread.Join();
             queryThread?.Join();
@@ -63,12 +65,14 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
                 Thread.Sleep(1);
             }
             var gcs = GcCounts.Now() - gc;
+            meter?.Dispose();
             pipeline.Dispose();
             var from = rate > 0 ? start : producer.FirstPublish;
             var achieved = count / ((recorder.LastDelivery - from) / (double)Stopwatch.Frequency);
             return new PipelineResult(rate, count, achieved, histogram, gcs, producer.RingFull, checks.Check(x, count))
             {
                 QueryLatency = recorder.QueryLatency,
+                Stalls = meter?.Stalls,
             };
         }
         finally
