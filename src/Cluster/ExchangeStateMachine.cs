@@ -117,7 +117,13 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             {
                 await InstallAsync(entry, token).ConfigureAwait(false);
             }
-            else if (entry.TryGetPayload(out var payload) && payload.Length is 1 or LeadershipBarrier.Length)
+            else if (!entry.TryGetPayload(out var payload))
+            {
+                // The write-ahead log gives a payload to every entry that is not a snapshot: skipping one silently
+                // would leave this node's state behind the others' for good.
+                ThrowDamaged(entry.Index, "the log gave no payload for an entry that is not a snapshot");
+            }
+            else if (payload.Length is 1 or LeadershipBarrier.Length)
             {
                 CheckBarrier(in payload, entry.Index);
                 // Only the leader that wrote it has the context; for the others the barrier carries no commands.
