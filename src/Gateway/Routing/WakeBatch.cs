@@ -13,13 +13,13 @@ namespace Exchange.Gateway.Routing;
 internal sealed class WakeBatch
 {
     // Connections to wake, and the list being woken (swapped, so a wake-up added while flushing waits for the next round).
-    private List<Session> _pending = [];
-    private List<Session> _waking = [];
+    private List<SessionSender> _pending = [];
+    private List<SessionSender> _waking = [];
 
-    /// <summary>Wakes <paramref name="session"/> at the end of the batch (once, however often it is added).</summary>
-    public void Add(Session session)
+    /// <summary>Wakes <paramref name="sender"/> at the end of the batch (once, however often it is added).</summary>
+    public void Add(SessionSender sender)
     {
-        if (session.EnterWakeBatch()) _pending.Add(session);
+        if (sender.EnterWakeBatch()) _pending.Add(sender);
     }
 
     // Streams that grew during the batch, to be written and published before anyone is woken (swapped as above).
@@ -46,7 +46,7 @@ internal sealed class WakeBatch
                 continue;
             }
             (_waking, _pending) = (_pending, _waking);
-            foreach (var session in _waking) session.WakeInline();
+            foreach (var sender in _waking) sender.WakeInline();
             _waking.Clear();
         }
     }

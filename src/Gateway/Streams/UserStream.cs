@@ -17,7 +17,7 @@ internal sealed class UserStream(User user, MessageLog log)
     /// <summary>The stream's messages: the retention window, persisted when the server has a data directory.</summary>
     public MessageLog Log { get; } = log;
 
-    private readonly List<Session> _readers = [];
+    private readonly List<SessionSender> _readers = [];
 
     // Scratch of the output thread while it handles one command (see OutboundRouter).
     internal long NotifyBy = -1;
@@ -41,14 +41,14 @@ internal sealed class UserStream(User user, MessageLog log)
         return Log.Commit(OutboundEncoder.Rejected(span, timestamp, token, messageType, code, account, instrument, orderId));
     }
 
-    public bool TryAttach(Session session, int max)
+    public bool TryAttach(SessionSender sender, int max)
     {
         if (_readers.Count >= max) return false;
-        _readers.Add(session);
+        _readers.Add(sender);
         return true;
     }
 
-    public void Detach(Session session) => _readers.Remove(session);
+    public void Detach(SessionSender sender) => _readers.Remove(sender);
 
     /// <summary>Tells every connection reading this stream that the log grew (non-blocking: signals, or drops a slow one).</summary>
     public void NotifyReaders() => NotifyReaders(null);

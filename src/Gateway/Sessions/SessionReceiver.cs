@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.Diagnostics;
+using Exchange.Client.Protocol;
+using Exchange.Core.Commands;
+using Exchange.Core.Events;
+using Exchange.Gateway.Diagnostics;
+using Exchange.Gateway.Protocol;
+using Exchange.Gateway.Security;
+
+namespace Exchange.Gateway.Sessions;
+
+/// <summary>
+/// A connection's receive side: decodes SoupBinTCP frames, answers the session-level packets, hands a login request to
+/// <see cref="SessionLogin"/>, and checks each application message in the order of docs/protocol.md section 5 (rate
+/// limit, type and length, role and account, field ranges) before it publishes it through the
+/// <see cref="Routing.CommandSubmitter"/>; the core applies the token rules. Its own state (the rate limit's bucket, the
+/// flood count) is its loop's alone. Lock contract: takes its user's stream gate only to append a reject (and the
+/// submitter takes it to publish), one at a time.
+/// </summary>
+internal sealed class SessionReceiver(ConnectionState state, SessionLogin login)
+{
+    private readonly TokenBucket _bucket = new(state.Context.Limits.RatePerSecond, state.Context.Limits.RateBurst);
+    private int _floodRejects;
+
+    /// <summary>Reads until the peer goes, logs out, breaks the protocol, or the connection closes.</summary>
+    public async Task RunAsync()
+    {
+        var input = state.Input;
+        while (!state.IsClosing)
+        {
+            var result = await input.ReadAsync().ConfigureAwait(false);
+            if (StageLatency.On) StageLatency.ReadAt = Stopwatch.GetTimestamp();
+            var buffer = result.Buffer;
+            var step = ProcessFrames(ref buffer);
+            if (step == Step.NeedMore) input.AdvanceTo(buffer.Start, buffer.End);
+            else input.AdvanceTo(buffer.Start);
+            if (step == Step.Login && !await login.RunAsync().ConfigureAwait(false)) return;
+            if (step == Step.Close || result.IsCompleted || result.IsCanceled) return;
+        }
+    }
+
+    private enum Step : byte { NeedMore, Login, Close }
+
+    private Step ProcessFrames(ref ReadOnlySequence<byte> buffer)
+    {
+        var maxFrame = state.Context.Limits.MaxFrameLength;
+        while (!state.IsClosing)
+        {
+            switch (FrameDecoder.TryRead(ref buffer, maxFrame, out var frame))
+            {
+                case FrameStatus.Incomplete:
+                    return Step.NeedMore;
+                case FrameStatus.Empty:
+                    return Close("empty packet");
+                case FrameStatus.TooLong:
+                    return Close($"packet longer than {maxFrame} bytes");
+            }
+            state.MarkReceived(GatewayClock.NowMs);
+            ReadOnlySpan<byte> packet;
+            if (frame.IsSingleSegment)
+            {
+                packet = frame.FirstSpan;
+            }
+            else
+            {
+                frame.CopyTo(state.Buffers.Frame);
+                packet = state.Buffers.Frame.AsSpan(0, (int)frame.Length);
+            }
+            var step = HandlePacket(packet);
+            if (step != Step.NeedMore) return step;
+        }
+        return Step.Close;
+    }
+
+    /// <summary>Handles one packet; <see cref="Step.NeedMore"/> means "go on with the next one".</summary>
+    private Step HandlePacket(ReadOnlySpan<byte> packet)
+    {
+        var type = packet[0];
+        var payload = packet[1..];
+        if (!state.LoggedIn)
+        {
+            // A Debug packet may come from either side at any time (SoupBinTCP 3.00): read and ignored.
+            if (type == PacketType.Debug) return Step.NeedMore;
+            if (type != PacketType.LoginRequest) return Close("the first packet must be a login request");
+            if (payload.Length != PacketType.LoginRequestPayload) return Close("login request of the wrong length");
+            payload.CopyTo(state.Buffers.Login);
+            return Step.Login;
+        }
+        switch (type)
+        {
+            case PacketType.UnsequencedData:
+                if (state.Kind == SessionKind.MarketData) return Close("market-data sessions are read-only");
+                if (state.Kind == SessionKind.DropCopy) return Close("drop-copy sessions are read-only");
+                if (state.Kind == SessionKind.Snapshot) return Close("snapshot sessions are read-only");
+                return payload.IsEmpty ? Close("empty unsequenced data packet") : HandleMessage(payload);
+            case PacketType.ClientHeartbeat:
+                return payload.IsEmpty ? Step.NeedMore : Close("client heartbeat with a payload");
+            case PacketType.Debug:
+                return Step.NeedMore;
+            case PacketType.LogoutRequest:
+                return payload.IsEmpty ? Step.Close : Close("logout request with a payload");
+            case PacketType.LoginRequest:
+                return Close("already logged in");
+            default:
+                return Close($"unknown packet type 0x{type:X2}");
+        }
+    }
+
+    /// <summary>Ends the connection after a protocol error or limit: the reason goes out in a Debug packet.</summary>
+    private Step Close(string reason)
+    {
+        state.CloseFor(reason);
+        return Step.Close;
+    }
+
+    /// <summary>
+    /// One application message, checked in the order of docs/protocol.md section 5: rate limit, type and length, role
+    /// and account, field ranges; then everything goes to the exchange, whose core applies the token rules.
+    /// </summary>
+    private Step HandleMessage(ReadOnlySpan<byte> message)
+    {
+        var ctx = state.Context;
+        var attached = state.Attached!;
+        var timestamp = GatewayClock.UnixNanos;
+        var status = InboundDecoder.Decode(message, out var m);
+        if (status != InboundStatus.Ok) m.Instrument = -1;
+        if (!_bucket.TryTake(GatewayClock.NowMs))
+        {
+            Reject(timestamp, in m, RejectCode.RateLimited);
+            return ++_floodRejects >= ctx.Limits.FloodRejects ? Close("flood: rate limit exceeded") : Step.NeedMore;
+        }
+        _floodRejects = 0;
+        if (status != InboundStatus.Ok) return Reject(timestamp, in m, RejectCode.Malformed);
+        if (!Authorized(attached.User, in m)) return Reject(timestamp, in m, RejectCode.NotAuthorized);
+        if (!InRange(in m)) return Reject(timestamp, in m, RejectCode.Malformed);
+        var command = ToCommand(in m, timestamp);
+        // The user's token space: the core deduplicates by it, and answers a query with its next expected token.
+        command.Origin = attached.User.Origin;
+        if (m.Type == Inbound.AccountQuery)
+        {
+            // Through the exchange like a command, answered after this user's earlier commands; no token is consumed.
+            ctx.Submitter.SubmitQuery(attached.Stream, in m, in command);
+            return Step.NeedMore;
+        }
+        command.Token = m.Token;
+        ctx.Submitter.Submit(attached.Stream, in m, in command);
+        return Step.NeedMore;
+    }
+
+    private Step Reject(long timestamp, in InboundMessage m, RejectCode code)
+    {
+        var stream = state.Attached!.Stream;
+        state.Context.Rejects.Count(code);
+        lock (stream.Gate)
+        {
+            stream.AppendRejected(timestamp, m.Token, m.Type, (byte)code, m.Account, m.Instrument, m.OrderId);
+            stream.NotifyReaders();
+        }
+        return Step.NeedMore;
+    }
+
+    private static bool Authorized(User user, in InboundMessage m)
+    {
+        // Account 0 asks for nothing but the user's next expected token: every role may.
+        if (m.Type == Inbound.AccountQuery && m.Account == 0) return true;
+        return user.Role switch
+        {
+            Role.Trader => m.Type is Inbound.EnterOrder or Inbound.ReplaceOrder or Inbound.CancelOrder or Inbound.CancelAll
+                or Inbound.AccountQuery && m.Account == (uint)user.Account,
+            Role.PriceFeed => m.Type is Inbound.SetMark or Inbound.Funding,
+            Role.Admin => m.Type is Inbound.Deposit or Inbound.Withdraw or Inbound.InsuranceDeposit or Inbound.AccountQuery
+                or Inbound.ResumeTrading,
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// What the core's command cannot carry, or the protocol forbids: token 0 (but in a query), an account past 2^31 − 1,
+    /// a negative instrument, unknown flag bits, and enumeration values outside docs/protocol.md section 2 (side, order
+    /// type, TIF, STP). All MALFORMED before the token check, so such a message consumes no token.
+    /// </summary>
+    private static bool InRange(in InboundMessage m)
+    {
+        if (m.Token == 0 && m.Type != Inbound.AccountQuery) return false;
+        if (m.Account > int.MaxValue) return false;
+        return m.Type switch
+        {
+            Inbound.EnterOrder => m.Instrument >= 0 && (m.Flags & ~(Inbound.PostOnly | Inbound.ReduceOnly)) == 0
+                && m.Side <= 1 && m.OrderType <= 1 && m.TimeInForce <= 2 && m.Stp <= 2,
+            Inbound.SetMark or Inbound.Funding or Inbound.ResumeTrading => m.Instrument >= 0,
+            Inbound.CancelAll => m.Instrument >= Command.AllInstruments,
+            _ => true,
+        };
+    }
+
+    private static Command ToCommand(in InboundMessage m, long timestamp)
+    {
+        var account = (int)m.Account;
+        var command = m.Type switch
+        {
+            Inbound.EnterOrder => Command.NewOrder(account, m.Instrument, (Side)m.Side, (OrderType)m.OrderType, m.Price,
+                m.Quantity, (TimeInForce)m.TimeInForce, (OrderFlags)m.Flags, (SelfTradePrevention)m.Stp, m.Token),
+            Inbound.ReplaceOrder => Command.AmendOrder(account, m.OrderId, m.Price, m.Quantity, m.OrderToken),
+            Inbound.CancelOrder => Command.CancelOrder(account, m.OrderId, m.OrderToken),
+            Inbound.CancelAll => Command.CancelAllOrders(account, m.Instrument),
+            Inbound.SetMark => Command.Mark(m.Instrument, m.Price),
+            Inbound.Funding => Command.FundingAt(m.Instrument, m.Amount),
+            Inbound.Deposit => Command.DepositTo(account, m.Amount),
+            Inbound.Withdraw => Command.WithdrawFrom(account, m.Amount),
+            Inbound.AccountQuery => Command.AccountQuery(account),
+            Inbound.ResumeTrading => Command.Resume(m.Instrument),
+            _ => Command.InsuranceDeposit(m.Amount),
+        };
+        command.Timestamp = timestamp;
+        return command;
+    }
+}
