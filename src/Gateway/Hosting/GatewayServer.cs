@@ -59,8 +59,11 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <param name="inProcess">Journal in memory (<see cref="MemoryJournal"/>, nothing recovered or kept): tests only.</param>
     /// <param name="term">A cluster leader's term (docs/cluster.md): its exchange, and its Raft journal instead of files;
     /// the cluster's log and snapshots replace recovery and the pipeline's snapshots.</param>
+    /// <param name="embedded">No journal at all, and <paramref name="inProcess"/>: the socket-free session benchmark
+    /// (<see cref="Embedded"/>).</param>
+    /// <param name="wrapOutput">Wraps the output handler (the benchmark's mirror puts a probe there).</param>
     internal GatewayServer(GatewayConfig config, ILoggerFactory? logging, Action<ILoggingBuilder>? configureLogging, bool inProcess,
-        Leadership? term = null)
+        Leadership? term = null, bool embedded = false, Func<IOutputHandler, IOutputHandler>? wrapOutput = null)
     {
         config.Validate();
         _config = config;
@@ -69,6 +72,8 @@ public sealed class GatewayServer : IAsyncDisposable
         var options = config.Pipeline.ToOptions(config.Journal);
         if (term is not null)
             options = options with { Journal = null, JournalInstance = term.Journal, SnapshotDirectory = null, SnapshotEveryCommands = 0 };
+        else if (embedded)
+            options = options with { Journal = null, JournalInstance = null, SnapshotDirectory = null, SnapshotEveryCommands = 0 };
         else if (inProcess)
             options = options with { Journal = null, JournalInstance = new MemoryJournal(InProcessJournalCommands) };
         // Refuse at once if another server holds the journal (its writer takes the lock for good when the pipeline opens).
@@ -101,6 +106,7 @@ public sealed class GatewayServer : IAsyncDisposable
             options = options with { Journal = null, JournalInstance = _journal, RetainedJournal = options.Journal };
         }
         IOutputHandler output = metered is null ? _router : metered;
+        if (wrapOutput is not null) output = wrapOutput(output);
         _publisher = new PipelinePublisher(_exchange, options, output);
         SessionId = _streams.SessionId;
         var marketData = new MarketData.OrderLog(new UserStream(MarketData.MarketDataUser.Instance, _streams.Open(StreamStore.MarketDataStreamName)));
@@ -164,6 +170,21 @@ public sealed class GatewayServer : IAsyncDisposable
     public int Connections => _context.Registry.Count;
 
     internal GatewayContext Context => _context;
+
+    /// <summary>
+    /// A server without listeners or journal, whose connections the caller brings (<see cref="RunConnectionAsync"/>, e.g.
+    /// over in-memory pipes): the session benchmark's gateway, the same sessions, submitter, pipeline and router as
+    /// <c>exchange serve</c> runs, without the sockets. Start it with <see cref="StartEmbedded"/>.
+    /// </summary>
+    internal static GatewayServer Embedded(GatewayConfig config, Func<IOutputHandler, IOutputHandler>? wrapOutput = null) =>
+        new(config, null, null, inProcess: true, embedded: true, wrapOutput: wrapOutput);
+
+    /// <summary>Starts the exchange pipeline only (an <see cref="Embedded"/> server has no listener).</summary>
+    internal void StartEmbedded() => _publisher.Start();
+
+    /// <summary>Runs one connection's session to its end, as a listener would (admission, then the session).</summary>
+    internal Task RunConnectionAsync(ConnectionContext connection, SessionKind kind = SessionKind.OrderEntry) =>
+        GatewayConnectionHandler.RunAsync(_context, connection, kind);
 
     public async Task StartAsync(CancellationToken cancel = default)
     {

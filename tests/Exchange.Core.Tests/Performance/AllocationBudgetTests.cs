@@ -28,6 +28,7 @@ public class AllocationBudgetTests
         ["JournalBenchmarks.AppendBatchAndCommit"] = () => [new JournalOperation()],
         ["PipelineBenchmarks.JournalOff"] = () => [new PipelineOperation(journal: false)],
         ["PipelineBenchmarks.JournalOn"] = () => [new PipelineOperation(journal: true)],
+        ["SessionBenchmarks.Command"] = SessionOperation.Create,
     };
 
     public static TheoryData<string> Budgeted() => new(AllocationBudget.Load().Budgets.Keys.Order(StringComparer.Ordinal));
