@@ -6,7 +6,9 @@ namespace Exchange.Core.Tests.Pipeline;
 /// <summary>Bounded waits for the threaded tests: a broken pipeline fails the test instead of hanging it.</summary>
 internal static class Eventually
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+    // A hang detector, not a speed assertion: on a loaded 2-vCPU machine a yielding hand-off can take milliseconds, and
+    // 20,000 of them through a 4-slot ring took over 5 s at load 37. A pass takes milliseconds on a quiet machine.
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     public static void True(Func<bool> condition, string what)
     {
