@@ -148,20 +148,31 @@ public sealed class ClusterNode : IAsyncDisposable
     public ValueTask CommitBatchAsync(ReadOnlyMemory<byte> batch, CancellationToken token = default) =>
         _raft.ReplicateAsync(batch, null, token);
 
+    internal ValueTask CommitOwnBatchAsync(ReadOnlyMemory<byte> batch, CancellationToken token, SharedTerm? shared) =>
+        _raft.ReplicateAsync(batch, shared, token);
+
     /// <summary>
     /// Takes over as the sequencer of this node's leadership: appends an empty entry and waits until it is applied,
-    /// so every entry of earlier terms is applied too and the last sequence is final; then returns a copy of the
-    /// exchange as of that entry and a journal that ships the batches appended to it for as long as this
-    /// leadership lasts. Null when this node is not the leader (or stops being it meanwhile).
+    /// so every entry of earlier terms is applied too and the last sequence is final; then returns the exchange as of
+    /// that entry and a journal that ships the batches appended to it for as long as this leadership lasts. Null when
+    /// this node is not the leader (or stops being it meanwhile).
     /// </summary>
     /// <param name="maxEntryBytes">The largest log entry the journal makes; a larger batch becomes several entries.</param>
+    /// <param name="shareState">
+    /// False: the exchange is a copy, and the state machine goes on applying every committed entry itself (the leader
+    /// applies each command twice; any pipeline topology). True: the exchange is the state machine's own, which leaves
+    /// the term's entries to the pipeline and applies each command once (docs/cluster.md, "Applying once on the
+    /// leader"). Only for a single-thread pipeline (it applies a batch only after its commit), and the caller must
+    /// <see cref="HandBack"/> the leadership once no thread of the pipeline runs.
+    /// </param>
     /// <param name="token">Cancels the take-over.</param>
-    public async Task<Leadership?> TakeOverAsync(int maxEntryBytes = RaftJournal.DefaultMaxEntryBytes, CancellationToken token = default)
+    public async Task<Leadership?> TakeOverAsync(int maxEntryBytes = RaftJournal.DefaultMaxEntryBytes, bool shareState = false,
+        CancellationToken token = default)
     {
         var leadership = _raft.LeadershipToken;
         if (leadership.IsCancellationRequested)
             return null;
-        var barrier = new LeadershipBarrier();
+        var barrier = new LeadershipBarrier(_raft.Term, shareState);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(leadership, token);
         try
         {
@@ -169,12 +180,44 @@ public sealed class ClusterNode : IAsyncDisposable
         }
         catch (Exception e) when (e is NotLeaderException || (e is OperationCanceledException && leadership.IsCancellationRequested))
         {
+            StateMachine.Abandon(barrier);
             return null;
         }
+        catch
+        {
+            StateMachine.Abandon(barrier);
+            throw;
+        }
 
-        var state = barrier.State ?? throw new InvalidOperationException("The leadership barrier was applied without its context.");
+        if (shareState)
+        {
+            // No context: the entry was appended in a later term than the one read (this node was deposed meanwhile).
+            if (barrier.Shared is not { } shared)
+            {
+                StateMachine.Abandon(barrier);
+                return null;
+            }
+            var journal = new RaftJournal(this, leadership, shared.Exchange.LastSequence, maxEntryBytes, shared);
+            return new Leadership(shared.Exchange, journal, leadership, barrier.Term) { Shared = shared };
+        }
+
+        if (barrier.State is not { } state)
+            return null;
         var exchange = StateMachine.Restore(state);
-        return new Leadership(exchange, new RaftJournal(this, leadership, exchange.LastSequence, maxEntryBytes), leadership, _raft.Term);
+        return new Leadership(exchange, new RaftJournal(this, leadership, exchange.LastSequence, maxEntryBytes, null), leadership, barrier.Term);
+    }
+
+    /// <summary>
+    /// Ends a leadership taken with <c>shareState</c>: its pipeline stopped and none of its threads runs, so the
+    /// exchange comes back to the state machine, which applies the committed entries the pipeline did not reach and then
+    /// the next leader's (docs/cluster.md). Nothing to do for a copying leadership. Call it once the pipeline is stopped,
+    /// never while it may still apply a command.
+    /// </summary>
+    public void HandBack(Leadership leadership)
+    {
+        ArgumentNullException.ThrowIfNull(leadership);
+        if (leadership.Shared is { } shared)
+            StateMachine.HandBack(shared);
     }
 
     /// <summary>Waits until this node knows a leader (itself or another).</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Exchange.Core.Commands;
@@ -36,6 +37,19 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     private volatile Exception? _snapshotFault;
     private volatile Exception? _fault;
     private readonly ulong? _fingerprint;
+
+    // Applying once on the leader (docs/cluster.md): while this node's single-thread pipeline owns the exchange, the
+    // entries its journal wrote are recorded here instead of applied; _sync guards these fields.
+    private readonly object _sync = new();
+    private SharedTerm? _shared;
+    private readonly List<OwnEntry> _kept = [];
+    private TaskCompletionSource? _handedBack;
+    private long _commandsApplied;
+    private long _entriesLeftToPipeline;
+
+    private readonly record struct OwnEntry(long Index, long Term, long LastSequence, byte[] Buffer, int Length);
+
+    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Shared;
 
     /// <summary>Makes a fresh exchange with the cluster's configuration and loads <paramref name="state"/> into it.</summary>
     /// <exception cref="InvalidDataException">The state is damaged or does not fit the configuration.</exception>
@@ -85,6 +99,16 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     /// <summary>How many snapshots the leader sent this node because its log no longer reached back far enough.</summary>
     public int SnapshotsInstalled => Volatile.Read(ref _installed);
 
+    /// <summary>How many commands this state machine applied itself. A leader whose pipeline shares its exchange
+    /// applies none of its own term's commands here: the pipeline applied them (docs/cluster.md).</summary>
+    public long CommandsApplied => Interlocked.Read(ref _commandsApplied);
+
+    /// <summary>How many committed entries of this node's own terms were left to its pipeline instead of applied here.</summary>
+    public long EntriesLeftToPipeline => Interlocked.Read(ref _entriesLeftToPipeline);
+
+    /// <summary>Whether this node's pipeline owns the exchange now (it leads, and has not handed the exchange back).</summary>
+    public bool SharesState => Volatile.Read(ref _shared) is not null;
+
     /// <summary>
     /// Why the state machine stopped applying: a committed entry that is not a valid command batch, or a barrier of a
     /// leader whose configuration differs from this node's. Nothing is applied after it; the node must be stopped and
@@ -111,6 +135,23 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             throw new InvalidOperationException("The state machine stopped: " + fault.Message, fault);
         if (entry.Index <= _appliedIndex)
             return _appliedIndex;
+        // While the pipeline owns the exchange, this node's own entries are only recorded; anything else (the next
+        // leader's entries, a snapshot it sends) waits until the deposed pipeline hands the exchange back.
+        while (Volatile.Read(ref _shared) is not null)
+        {
+            Task handedBack;
+            lock (_sync)
+            {
+                if (_shared is not { } shared)
+                    break;
+                if (TryKeep(entry, shared))
+                    return entry.Index;
+                handedBack = _handedBack!.Task;
+            }
+
+            await handedBack.WaitAsync(token).ConfigureAwait(false);
+        }
+
         try
         {
             if (entry.IsSnapshot)
@@ -127,12 +168,14 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             {
                 CheckBarrier(in payload, entry.Index);
                 // Only the leader that wrote it has the context; for the others the barrier carries no commands.
-                if (entry.Context is LeadershipBarrier barrier)
-                    barrier.State = SnapshotCodec.Write(_exchange);
+                if (entry.Context is LeadershipBarrier barrier && barrier.Term == entry.Term)
+                    TakeOver(barrier);
             }
             else if (!payload.IsEmpty)
             {
-                _sinceSnapshot += ApplyBatch(in payload, entry.Index);
+                int count = ApplyBatch(in payload, entry.Index, _exchange);
+                _sinceSnapshot += count;
+                Interlocked.Add(ref _commandsApplied, count);
             }
         }
         catch (InvalidDataException e)
@@ -145,8 +188,171 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
         Volatile.Write(ref _lastSequence, _exchange.LastSequence);
         Volatile.Write(ref _appliedIndex, entry.Index);
         if (_sinceSnapshot >= _snapshotEvery && _pendingSnapshot is not { IsCompleted: false })
-            TakeSnapshot(entry.Index, entry.Term);
+            TakeSnapshot(entry.Index, entry.Term, _exchange);
         return entry.Index;
+    }
+
+    // The barrier of a leadership applied on this node: copy the state (the pipeline runs on the copy and this state
+    // machine goes on applying every entry), or hand the state machine's own exchange to the pipeline.
+    private void TakeOver(LeadershipBarrier barrier)
+    {
+        if (!barrier.ShareState)
+        {
+            barrier.State = SnapshotCodec.Write(_exchange);
+            return;
+        }
+
+        lock (_sync)
+        {
+            if (barrier.Abandoned)
+                return;
+            _shared = new SharedTerm(barrier.Term, _exchange);
+            _handedBack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            barrier.Shared = _shared;
+        }
+    }
+
+    /// <summary>
+    /// While the pipeline owns the exchange (under <see cref="_sync"/>): records an entry this node's journal wrote in
+    /// the shared term instead of applying it (the pipeline applies its commands, after this returns: a commit waits
+    /// for its entry to be applied here). False for an entry of another term (the next leader's; wait for the
+    /// hand-back). An entry of the shared term the journal did not write stops the state machine.
+    /// </summary>
+    private bool TryKeep(LogEntry entry, SharedTerm shared)
+    {
+        if (entry.Term != shared.Term || entry.IsSnapshot)
+            return false;
+        if (!entry.TryGetPayload(out var payload))
+            Fail(entry.Index, "the log gave no payload for an entry that is not a snapshot");
+        if (entry.Context != shared)
+        {
+            if (!payload.IsEmpty)
+                Fail(entry.Index, $"an entry of term {shared.Term}, in which this node's pipeline owns the state, that its journal did not write");
+            Volatile.Write(ref _appliedIndex, entry.Index);
+            return true;
+        }
+
+        int length = (int)payload.Length;
+        if (length == 0 || length % JournalBatch.RecordSize != 0)
+            Fail(entry.Index, $"{length} bytes is not a whole, non-empty number of records");
+        var buffer = Buffers.Rent(length);
+        payload.CopyTo(buffer);
+        if (!JournalBatch.TryRead(buffer.AsSpan(length - JournalBatch.RecordSize, JournalBatch.RecordSize), out Command last))
+            Fail(entry.Index, "its last record fails its checksum");
+        _kept.Add(new OwnEntry(entry.Index, entry.Term, last.Sequence, buffer, length));
+        _sinceSnapshot += length / JournalBatch.RecordSize;
+        Interlocked.Increment(ref _entriesLeftToPipeline);
+        Volatile.Write(ref _lastSequence, last.Sequence);
+        Volatile.Write(ref _appliedIndex, entry.Index);
+        return true;
+    }
+
+    /// <summary>
+    /// On the pipeline's thread, between two ring batches: the pipeline applied every command through
+    /// <paramref name="sequence"/>, the last of a committed entry, and its exchange is the state after that entry. The
+    /// entries through it are forgotten; a snapshot that is due is serialized here (the state is consistent only on
+    /// this thread, now) and written on a pool thread; the <see cref="Applied"/> hook sees the state.
+    /// </summary>
+    internal void PipelineApplied(SharedTerm shared, long sequence)
+    {
+        long index = -1, term = 0;
+        bool snapshot;
+        lock (_sync)
+        {
+            if (_shared != shared)
+                return;
+            int n = 0;
+            for (; n < _kept.Count && _kept[n].LastSequence <= sequence; n++)
+            {
+                (index, term) = (_kept[n].Index, _kept[n].Term);
+                Buffers.Return(_kept[n].Buffer);
+            }
+
+            // The pipeline stops between ring batches, which end where an entry ends.
+            if (n > 0 && _kept[n - 1].LastSequence != sequence)
+                index = -1;
+            _kept.RemoveRange(0, n);
+            snapshot = index >= 0 && _sinceSnapshot >= _snapshotEvery && _pendingSnapshot is not { IsCompleted: false };
+            if (snapshot)
+                _sinceSnapshot = 0;
+        }
+
+        if (index < 0)
+            return;
+        Applied?.Invoke(index, shared.Exchange);
+        if (snapshot)
+            TakeSnapshot(index, term, shared.Exchange);
+    }
+
+    /// <summary>
+    /// The pipeline that owned the exchange stopped (its node was deposed, or is stopping) and no thread of it runs:
+    /// the exchange comes back to the state machine. Its commands were all committed (the single-thread pipeline
+    /// applies a batch only after its commit), but committed entries may lie beyond them (a batch split into several
+    /// entries and deposed between them, or a commit the old leader did not see confirmed): every kept record after the
+    /// exchange's last sequence is applied now, then the applier goes on with the next leader's entries.
+    /// </summary>
+    internal void HandBack(SharedTerm shared)
+    {
+        lock (_sync)
+        {
+            if (_shared != shared)
+                return;
+            var exchange = shared.Exchange;
+            try
+            {
+                foreach (var kept in _kept)
+                {
+                    var records = kept.Buffer.AsSpan(0, kept.Length);
+                    int applied = 0;
+                    for (int i = 0; i < records.Length; i += JournalBatch.RecordSize)
+                    {
+                        if (!JournalBatch.TryRead(records.Slice(i), out Command command))
+                            Fail(kept.Index, $"record {i / JournalBatch.RecordSize} fails its checksum");
+                        if (command.Sequence <= exchange.LastSequence)
+                            continue;
+                        exchange.Apply(in command);
+                        applied++;
+                    }
+
+                    Interlocked.Add(ref _commandsApplied, applied);
+                    if (applied > 0)
+                        Applied?.Invoke(kept.Index, exchange);
+                }
+            }
+            finally
+            {
+                foreach (var kept in _kept)
+                    Buffers.Return(kept.Buffer);
+                _kept.Clear();
+                _exchange = exchange;
+                Volatile.Write(ref _lastSequence, exchange.LastSequence);
+                _shared = null;
+                _handedBack!.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>A take-over gave up (deposed, or cancelled): a barrier applied later must not hand the state to a pipeline
+    /// that never runs; one applied already is handed back at once (no pipeline touched it).</summary>
+    internal void Abandon(LeadershipBarrier barrier)
+    {
+        SharedTerm? shared;
+        lock (_sync)
+        {
+            barrier.Abandoned = true;
+            shared = barrier.Shared;
+        }
+
+        if (shared is not null)
+            HandBack(shared);
+    }
+
+    [DoesNotReturn]
+    private void Fail(long index, string why)
+    {
+        var fault = new InvalidDataException($"The Raft log entry at index {index} is not a valid command batch: {why}.");
+        _fault = fault;
+        throw fault;
     }
 
     /// <inheritdoc/>
@@ -181,7 +387,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
                 "a cluster must run the same configuration: this node applies nothing more.");
     }
 
-    private int ApplyBatch(in ReadOnlySequence<byte> payload, long index)
+    private int ApplyBatch(in ReadOnlySequence<byte> payload, long index, Core.Exchange exchange)
     {
         long length = payload.Length;
         if (length % JournalBatch.RecordSize != 0)
@@ -205,9 +411,9 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             if (!JournalBatch.TryRead(records.Slice(i * JournalBatch.RecordSize), out Command command))
                 ThrowDamaged(index, $"record {i} fails its checksum");
             // Increasing, not contiguous: queries take sequences in the leader's pipeline and are never journaled.
-            if (command.Sequence <= _exchange.LastSequence)
-                ThrowDamaged(index, $"command sequence {command.Sequence} does not follow {_exchange.LastSequence}");
-            _exchange.Apply(in command);
+            if (command.Sequence <= exchange.LastSequence)
+                ThrowDamaged(index, $"command sequence {command.Sequence} does not follow {exchange.LastSequence}");
+            exchange.Apply(in command);
         }
 
         return count;
@@ -227,9 +433,9 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
         Interlocked.Increment(ref _installed);
     }
 
-    private void TakeSnapshot(long index, long term)
+    private void TakeSnapshot(long index, long term, Core.Exchange exchange)
     {
-        byte[] bytes = SnapshotCodec.Write(_exchange);
+        byte[] bytes = SnapshotCodec.Write(exchange);
         _sinceSnapshot = 0;
         var path = Path.Combine(_directory, RaftSnapshot.FileName(index, term));
         _pendingSnapshot = Task.Run(() =>

@@ -26,10 +26,15 @@ public sealed class RaftJournal : IJournal
     private readonly ClusterNode _node;
     private readonly CancellationToken _leadership;
     private readonly byte[] _buffer;
+    private readonly SharedTerm? _shared;
     private int _count;
+    // Sharing the state machine's exchange: a ring batch was committed, and the single-thread pipeline applies it
+    // before it calls BatchApplied.
+    private bool _batchApplying;
 
-    internal RaftJournal(ClusterNode node, CancellationToken leadership, long lastSequence, int maxEntryBytes)
+    internal RaftJournal(ClusterNode node, CancellationToken leadership, long lastSequence, int maxEntryBytes, SharedTerm? shared)
     {
+        _shared = shared;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntryBytes, JournalBatch.RecordSize);
         _node = node;
         _leadership = leadership;
@@ -63,6 +68,22 @@ public sealed class RaftJournal : IJournal
     {
         if (_count > 0)
             CommitBatch();
+        _batchApplying = _shared is not null && CommittedSequence > _reported;
+    }
+
+    private long _reported;
+
+    /// <summary>
+    /// The single-thread pipeline applied the ring batch it last committed: sharing the state machine's exchange, it
+    /// is the state after the entry that ends at the batch's last sequence, where the state machine may snapshot.
+    /// </summary>
+    public void BatchApplied()
+    {
+        if (!_batchApplying)
+            return;
+        _batchApplying = false;
+        _reported = CommittedSequence;
+        _node.StateMachine.PipelineApplied(_shared!, CommittedSequence);
     }
 
     /// <summary>Nothing to release: the log belongs to the node.</summary>
@@ -75,7 +96,7 @@ public sealed class RaftJournal : IJournal
     {
         try
         {
-            _node.CommitBatchAsync(_buffer.AsMemory(0, _count), _leadership).AsTask().GetAwaiter().GetResult();
+            _node.CommitOwnBatchAsync(_buffer.AsMemory(0, _count), _leadership, _shared).AsTask().GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is NotLeaderException || (e is OperationCanceledException && _leadership.IsCancellationRequested))
         {

@@ -64,7 +64,7 @@ public sealed class RaftJournalTests
         Assert.Equal(opening.Count, acks.Count);
     }
 
-    private static ExchangePipeline Start(Leadership lead, PipelineTopology topology, AckRecorder acks)
+    internal static ExchangePipeline Start(Leadership lead, PipelineTopology topology, AckRecorder acks)
     {
         var pipeline = new ExchangePipeline(lead.Exchange, new PipelineOptions
         {
@@ -78,7 +78,7 @@ public sealed class RaftJournalTests
         return pipeline;
     }
 
-    private static async Task PublishAsync(ExchangePipeline pipeline, Command command)
+    internal static async Task PublishAsync(ExchangePipeline pipeline, Command command)
     {
         while (!pipeline.TryPublish(in command, 0, out _))
         {
@@ -87,7 +87,7 @@ public sealed class RaftJournalTests
         }
     }
 
-    private static async Task Until(Func<bool> condition, string what)
+    internal static async Task Until(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + TestCluster.Timeout;
         while (!condition())

@@ -23,4 +23,13 @@ public interface IJournal : IDisposable
 
     /// <summary>Ends a batch: everything appended is durable (per the implementation) when it returns.</summary>
     void Commit();
+
+    /// <summary>
+    /// Called by the single-thread pipeline (<see cref="Pipeline.PipelineTopology.SingleThread"/>) on its thread once it
+    /// has applied every command of the batch it last committed, before it takes the next: the exchange is then the
+    /// state after that commit. A cluster leader's journal snapshots there (docs/cluster.md). Nothing by default.
+    /// </summary>
+    void BatchApplied()
+    {
+    }
 }

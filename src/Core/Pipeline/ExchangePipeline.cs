@@ -106,6 +106,12 @@ public sealed class ExchangePipeline : IDisposable
     /// <summary>The exception that stopped a stage, if one did; the pipeline no longer makes progress then.</summary>
     public Exception? Fault => _stages.Fault;
 
+    /// <summary>True once <see cref="Dispose"/> returned and no thread of the pipeline runs any more (false if one did
+    /// not stop within the shutdown timeout): only then may another thread use the exchange.</summary>
+    public bool HasStopped => Volatile.Read(ref _threadsStopped);
+
+    private bool _threadsStopped;
+
     /// <summary>How many journal files retention removed or archived (files wholly covered by the oldest snapshot kept).</summary>
     public long RemovedJournalFiles => _stages.Snapshots?.RemovedJournalFiles ?? 0;
 
@@ -235,6 +241,7 @@ public sealed class ExchangePipeline : IDisposable
             // A journaler thread that did not stop still owns the writer; leave the file to the OS then.
             if (stopped)
                 CloseJournal();
+            _threadsStopped = stopped;
             _state = Stopped;
         }
     }

@@ -41,6 +41,7 @@ internal struct SingleThreadHandler(
         _batchStart = -1;
         for (long s = first; s <= sequence; s++)
             Apply(ref input[s], s);
+        journal.BatchApplied();
         EndOfBatch(sequence);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Exchange.Cluster;
+using Exchange.Core.Pipeline;
 using Exchange.Gateway.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -30,6 +31,7 @@ public sealed class ClusterHost : IAsyncDisposable
     private volatile GatewayServer? _server;
     private Task _running = Task.CompletedTask;
     private volatile Exception? _fault;
+    private readonly bool _shareState;
 
     /// <param name="config">A configuration with a <see cref="GatewayConfig.Cluster"/> section; this node listens on its
     /// member's client address (the configuration's address and port are not used).</param>
@@ -47,6 +49,9 @@ public sealed class ClusterHost : IAsyncDisposable
         _log = _logging.CreateLogger("Exchange.Cluster");
         _configureLogging = configureLogging;
         _applied = applied;
+        // Applying once on the leader needs the single-thread pipeline: it applies a batch only after its commit, so
+        // its exchange never holds an uncommitted command (docs/cluster.md). The parallel one runs on a copy.
+        _shareState = _config.Pipeline.ToOptions(_config.Journal).Topology == PipelineTopology.SingleThread;
     }
 
     /// <summary>This node.</summary>
@@ -84,7 +89,7 @@ public sealed class ClusterHost : IAsyncDisposable
                     await Task.Delay(Poll, _stop.Token).ConfigureAwait(false);
                     continue;
                 }
-                var term = await Node.TakeOverAsync(_cluster.MaxEntryBytes, _stop.Token).ConfigureAwait(false);
+                var term = await Node.TakeOverAsync(_cluster.MaxEntryBytes, _shareState, _stop.Token).ConfigureAwait(false);
                 if (term is null) continue;
                 await LeadAsync(term).ConfigureAwait(false);
             }
@@ -106,7 +111,17 @@ public sealed class ClusterHost : IAsyncDisposable
             await _gate.DisposeAsync().ConfigureAwait(false);
             _gate = null;
         }
-        var server = new GatewayServer(_config, _logging, _configureLogging, inProcess: false, term);
+        GatewayServer server;
+        try
+        {
+            server = new GatewayServer(_config, _logging, _configureLogging, inProcess: false, term);
+        }
+        catch
+        {
+            // No pipeline ever ran on the exchange.
+            Node.HandBack(term);
+            throw;
+        }
         try
         {
             await server.StartAsync(_stop.Token).ConfigureAwait(false);
@@ -122,6 +137,14 @@ public sealed class ClusterHost : IAsyncDisposable
         {
             _server = null;
             await server.StopAsync().ConfigureAwait(false);
+            // The state machine's own exchange goes back to it once no pipeline thread can touch it any more.
+            if (term.SharesState)
+            {
+                if (!server.PipelineStopped)
+                    throw new InvalidOperationException(
+                        $"node {Self.Id}: the pipeline of term {term.Term} did not stop, so its state cannot go back to the node; restart the node");
+                Node.HandBack(term);
+            }
         }
     }
 

@@ -166,6 +166,9 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <summary>Why the exchange pipeline stopped, if one of its stages failed.</summary>
     public Exception? Fault => (_publisher as PipelinePublisher)?.Fault;
 
+    /// <summary>Whether no thread of the pipeline runs (after <see cref="StopAsync"/>): the exchange is free.</summary>
+    internal bool PipelineStopped => _publisher is not PipelinePublisher publisher || publisher.Pipeline.HasStopped;
+
     /// <summary>Connections currently open.</summary>
     public int Connections => _context.Registry.Count;
 
