@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Exchange.Cluster;
 using Exchange.Core.Pipeline;
@@ -32,6 +33,7 @@ public sealed class ClusterHost : IAsyncDisposable
     private Task _running = Task.CompletedTask;
     private volatile Exception? _fault;
     private readonly bool _shareState;
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
     /// <param name="config">A configuration with a <see cref="GatewayConfig.Cluster"/> section; this node listens on its
     /// member's client address (the configuration's address and port are not used).</param>
@@ -72,6 +74,8 @@ public sealed class ClusterHost : IAsyncDisposable
         _node = await ClusterNode.StartAsync(_options, () => GatewayServer.BuildExchange(_config), _logging, _applied, cancel)
             .ConfigureAwait(false);
         _gate = OpenGate();
+        // Woken at once when the leader changes (the polls are the fallback): a new leader's take-over starts then.
+        _node.LeaderChanged += _ => _wake.Release();
         _running = Task.Run(RunAsync, CancellationToken.None);
     }
 
@@ -86,12 +90,13 @@ public sealed class ClusterHost : IAsyncDisposable
                 if (!Node.IsLeader)
                 {
                     _gate ??= OpenGate();
-                    await Task.Delay(Poll, _stop.Token).ConfigureAwait(false);
+                    await _wake.WaitAsync(Poll, _stop.Token).ConfigureAwait(false);
                     continue;
                 }
+                long elected = Stopwatch.GetTimestamp();
                 var term = await Node.TakeOverAsync(_cluster.MaxEntryBytes, _shareState, _stop.Token).ConfigureAwait(false);
                 if (term is null) continue;
-                await LeadAsync(term).ConfigureAwait(false);
+                await LeadAsync(term, elected).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -104,16 +109,13 @@ public sealed class ClusterHost : IAsyncDisposable
         }
     }
 
-    private async Task LeadAsync(Leadership term)
+    private async Task LeadAsync(Leadership term, long elected)
     {
-        if (_gate is not null)
-        {
-            await _gate.DisposeAsync().ConfigureAwait(false);
-            _gate = null;
-        }
+        long tookOver = Stopwatch.GetTimestamp();
         GatewayServer server;
         try
         {
+            // Built while the gate still answers (nothing is bound yet): the port is closed only for the start.
             server = new GatewayServer(_config, _logging, _configureLogging, inProcess: false, term);
         }
         catch
@@ -124,12 +126,19 @@ public sealed class ClusterHost : IAsyncDisposable
         }
         try
         {
+            if (_gate is not null)
+            {
+                await _gate.DisposeAsync().ConfigureAwait(false);
+                _gate = null;
+            }
             await server.StartAsync(_stop.Token).ConfigureAwait(false);
             _server = server;
-            _log.LogWarning("Node {Node} leads in term {Term}: taking orders on {EndPoint} from sequence {Sequence}",
-                Self.Id, term.Term, server.EndPoint, term.Exchange.LastSequence + 1);
+            _log.LogWarning("Node {Node} leads in term {Term}: taking orders on {EndPoint} from sequence {Sequence} " +
+                            "(take-over {TakeOver:F0} ms, server start {Start:F0} ms)",
+                Self.Id, term.Term, server.EndPoint, term.Exchange.LastSequence + 1,
+                Stopwatch.GetElapsedTime(elected, tookOver).TotalMilliseconds, Stopwatch.GetElapsedTime(tookOver).TotalMilliseconds);
             while (!_stop.IsCancellationRequested && !term.Token.IsCancellationRequested && server.Fault is null && Node.Fault is null)
-                await Task.Delay(Poll, CancellationToken.None).ConfigureAwait(false);
+                await _wake.WaitAsync(Poll, CancellationToken.None).ConfigureAwait(false);
             _log.LogWarning("Node {Node} no longer leads (term {Term}): {Reason}", Self.Id, term.Term,
                 server.Fault?.Message ?? (_stop.IsCancellationRequested ? "stopping" : "deposed"));
         }
