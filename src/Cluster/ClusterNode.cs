@@ -146,8 +146,9 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <param name="batch">The batch's bytes; read until the task completes.</param>
     /// <param name="token">Cancels the wait (the entry may still be committed).</param>
     public ValueTask CommitBatchAsync(ReadOnlyMemory<byte> batch, CancellationToken token = default) =>
-        _raft.ReplicateAsync(batch, null, token);
+        CommitOwnBatchAsync(batch, token, null);
 
+    /// <summary><see cref="CommitBatchAsync"/> with the term's context on the entry (null: none).</summary>
     internal ValueTask CommitOwnBatchAsync(ReadOnlyMemory<byte> batch, CancellationToken token, SharedTerm? shared) =>
         _raft.ReplicateAsync(batch, shared, token);
 
