@@ -43,6 +43,9 @@ internal sealed record LoadTestOptions
           --model N          check the first N commands against the reference model (default 5,000; 0 = off)
           --connections N    tcp: trader connections (default 4; users lt01.. are generated)
           --seconds S        tcp: seconds per rate and target (default 3)
+          --warmup-max-seconds S  tcp: the gateway's warm-up runs 2 s slices at the highest rate until the server
+                             allocates under 8 B per command in one (its streams' windows are full), at most S seconds
+                             (default 120; 0 = only the 1 s warm-up at the first rate)
           --server-dll PATH  tcp: the gateway's exchange.dll (default: src/Gateway/bin/<config>/<tfm>/ of this repository)
           --server-wait W    tcp: the server pipeline's wait strategy: blocking (default), yielding, busy-spin
           --server-topology T  tcp: the server pipeline's topology: auto (default: single below 4 CPUs), single, parallel
@@ -75,6 +78,7 @@ internal sealed record LoadTestOptions
     public (string Path, string Value)[] ServerSettings { get; init; } = [];
     public int Connections { get; init; } = 4;
     public double Seconds { get; init; } = 3;
+    public double WarmupMaxSeconds { get; init; } = 120;
     public string? ServerDll { get; init; }
     public string ServerWait { get; init; } = "blocking";
     public string ServerTopology { get; init; } = "auto";
@@ -126,6 +130,7 @@ internal sealed record LoadTestOptions
                     "--server-set" => o with { ServerSettings = [.. o.ServerSettings, Setting(Value())] },
                     "--connections" => o with { Connections = (int)Count(Value()) },
                     "--seconds" => o with { Seconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                    "--warmup-max-seconds" => o with { WarmupMaxSeconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--server-dll" => o with { ServerDll = Value() },
                     "--server-wait" => o with { ServerWait = Value() switch
                     {
@@ -178,6 +183,7 @@ internal sealed record LoadTestOptions
             if (o.Rates.Length == 0 || o.Rates.Any(r => r <= 0)) throw new FormatException("--rates must be positive");
             if (o.Connections is < 1 or > 99) throw new FormatException("--connections must be 1..99");
             if (o.Seconds is <= 0 or > 600) throw new FormatException("--seconds must be in (0, 600]");
+            if (o.WarmupMaxSeconds is < 0 or > 3600) throw new FormatException("--warmup-max-seconds must be in [0, 3600]");
             if (o.Commands is <= 0) throw new FormatException("--commands must be positive");
             if (o.SampleEvery is <= 0 || o.Warmup is < 0 || o.Flood is < 0) throw new FormatException("--sample-every must be positive, --warmup and --flood not negative");
         }

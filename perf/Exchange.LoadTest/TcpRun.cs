@@ -48,6 +48,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
             Report.Note("tcp: warm-up (1 s at the first rate, both targets) ...");
             Step("echo", echo, echoGenerator.Generate((int)rates[0]), rates[0], null);
             Step("gateway", gateway, generator.Generate((int)rates[0]), rates[0], server);
+            WarmUpServer(gateway, generator, rates.Max(), server);
 
             foreach (var rate in rates)
             {
@@ -72,6 +73,59 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         }
         Write(results, n);
     }
+
+    /// <summary>Per command, what the server may allocate in a warm-up slice for its one-off growth to count as done.</summary>
+    private const long WarmedUpBytesPerCommand = 8;
+
+    /// <summary>
+    /// The server's one-off growth happens before the measured windows: each stream's retention window and its index
+    /// fill up to their bounds (64 KiB segments, index arrays doubling; docs/benchmarks.md), then are reused. Runs 2 s
+    /// slices at <paramref name="rate"/> until one allocates under <see cref="WarmedUpBytesPerCommand"/> per command,
+    /// or <see cref="LoadTestOptions.WarmupMaxSeconds"/> have been spent; says which.
+    /// </summary>
+    private void WarmUpServer(List<TcpSession> gateway, TcpGenerator generator, long rate, GatewayProcess server)
+    {
+        if (options.WarmupMaxSeconds <= 0) return;
+        var started = Stopwatch.GetTimestamp();
+        long commands = 0;
+        for (var slice = 1; ; slice++)
+        {
+            var r = Step("gateway", gateway, generator.Generate((int)Math.Min(int.MaxValue / 2, 2 * rate)), rate, server);
+            if (server.Exited) throw new InvalidOperationException("the server exited: " + server.Errors);
+            commands += r.Commands;
+            var perCommand = r.ServerGcs is { } g ? g.Allocated / Math.Max(1, r.Commands) : 0;
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            Report.Note($"tcp: warm-up slice {slice} at {Units.Rate(rate)}: {r.Commands:N0} commands, server {perCommand:N0} B per command, " +
+                        $"GC {r.ServerGcs?.Counts}, p50 {Units.Latency(r.Latency.GetValueAtPercentile(50))}");
+            var done = perCommand < WarmedUpBytesPerCommand;
+            if (done || elapsed >= options.WarmupMaxSeconds)
+            {
+                _warmUp = $"{commands:N0} commands at {Units.Rate(rate)} in {elapsed:F0} s" + (done
+                    ? $"; its last slice allocated {perCommand:N0} B per command"
+                    : $", stopped by --warmup-max-seconds: its last slice still allocated {perCommand:N0} B per command (NOT warmed up)");
+                CancelAll(gateway, generator);
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// After the warm-up, each trader cancels all its orders and the generator forgets what it believed resting: a
+    /// long warm-up (with commands rate-limited when the server falls behind) leaves orders the generator thinks it
+    /// cancelled and the other way round, which would make the measured steps mostly TOO_MANY_OPEN_ORDERS and
+    /// UNKNOWN_ORDER rejects. The measured steps then start from an empty book, as without the warm-up.
+    /// </summary>
+    private static void CancelAll(List<TcpSession> gateway, TcpGenerator generator)
+    {
+        for (var c = 0; c < gateway.Count; c++)
+            gateway[c].Socket.Send(SoupWire.Packet(Inbound.CancelAllOrders(generator.TakeToken(c), (uint)(c + 1))));
+        generator.ForgetLive();
+        // The server is idle but for these: a cancel-all of a few thousand orders takes milliseconds.
+        Thread.Sleep(2_000);
+    }
+
+    // What the server's warm-up took (for the report); null when it was off.
+    private string? _warmUp;
 
     /// <summary>Deposits 1,000,000 USD into each trader's account (admin) and sets BTC-PERP's mark to 60,000 USD (feed).</summary>
     internal static void Setup(int port, int traders)
@@ -168,7 +222,8 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                     "per wake-up); latency from each command's planned send time to the receive that brought its first response " +
                     "(Accepted / Rejected / Replaced / Canceled) on its session. Flow: place/cancel/move mix (45% GTC, 5% IOC, " +
                     "25% cancel, 25% move) on BTC-PERP. Server: `exchange serve`, journal in a temp dir with fsync never, wait " +
-                    $"strategy {options.ServerWait}, topology {options.ServerTopology}, rate limits off. Echo: in-process, one thread per connection, replies of the outcome's size.");
+                    $"strategy {options.ServerWait}, topology {options.ServerTopology}, rate limits off. Echo: in-process, one thread per connection, replies of the outcome's size. " +
+                    (_warmUp is null ? "Server warm-up: 1 s at the first rate." : $"Server warm-up, after 1 s at the first rate: {_warmUp}."));
         report.Line();
         report.Line("| target | rate | commands | responded | achieved | p50 | p90 | p99 | p99.9 | max | rejected | max send lag | client GC 0/1/2 | server GC 0/1/2 | server allocated per command |");
         report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

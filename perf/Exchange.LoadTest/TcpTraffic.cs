@@ -54,6 +54,12 @@ internal sealed class TcpGenerator
         }
     }
 
+    /// <summary>A token of connection <paramref name="c"/> for a command of the caller's own (the sequence continues).</summary>
+    public uint TakeToken(int c) => _nextToken[c]++;
+
+    /// <summary>Forgets every order believed resting (after a cancel-all of each account).</summary>
+    public void ForgetLive() => Array.Clear(_liveCount);
+
     /// <summary>Kinds counted in <see cref="TcpTraffic.PerKind"/>: GTC, IOC, cancel, move (the <see cref="CommandKind"/> order).</summary>
     public TcpTraffic Generate(int total)
     {
