@@ -36,7 +36,7 @@ public sealed class Exchange
         _options = options ?? new ExchangeOptions();
         _options.Validate();
         _instruments = new InstrumentTable(_options.MaxInstruments);
-        _accounts = new AccountStore(_options.AccountCapacity, _options.MaxInstruments);
+        _accounts = new AccountStore(_options.AccountCapacity, _options.MaxInstruments, _instruments);
         _orders = new OrderStore(_options.OrderCapacity);
         _margin = new MarginCalculator(_accounts, _instruments, _orders);
         _index = new LiquidationIndex(_accounts, _instruments, _margin, _options.MaxInstruments, _options.AccountCapacity);
@@ -63,6 +63,7 @@ public sealed class Exchange
     internal Matcher Matcher => _matcher;
     internal OrderEntry OrderEntry => _entry;
     internal LiquidationIndex Index => _index;
+    internal MarginCalculator Margin => _margin;
     internal TokenTable Tokens => _tokens;
 
     /// <summary>

@@ -34,6 +34,7 @@ public static class InvariantChecker
             if (core.Equity(a.Id) != Equity(snapshot, a)) found.Add($"account {a.Id}: core.Equity {core.Equity(a.Id)} != {Equity(snapshot, a)}");
             if (core.MaintenanceMargin(a.Id) != Maintenance(snapshot, a))
                 found.Add($"account {a.Id}: core.MaintenanceMargin {core.MaintenanceMargin(a.Id)} != {Maintenance(snapshot, a)}");
+            if (core.Margin.SumsMismatch(a.Id) is { } sums) found.Add(sums);
             if (core.OpenOrders(a.Id) != a.Orders.Count) found.Add($"account {a.Id}: OpenOrders {core.OpenOrders(a.Id)} != {a.Orders.Count} listed");
         }
         var listed = snapshot.Accounts.Sum(a => a.Orders.Count);

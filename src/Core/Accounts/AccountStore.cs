@@ -1,6 +1,9 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using Exchange.Core.Commands;
 using Exchange.Core.Instruments;
+using Exchange.Core.Risk;
+using static Exchange.Core.Instruments.FixedPoint;
 
 namespace Exchange.Core.Accounts;
 
@@ -12,6 +15,8 @@ namespace Exchange.Core.Accounts;
 internal sealed class AccountStore
 {
     private readonly int _stride;
+    private readonly InstrumentTable _instruments;
+    private MarginSums[] _sums;
     private bool[] _exists;
     private long[] _balance;
     private ulong[] _active;
@@ -21,8 +26,9 @@ internal sealed class AccountStore
     private readonly int[][] _holders;
     private readonly int[] _holderCount;
 
-    public AccountStore(int capacity, int maxInstruments)
+    public AccountStore(int capacity, int maxInstruments, InstrumentTable instruments)
     {
+        _instruments = instruments;
         if (maxInstruments is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(maxInstruments), "1..64");
         _stride = maxInstruments;
         capacity = Math.Max(capacity, 2);
@@ -34,6 +40,7 @@ internal sealed class AccountStore
         _orderTail = new int[capacity];
         _orderCount = new int[capacity];
         _positions = new Position[capacity * _stride];
+        _sums = new MarginSums[capacity];
         _holders = new int[2 * _stride][];
         _holderCount = new int[2 * _stride];
         // Sized from the account capacity so a population that grows into it does not reallocate in steady state.
@@ -81,10 +88,19 @@ internal sealed class AccountStore
 
     public int PositionCount(int id) => BitOperations.PopCount(_held[id]);
 
-    /// <summary>Refreshes the masks after a position or its order lots changed.</summary>
+    /// <summary>The account's cached margin sums, current or not (see <see cref="MarginSums.Epoch"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref MarginSums Sums(int id) => ref _sums[id];
+
+    /// <summary>
+    /// Refreshes the masks, the holder lists and, when the account's margin sums are current, this position's terms
+    /// in them, after its quantity or cost (or anything else about it) changed.
+    /// </summary>
     public void Touch(int id, int instrument)
     {
         ref var p = ref _positions[id * _stride + instrument];
+        ref var sums = ref _sums[id];
+        if (sums.Epoch == _instruments.MarkEpoch) UpdateParts(ref sums, ref p, _instruments[instrument]);
         var bit = 1UL << instrument;
         if (p.IsIdle) _active[id] &= ~bit; else _active[id] |= bit;
         if (p.Qty == 0) _held[id] &= ~bit; else _held[id] |= bit;
@@ -93,6 +109,80 @@ internal sealed class AccountStore
         if (Math.Sign(p.HolderSlot) == side) return;
         if (p.HolderSlot != 0) RemoveHolder(instrument, ref p);
         if (side != 0) AddHolder(id, instrument, side, ref p);
+    }
+
+    /// <summary>An order of <paramref name="lots"/> at <paramref name="price"/> rests (its lots count in B or S).</summary>
+    public void AddOrderLots(int id, int instrument, Side side, long price, long lots)
+    {
+        ref var p = ref _positions[id * _stride + instrument];
+        p.AddRestingOrder(side, price, lots);
+        ref var sums = ref _sums[id];
+        if (sums.Epoch == _instruments.MarkEpoch)
+        {
+            var ins = _instruments[instrument];
+            sums.OrderLoss += MarginCalculator.OrderLoss(side, price, lots, ins);
+            UpdateIm(ref sums, ref p, ins);
+        }
+        _active[id] |= 1UL << instrument;
+    }
+
+    /// <summary><paramref name="lots"/> of an order resting at <paramref name="price"/> leave B or S (a fill, a
+    /// cancel, a shrink, the start of a replacing amend).</summary>
+    public void RemoveOrderLots(int id, int instrument, Side side, long price, long lots)
+    {
+        ref var p = ref _positions[id * _stride + instrument];
+        p.RemoveOrderLots(side, lots);
+        ref var sums = ref _sums[id];
+        if (sums.Epoch == _instruments.MarkEpoch)
+        {
+            var ins = _instruments[instrument];
+            sums.OrderLoss -= MarginCalculator.OrderLoss(side, price, lots, ins);
+            UpdateIm(ref sums, ref p, ins);
+        }
+        if (p.IsIdle) _active[id] &= ~(1UL << instrument);
+    }
+
+    /// <summary>A resting order moves to <paramref name="price"/> with <paramref name="lots"/>: the same as
+    /// <see cref="RemoveOrderLots"/> then <see cref="AddOrderLots"/>, with one IM update.</summary>
+    public void MoveOrderLots(int id, int instrument, Side side, long oldPrice, long oldLots, long price, long lots)
+    {
+        ref var p = ref _positions[id * _stride + instrument];
+        p.RemoveOrderLots(side, oldLots);
+        p.AddRestingOrder(side, price, lots);
+        ref var sums = ref _sums[id];
+        if (sums.Epoch == _instruments.MarkEpoch)
+        {
+            var ins = _instruments[instrument];
+            sums.OrderLoss += MarginCalculator.OrderLoss(side, price, lots, ins) - MarginCalculator.OrderLoss(side, oldPrice, oldLots, ins);
+            if (lots != oldLots) UpdateIm(ref sums, ref p, ins);
+        }
+        _active[id] |= 1UL << instrument;
+    }
+
+    /// <summary>Recomputes all three of a position's terms and moves the sums by the difference.</summary>
+    internal static void UpdateParts(ref MarginSums sums, ref Position p, Instrument ins)
+    {
+        long upnl = 0, mm = 0;
+        if (p.Qty != 0)
+        {
+            var notional = (Int128)p.Qty * ins.Mark * ins.TickValue;
+            upnl = (long)(notional - p.Cost);
+            mm = CeilPpm(Int128.Abs(notional), ins.Spec.MmrPpm);
+        }
+        sums.Upnl += (Int128)upnl - p.UpnlPart;
+        sums.Mm += (Int128)mm - p.MmPart;
+        p.UpnlPart = upnl;
+        p.MmPart = mm;
+        UpdateIm(ref sums, ref p, ins);
+    }
+
+    /// <summary>Recomputes a position's IM term (its order lots or quantity changed) and moves the sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void UpdateIm(ref MarginSums sums, ref Position p, Instrument ins)
+    {
+        var im = MarginCalculator.PositionInitial(ref p, ins);
+        sums.Im += (Int128)im - p.ImPart;
+        p.ImPart = im;
     }
 
     private void AddHolder(int id, int instrument, int sign, ref Position p)
@@ -165,5 +255,6 @@ internal sealed class AccountStore
         Array.Resize(ref _orderTail, n);
         Array.Resize(ref _orderCount, n);
         Array.Resize(ref _positions, n * _stride);
+        Array.Resize(ref _sums, n);
     }
 }

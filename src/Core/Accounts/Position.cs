@@ -21,6 +21,12 @@ internal struct Position
     public int WatchSlot;
     /// <summary>±(1 + index) of the account in the instrument's long (+) or short (-) holder list; 0 when flat.</summary>
     public int HolderSlot;
+    /// <summary>
+    /// This position's terms in its account's cached margin sums (<see cref="MarginSums"/>): upnl (0 when flat), IM of
+    /// the worst case with its resting orders, MM. Meaningful only while the account's sums are current. Derived state:
+    /// not in snapshots or the state hash.
+    /// </summary>
+    public long UpnlPart, ImPart, MmPart;
 
     public readonly bool IsIdle => Qty == 0 && BuyLots == 0 && SellLots == 0;
 

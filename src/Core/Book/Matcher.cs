@@ -162,9 +162,7 @@ internal sealed class Matcher
     public void Relink(int handle)
     {
         ref var o = ref _orders[handle];
-        var ins = o.InstrumentId;
-        _accounts.Position(o.AccountId, ins).AddRestingOrder(o.Side, o.Price, o.Remaining);
-        _accounts.Touch(o.AccountId, ins);
+        _accounts.AddOrderLots(o.AccountId, o.InstrumentId, o.Side, o.Price, o.Remaining);
         BookOf(handle).Add(handle);
     }
 
@@ -176,11 +174,8 @@ internal sealed class Matcher
     public void Reprice(int handle, long price, long lots)
     {
         ref var o = ref _orders[handle];
-        ref var p = ref _accounts.Position(o.AccountId, o.InstrumentId);
-        p.RemoveOrderLots(o.Side, o.Remaining);
+        _accounts.MoveOrderLots(o.AccountId, o.InstrumentId, o.Side, o.Price, o.Remaining, price, lots);
         BookOf(handle).Move(handle, price, lots);
-        p.AddRestingOrder(o.Side, price, lots);
-        _accounts.Touch(o.AccountId, o.InstrumentId);
     }
 
     /// <summary>Takes an order off the book but keeps it in its account's list (start of a replacing amend).</summary>
@@ -188,8 +183,7 @@ internal sealed class Matcher
     {
         ref var o = ref _orders[handle];
         BookOf(handle).Remove(handle);
-        _accounts.Position(o.AccountId, o.InstrumentId).RemoveOrderLots(o.Side, o.Remaining);
-        _accounts.Touch(o.AccountId, o.InstrumentId);
+        _accounts.RemoveOrderLots(o.AccountId, o.InstrumentId, o.Side, o.Price, o.Remaining);
     }
 
     /// <summary>Cancels a resting order with an event.</summary>
@@ -242,8 +236,7 @@ internal sealed class Matcher
             return;
         }
         BookOf(maker).Reduce(maker, lots);
-        _accounts.Position(m.AccountId, m.InstrumentId).RemoveOrderLots(m.Side, lots);
-        _accounts.Touch(m.AccountId, m.InstrumentId);
+        _accounts.RemoveOrderLots(m.AccountId, m.InstrumentId, m.Side, m.Price, lots);
     }
 
     /// <summary>A priority-keeping amend: the order shrinks in place.</summary>
@@ -252,8 +245,7 @@ internal sealed class Matcher
         ref var o = ref _orders[handle];
         var delta = o.Remaining - newRemaining;
         BookOf(handle).Reduce(handle, delta);
-        _accounts.Position(o.AccountId, o.InstrumentId).RemoveOrderLots(o.Side, delta);
-        _accounts.Touch(o.AccountId, o.InstrumentId);
+        _accounts.RemoveOrderLots(o.AccountId, o.InstrumentId, o.Side, o.Price, delta);
     }
 
     private void LinkAccount(int h)

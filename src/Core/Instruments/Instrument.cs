@@ -9,8 +9,19 @@ internal sealed class Instrument
     public readonly InstrumentSpec Spec;
     public readonly long TickValue;
     public readonly OrderBook Book;
-    /// <summary>Current mark price in ticks; 0 until the feed sends one.</summary>
-    public long Mark;
+    /// <summary>Current mark price in ticks; 0 until the feed sends one. Setting it advances the table's
+    /// <see cref="InstrumentTable.MarkEpoch"/>, which makes every account's cached margin sums stale.</summary>
+    public long Mark
+    {
+        get => _mark;
+        set
+        {
+            _mark = value;
+            _table?.MarkChanged();
+        }
+    }
+    private long _mark;
+    private InstrumentTable? _table;
     /// <summary>The instrument's circuit breaker (disabled unless the spec sets a band).</summary>
     public readonly CircuitBreaker Breaker;
 
@@ -23,5 +34,8 @@ internal sealed class Instrument
         Breaker = new CircuitBreaker(spec);
     }
 
-    public bool HasMark => Mark > 0;
+    public bool HasMark => _mark > 0;
+
+    /// <summary>Joins the table whose mark epoch this instrument's mark changes advance.</summary>
+    internal void Join(InstrumentTable table) => _table = table;
 }

@@ -9,6 +9,15 @@ internal sealed class InstrumentTable
 
     public int Count { get; private set; }
 
+    /// <summary>
+    /// Advances whenever any instrument's mark changes (from 1). An account's cached margin sums
+    /// (<see cref="Accounts.MarginSums"/>) are current only when they carry this epoch: a mark moves every term of
+    /// every holder, so it invalidates them all at once and each is rebuilt when next needed.
+    /// </summary>
+    public long MarkEpoch { get; private set; } = 1;
+
+    public void MarkChanged() => MarkEpoch++;
+
     public Instrument this[int id] => _items[id];
 
     public bool Exists(int id) => (uint)id < (uint)Count;
@@ -16,6 +25,8 @@ internal sealed class InstrumentTable
     public void Add(Instrument instrument)
     {
         if (Count == _items.Length) throw new InvalidOperationException($"at most {_items.Length} instruments");
+        instrument.Join(this);
         _items[Count++] = instrument;
+        MarkChanged();
     }
 }

@@ -123,8 +123,7 @@ internal sealed class LiquidationIndex
             else _candidates.Remove(a);
             return;
         }
-        var equity = _margin.Equity(a);
-        var maintenance = _margin.Maintenance(a);
+        _margin.Totals(a, out var equity, out var maintenance);
         var slack = (Int128)equity - maintenance;
         if (slack < 0)
         {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Exchange.Core.Accounts;
 using Exchange.Core.Book;
 using Exchange.Core.Commands;
@@ -9,8 +10,10 @@ namespace Exchange.Core.Risk;
 
 /// <summary>
 /// Cross-margin arithmetic of RULEBOOK section 5: equity, maintenance and initial margin, order loss, and the
-/// pre-trade and withdrawal checks. Sums visit only the instruments an account is active in. Everything is computed
-/// in <see cref="Int128"/>; requirements round up.
+/// pre-trade and withdrawal checks. The hot paths (pre-trade check, account report, liquidation re-evaluation) read
+/// the account's <see cref="MarginSums"/>, rebuilt here by one pass over its instruments when a mark has moved since
+/// they were built; the other sums visit only the instruments an account is active in. Everything is computed in
+/// <see cref="Int128"/>; requirements round up.
 /// </summary>
 internal sealed class MarginCalculator
 {
@@ -34,9 +37,11 @@ internal sealed class MarginCalculator
         return (long)((Int128)p.Qty * ins.Mark * ins.TickValue - p.Cost);
     }
 
-    /// <summary>E = balance + sum of upnl.</summary>
+    /// <summary>E = balance + sum of upnl (from the account's sums when they are current).</summary>
     public long Equity(int account)
     {
+        ref var sums = ref _accounts.Sums(account);
+        if (sums.Epoch == _instruments.MarkEpoch) return (long)(_accounts.Balance(account) + sums.Upnl);
         Int128 e = _accounts.Balance(account);
         for (var mask = _accounts.HeldMask(account); mask != 0; mask &= mask - 1)
             e += Upnl(account, BitOperations.TrailingZeroCount(mask));
@@ -54,6 +59,8 @@ internal sealed class MarginCalculator
 
     public long Maintenance(int account)
     {
+        ref var sums = ref _accounts.Sums(account);
+        if (sums.Epoch == _instruments.MarkEpoch) return (long)sums.Mm;
         long mm = 0;
         for (var mask = _accounts.HeldMask(account); mask != 0; mask &= mask - 1)
             mm += PositionMaintenance(account, BitOperations.TrailingZeroCount(mask));
@@ -77,30 +84,20 @@ internal sealed class MarginCalculator
     /// </summary>
     public void State(int account, out long equity, out long initial, out long maintenance, out long free)
     {
-        // One pass over the active instruments (a superset of the held ones), while the account's positions are in cache.
-        Int128 e = _accounts.Balance(account), im = 0;
-        long mm = 0;
-        var held = _accounts.HeldMask(account);
-        var active = _accounts.ActiveMask(account);
-        var walk = false;
-        for (var mask = active | held; mask != 0; mask &= mask - 1)
-        {
-            var i = BitOperations.TrailingZeroCount(mask);
-            ref var p = ref _accounts.Position(account, i);
-            var ins = _instruments[i];
-            if ((held & (1UL << i)) != 0)
-            {
-                e += Upnl(account, i);
-                mm += PositionMaintenance(account, i);
-            }
-            if ((active & (1UL << i)) == 0) continue;
-            walk |= !p.NoOrderLoss(ins.Mark);
-            im += CeilPpm((Int128)WorstLots(p.Qty, p.BuyLots, p.SellLots) * ins.Mark * ins.TickValue, ins.Spec.ImrPpm);
-        }
+        ref var sums = ref Current(account);
+        Int128 e = _accounts.Balance(account) + sums.Upnl;
         equity = (long)e;
-        maintenance = mm;
-        initial = (long)im;
-        free = (long)(e - im - (walk ? WalkOrderLoss(account, -1) : 0));
+        maintenance = (long)sums.Mm;
+        initial = (long)sums.Im;
+        free = (long)(e - sums.Im - sums.OrderLoss);
+    }
+
+    /// <summary>E and MM, from the account's sums (rebuilt first if a mark moved since they were built).</summary>
+    public void Totals(int account, out long equity, out long maintenance)
+    {
+        ref var sums = ref Current(account);
+        equity = (long)(_accounts.Balance(account) + sums.Upnl);
+        maintenance = (long)sums.Mm;
     }
 
     /// <summary>
@@ -110,38 +107,108 @@ internal sealed class MarginCalculator
     /// </summary>
     public Int128 FreeMargin(int account, int extraInstrument, Side extraSide, long extraPrice, long extraLots, int excludeHandle)
     {
-        Int128 free = Equity(account);
-        var mask = _accounts.ActiveMask(account);
-        if (extraLots > 0) mask |= 1UL << extraInstrument;
+        // O(1) from the account's sums: only the instrument of the extra or excluded order is recomputed. Equal to
+        // the pass over every active instrument and the walk over every order that the sums replace
+        // (MarginSumsTests checks it against that pass with random books, marks and fills).
+        ref var sums = ref Current(account);
+        Int128 free = (long)(_accounts.Balance(account) + sums.Upnl);
+        free -= sums.Im + sums.OrderLoss;
         var exInstrument = -1;
-        long exBuy = 0, exSell = 0;
         if (excludeHandle >= 0)
         {
             ref var ex = ref _orders[excludeHandle];
             exInstrument = ex.InstrumentId;
+            long exBuy = 0, exSell = 0;
             if (ex.Side == Side.Buy) exBuy = ex.Remaining; else exSell = ex.Remaining;
-        }
-        // Order loss needs the walk over the account's orders only if some resting order may be on the losing side of
-        // its mark; a market maker's book seldom is, and the walk is O(open orders) (measured: 40% of the gateway's
-        // pipeline thread with 256 orders per account, docs/benchmarks.md).
-        var walk = false;
-        for (; mask != 0; mask &= mask - 1)
-        {
-            var i = BitOperations.TrailingZeroCount(mask);
-            ref var p = ref _accounts.Position(account, i);
-            walk |= !p.NoOrderLoss(_instruments[i].Mark);
-            long b = p.BuyLots, s = p.SellLots;
-            if (i == exInstrument) { b -= exBuy; s -= exSell; }
-            if (extraLots > 0 && i == extraInstrument)
+            var ins = _instruments[exInstrument];
+            free += OrderLoss(ex.Side, ex.Price, ex.Remaining, ins);
+            if (extraLots > 0 && extraInstrument == exInstrument)
             {
-                if (extraSide == Side.Buy) b += extraLots; else s += extraLots;
+                if (extraSide == Side.Buy) exBuy -= extraLots; else exSell -= extraLots;
             }
-            var ins = _instruments[i];
-            free -= CeilPpm((Int128)WorstLots(p.Qty, b, s) * ins.Mark * ins.TickValue, ins.Spec.ImrPpm);
+            free -= ImChange(account, ins, exBuy, exSell);
         }
-        if (walk) free -= WalkOrderLoss(account, excludeHandle);
-        if (extraLots > 0) free -= OrderLoss(extraSide, extraPrice, extraLots, _instruments[extraInstrument]);
+        if (extraLots > 0)
+        {
+            var ins = _instruments[extraInstrument];
+            if (extraInstrument != exInstrument)
+                free -= extraSide == Side.Buy ? ImChange(account, ins, -extraLots, 0) : ImChange(account, ins, 0, -extraLots);
+            free -= OrderLoss(extraSide, extraPrice, extraLots, ins);
+        }
         return free;
+    }
+
+    /// <summary>How IM of one position changes when <paramref name="lessBuy"/> and <paramref name="lessSell"/> lots
+    /// leave its resting sides (negative: arrive).</summary>
+    private Int128 ImChange(int account, Instrument ins, long lessBuy, long lessSell)
+    {
+        ref var p = ref _accounts.Position(account, ins.Id);
+        var im = CeilPpm((Int128)WorstLots(p.Qty, p.BuyLots - lessBuy, p.SellLots - lessSell) * ins.Mark * ins.TickValue, ins.Spec.ImrPpm);
+        return (Int128)im - p.ImPart;
+    }
+
+    /// <summary>IM of one position with its resting orders at their worst case (0 when idle).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long PositionInitial(ref Position p, Instrument ins) =>
+        p.IsIdle ? 0 : CeilPpm((Int128)WorstLots(p.Qty, p.BuyLots, p.SellLots) * ins.Mark * ins.TickValue, ins.Spec.ImrPpm);
+
+    /// <summary>The account's sums, rebuilt first when a mark moved since they were built.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref MarginSums Current(int account)
+    {
+        ref var sums = ref _accounts.Sums(account);
+        if (sums.Epoch != _instruments.MarkEpoch) Rebuild(account, ref sums);
+        return ref sums;
+    }
+
+    /// <summary>
+    /// Builds the sums from scratch at the current marks: every position's terms, and the order loss by a walk over
+    /// the account's orders unless no resting order can be on the losing side of its mark.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Rebuild(int account, ref MarginSums sums)
+    {
+        sums = default;
+        var walk = false;
+        for (var i = 0; i < _instruments.Count; i++)
+        {
+            ref var p = ref _accounts.Position(account, i);
+            p.UpnlPart = p.ImPart = p.MmPart = 0;
+            if (p.IsIdle) continue;
+            var ins = _instruments[i];
+            AccountStore.UpdateParts(ref sums, ref p, ins);
+            walk |= !p.NoOrderLoss(ins.Mark);
+        }
+        if (walk) sums.OrderLoss = WalkOrderLoss(account, -1);
+        sums.Epoch = _instruments.MarkEpoch;
+    }
+
+    /// <summary>
+    /// Null when the account's sums are stale or equal a rebuild from scratch, else what differs (the invariant
+    /// checker's view of the cache; allocates).
+    /// </summary>
+    internal string? SumsMismatch(int account)
+    {
+        ref var sums = ref _accounts.Sums(account);
+        if (sums.Epoch != _instruments.MarkEpoch) return null;
+        var kept = sums;
+        Span<long> parts = stackalloc long[3 * _instruments.Count];
+        for (var i = 0; i < _instruments.Count; i++)
+        {
+            ref var p = ref _accounts.Position(account, i);
+            parts[3 * i] = p.UpnlPart; parts[3 * i + 1] = p.ImPart; parts[3 * i + 2] = p.MmPart;
+        }
+        Rebuild(account, ref sums);
+        string? found = null;
+        if (kept.Upnl != sums.Upnl || kept.Im != sums.Im || kept.Mm != sums.Mm || kept.OrderLoss != sums.OrderLoss)
+            found = $"account {account}: margin sums upnl/im/mm/loss {kept.Upnl}/{kept.Im}/{kept.Mm}/{kept.OrderLoss} != rebuilt {sums.Upnl}/{sums.Im}/{sums.Mm}/{sums.OrderLoss}";
+        for (var i = 0; i < _instruments.Count && found is null; i++)
+        {
+            ref var p = ref _accounts.Position(account, i);
+            if (parts[3 * i] != p.UpnlPart || parts[3 * i + 1] != p.ImPart || parts[3 * i + 2] != p.MmPart)
+                found = $"account {account} instrument {i}: margin terms {parts[3 * i]}/{parts[3 * i + 1]}/{parts[3 * i + 2]} != rebuilt {p.UpnlPart}/{p.ImPart}/{p.MmPart}";
+        }
+        return found;
     }
 
     /// <summary>
