@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Exchange.Core.Accounts;
 using Exchange.Core.Events;
 using Exchange.Core.Instruments;
@@ -78,6 +79,7 @@ internal sealed class AdlQueue
     /// <see cref="TryTakeBest"/>, in <see cref="Rank"/>'s order as of now. Call <see cref="BeginRun"/> first in each
     /// liquidation run; valid until the next call.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void BeginTaking(int instrument, bool longs)
     {
         ReadTouches();
@@ -90,6 +92,7 @@ internal sealed class AdlQueue
     }
 
     /// <summary>The best remaining candidate of the queue <see cref="BeginTaking"/> readied; false when none is left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryTakeBest(out AdlRank best)
     {
         var side = _taking;
@@ -107,6 +110,7 @@ internal sealed class AdlQueue
     }
 
     /// <summary>Bumps the version of every account the events since the last read touched, and logs the touch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReadTouches()
     {
         var n = _events.Count;
@@ -133,6 +137,7 @@ internal sealed class AdlQueue
     }
 
     /// <summary>Scores every holder of the side now and heapifies.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Build(SideHeap side, int instrument, bool longs)
     {
         var holders = _accounts.Holders(instrument, longs);
@@ -146,6 +151,7 @@ internal sealed class AdlQueue
     }
 
     /// <summary>Pushes, with its score now, each account touched since the side last caught up that holds the side.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Catch(SideHeap side, int instrument, bool longs)
     {
         for (var i = side.Synced; i < _logCount; i++)
@@ -159,7 +165,7 @@ internal sealed class AdlQueue
         side.Synced = _logCount;
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void GrowSides(int index) => Array.Resize(ref _sides, Math.Max(index + 1, 2 * _instruments.Count));
 
     private Span<AdlRank> Score(int instrument, bool longs)
@@ -171,19 +177,23 @@ internal sealed class AdlQueue
     }
 
     /// <summary>
-    /// pnl = upnl x 1e6 / max(|C|, 1) (truncated); lev = |q| x m x tick_value x 1e6 / max(E, 1);
-    /// score = pnl x lev when pnl &gt; 0, else pnl x 1e6 / max(lev, 1). Exact: pnl &lt; 2^83 (upnl is a long) and
-    /// lev &lt;= 2^80 (a notional is at most 2^60), so each factor fits in Int128 and only the product is widened.
+    /// The holder's score (<see cref="AdlScore.Of"/>: 64-bit where provably exact, else 128/256-bit). Its equity is
+    /// summed here with the upnl already computed for this instrument, the same Int128 sum as
+    /// <see cref="MarginCalculator.Equity"/> without recomputing that upnl.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public AdlScore Score(int account, int instrument)
     {
         ref var p = ref _accounts.Position(account, instrument);
         var ins = _instruments[instrument];
-        Int128 upnl = _margin.Upnl(account, instrument);
-        var pnl = upnl * FixedPoint.Million / Math.Max(Math.Abs(p.Cost), 1);
-        var equity = Math.Max(_margin.Equity(account), 1);
-        var lev = (Int128)Math.Abs(p.Qty) * ins.Mark * ins.TickValue * FixedPoint.Million / equity;
-        return pnl > 0 ? AdlScore.Product(pnl, lev) : AdlScore.From(pnl * FixedPoint.Million / Int128.Max(lev, 1));
+        var upnl = _margin.Upnl(account, instrument);
+        Int128 equity = _accounts.Balance(account);
+        for (var mask = _accounts.HeldMask(account); mask != 0; mask &= mask - 1)
+        {
+            var i = System.Numerics.BitOperations.TrailingZeroCount(mask);
+            equity += i == instrument ? upnl : _margin.Upnl(account, i);
+        }
+        return AdlScore.Of(upnl, p.Cost, p.Qty, ins.Mark, ins.TickValue, (long)equity);
     }
 
     /// <summary>0-based place of the account's position in its side's queue, or -1 when it holds none.</summary>
@@ -236,11 +246,13 @@ internal sealed class AdlQueue
 
         public void Append(HeapEntry e) => _items[Count++] = e;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Heapify()
         {
             for (var i = Count / 2 - 1; i >= 0; i--) SiftDown(i);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Push(HeapEntry e)
         {
             if (Count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
@@ -255,6 +267,7 @@ internal sealed class AdlQueue
             _items[i] = e;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public HeapEntry Pop()
         {
             var top = _items[0];
@@ -266,6 +279,7 @@ internal sealed class AdlQueue
             return top;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void SiftDown(int i)
         {
             var item = _items[i];

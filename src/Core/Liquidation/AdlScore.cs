@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Exchange.Core.Liquidation;
 
 /// <summary>
@@ -12,13 +13,70 @@ public readonly record struct AdlScore(Int128 High, UInt128 Low) : IComparable<A
     public static AdlScore From(Int128 value) => new(value < 0 ? Int128.NegativeOne : Int128.Zero, (UInt128)value);
 
     /// <summary>The exact product of two non-negative factors (each below 2^127).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static AdlScore Product(Int128 a, Int128 b)
     {
         var high = MultiplyHigh((UInt128)a, (UInt128)b, out var low);
         return new AdlScore((Int128)high, low);
     }
 
+    /// <summary>
+    /// The BitMEX score of RULEBOOK section 8 step 3 from a holder's upnl, cost basis C, signed lots q, the mark m,
+    /// tick value and equity E: pnl = upnl x 1e6 / max(|C|, 1) (truncated), lev = |q| x m x tick_value x 1e6 /
+    /// max(E, 1), score = pnl x lev when pnl &gt; 0, else pnl x 1e6 / max(lev, 1). Equal to <see cref="OfExact"/> for
+    /// every input (AdlScoreTests compares them on random and edge inputs), in 64-bit arithmetic whenever that is
+    /// provably exact. With L = floor((2^63 - 1) / 1e6) = 9,223,372,036,854:
+    /// <list type="bullet">
+    /// <item>|upnl| &lt;= L, so |upnl x 1e6| &lt;= 2^63 - 1: the numerator of pnl is a long, and the divisor
+    /// max(|C|, 1) &gt;= 1, so pnl is a long and C#'s truncating long division equals Int128's.</item>
+    /// <item>the notional |q| x m x tick_value, with m, tick_value &gt;= 0, is formed as an unsigned 128-bit product
+    /// (<see cref="Math.BigMul(ulong, ulong, out ulong)"/>, high halves checked to be 0) and is &lt;= L, so notional x
+    /// 1e6 &lt;= 2^63 - 1 and lev = notional x 1e6 / max(E, 1) is a non-negative long, truncated as in Int128.</item>
+    /// <item>pnl &gt; 0: pnl, lev &lt; 2^63, so pnl x lev &lt; 2^126: one 64 x 64 -&gt; 128 multiply gives it exactly,
+    /// and its 256-bit form has a zero high half, as <see cref="Product"/> would give.</item>
+    /// <item>pnl &lt;= 0 and pnl &gt;= -L: pnl x 1e6 is a long, divided by max(lev, 1) &gt;= 1 (truncated as in Int128),
+    /// sign-extended as <see cref="From"/> does.</item>
+    /// </list>
+    /// Outside those bounds (an insolvent whale: lev can reach 2^80, pnl 2^83) it takes the exact 128/256-bit path.
+    /// Realistic holders are far inside them: a 1e6 USD notional is 2^40 micro-USD.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static AdlScore Of(long upnl, long cost, long qty, long mark, long tickValue, long equity)
+    {
+        const long limit = long.MaxValue / 1_000_000;
+        if (upnl >= -limit && upnl <= limit && mark >= 0 && tickValue >= 0)
+        {
+            var c = Math.Max(Math.Abs(cost), 1);
+            var qm = Math.BigMul((ulong)Math.Abs(qty), (ulong)mark, out var qmLow);
+            var n = Math.BigMul(qmLow, (ulong)tickValue, out var notional);
+            if (qm == 0 && n == 0 && notional <= limit)
+            {
+                var pnl = upnl * 1_000_000 / c;
+                var lev = (long)notional * 1_000_000 / Math.Max(equity, 1);
+                if (pnl > 0)
+                {
+                    var high = Math.BigMul((ulong)pnl, (ulong)lev, out var low);
+                    return new AdlScore(Int128.Zero, new UInt128(high, low));
+                }
+                if (pnl >= -limit) return From(pnl * 1_000_000 / Math.Max(lev, 1));
+            }
+        }
+        return OfExact(upnl, cost, qty, mark, tickValue, equity);
+    }
+
+    /// <summary>The score of <see cref="Of"/> in 128-bit factors and a 256-bit product, for every input: the reference
+    /// the 64-bit path is tested against. pnl &lt; 2^83 (upnl is a long) and lev &lt;= 2^80 (a notional is at most
+    /// 2^60), so each factor fits in Int128 and only the product is widened.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static AdlScore OfExact(long upnl, long cost, long qty, long mark, long tickValue, long equity)
+    {
+        var pnl = (Int128)upnl * 1_000_000 / Math.Max(Math.Abs(cost), 1);
+        var lev = (Int128)Math.Abs(qty) * mark * tickValue * 1_000_000 / Math.Max(equity, 1);
+        return pnl > 0 ? Product(pnl, lev) : From(pnl * 1_000_000 / Int128.Max(lev, 1));
+    }
+
     /// <summary>Schoolbook 128 x 128 -> 256 on 64-bit halves: returns the high 128 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static UInt128 MultiplyHigh(UInt128 a, UInt128 b, out UInt128 low)
     {
         var a0 = (ulong)a;

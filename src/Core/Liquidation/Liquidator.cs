@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Exchange.Core.Accounts;
 using Exchange.Core.Book;
 using Exchange.Core.Commands;
@@ -62,6 +63,7 @@ internal sealed class Liquidator
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Liquidate(int a, long equity, long maintenance)
     {
         ref var start = ref _events.Add(EventType.LiquidationStarted);
@@ -143,6 +145,7 @@ internal sealed class Liquidator
         return (long)(_accounts.Position(a, ins.Id).Qty > 0 ? notional - share : notional + share);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CloseInBook(int a, Instrument ins)
     {
         var q = _accounts.Position(a, ins.Id).Qty;
@@ -173,6 +176,7 @@ internal sealed class Liquidator
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Deleverage(int a, Instrument ins)
     {
         var equity = _margin.Equity(a);

@@ -28,7 +28,9 @@ internal sealed class MarginCalculator
         _orders = orders;
     }
 
-    /// <summary>upnl = q x m x tick_value - C.</summary>
+    /// <summary>upnl = q x m x tick_value - C. Inlined: the ADL queue and the socializer call it once per holder from
+    /// methods jitted fully optimized on first use (rare paths never tier up), where a call would run unoptimized.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public long Upnl(int account, int instrument)
     {
         ref var p = ref _accounts.Position(account, instrument);
