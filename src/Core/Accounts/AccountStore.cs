@@ -205,6 +205,42 @@ internal sealed class AccountStore
         p.HolderSlot = 0;
     }
 
+    /// <summary>Position slots per account (the maximum instrument count).</summary>
+    public int Stride => _stride;
+
+    /// <summary>
+    /// Copies what a snapshot keeps of ids 0..<paramref name="ids"/>-1: existence, balance, held mask and order list
+    /// head as block copies, and the held positions' lots and cost, per account in instrument order, into
+    /// <paramref name="qty"/> and <paramref name="cost"/> (grown as needed; only held slots are read, so the copy does
+    /// not grow with the instrument capacity). Returns how many positions it copied.
+    /// </summary>
+    public int CopyTo(int ids, Span<bool> exists, Span<long> balance, Span<ulong> held, Span<int> orderHead, ref long[] qty, ref long[] cost)
+    {
+        _exists.AsSpan(0, ids).CopyTo(exists);
+        _balance.AsSpan(0, ids).CopyTo(balance);
+        _held.AsSpan(0, ids).CopyTo(held);
+        _orderHead.AsSpan(0, ids).CopyTo(orderHead);
+        var n = 0;
+        for (var a = 0; a < ids; a++)
+        {
+            var mask = _held[a];
+            if (mask == 0) continue;
+            if (qty.Length - n < 64)
+            {
+                Array.Resize(ref qty, Math.Max(2 * qty.Length, n + 64));
+                Array.Resize(ref cost, qty.Length);
+            }
+            var row = a * _stride;
+            for (; mask != 0; mask &= mask - 1)
+            {
+                ref var p = ref _positions[row + BitOperations.TrailingZeroCount(mask)];
+                qty[n] = p.Qty;
+                cost[n++] = p.Cost;
+            }
+        }
+        return n;
+    }
+
     public ref int OrderHead(int id) => ref _orderHead[id];
     public ref int OrderTail(int id) => ref _orderTail[id];
     public ref int OrderCount(int id) => ref _orderCount[id];

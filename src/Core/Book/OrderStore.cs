@@ -12,6 +12,7 @@ internal sealed class OrderStore
     private Order[] _orders;
     private int[] _free;
     private int _freeCount;
+    private int _highWater;
     private readonly OrderIdIndex _byId;
     private readonly Dictionary<(int Account, long ClientId), int> _byClientId;
 
@@ -32,11 +33,20 @@ internal sealed class OrderStore
 
     public ref Order this[int handle] => ref _orders[handle];
 
+    /// <summary>One past the highest handle ever allocated: every order in use is below it (a snapshot copies only
+    /// these slots, not the whole capacity).</summary>
+    public int HighWater => _highWater;
+
     public int Allocate()
     {
         if (_freeCount == 0) Grow();
-        return _free[--_freeCount];
+        var handle = _free[--_freeCount];
+        if (handle >= _highWater) _highWater = handle + 1;
+        return handle;
     }
+
+    /// <summary>Copies the slots below <see cref="HighWater"/> (in use or not), a block copy for a snapshot's capture.</summary>
+    public void CopyTo(Span<Order> destination) => _orders.AsSpan(0, _highWater).CopyTo(destination);
 
     /// <summary>Registers an allocated order in the id maps (its fields must be set).</summary>
     public void Register(int handle)

@@ -36,9 +36,20 @@ public static class SnapshotCodec
 
     /// <summary>
     /// Serializes the state of <paramref name="x"/> into <paramref name="buffer"/> (replacing what it held), reusing its
-    /// room: see <see cref="SnapshotBuffer"/>.
+    /// room: see <see cref="SnapshotBuffer"/>. The same two steps as a pipeline's snapshot: capture the raw state
+    /// (<see cref="SnapshotImage.Capture"/>), then serialize the copy.
     /// </summary>
     public static void Write(Exchange x, SnapshotBuffer buffer)
+    {
+        buffer.Image.Capture(x);
+        Write(buffer.Image, buffer);
+    }
+
+    /// <summary>
+    /// Serializes a captured state into <paramref name="buffer"/> (replacing what it held): reads only the image, so it
+    /// may run on another thread while the exchange goes on.
+    /// </summary>
+    internal static void Write(SnapshotImage x, SnapshotBuffer buffer)
     {
         var ms = buffer.Stream;
         ms.SetLength(0);
@@ -46,29 +57,26 @@ public static class SnapshotCodec
         {
             w.Write(Magic);
             w.Write(x.LastSequence);
-            w.Write((byte)x.Options.Policy);
-            var instruments = x.InstrumentTable;
-            w.Write(instruments.Count);
-            for (var i = 0; i < instruments.Count; i++)
+            w.Write((byte)x.Policy);
+            w.Write(x.InstrumentCount);
+            for (var i = 0; i < x.InstrumentCount; i++)
             {
-                w.Write(instruments[i].Spec.Name);
-                w.Write(instruments[i].TickValue);
-                w.Write(instruments[i].Mark);
-                var b = instruments[i].Breaker;
-                w.Write(b.Halted);
-                w.Write(b.Calm);
-                w.Write(b.Reference);
-                w.Write(b.Count);
-                for (var k = 0; k < b.Count; k++) w.Write(b.WindowMark(k));
+                w.Write(x.Names[i]);
+                w.Write(x.TickValues[i]);
+                w.Write(x.Marks[i]);
+                w.Write(x.Halted[i]);
+                w.Write(x.Calm[i]);
+                w.Write(x.References[i]);
+                w.Write(x.WindowCounts[i]);
+                for (var k = 0; k < x.WindowCounts[i]; k++) w.Write(x.Windows[i][k]);
             }
-            w.Write(x.OrderEntry.LastOrderId);
-            w.Write(x.Matcher.LastTradeId);
-            var l = x.Ledgers;
-            w.Write(l.Insurance); w.Write(l.Fees); w.Write(l.Exchange);
-            Write(w, l.Deposits); Write(w, l.Withdrawals);
+            w.Write(x.LastOrderId);
+            w.Write(x.LastTradeId);
+            w.Write(x.Insurance); w.Write(x.Fees); w.Write(x.ExchangeLoss);
+            Write(w, x.Deposits); Write(w, x.Withdrawals);
             WriteAccounts(x, w);
             WriteOrders(x, w, buffer);
-            WriteTokens(x.Tokens, w);
+            WriteTokens(x, w);
         }
         var crc = Crc32C.Compute(ms.GetBuffer().AsSpan(0, (int)ms.Length));
         Span<byte> trailer = stackalloc byte[4];
@@ -153,23 +161,26 @@ public static class SnapshotCodec
         return hash;
     }
 
-    private static void WriteAccounts(Exchange x, BinaryWriter w)
+    private static void WriteAccounts(SnapshotImage x, BinaryWriter w)
     {
-        var accounts = x.AccountStore;
-        w.Write(accounts.MaxId);
-        for (var a = 1; a <= accounts.MaxId; a++)
+        w.Write(x.MaxId);
+        // Held positions were copied account by account from id 0, in instrument order: read them in the same order.
+        var at = 0;
+        for (var a = 0; a <= x.MaxId; a++)
         {
-            var exists = accounts.Exists(a);
-            w.Write(exists);
-            if (!exists) continue;
-            w.Write(accounts.Balance(a));
-            for (var mask = accounts.HeldMask(a); mask != 0; mask &= mask - 1)
+            var exists = x.Exists[a];
+            if (a > 0) w.Write(exists);
+            if (!exists || a == 0)
             {
-                var i = BitOperations.TrailingZeroCount(mask);
-                ref var p = ref accounts.Position(a, i);
-                w.Write(i);
-                w.Write(p.Qty);
-                w.Write(p.Cost);
+                at += BitOperations.PopCount(x.Held[a]);
+                continue;
+            }
+            w.Write(x.Balances[a]);
+            for (var mask = x.Held[a]; mask != 0; mask &= mask - 1)
+            {
+                w.Write(BitOperations.TrailingZeroCount(mask));
+                w.Write(x.Qty[at]);
+                w.Write(x.Cost[at++]);
             }
             w.Write(-1);
         }
@@ -195,18 +206,19 @@ public static class SnapshotCodec
         }
     }
 
-    private static void WriteTokens(Dedup.TokenTable tokens, BinaryWriter w)
+    private static void WriteTokens(SnapshotImage x, BinaryWriter w)
     {
-        w.Write(tokens.Count);
-        for (var s = 0; s < tokens.Count; s++)
+        w.Write(x.TokenSpaces);
+        var at = 0;
+        for (var s = 0; s < x.TokenSpaces; s++)
         {
-            w.Write(tokens.OriginAt(s));
-            w.Write(tokens.Highest(s));
-            w.Write(tokens.Evicted(s));
-            w.Write(tokens.Filled(s));
-            for (var k = 0; k < tokens.Filled(s); k++)
+            w.Write(x.Origins[s]);
+            w.Write(x.Highest[s]);
+            w.Write(x.Evicted[s]);
+            w.Write(x.Filled[s]);
+            for (var k = 0; k < x.Filled[s]; k++)
             {
-                ref readonly var o = ref tokens.OutcomeAt(s, k);
+                ref readonly var o = ref x.Outcomes[at++];
                 w.Write(o.Token); w.Write(o.Sequence); w.Write(o.OrderId); w.Write((byte)o.Code);
             }
         }
@@ -239,27 +251,22 @@ public static class SnapshotCodec
         }
     }
 
-    private static void WriteOrders(Exchange x, BinaryWriter w, SnapshotBuffer buffer)
+    private static void WriteOrders(SnapshotImage x, BinaryWriter w, SnapshotBuffer buffer)
     {
-        var orders = x.OrderStore;
+        var orders = x.Orders;
         // Rank every resting order in its book side's priority order (levels best first, FIFO within a level), by
-        // handle: the buffer's scratch, as long as the store, not a new table per snapshot.
-        if (buffer.Ranks.Length < orders.Capacity) buffer.Ranks = new int[orders.Capacity];
+        // handle: the buffer's scratch, as long as the captured order slots, not a new table per snapshot.
+        if (buffer.Ranks.Length < x.OrderSlots) buffer.Ranks = new int[x.OrderSlots];
         var rank = buffer.Ranks;
         var ranked = 0;
-        for (var i = 0; i < x.InstrumentTable.Count; i++)
-            for (var side = Side.Buy; side <= Side.Sell; side++)
-            {
-                var book = x.InstrumentTable[i].Book.Own(side);
-                for (var level = 0; level < book.LevelCount; level++)
-                    for (var h = book.LevelHead(level); h >= 0; h = orders[h].Next) rank[h] = ranked++;
-            }
+        for (var s = 0; s < 2 * x.InstrumentCount; s++)
+            for (var level = 0; level < x.LevelCounts[s]; level++)
+                for (var h = x.LevelHeads[s][level]; h >= 0; h = orders[h].Next) rank[h] = ranked++;
         w.Write(ranked);
-        var accounts = x.AccountStore;
-        for (var a = 1; a <= accounts.MaxId; a++)
+        for (var a = 1; a <= x.MaxId; a++)
         {
-            if (!accounts.Exists(a)) continue;
-            for (var h = accounts.OrderHead(a); h >= 0; h = orders[h].AccountNext)
+            if (!x.Exists[a]) continue;
+            for (var h = x.OrderHeads[a]; h >= 0; h = orders[h].AccountNext)
             {
                 ref var o = ref orders[h];
                 w.Write(o.Id); w.Write(o.ClientOrderId); w.Write(o.AccountId); w.Write(o.InstrumentId);
