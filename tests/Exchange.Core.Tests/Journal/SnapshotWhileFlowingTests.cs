@@ -29,7 +29,7 @@ public sealed class SnapshotWhileFlowingTests
             SnapshotsToKeep = 1_000,
             SnapshotOnStop = false,
         };
-        var commands = PipelineWorkload.Commands(6_000);
+        var commands = PipelineWorkload.Commands(6_100);
         var exchange = PipelineWorkload.Fresh();
         var output = new OutputRecorder();
         var pipeline = new ExchangePipeline(exchange, options, output);
@@ -41,8 +41,10 @@ public sealed class SnapshotWhileFlowingTests
         Assert.Null(pipeline.Fault);
 
         var files = SnapshotStore.List(options.SnapshotDirectory!);
-        Assert.True(files.Length >= 3, $"only {files.Length} snapshots written");
-        Assert.Contains(files, f => f.Sequence < commands.Length);
+        // How many are written depends on the timing (a due snapshot is skipped while the previous is being written);
+        // without the snapshot on stop, and with the last command off the interval, every one was taken mid-run.
+        Assert.NotEmpty(files);
+        Assert.All(files, f => Assert.True(f.Sequence < commands.Length, $"snapshot {f.Sequence} taken after the run"));
         foreach (var file in files)
         {
             var restored = PipelineWorkload.Fresh();
