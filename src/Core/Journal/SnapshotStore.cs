@@ -34,6 +34,23 @@ public sealed class SnapshotStore
     /// <summary>How many snapshots are kept.</summary>
     public int Keep { get; }
 
+    /// <summary>
+    /// A sequence whose state must stay recoverable (null: none): pruning also keeps the newest snapshot at or below
+    /// it (see <see cref="Pipeline.PipelineOptions.RetentionFloor"/>).
+    /// </summary>
+    public Func<long>? Floor { get; init; }
+
+    /// <summary>The sequence below which the journal may go: that of the oldest snapshot kept, or 0 (none may go) when
+    /// <see cref="Floor"/> is set and no kept snapshot is at or below it.</summary>
+    public long CoveredSequence()
+    {
+        var kept = List();
+        if (kept.Length == 0)
+            return 0;
+        long oldest = kept[^1].Sequence;
+        return Floor is { } floor && oldest > floor() ? 0 : oldest;
+    }
+
     /// <summary>The path of the snapshot after <paramref name="sequence"/> in <paramref name="directory"/>.</summary>
     public static string PathFor(string directory, long sequence) =>
         Path.Combine(directory, Prefix + sequence.ToString("D12", CultureInfo.InvariantCulture) + Extension);
@@ -87,7 +104,15 @@ public sealed class SnapshotStore
     private void Prune()
     {
         var files = List();
-        for (int i = Keep; i < files.Length; i++)
-            File.Delete(files[i].Path);
+        long floor = Floor?.Invoke() ?? long.MaxValue;
+        // The newest snapshot at or below the floor stays, even past Keep.
+        bool floorKept = false;
+        for (int i = 0; i < files.Length; i++)
+        {
+            bool atFloor = !floorKept && files[i].Sequence <= floor;
+            floorKept |= atFloor;
+            if (i >= Keep && !atFloor)
+                File.Delete(files[i].Path);
+        }
     }
 }

@@ -73,7 +73,7 @@ public sealed class ExchangePipeline : IDisposable
 
         try
         {
-            var snapshots = options.Snapshots ? new SnapshotStore(options.SnapshotDirectory!, options.SnapshotsToKeep) : null;
+            var snapshots = options.Snapshots ? new SnapshotStore(options.SnapshotDirectory!, options.SnapshotsToKeep) { Floor = options.RetentionFloor } : null;
             _stages = PipelineStages.Create(options, exchange, _journal, snapshots, output, _abort);
         }
         catch

@@ -66,6 +66,14 @@ public sealed record PipelineOptions
     /// <summary>How many snapshots are kept (the newest ones); older ones are deleted after each new one.</summary>
     public int SnapshotsToKeep { get; init; } = 2;
 
+    /// <summary>
+    /// A sequence whose state recovery must still be able to rebuild (null: none), read after each snapshot: besides the
+    /// newest <see cref="SnapshotsToKeep"/>, the newest snapshot at or below it is kept, and the journal after that one
+    /// (all of it while there is none). The gateway passes its streams' written-through mark, since a restart rebuilds
+    /// the state there and re-derives the messages of the commands after it (docs/protocol.md section 8).
+    /// </summary>
+    public Func<long>? RetentionFloor { get; init; }
+
     /// <summary>The clock for the commands' <see cref="Commands.Command.Timestamp"/> (ns since the Unix epoch), for those
     /// the producer did not stamp.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

@@ -15,7 +15,7 @@ namespace Exchange.Core.Pipeline;
 /// none) still finds every later command in the journal. If the previous snapshot is still being written when the
 /// next is due, the new one is skipped rather than queued (memory stays bounded; the next interval tries again).
 /// After each snapshot, journal files wholly covered by the oldest snapshot kept are removed or archived
-/// (<see cref="JournalRetention"/>), so the journal's disk and the restart time stay bounded. A clean shutdown takes
+/// (<see cref="JournalRetention"/>; with a <see cref="SnapshotStore.Floor"/>, that snapshot is at or below the floor), so the journal's disk and the restart time stay bounded. A clean shutdown takes
 /// one more snapshot of the final state (<see cref="TakeFinal"/>): the next start then replays nothing. The periodic
 /// snapshots are serialized into one buffer, reused: it is free again whenever a new one is taken (the previous is
 /// written), so it grows only to the largest state, and sustained load allocates no large object per snapshot.
@@ -149,9 +149,8 @@ internal sealed class SnapshotTaker
     {
         if (_journal is not null)
         {
-            var kept = _store.List();
             Interlocked.Add(ref _removedJournalFiles,
-                JournalRetention.RemoveCovered(_journal.Directory, kept[^1].Sequence, _journal.ArchiveDirectory));
+                JournalRetention.RemoveCovered(_journal.Directory, _store.CoveredSequence(), _journal.ArchiveDirectory));
         }
 
         Volatile.Write(ref _lastSequence, sequence);

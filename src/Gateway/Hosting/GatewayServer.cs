@@ -79,56 +79,80 @@ public sealed class GatewayServer : IAsyncDisposable
         // Refuse at once if another server holds the journal (its writer takes the lock for good when the pipeline opens).
         if (!inProcess && options.Journal is not null)
             using (DirectoryLock.Acquire(options.Journal.Directory)) { }
-        _exchange = term?.Exchange
-            ?? (inProcess ? BuildExchange(config) : Recovery.Recover(options, () => BuildExchange(config)).Exchange);
         var users = new UserDirectory(config.Users, config.Limits.MaxPendingPasswordChecks);
         // The streams live beside the journal (a cluster's leader and a test's in-memory server keep them in memory).
         _streams = new StreamStore(inProcess || term is not null ? null : config.Journal, config.Streams.ToWindow(), config.Session,
-            config.Pipeline.Fsync == "never" ? 0 : config.Pipeline.FsyncIntervalMs, DateTime.UtcNow);
-        var streams = new Dictionary<User, UserStream>();
-        var traders = new Dictionary<int, UserStream>();
-        foreach (var u in users.All)
+            config.Pipeline.Fsync == "never" ? 0 : config.Pipeline.FsyncIntervalMs, DateTime.UtcNow, config.Pipeline.FsyncIntervalMs);
+        // Nothing of a constructor that throws is disposed by its caller: close the stream files (and their timer) here.
+        try
         {
-            streams[u] = new UserStream(u, _streams.Open(StreamStore.UserStreamName(u.Name)));
-            if (u.Role == Role.Trader) traders[u.Account] = streams[u];
+            var streams = new Dictionary<User, UserStream>();
+            var traders = new Dictionary<int, UserStream>();
+            var senders = new Dictionary<uint, UserStream>();
+            var logs = new List<MessageLog>();
+            foreach (var u in users.All)
+            {
+                streams[u] = new UserStream(u, _streams.Open(StreamStore.UserStreamName(u.Name)));
+                logs.Add(streams[u].Log);
+                if (u.Role == Role.Trader) traders[u.Account] = streams[u];
+                if (u.Origin != 0) senders[u.Origin] = streams[u];
+            }
+            // In flight = the input ring plus the output ring's backlog: room for both, so a claim rarely finds a busy slot.
+            var pending = new PendingTable(Math.Max(config.Limits.MaxInFlight, 2 * config.Pipeline.RingSize));
+            _router = new OutboundRouter(pending, traders);
+            var marketData = new MarketData.OrderLog(new UserStream(MarketData.MarketDataUser.Instance, _streams.Open(StreamStore.MarketDataStreamName)));
+            logs.Add(marketData.Feed.Log);
+            _router.MarketData = marketData;
+            var dropCopyReaders = new Dictionary<User, UserStream>();
+            var dropCopyAccounts = new Dictionary<int, UserStream>();
+            foreach (var g in config.DropCopy)
+            {
+                var group = new UserStream(MarketData.MarketDataUser.Instance, _streams.Open(StreamStore.DropCopyStreamName(g.Name)));
+                logs.Add(group.Log);
+                foreach (var a in g.Accounts) dropCopyAccounts[a] = group;
+                foreach (var u in g.Users) dropCopyReaders[users.All.First(x => string.Equals(x.Name, u, StringComparison.OrdinalIgnoreCase))] = group;
+            }
+            _router.DropCopy = new DropCopyFeed(dropCopyAccounts);
+            _exchange = term?.Exchange
+                ?? (inProcess ? BuildExchange(config) : RecoverAndRederive(config, options, senders, logs));
+            if (_streams.Persistent)
+            {
+                // Every message of every command so far is written now: the mark starts here, and the snapshots and journal
+                // that a restart needs to re-derive from the mark are kept (PipelineOptions.RetentionFloor).
+                _router.WrittenThrough = _exchange.LastSequence;
+                _streams.Mark(_exchange.LastSequence);
+                _streams.WrittenThrough = () => _router.WrittenThrough;
+                options = options with { RetentionFloor = _streams.MarkNow };
+            }
+            // The metrics read the events on their way out, after the router: never the core, past this seeding.
+            var metered = config.Metrics.Enabled
+                ? new MeteredOutput(_router, pending, SeedHealth(_exchange), new SampleRing(config.Metrics.SampleBuffer))
+                : null;
+            // With metrics, the server opens the journal itself to time its commits (the pipeline then does not own it).
+            if (metered is not null && !inProcess && options.Journal is not null)
+            {
+                _journal = new TimedJournal(new JournalWriter(options.Journal), config.Metrics.SampleBuffer);
+                options = options with { Journal = null, JournalInstance = _journal, RetainedJournal = options.Journal };
+            }
+            IOutputHandler output = metered is null ? _router : metered;
+            if (wrapOutput is not null) output = wrapOutput(output);
+            _publisher = new PipelinePublisher(_exchange, options, output);
+            SessionId = _streams.SessionId;
+            var rejects = new GatewayRejects();
+            _context = new GatewayContext(config.Limits, SessionId, users, streams, _router, new CommandSubmitter(pending, _publisher, rejects),
+                marketData, dropCopyReaders, _logging.CreateLogger("Exchange.Gateway.Sessions"), rejects);
+            if (metered is not null)
+            {
+                var registry = _context.Registry;
+                _meter = new ExchangeMeter(metered, config.Instruments.ConvertAll(i => i.Name), () => registry.Count,
+                    (_publisher as PipelinePublisher)?.Pipeline, config.Pipeline.RingSize, _journal, rejects);
+                _metricsEndpoint = new MetricsEndpoint(_meter.Meter);
+            }
         }
-        // In flight = the input ring plus the output ring's backlog: room for both, so a claim rarely finds a busy slot.
-        var pending = new PendingTable(Math.Max(config.Limits.MaxInFlight, 2 * config.Pipeline.RingSize));
-        _router = new OutboundRouter(pending, traders);
-        // The metrics read the events on their way out, after the router: never the core, past this seeding.
-        var metered = config.Metrics.Enabled
-            ? new MeteredOutput(_router, pending, SeedHealth(_exchange), new SampleRing(config.Metrics.SampleBuffer))
-            : null;
-        // With metrics, the server opens the journal itself to time its commits (the pipeline then does not own it).
-        if (metered is not null && !inProcess && options.Journal is not null)
+        catch
         {
-            _journal = new TimedJournal(new JournalWriter(options.Journal), config.Metrics.SampleBuffer);
-            options = options with { Journal = null, JournalInstance = _journal, RetainedJournal = options.Journal };
-        }
-        IOutputHandler output = metered is null ? _router : metered;
-        if (wrapOutput is not null) output = wrapOutput(output);
-        _publisher = new PipelinePublisher(_exchange, options, output);
-        SessionId = _streams.SessionId;
-        var marketData = new MarketData.OrderLog(new UserStream(MarketData.MarketDataUser.Instance, _streams.Open(StreamStore.MarketDataStreamName)));
-        _router.MarketData = marketData;
-        var dropCopyReaders = new Dictionary<User, UserStream>();
-        var dropCopyAccounts = new Dictionary<int, UserStream>();
-        foreach (var g in config.DropCopy)
-        {
-            var group = new UserStream(MarketData.MarketDataUser.Instance, _streams.Open(StreamStore.DropCopyStreamName(g.Name)));
-            foreach (var a in g.Accounts) dropCopyAccounts[a] = group;
-            foreach (var u in g.Users) dropCopyReaders[users.All.First(x => string.Equals(x.Name, u, StringComparison.OrdinalIgnoreCase))] = group;
-        }
-        _router.DropCopy = new DropCopyFeed(dropCopyAccounts);
-        var rejects = new GatewayRejects();
-        _context = new GatewayContext(config.Limits, SessionId, users, streams, _router, new CommandSubmitter(pending, _publisher, rejects),
-            marketData, dropCopyReaders, _logging.CreateLogger("Exchange.Gateway.Sessions"), rejects);
-        if (metered is not null)
-        {
-            var registry = _context.Registry;
-            _meter = new ExchangeMeter(metered, config.Instruments.ConvertAll(i => i.Name), () => registry.Count,
-                (_publisher as PipelinePublisher)?.Pipeline, config.Pipeline.RingSize, _journal, rejects);
-            _metricsEndpoint = new MetricsEndpoint(_meter.Meter);
+            _streams.Dispose();
+            throw;
         }
     }
 
@@ -270,14 +294,56 @@ public sealed class GatewayServer : IAsyncDisposable
         // Ours when metrics time it: closed (fsynced) once the pipeline has stopped, unless a stage failed and may
         // still hold it, as the pipeline does with a journal it owns.
         if (Fault is null) _journal?.Dispose();
-        // After the pipeline: every message it routed is written; the files are fsynced and closed.
-        if (Fault is null) _streams.Dispose();
+        // After the pipeline: every message it routed is written (the mark says so); the files are fsynced and closed.
+        if (Fault is null)
+        {
+            _streams.Mark(_router.WrittenThrough);
+            _streams.Dispose();
+        }
         _context.Registry.Dispose();
         _metricsEndpoint?.Dispose();
         _meter?.Dispose();
     }
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>What the start's re-derivation did (null: none ran: a new session, no journal, or a mark it could not use).</summary>
+    internal RederiveReport? Rederivation { get; private set; }
+
+    /// <summary>
+    /// The core as of the end of the journal. When the streams continue a session whose written-through mark is known,
+    /// the state is recovered as of the mark and the journal after it is applied through the router
+    /// (<see cref="StreamRederivation"/>), which writes the messages a crash left unwritten; otherwise (a new session,
+    /// streams from before the mark, or no snapshot and journal that reach back to the mark) it is recovered as before.
+    /// </summary>
+    private CoreExchange RecoverAndRederive(GatewayConfig config, Core.Pipeline.PipelineOptions options,
+        IReadOnlyDictionary<uint, UserStream> senders, IReadOnlyList<MessageLog> logs)
+    {
+        var log = _logging.CreateLogger("Exchange.Gateway.Hosting");
+        if (options.Journal is not null && _streams.WrittenThroughAtStart is { } mark)
+        {
+            CoreExchange? atMark = null;
+            try
+            {
+                atMark = Recovery.Recover(options.SnapshotDirectory, options.Journal.Directory, () => BuildExchange(config), mark).Exchange;
+            }
+            catch (InvalidDataException e)
+            {
+                log.LogWarning("Cannot rebuild the state at the streams' written-through mark {Mark}, so messages a crash left " +
+                    "unwritten are not re-derived: {Reason}", mark, e.Message);
+            }
+            if (atMark is not null)
+            {
+                Rederivation = StreamRederivation.Run(atMark, options.Journal.Directory, mark + 1, _router, senders, logs);
+                if (Rederivation.Commands > 0)
+                    log.LogInformation("Re-derived the streams after a stop: {Report}", Rederivation.ToString());
+                if (Rederivation.Mismatched > 0)
+                    log.LogWarning("Re-derivation found {Count} held messages that differ from what the journal gives", Rederivation.Mismatched);
+                return atMark;
+            }
+        }
+        return Recovery.Recover(options, () => BuildExchange(config)).Exchange;
+    }
 
     /// <summary>The health model at the recovered (or fresh) state: the one read of the core the metrics make.</summary>
     private static ExchangeHealth SeedHealth(CoreExchange exchange)

@@ -51,27 +51,68 @@ internal sealed class OutboundRouter : IOutputHandler
         }
         else
         {
-            // Each message this command appends is stamped with it (MessageLog: the stream knows what it holds).
-            MessageLog.CurrentCommand = commandSequence;
-            _reports.OnCommand(p.Sender!, p.Token, p.MessageType, commandSequence, events, _wakes);
-            if (p.MessageType != Client.Protocol.Inbound.AccountQuery)
-            {
-                MarketData?.OnCommand(commandSequence, events, _wakes);
-                if (DropCopy is { Any: true } dropCopy) dropCopy.OnCommand(events, _wakes);
-            }
-            MessageLog.CurrentCommand = 0;
+            Route(p.Sender!, p.Token, p.MessageType, commandSequence, events);
         }
+        _routed = commandSequence;
         StageLatency.Record(StageLatency.Routed, outputAt);
         _pending.Release(correlation);
     }
 
     /// <summary>
+    /// Re-derivation at start (docs/protocol.md section 8): one journaled command's events, routed exactly as when it
+    /// ran, for <paramref name="sender"/> (the user of the command's token space) with the command's token and message
+    /// type. The streams skip the messages they already hold (<see cref="MessageLog.BeginRederive"/>). Call
+    /// <see cref="OnEndOfBatch"/> after each batch of them, as the pipeline does.
+    /// </summary>
+    internal void Rederive(UserStream sender, uint token, byte messageType, long commandSequence, ReadOnlySpan<Event> events)
+    {
+        Route(sender, token, messageType, commandSequence, events);
+        _routed = commandSequence;
+    }
+
+    /// <summary>One command's messages: the sender's and the traders' (with the token outcome), the order log, the drop copy.</summary>
+    private void Route(UserStream sender, uint token, byte messageType, long commandSequence, ReadOnlySpan<Event> events)
+    {
+        // Each message this command appends is stamped with it (MessageLog: the stream knows what it holds).
+        MessageLog.CurrentCommand = commandSequence;
+        _reports.OnCommand(sender, token, messageType, commandSequence, events, _wakes);
+        if (messageType != Client.Protocol.Inbound.AccountQuery)
+        {
+            MarketData?.OnCommand(commandSequence, events, _wakes);
+            if (DropCopy is { Any: true } dropCopy) dropCopy.OnCommand(events, _wakes);
+        }
+        MessageLog.CurrentCommand = 0;
+    }
+
+    /// <summary>
     /// Wakes the connections whose logs grew during the batch, each once, on this thread and holding no lock: their
     /// senders write and send here, saving a thread-pool hand-off per connection and batch (docs/benchmarks.md).
+    /// Every stream the batch grew is written first, so from here on every message of every command routed so far is
+    /// in its stream's file (<see cref="WrittenThrough"/>).
     /// </summary>
     public void OnEndOfBatch()
     {
         _wakes.Flush();
+        Volatile.Write(ref _writtenThrough, _routed);
         StageLatency.OutputThreadAllocated();
+    }
+
+    // The last command routed (output thread), and the last one at the end of a batch, when all streams were written.
+    private long _routed;
+    private long _writtenThrough;
+
+    /// <summary>
+    /// The newest command sequence at or below which every command's messages are written to their streams' files:
+    /// the routed commands as of the last end of batch. The stream store persists it (a restart re-derives what is
+    /// after it); any thread may read it.
+    /// </summary>
+    public long WrittenThrough
+    {
+        get => Volatile.Read(ref _writtenThrough);
+        internal set
+        {
+            _routed = value;
+            Volatile.Write(ref _writtenThrough, value);
+        }
     }
 }

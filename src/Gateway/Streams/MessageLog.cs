@@ -172,6 +172,7 @@ internal sealed class MessageLog : IDisposable
     /// <summary>Room for a message of up to <paramref name="maxLength"/> bytes; finish with <see cref="Commit"/>.</summary>
     public Span<byte> Reserve(int maxLength)
     {
+        if (_held is not null && HoldsNext()) return _scratch.AsSpan(0, maxLength);
         if (_offset + HeaderLength + maxLength > SegmentSize) NewSegment();
         return _segments[_newest & (_segments.Length - 1)].AsSpan(_offset + HeaderLength, maxLength);
     }
@@ -180,6 +181,7 @@ internal sealed class MessageLog : IDisposable
     /// the next <see cref="Flush"/>.</summary>
     public long Commit(int length)
     {
+        if (_skipNext) return Skipped(length);
         var sequence = _committed + 1;
         if (sequence - _first >= _entries.Length) GrowEntries();
         var slot = _newest & (_segments.Length - 1);
@@ -250,6 +252,93 @@ internal sealed class MessageLog : IDisposable
         _restoringMs = 0;
         CurrentCommand = saved;
         _segmentLastMs[_newest & (_segments.Length - 1)] = lastWriteMs;
+    }
+
+    // Re-derivation at start (docs/protocol.md section 8): the messages this stream already holds of the commands being
+    // re-derived (number and command, in order), the next one to match, and whether the reserved message is one of them.
+    private long[]? _held;
+    private long[] _heldCommands = [];
+    private int _heldCount;
+    private int _heldNext;
+    private bool _skipNext;
+    private byte[] _scratch = [];
+
+    /// <summary>What re-derivation did to this stream: messages it already held (matched, not appended again), messages
+    /// it appended, held messages passed over (stamped with a command that was not routed again: an account query's
+    /// answer, since queries are not journaled), and held messages that differed from their re-derivation or were left
+    /// unmatched at the end (0 unless the output is not a function of the journal, which the tests check).</summary>
+    public RederiveCounts Rederived => _rederived;
+
+    private RederiveCounts _rederived;
+
+    /// <summary>
+    /// Start-up only, before the commands from <paramref name="fromCommand"/> on are routed again: every message this
+    /// stream holds that one of those commands produced (stamped with it) is taken as already there, so routing them
+    /// again appends only what the stream lacks. The stream holds a prefix of what it was sent (one writer, in command
+    /// order, written in order), so its held messages of those commands are, in order, the first ones their routing
+    /// produces again: each new message of command c is matched with the next held message stamped c, if any, and
+    /// appended otherwise. A held message stamped with a command that is not routed again (an account query's answer:
+    /// queries are not journaled) is passed over.
+    /// </summary>
+    internal void BeginRederive(long fromCommand)
+    {
+        var first = _committed + 1;
+        while (first > _first)
+        {
+            var command = CommandOf(first - 1);
+            if (command != 0 && command < fromCommand) break;
+            first--;
+        }
+        _heldCount = 0;
+        _heldNext = 0;
+        _held = new long[Math.Max(1, (int)(_committed + 1 - first))];
+        _heldCommands = new long[_held.Length];
+        for (var m = first; m <= _committed; m++)
+        {
+            var command = CommandOf(m);
+            if (command == 0) continue; // a gateway reject: no command's output
+            _held[_heldCount] = m;
+            _heldCommands[_heldCount++] = command;
+        }
+        _scratch = new byte[MaxMessageLength];
+        _rederived = default;
+    }
+
+    /// <summary>Start-up only: re-derivation is over; this stream appends as usual again.</summary>
+    internal void EndRederive()
+    {
+        if (_held is null) return;
+        _rederived.Mismatched += _heldCount - _heldNext;
+        _held = null;
+        _heldCommands = [];
+        _scratch = [];
+    }
+
+    /// <summary>Whether the message about to be reserved (of <see cref="CurrentCommand"/>) is one the stream holds.</summary>
+    private bool HoldsNext()
+    {
+        var command = CurrentCommand;
+        // Held messages of earlier commands that routing did not produce again: an account query's answer (queries are
+        // not journaled).
+        while (_heldNext < _heldCount && _heldCommands[_heldNext] < command)
+        {
+            _heldNext++;
+            _rederived.PassedOver++;
+        }
+        _skipNext = _heldNext < _heldCount && _heldCommands[_heldNext] == command;
+        if (!_skipNext) _rederived.Appended++;
+        return _skipNext;
+    }
+
+    /// <summary>The reserved message (in the scratch buffer) is the next held one: nothing is appended; returns the held
+    /// message's number, as an append would (so an outcome is found where it is).</summary>
+    private long Skipped(int length)
+    {
+        _skipNext = false;
+        var sequence = _held![_heldNext++];
+        _rederived.Held++;
+        if (IsRetained(sequence) && !Get(sequence).SequenceEqual(_scratch.AsSpan(0, length))) _rederived.Mismatched++;
+        return sequence;
     }
 
     /// <summary>Start-up only: the stream's first file begins after 1 (older files were removed by retention).</summary>
@@ -332,4 +421,13 @@ internal sealed class MessageLog : IDisposable
     }
 
     public void Dispose() => _file?.Dispose();
+}
+
+/// <summary>What re-derivation did to one stream (<see cref="MessageLog.Rederived"/>).</summary>
+internal struct RederiveCounts
+{
+    public long Held;
+    public long Appended;
+    public long PassedOver;
+    public long Mismatched;
 }

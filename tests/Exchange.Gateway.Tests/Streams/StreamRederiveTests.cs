@@ -1,0 +1,169 @@
+using Exchange.Client;
+using Exchange.Client.Protocol;
+using Exchange.Gateway.Configuration;
+using Exchange.Gateway.Hosting;
+using Exchange.Gateway.Tests.Support;
+using static Exchange.Gateway.Tests.Support.TestServer;
+
+namespace Exchange.Gateway.Tests.Streams;
+
+/// <summary>
+/// Re-derivation at start (docs/protocol.md section 8), deterministically: a run's streams are cut back as a crash
+/// between the journal's commit and the streams' writes leaves them (each stream a prefix of what it was sent, holding
+/// at least everything up to the written-through mark, some more than that, some cut inside one command's messages),
+/// and a restart on that directory must write back every missing message: each stream, market data and drop copy
+/// included, equal byte for byte (headers and outcome flags too) to the uncut run's.
+/// </summary>
+public sealed class StreamRederiveTests : IDisposable
+{
+    private const long Price = 120_000;
+    private readonly List<string> _directories = [];
+
+    public void Dispose()
+    {
+        foreach (var d in _directories)
+        {
+            try
+            {
+                if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private string NewDirectory()
+    {
+        var d = Path.Combine(Path.GetTempPath(), "exchange-rederive", Guid.NewGuid().ToString("N"));
+        _directories.Add(d);
+        return d;
+    }
+
+    private static GatewayConfig WithFeeds(GatewayConfig c) => c with
+    {
+        DropCopy = [new DropCopyGroupConfig { Name = "desk", Accounts = [1, 2], Users = ["admin"] }],
+        Pipeline = c.Pipeline with { SnapshotEveryCommands = 25 },
+    };
+
+    [Theory]
+    [InlineData("single", 1)]
+    [InlineData("parallel", 2)]
+    public async Task StreamsCutBehindTheJournal_Restart_WritesBackEveryMessage_ByteForByte(string topology, int seed)
+    {
+        var journal = NewDirectory();
+        var first = await StartAsync(journal: journal, topology: topology, configure: WithFeeds);
+        await first.SetUpAsync(1_000_000_000_000, (Btc, Price));
+        await using (var t1 = await first.LoginAsync("t1"))
+        await using (var t2 = await first.LoginAsync("t2"))
+        await using (var t3 = await first.LoginAsync("t3"))
+        await using (var admin = await first.LoginAsync("admin"))
+        await using (var feed = await first.LoginAsync("feed"))
+        {
+            // Every kind of message: accepts, executions on both sides (the drop copy's accounts), replaces, cancels, a
+            // cancel-all, a duplicate's copy, funding payments, transfers, the order log.
+            for (var i = 0; i < 12; i++) await t1.PlaceAsync(1, Btc, 1, Price + i % 4, 3);
+            var lastAsk = t1.NextToken - 1;
+            await t1.WaitForAsync(m => m.Token == lastAsk, Wait);
+            for (var i = 0; i < 4; i++) await t3.PlaceAsync(3, Btc, 0, Price - 5 - i, 2);
+            var take = await t2.PlaceAsync(2, Btc, 0, Price + 2, 10, tif: 1);
+            await t2.WaitForAsync(m => m.Token == take, Wait);
+            var resting = t1.History.Where(m => m.Type == 'A').Select(m => m.OrderId).ToList();
+            var replace = await t1.ReplaceAsync(1, resting[^1], 0, Price + 7, 2);
+            await t1.WaitForAsync(m => m.Token == replace, Wait);
+            var cancel = await t1.CancelAsync(1, resting[^2]);
+            await t1.WaitForAsync(m => m.Token == cancel, Wait);
+            var funding = await feed.FundingAsync(Btc, 150);
+            await feed.WaitForAsync(m => m.Token == funding, Wait);
+            var deposit = await admin.DepositAsync(3, 5_000);
+            await admin.WaitForAsync(m => m.Token == deposit, Wait);
+            var sell = await t3.PlaceAsync(3, Btc, 1, Price - 6, 3, tif: 1);
+            await t3.WaitForAsync(m => m.Token == sell, Wait);
+            // A resend of an executed order: its outcome again, byte for byte (a Duplicate, routed like the rest).
+            await t2.SendAsync(Inbound.NewOrder(take, 2, Btc, 0, 0, 1, 0, 0, Price + 2, 10));
+            await t2.WaitForAsync(m => m.Token == take && m.Sequence > t2.History.First(x => x.Token == take).Sequence, Wait);
+            var all = await t3.CancelAllAsync(3);
+            await t3.WaitForAsync(m => m.Token == all && m.Type == 'K', Wait);
+            var more = await t2.PlaceAsync(2, Btc, 0, Price + 3, 4);
+            await t2.WaitForAsync(m => m.Token == more, Wait);
+        }
+        await first.StopAndCheckAsync();
+        var expected = StreamRecords.Read(journal);
+        var journaled = StreamRecords.JournaledSequences(journal);
+        // Messages the journal cannot give again: account queries' answers (the test clients' logins ask one), never journaled.
+        var lastQuery = expected.Values.SelectMany(r => r).Where(r => r.Bytes[MessageLogHeader] == (byte)'Q').Max(r => r.Command);
+        var candidates = journaled.Where(s => s > lastQuery).ToList();
+        Assert.True(candidates.Count > 20, $"{candidates.Count} commands after the last query");
+        Assert.Contains(expected.Keys, k => k.StartsWith("dropcopy-", StringComparison.Ordinal));
+
+        var random = new Random(seed);
+        // Early (most of the trading to write back), late (one command), and none past the mark but cut inside commands.
+        foreach (var mark in new[] { candidates[0] - 1, candidates[candidates.Count / 2], candidates[^2] })
+        {
+            var copy = NewDirectory();
+            StreamRecords.CopyDirectory(journal, copy);
+            long removed = 0;
+            foreach (var (name, records) in expected)
+            {
+                // Everything through the mark is written; past it, any prefix (a crash mid-batch, or a full segment written early).
+                var held = records.FindLastIndex(r => r.Command != 0 && r.Command <= mark) + 1;
+                var keep = held + random.Next(records.Count - held + 1);
+                StreamRecords.Truncate(Path.Combine(copy, "streams", name), records, keep);
+                removed += records.Count - keep;
+            }
+            Assert.True(removed > 0, $"mark {mark}: nothing cut");
+            StreamRecords.WriteMark(copy, mark);
+
+            var server = new GatewayServer(Config(journal: copy, topology: topology, configure: WithFeeds), null, null, inProcess: false);
+            await server.StartAsync();
+            await server.StopAsync();
+            var report = server.Rederivation;
+            Assert.NotNull(report);
+            Assert.Equal(journaled.Count(s => s > mark), report.Commands);
+            Assert.Equal(0, report.Mismatched);
+            Assert.Equal(0, report.PassedOver);
+            Assert.Equal(removed, report.Appended);
+            var actual = StreamRecords.Read(copy);
+            Assert.Equal(expected.Keys, actual.Keys);
+            foreach (var (name, records) in expected)
+                Assert.True(records.Select(r => r.Bytes).SequenceEqual(actual[name].Select(r => r.Bytes), ByteArrays.Instance),
+                    $"mark {mark}, stream {name}: {records.Count} expected, {actual[name].Count} after the restart");
+            Assert.Null(server.Fault);
+            AssertConserved(server.Exchange);
+        }
+    }
+
+    [Fact]
+    public async Task CleanRestart_RederivesNothing_AndANewSessionNeverRederives()
+    {
+        var journal = NewDirectory();
+        var first = await StartAsync(journal: journal, configure: WithFeeds);
+        await first.SetUpAsync(1_000_000_000_000, (Btc, Price));
+        await first.StopAndCheckAsync();
+        var expected = StreamRecords.Read(journal);
+
+        // (Stopped, not disposed: disposing a test server deletes its directory.)
+        var second = await first.RestartAsync(configure: WithFeeds);
+        await second.Server.StopAsync();
+        Assert.Equal(0, second.Server.Rederivation!.Commands);
+        var after = StreamRecords.Read(journal);
+        Assert.Equal(expected.Keys, after.Keys);
+        foreach (var (name, records) in expected)
+            Assert.True(records.Select(r => r.Bytes).SequenceEqual(after[name].Select(r => r.Bytes), ByteArrays.Instance), name);
+
+        // A changed session id begins a new session: the old session's messages are not this one's to write.
+        var third = await first.RestartAsync(configure: c => WithFeeds(c) with { Session = "OTHER" });
+        await third.Server.StopAsync();
+        Assert.Null(third.Server.Rederivation);
+        Assert.All(StreamRecords.Read(journal).Values, records => Assert.Empty(records));
+    }
+
+    private const int MessageLogHeader = Gateway.Streams.MessageLog.HeaderLength;
+
+    private sealed class ByteArrays : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrays Instance = new();
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+        public int GetHashCode(byte[] obj) => obj.Length;
+    }
+}
