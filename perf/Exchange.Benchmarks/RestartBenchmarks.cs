@@ -39,10 +39,10 @@ public class RestartBenchmarks
         _template = Path.Combine(Path.GetTempPath(), "exchange-restart-bench-" + Guid.NewGuid().ToString("N"));
         var users = new List<UserConfig>
         {
-            new() { Username = "t1", Role = UserConfig.Trader, Account = 1, Password = PasswordHash.Create("pw", 1000) },
-            new() { Username = "t2", Role = UserConfig.Trader, Account = 2, Password = PasswordHash.Create("pw", 1000) },
-            new() { Username = "admin", Role = UserConfig.Admin, Password = PasswordHash.Create("pw", 1000) },
-            new() { Username = "feed", Role = UserConfig.Feed, Password = PasswordHash.Create("pw", 1000) },
+            new() { Username = "t1", Role = UserConfig.Trader, Account = 1, Password = PasswordHash.Create("pw", 100_000) },
+            new() { Username = "t2", Role = UserConfig.Trader, Account = 2, Password = PasswordHash.Create("pw", 100_000) },
+            new() { Username = "admin", Role = UserConfig.Admin, Password = PasswordHash.Create("pw", 100_000) },
+            new() { Username = "feed", Role = UserConfig.Feed, Password = PasswordHash.Create("pw", 100_000) },
         };
         var defaults = ConfigLoader.Default();
         _config = defaults with
