@@ -20,6 +20,9 @@ internal sealed class LatencyRecorder(LongHistogram histogram) : IOutputHandler
     private long _events;
     private QueryProducer? _queries;
 
+    /// <summary>The worst latency of the commands planned in each 10 ms of the run (preallocated: 600 s).</summary>
+    private readonly long[] _worstPer10Ms = new long[60_000];
+
     /// <summary>Commands delivered so far (read by the waiting thread).</summary>
     public long Delivered => Volatile.Read(ref _delivered);
 
@@ -43,6 +46,17 @@ internal sealed class LatencyRecorder(LongHistogram histogram) : IOutputHandler
     {
         _start = start;
         _rate = rate;
+        Array.Clear(_worstPer10Ms);
+    }
+
+    /// <summary>When in the run the stalls were: the 10 ms windows (by planned send time, ms from the start) whose
+    /// worst command waited longer than <paramref name="thresholdNs"/>, with that wait. Read after the run.</summary>
+    public IReadOnlyList<(long AtMs, long WorstNs)> SlowWindows(long thresholdNs)
+    {
+        var slow = new List<(long, long)>();
+        for (var w = 0; w < _worstPer10Ms.Length; w++)
+            if (_worstPer10Ms[w] > thresholdNs) slow.Add((w * 10L, _worstPer10Ms[w]));
+        return slow;
     }
 
     public void OnEvents(long commandSequence, long correlation, ReadOnlySpan<Event> events)
@@ -51,7 +65,10 @@ internal sealed class LatencyRecorder(LongHistogram histogram) : IOutputHandler
         if (correlation >= 0 && _rate > 0)
         {
             var planned = _start + correlation * Stopwatch.Frequency / _rate;
-            histogram.RecordValue(Math.Clamp(Units.Nanoseconds(now - planned), 0, _highest));
+            var latency = Math.Clamp(Units.Nanoseconds(now - planned), 0, _highest);
+            histogram.RecordValue(latency);
+            var window = Math.Min(correlation * 100 / _rate, _worstPer10Ms.Length - 1);
+            if (latency > _worstPer10Ms[window]) _worstPer10Ms[window] = latency;
         }
         else if (correlation <= -2 && _queries is not null)
         {

@@ -37,6 +37,10 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
             if (r.Stalls is { } stalls)
                 Report.Note($"  machine stalls in the same run: p99 {Units.Latency(stalls.GetValueAtPercentile(99))}, " +
                             $"p99.9 {Units.Latency(stalls.GetValueAtPercentile(99.9))}, max {Units.Latency(stalls.GetValueAtPercentile(100))}");
+            if (r.SlowWindows.Count > 0)
+                Report.Note($"  10 ms windows whose worst command waited over 5 ms (ms into the run: worst wait): " +
+                            string.Join(", ", r.SlowWindows.Take(40).Select(w => $"{w.AtMs}: {Units.Latency(w.WorstNs)}")) +
+                            (r.SlowWindows.Count > 40 ? $" ... ({r.SlowWindows.Count} windows)" : ""));
             if (r.QueryLatency is { } q)
                 Report.Note($"  queries ({options.LateJoiners} late joiners, {options.AccountQueries} account queries): " +
                             $"p50 {Units.Latency(q.GetValueAtPercentile(50))}, p99 {Units.Latency(q.GetValueAtPercentile(99))}, " +
