@@ -26,7 +26,7 @@ internal static class ProcessRuns
         {
             await SetUpAsync(nodes);
             // IOC buys far below the mark: each is answered (accepted, then canceled) and leaves nothing behind.
-            var flow = new FlowClient(nodes.Addresses, "alice",
+            var flow = new ResendingFlow(nodes.Addresses, "alice", "alice-pw",
                 t => Inbound.NewOrder(t, 1, 0, 0, 0, 1, 0, 0, ServeNodes.Price - 1_000, 1), window);
             using var stop = new CancellationTokenSource();
             var running = Task.Run(() => flow.RunAsync(stop.Token));
@@ -80,9 +80,9 @@ internal static class ProcessRuns
         {
             await SetUpAsync(nodes);
             var leader = await nodes.LeaderAsync(Wait);
-            var maker = new FlowClient(nodes.Addresses, "alice", t => Inbound.NewOrder(t, 1, 0, (byte)(t % 2), 0, 0, 0, 0,
+            var maker = new ResendingFlow(nodes.Addresses, "alice", "alice-pw", t => Inbound.NewOrder(t, 1, 0, (byte)(t % 2), 0, 0, 0, 0,
                 ServeNodes.Price + (long)(t % 2), 1), window) { Limit = commands / 2 };
-            var taker = new FlowClient(nodes.Addresses, "bob", t => Inbound.NewOrder(t, 2, 0, (byte)(1 - t % 2), 0, 1, 0, 0,
+            var taker = new ResendingFlow(nodes.Addresses, "bob", "bob-pw", t => Inbound.NewOrder(t, 2, 0, (byte)(1 - t % 2), 0, 1, 0, 0,
                 ServeNodes.Price + 1 - (long)(t % 2), 1), window) { Limit = commands / 2 };
             // A warm-up of the same flow (JIT, tiering), then the measured run.
             foreach (var measured in new[] { false, true })

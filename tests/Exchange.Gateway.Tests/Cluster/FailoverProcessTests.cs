@@ -68,11 +68,11 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : IDisposable
             long deposited = 0;
             var flow = new[]
             {
-                new ResendingClient(addresses, "t1", t => Inbound.NewOrder(t, 1, TestServer.Btc, (byte)(t % 2), 0, 0, 0, 0,
+                new ResendingFlow(addresses, "t1", TestServer.Password("t1"), t => Inbound.NewOrder(t, 1, TestServer.Btc, (byte)(t % 2), 0, 0, 0, 0,
                     Price + (long)(t % 2), 1), window: 8),
-                new ResendingClient(addresses, "t2", t => Inbound.NewOrder(t, 2, TestServer.Btc, (byte)(1 - t % 2), 0, 1, 0, 0,
+                new ResendingFlow(addresses, "t2", TestServer.Password("t2"), t => Inbound.NewOrder(t, 2, TestServer.Btc, (byte)(1 - t % 2), 0, 1, 0, 0,
                     Price + 1 - (long)(t % 2), 1), window: 8),
-                new ResendingClient(addresses, "admin", t =>
+                new ResendingFlow(addresses, "admin", TestServer.Password("admin"), t =>
                 {
                     Interlocked.Add(ref deposited, 1_000_000 + t);
                     return Inbound.DepositTo(t, 4, 1_000_000 + t);
@@ -93,7 +93,7 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : IDisposable
                 var dead = nodes[leader]!;
 
                 long? firstAnswer = null;
-                await Until(() => (firstAnswer = flow.Select(c => c.FirstAnswerAfter(killedAt)).Min()) is not null
+                await Until(() => (firstAnswer = flow.Select(c => c.FirstAnswerAfter(killedAt)?.At).Min()) is not null
                                   || running.Any(t => t.IsCompleted), "an answer from the new leader");
                 Assert.False(running.Any(t => t.IsFaulted), string.Join("; ", running.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!.Message)));
                 var next = await LeaderAsync(nodes);

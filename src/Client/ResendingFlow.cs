@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace Exchange.Client;
+
+/// <summary>
+/// One user keeping a window of commands in flight against a cluster, never giving one up: when its connection ends
+/// (the leader died or was deposed, or nothing was answered for <see cref="Stall"/>) it logs in to the leader again
+/// from the node list and resends, blindly and with the same tokens, every command it has no answer for. The core
+/// deduplicates by token (docs/protocol.md section 7), so a resend never executes twice. The first message carrying a
+/// command's token is its answer; each answer is kept with the time of the login it came on (Stopwatch ticks).
+/// </summary>
+/// <param name="build">The message for a token.</param>
+/// <param name="firstToken">The first token: after every token the user sent before.</param>
+public sealed class ResendingFlow(IReadOnlyList<(string Host, int Port)> nodes, string user, string password,
+    Func<uint, byte[]> build, int window, uint firstToken = 1)
+{
+    /// <summary>A connection that answers nothing for this long is given up and the leader looked up again.</summary>
+    public static readonly TimeSpan Stall = TimeSpan.FromSeconds(5);
+
+    private readonly List<(uint Token, byte[] Message)> _pending = [];
+    private readonly List<(long At, long LoggedIn)> _answers = [];
+    private ExchangeClient? _client;
+    private long _loggedIn;
+    private uint _nextToken = firstToken;
+
+    /// <summary>How many commands to send in all (raise it to send more while running).</summary>
+    public int Limit { get; set; } = int.MaxValue;
+
+    /// <summary>Commands sent (each once, resends not counted).</summary>
+    public int Sent { get; private set; }
+
+    /// <summary>Logins after the first: one per lost connection.</summary>
+    public int Relogins { get; private set; }
+
+    /// <summary>Commands sent again after a lost connection.</summary>
+    public int Resent { get; private set; }
+
+    public int Answered
+    {
+        get
+        {
+            lock (_answers) return _answers.Count;
+        }
+    }
+
+    /// <summary>The first answer received on a connection logged in at or after <paramref name="timestamp"/>, and that
+    /// login, or null: answers the old leader sent before it died do not count, however late they are read.</summary>
+    public (long At, long LoggedIn)? FirstAnswerAfter(long timestamp)
+    {
+        lock (_answers)
+        {
+            foreach (var answer in _answers)
+                if (answer.LoggedIn >= timestamp) return answer;
+        }
+        return null;
+    }
+
+    /// <summary>Sends until <paramref name="stop"/> (or <see cref="Limit"/>), then until every command sent has its
+    /// answer. Throws if no leader accepts the login for a minute, or a login is refused.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        try
+        {
+            while ((!stop.IsCancellationRequested && Sent < Limit) || _pending.Count > 0)
+            {
+                if (_client is null && (_client = await LoginAsync().ConfigureAwait(false)) is null) continue;
+                try
+                {
+                    if (!stop.IsCancellationRequested && Sent < Limit && _pending.Count < window)
+                    {
+                        var token = _nextToken++;
+                        var message = build(token);
+                        _pending.Add((token, message));
+                        Sent++;
+                        await _client.SendAsync(message).ConfigureAwait(false);
+                        continue;
+                    }
+                    var answer = await _client.ReceiveAsync(Stall).ConfigureAwait(false);
+                    var i = _pending.FindIndex(p => p.Token == answer.Token);
+                    if (answer.Token == 0 || i < 0) continue;
+                    _pending.RemoveAt(i);
+                    lock (_answers) _answers.Add((Stopwatch.GetTimestamp(), _loggedIn));
+                }
+                catch (Exception e) when (IsLost(e))
+                {
+                    await _client.DisposeAsync().ConfigureAwait(false);
+                    _client = null;
+                }
+            }
+        }
+        finally
+        {
+            if (_client is not null) await _client.DisposeAsync().ConfigureAwait(false);
+            _client = null;
+        }
+    }
+
+    /// <summary>Logs in to the leader and resends what is pending; null when the new connection is lost at once.</summary>
+    private async Task<ExchangeClient?> LoginAsync()
+    {
+        ExchangeClient client;
+        try
+        {
+            client = await ExchangeClient.LoginToLeaderAsync(nodes, user, password, 0, "", TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            // Not a lost connection to retry: no leader for a minute, or a refused login.
+            throw new InvalidOperationException($"{user}: {e.Message}", e);
+        }
+        _loggedIn = Stopwatch.GetTimestamp();
+        if (Answered > 0 || _pending.Count > 0) Relogins++;
+        try
+        {
+            foreach (var (_, message) in _pending)
+            {
+                await client.SendAsync(message).ConfigureAwait(false);
+                Resent++;
+            }
+            return client;
+        }
+        catch (Exception e) when (IsLost(e))
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    private static bool IsLost(Exception e) => e is TimeoutException or ChannelClosedException or IOException or SocketException
+        or ObjectDisposedException or InvalidOperationException;
+}
