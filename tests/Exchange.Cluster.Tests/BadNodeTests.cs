@@ -10,14 +10,7 @@ public sealed class BadNodeTests
     public async Task Node_WithOtherInstrumentsThanItsSnapshot_RefusesToStartNamingTheConfiguration()
     {
         await using var cluster = await TestCluster.StartAsync(snapshotEveryCommands: 20);
-        var leader = await cluster.LeaderAsync();
-        await cluster.CommitAsync(leader, Workload.Opening());
-        await cluster.CommitAsync(leader, Workload.Orders(new Random(20), 30));
-        await cluster.WaitAppliedAsync(leader.StateMachine.AppliedIndex);
-        int follower = leader.Options.NodeId % cluster.Count;
-        var options = cluster[follower]!.Options;
-        await Until(() => cluster[follower]!.StateMachine.Snapshot is not null);
-        await cluster.StopNodeAsync(follower);
+        var (leader, follower, options) = await FollowerStoppedAsync(cluster, seed: 20, afterASnapshot: true);
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => ClusterNode.StartAsync(options, () =>
         {
@@ -38,13 +31,7 @@ public sealed class BadNodeTests
     public async Task Node_WithADamagedLogEntry_RefusesToStartNamingTheLog()
     {
         await using var cluster = await TestCluster.StartAsync();
-        var leader = await cluster.LeaderAsync();
-        await cluster.CommitAsync(leader, Workload.Opening());
-        await cluster.CommitAsync(leader, Workload.Orders(new Random(21), 30));
-        await cluster.WaitAppliedAsync(leader.StateMachine.AppliedIndex);
-        int follower = leader.Options.NodeId % cluster.Count;
-        var options = cluster[follower]!.Options;
-        await cluster.StopNodeAsync(follower);
+        var (leader, follower, options) = await FollowerStoppedAsync(cluster, seed: 21, afterASnapshot: false);
 
         // The records are the only non-zero bytes of the data chunk: flip one in the middle of them.
         var chunk = Directory.EnumerateFiles(Path.Combine(options.DataDirectory, "wal"), "*", SearchOption.AllDirectories)
@@ -94,14 +81,7 @@ public sealed class BadNodeTests
     public async Task Node_WithADamagedSnapshot_RefusesToStartNamingTheSnapshot()
     {
         await using var cluster = await TestCluster.StartAsync(snapshotEveryCommands: 20);
-        var leader = await cluster.LeaderAsync();
-        await cluster.CommitAsync(leader, Workload.Opening());
-        await cluster.CommitAsync(leader, Workload.Orders(new Random(23), 30));
-        await cluster.WaitAppliedAsync(leader.StateMachine.AppliedIndex);
-        int follower = leader.Options.NodeId % cluster.Count;
-        var options = cluster[follower]!.Options;
-        await Until(() => cluster[follower]!.StateMachine.Snapshot is not null);
-        await cluster.StopNodeAsync(follower);
+        var (leader, follower, options) = await FollowerStoppedAsync(cluster, seed: 23, afterASnapshot: true);
 
         var newest = Directory.GetFiles(Path.Combine(options.DataDirectory, "snapshots"), "*.snapshot").Max()!;
         var bytes = File.ReadAllBytes(newest);
@@ -131,5 +111,20 @@ public sealed class BadNodeTests
         while (!condition() && DateTime.UtcNow < deadline)
             await Task.Delay(20);
         Assert.True(condition());
+    }
+
+    /// <summary>Commits the opening and 30 orders, then stops a follower (once it holds a snapshot, if asked).</summary>
+    private static async Task<(ClusterNode Leader, int Follower, ClusterOptions Options)> FollowerStoppedAsync(
+        TestCluster cluster, int seed, bool afterASnapshot)
+    {
+        var leader = await cluster.LeaderAsync();
+        await cluster.CommitAsync(leader, Workload.Opening());
+        await cluster.CommitAsync(leader, Workload.Orders(new Random(seed), 30));
+        await cluster.WaitAppliedAsync(leader.StateMachine.AppliedIndex);
+        int follower = leader.Options.NodeId % cluster.Count;
+        var options = cluster[follower]!.Options;
+        if (afterASnapshot) await Until(() => cluster[follower]!.StateMachine.Snapshot is not null);
+        await cluster.StopNodeAsync(follower);
+        return (leader, follower, options);
     }
 }
