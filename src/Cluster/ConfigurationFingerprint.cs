@@ -6,8 +6,10 @@ using System.Text;
 namespace Exchange.Cluster;
 
 /// <summary>
-/// What every node of a cluster must agree on, as 8 bytes: the exchange's options and every instrument's full
-/// specification, in order (what the state machine's result depends on), and the members (ids and Raft addresses).
+/// What every node of a cluster must agree on, as 8 bytes: the journal format of the log's records
+/// (<see cref="Core.Journal.CommandCodec.Format"/>: a node of another version would apply them differently), the
+/// exchange's options and every instrument's full specification, in order (what the state machine's result depends
+/// on), and the members (ids and Raft addresses).
 /// A new leader writes its fingerprint into its barrier entry; a node that applies a barrier with another fingerprint
 /// stops instead of applying commands under a different configuration (docs/cluster.md, failure cases).
 /// </summary>
@@ -20,6 +22,7 @@ public static class ConfigurationFingerprint
         ArgumentNullException.ThrowIfNull(members);
         var text = new StringBuilder();
         // Records print every property; the invariant culture keeps the text the same on every machine.
+        text.Append(CultureInfo.InvariantCulture, $"journal format {Core.Journal.CommandCodec.Format}\n");
         text.Append(CultureInfo.InvariantCulture, $"{fresh.Options}\n");
         for (var i = 0; i < fresh.InstrumentCount; i++)
             text.Append(CultureInfo.InvariantCulture, $"{fresh.Instrument(i)}\n");

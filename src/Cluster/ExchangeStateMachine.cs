@@ -410,7 +410,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
         {
             if (!JournalBatch.TryRead(records.Slice(i * JournalBatch.RecordSize), out Command command))
                 ThrowDamaged(index, $"record {i} fails its checksum");
-            // Increasing, not contiguous: queries take sequences in the leader's pipeline and are never journaled.
+            // Increasing, not contiguous: book queries take sequences in the leader's pipeline and are never journaled.
             if (command.Sequence <= exchange.LastSequence)
                 ThrowDamaged(index, $"command sequence {command.Sequence} does not follow {exchange.LastSequence}");
             exchange.Apply(in command);

@@ -90,6 +90,9 @@ public sealed class Exchange
         _events.Begin(in command);
         if (command.IsQuery)
         {
+            // An account query is journaled, so it moves the last sequence as every journaled command does (a replay of
+            // the journal ends where the run did); a book query is not, and moves nothing.
+            if (command.Type == CommandType.QueryAccount) LastSequence = command.Sequence;
             Query(in command);
             return _events.Span;
         }
@@ -292,7 +295,10 @@ public sealed class Exchange
         d.SetFundingRate(c.Amount);
     }
 
-    /// <summary>Answers a query command with events; reads only (no state, not even <see cref="LastSequence"/>, changes).</summary>
+    /// <summary>Answers a query command with events; reads only. The answer is a function of the state alone (no clock,
+    /// no thread state, no cache whose content depends on history: the margin sums are exact, the ADL ranking is
+    /// recomputed from the positions and marks, ties broken by account id), so replaying the journal to the query's
+    /// sequence gives it again byte for byte.</summary>
     private void Query(in Command c)
     {
         if (c.Type == CommandType.QueryAccount)

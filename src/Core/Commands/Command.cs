@@ -40,12 +40,21 @@ public struct Command
     /// 0 = not deduplicated.</summary>
     public uint Token;
 
-    /// <summary>Whether the core deduplicates this command by its <see cref="Origin"/> and <see cref="Token"/>.</summary>
+    /// <summary>Whether the core deduplicates this command by its <see cref="Origin"/> and <see cref="Token"/>. An account
+    /// query carries the token of the message that asked it (its answer echoes it) but is never deduplicated: the core
+    /// answers a query before it looks at tokens.</summary>
     public readonly bool IsTokened => Origin != 0 && Token != 0;
 
     /// <summary>A read-only command (<see cref="CommandType.QueryAccount"/>, <see cref="CommandType.QueryBook"/>):
-    /// never journaled, and applying it changes nothing.</summary>
+    /// applying it changes nothing (an account query moves only <see cref="Exchange.LastSequence"/>, since it is
+    /// journaled).</summary>
     public readonly bool IsQuery => Type is CommandType.QueryAccount or CommandType.QueryBook;
+
+    /// <summary>Whether the pipeline journals this command: every command but a market-data late joiner's book query
+    /// (<see cref="CommandType.QueryBook"/>), whose answer goes to a one-off snapshot session and into no sequenced
+    /// stream. An account query is journaled so that its answer, a message of the user's stream, is derived from the
+    /// journal like every other one (docs/protocol.md section 8).</summary>
+    public readonly bool IsJournaled => Type != CommandType.QueryBook;
 
     public static Command AccountQuery(int account) => new() { Type = CommandType.QueryAccount, AccountId = account };
 

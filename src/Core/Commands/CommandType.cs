@@ -25,8 +25,11 @@ public enum CommandType : byte
     /// <summary>
     /// Read-only: the state of <see cref="Command.AccountId"/>, answered in sequence with a PositionState (with the
     /// ADL indicator) per instrument where it holds a position or orders, then its AccountState (Rejected with
-    /// UnknownAccount if it does not exist). Like every query: never journaled, changes nothing, not even
-    /// <see cref="Exchange.LastSequence"/>.
+    /// UnknownAccount if it does not exist). Journaled (its answer is a message of the user's stream, so a restart or a
+    /// cluster's follower derives it from the log like any other), it changes nothing but
+    /// <see cref="Exchange.LastSequence"/>. <see cref="Command.Origin"/> is the asking user's token space (the answer
+    /// carries its next expected token), <see cref="Command.Token"/> the asking message's token (echoed, never
+    /// deduplicated).
     /// </summary>
     QueryAccount = 10,
     /// <summary>
@@ -34,7 +37,9 @@ public enum CommandType : byte
     /// <see cref="Command.AllInstruments"/>), answered in sequence: per instrument an OrderRested per resting order in
     /// priority order (bids best first, then asks), its MarkPrice when it has one and a TradingHalted when its circuit
     /// breaker halts it (Price: the current mark, Amount: the halt's reference mark); then the InsuranceFund. A
-    /// snapshot for a market-data late joiner, consistent with the events before and after it by construction.
+    /// snapshot for a market-data late joiner, consistent with the events before and after it by construction. Never
+    /// journaled (its answer goes to a one-off snapshot session, no sequenced stream) and changes nothing, not even
+    /// <see cref="Exchange.LastSequence"/>.
     /// </summary>
     QueryBook = 11,
     /// <summary>An admin ends the circuit-breaker halt of <see cref="Command.InstrumentId"/> (UnknownInstrument,

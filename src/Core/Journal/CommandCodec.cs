@@ -8,11 +8,14 @@ namespace Exchange.Core.Journal;
 /// of the struct's memory layout (which the runtime may change and which has padding of unspecified content).
 /// </summary>
 /// <remarks>
-/// Layout (format 2, 80 bytes): 0 Type, 1 Side, 2 OrderType, 3 TimeInForce, 4 Flags, 5 Stp, 6..7 reserved (zero),
-/// 8 AccountId (int32), 12 InstrumentId (int32), 16 Price, 24 Quantity, 32 ClientOrderId, 40 OrderId, 48 Amount,
-/// 56 Sequence, 64 Timestamp (int64 each), 72 Origin, 76 Token (uint32 each). Format 1 (72 bytes) is the same without
-/// Origin and Token: it is still read, as commands that are not deduplicated (<see cref="ReadLegacy"/>). The record's
-/// payload length tells the two apart, so changing the layout changes the journal format and its length.
+/// Layout (format 3, 80 bytes): 0 Type, 1 Side, 2 OrderType, 3 TimeInForce, 4 Flags, 5 Stp, 6 the format
+/// (<see cref="Format"/>), 7 reserved (zero), 8 AccountId (int32), 12 InstrumentId (int32), 16 Price, 24 Quantity,
+/// 32 ClientOrderId, 40 OrderId, 48 Amount, 56 Sequence, 64 Timestamp (int64 each), 72 Origin, 76 Token (uint32 each).
+/// Format 3 journals what format 2 did not: account queries, whose answers are messages of a user's stream, so they are
+/// a function of the journal too. Format 2 is the same layout with byte 6 zero and no such record: it is still read,
+/// and reads the same. Format 1 (72 bytes) is the same without Origin and Token: it is still read, as commands that are not
+/// deduplicated (<see cref="ReadLegacy"/>); the record's payload length tells it apart. A record whose byte 6 names
+/// another format is refused (<see cref="IsKnownFormat"/>): written by a newer version.
 /// </remarks>
 public static class CommandCodec
 {
@@ -21,6 +24,16 @@ public static class CommandCodec
 
     /// <summary>The encoded size of a format-1 command (before tokens were journaled).</summary>
     public const int LegacySize = 72;
+
+    /// <summary>The journal format written (byte 6 of every command): 3, since account queries are journaled. Format 2
+    /// wrote 0 there.</summary>
+    public const byte Format = 3;
+
+    /// <summary>The offset of the format byte.</summary>
+    internal const int FormatOffset = 6;
+
+    /// <summary>Whether an encoded command is of a format this version reads: 3, or 2 (byte 6 zero; format 1 too).</summary>
+    public static bool IsKnownFormat(ReadOnlySpan<byte> source) => source[FormatOffset] is 0 or Format;
 
     /// <summary>Writes <paramref name="command"/> into the first <see cref="Size"/> bytes of <paramref name="destination"/>.</summary>
     public static void Write(Span<byte> destination, in Command command)
@@ -33,7 +46,7 @@ public static class CommandCodec
         bytes[3] = (byte)command.TimeInForce;
         bytes[4] = (byte)command.Flags;
         bytes[5] = (byte)command.Stp;
-        bytes[6] = 0;
+        bytes[FormatOffset] = Format;
         bytes[7] = 0;
         BinaryPrimitives.WriteInt32LittleEndian(bytes[8..], command.AccountId);
         BinaryPrimitives.WriteInt32LittleEndian(bytes[12..], command.InstrumentId);

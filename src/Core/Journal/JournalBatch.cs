@@ -18,13 +18,15 @@ public static class JournalBatch
 
     /// <summary>
     /// Decodes the record at the start of <paramref name="source"/>. False when the record is short, has a length
-    /// other than a command's, a bad CRC, or a header sequence that disagrees with its payload: a damaged batch.
+    /// other than a command's, a bad CRC, a format this version does not read, or a header sequence that disagrees with
+    /// its payload: a damaged batch (or one from a newer version).
     /// </summary>
     public static bool TryRead(ReadOnlySpan<byte> source, out Command command)
     {
         command = default;
         if (source.Length < RecordSize || JournalRecord.ReadLength(source) != JournalRecord.PayloadLength
-            || !JournalRecord.HasValidCrc(source, JournalRecord.PayloadLength))
+            || !JournalRecord.HasValidCrc(source, JournalRecord.PayloadLength)
+            || !CommandCodec.IsKnownFormat(source[JournalRecord.HeaderSize..]))
             return false;
         command = CommandCodec.Read(source.Slice(JournalRecord.HeaderSize, JournalRecord.PayloadLength));
         return command.Sequence == JournalRecord.ReadSequence(source);

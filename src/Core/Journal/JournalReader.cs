@@ -81,6 +81,9 @@ public sealed class JournalReader : IDisposable
 
             long sequence = JournalRecord.ReadSequence(_record);
             ValidateSequence(sequence);
+            if (!CommandCodec.IsKnownFormat(_record.AsSpan(JournalRecord.HeaderSize)))
+                throw Corrupt($"journal format {_record[JournalRecord.HeaderSize + CommandCodec.FormatOffset]} is not one this version " +
+                    $"reads (2 or {CommandCodec.Format}): written by a newer version?");
             command = _recordSize == JournalRecord.Size
                 ? CommandCodec.Read(_record.AsSpan(JournalRecord.HeaderSize))
                 : CommandCodec.ReadLegacy(_record.AsSpan(JournalRecord.HeaderSize));

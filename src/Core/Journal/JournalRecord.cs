@@ -6,8 +6,9 @@ namespace Exchange.Core.Journal;
 /// <summary>
 /// One journal record: <c>[int32 payload length][int64 sequence][uint32 CRC32C][payload]</c>, little-endian.
 /// The CRC covers the length, the sequence and the payload, so a damaged header is caught as surely as a
-/// damaged command. The payload length is the format: <see cref="PayloadLength"/> (format 2, with the command's token
-/// space and token) is written; <see cref="LegacyPayloadLength"/> (format 1) is still read (see CommandCodec).
+/// damaged command. The payload length and the payload's format byte are the format: <see cref="PayloadLength"/>
+/// (format 3, with the command's token space and token; format 2 had the same length) is written;
+/// <see cref="LegacyPayloadLength"/> (format 1) is still read (see CommandCodec).
 /// </summary>
 internal static class JournalRecord
 {

@@ -54,7 +54,7 @@ public static class JournalRetention
 
     /// <summary>The highest sequence whose record retention may have removed from <paramref name="directory"/>; 0 when
     /// nothing was ever removed. Recovery needs a state at least this far (a snapshot) before it may replay the rest:
-    /// sequences also skip where queries took them (never journaled), so a gap between files proves nothing alone.</summary>
+    /// sequences also skip where book queries took them (never journaled), so a gap between files proves nothing alone.</summary>
     /// <param name="directory">The journal directory.</param>
     public static long RemovedThrough(string directory)
     {

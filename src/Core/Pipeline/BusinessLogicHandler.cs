@@ -38,7 +38,7 @@ internal struct BusinessLogicHandler(
         }
         while (offset < total);
 
-        if (!data.Command.IsQuery)
+        if (data.Command.IsJournaled)
             snapshots?.OnApplied(exchange, sequence);
     }
 

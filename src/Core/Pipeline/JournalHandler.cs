@@ -11,8 +11,8 @@ internal readonly struct JournalHandler(IJournal writer) : IEventHandler<Command
 {
     public void OnEvent(ref CommandSlot data, long sequence, bool endOfBatch)
     {
-        // A query changes nothing: replaying without it gives the same state, so it is never journaled.
-        if (!data.Refused && !data.Command.IsQuery)
+        // Every command but a late joiner's book query, whose answer belongs to no sequenced stream (Command.IsJournaled).
+        if (!data.Refused && data.Command.IsJournaled)
             writer.Append(in data.Command);
         if (endOfBatch)
             writer.Commit();

@@ -27,8 +27,8 @@ internal struct SingleThreadHandler(
 
         if (_batchStart < 0)
             _batchStart = sequence;
-        // A query changes nothing: replaying without it gives the same state, so it is never journaled.
-        if (!data.Refused && !data.Command.IsQuery)
+        // Every command but a late joiner's book query, whose answer belongs to no sequenced stream (Command.IsJournaled).
+        if (!data.Refused && data.Command.IsJournaled)
             journal.Append(in data.Command);
         if (!endOfBatch)
             return;
@@ -56,7 +56,7 @@ internal struct SingleThreadHandler(
         if (data.Refused)
             return;
         output.OnEvents(data.Command.Sequence, data.Correlation, exchange.Apply(in data.Command));
-        if (!data.Command.IsQuery)
+        if (data.Command.IsJournaled)
             snapshots?.OnApplied(exchange, sequence);
     }
 }

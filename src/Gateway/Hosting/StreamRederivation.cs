@@ -80,7 +80,8 @@ internal static class StreamRederivation
         CommandType.SetMark => Inbound.SetMark,
         CommandType.Funding => Inbound.Funding,
         CommandType.ResumeTrading => Inbound.ResumeTrading,
-        _ => Inbound.AccountQuery,
+        CommandType.QueryAccount => Inbound.AccountQuery,
+        _ => 0,
     };
 }
 
@@ -97,7 +98,8 @@ internal sealed class RederiveReport
     public long Held { get; set; }
     /// <summary>Messages appended: those the crash had left unwritten.</summary>
     public long Appended { get; set; }
-    /// <summary>Held messages of commands not routed again (account queries' answers: queries are not journaled).</summary>
+    /// <summary>Held messages of commands not routed again: account queries' answers in streams written by a version
+    /// that did not journal queries (0 for streams written since).</summary>
     public long PassedOver { get; set; }
     /// <summary>Held messages that differ from their re-derivation (0 unless the output is not a function of the journal).</summary>
     public long Mismatched { get; set; }
@@ -105,5 +107,5 @@ internal sealed class RederiveReport
 
     public override string ToString() =>
         $"{Commands} journaled commands after {From - 1} routed again in {Elapsed.TotalMilliseconds:F1} ms: " +
-        $"{Appended} messages appended, {Held} already held, {PassedOver} query answers passed over, {Mismatched} mismatched";
+        $"{Appended} messages appended, {Held} already held, {PassedOver} unjournaled query answers passed over, {Mismatched} mismatched";
 }

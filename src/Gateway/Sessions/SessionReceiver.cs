@@ -134,15 +134,16 @@ internal sealed class SessionReceiver(ConnectionState state, SessionLogin login)
         if (!Authorized(attached.User, in m)) return Reject(timestamp, in m, RejectCode.NotAuthorized);
         if (!InRange(in m)) return Reject(timestamp, in m, RejectCode.Malformed);
         var command = ToCommand(in m, timestamp);
-        // The user's token space: the core deduplicates by it, and answers a query with its next expected token.
+        // The user's token space: the core deduplicates by it, and answers a query with its next expected token. The
+        // message's token is journaled with it (a query's too, never deduplicated: its answer echoes it).
         command.Origin = attached.User.Origin;
+        command.Token = m.Token;
         if (m.Type == Inbound.AccountQuery)
         {
             // Through the exchange like a command, answered after this user's earlier commands; no token is consumed.
             ctx.Submitter.SubmitQuery(attached.Stream, in m, in command);
             return Step.NeedMore;
         }
-        command.Token = m.Token;
         ctx.Submitter.Submit(attached.Stream, in m, in command);
         return Step.NeedMore;
     }

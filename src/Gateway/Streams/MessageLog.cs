@@ -265,7 +265,7 @@ internal sealed class MessageLog : IDisposable
 
     /// <summary>What re-derivation did to this stream: messages it already held (matched, not appended again), messages
     /// it appended, held messages passed over (stamped with a command that was not routed again: an account query's
-    /// answer, since queries are not journaled), and held messages that differed from their re-derivation or were left
+    /// answer in a stream written by a version that did not journal queries), and held messages that differed from their re-derivation or were left
     /// unmatched at the end (0 unless the output is not a function of the journal, which the tests check).</summary>
     public RederiveCounts Rederived => _rederived;
 
@@ -277,8 +277,9 @@ internal sealed class MessageLog : IDisposable
     /// again appends only what the stream lacks. The stream holds a prefix of what it was sent (one writer, in command
     /// order, written in order), so its held messages of those commands are, in order, the first ones their routing
     /// produces again: each new message of command c is matched with the next held message stamped c, if any, and
-    /// appended otherwise. A held message stamped with a command that is not routed again (an account query's answer:
-    /// queries are not journaled) is passed over.
+    /// appended otherwise. A held message stamped with a command that is not routed again (an account query's answer
+    /// written by a version that did not journal queries) is passed over, and so is one stamped 0 (a gateway reject
+    /// written by a version that did not journal those).
     /// </summary>
     internal void BeginRederive(long fromCommand)
     {
@@ -296,7 +297,7 @@ internal sealed class MessageLog : IDisposable
         for (var m = first; m <= _committed; m++)
         {
             var command = CommandOf(m);
-            if (command == 0) continue; // a gateway reject: no command's output
+            if (command == 0) continue; // a gateway reject written by a version that did not journal those
             _held[_heldCount] = m;
             _heldCommands[_heldCount++] = command;
         }
@@ -318,8 +319,8 @@ internal sealed class MessageLog : IDisposable
     private bool HoldsNext()
     {
         var command = CurrentCommand;
-        // Held messages of earlier commands that routing did not produce again: an account query's answer (queries are
-        // not journaled).
+        // Held messages of earlier commands that routing did not produce again: an account query's answer written by a
+        // version that did not journal queries.
         while (_heldNext < _heldCount && _heldCommands[_heldNext] < command)
         {
             _heldNext++;

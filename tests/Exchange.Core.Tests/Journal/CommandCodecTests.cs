@@ -67,7 +67,7 @@ public sealed class CommandCodecTests
         Assert.Equal((byte)CommandType.Deposit, bytes[0]);
         Assert.Equal((byte)Side.Sell, bytes[1]);
         Assert.Equal((byte)SelfTradePrevention.CancelMaker, bytes[5]);
-        Assert.Equal([0, 0], bytes[6..8]);
+        Assert.Equal([CommandCodec.Format, 0], bytes[6..8]);
         Assert.Equal([0x0D, 0x0C, 0x0B, 0x0A], bytes[8..12]);
         Assert.Equal([0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01], bytes[16..24]);
         Assert.All(bytes[64..72], b => Assert.Equal(0xFF, b));

@@ -112,6 +112,53 @@ public sealed class JournalReaderTests : IDisposable
         return record;
     }
 
+    /// <summary>A record as journal format 2 wrote it: the same 80 bytes with byte 6 (now the format) zero.</summary>
+    private static byte[] FormatRecord(in Core.Commands.Command command, byte format)
+    {
+        var record = new byte[RecordSize];
+        JournalRecord.Write(record, command);
+        record[16 + 6] = format;
+        var crc = Crc32C.Finish(Crc32C.Append(Crc32C.Append(Crc32C.Start(), record.AsSpan(0, 12)), record.AsSpan(16)));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(12), crc);
+        return record;
+    }
+
+    [Fact]
+    public void Read_FormatTwoRecordsThenFormatThree_ReadsBothAlike()
+    {
+        using (var stream = new FileStream(FileFor(Dir, 1), FileMode.CreateNew))
+        {
+            for (long sequence = 1; sequence <= 3; sequence++) stream.Write(FormatRecord(TestCommands.At(sequence), 0));
+            for (long sequence = 4; sequence <= 5; sequence++) stream.Write(FormatRecord(TestCommands.At(sequence), CommandCodec.Format));
+        }
+
+        using var reader = new JournalReader(Dir);
+        for (long sequence = 1; sequence <= 5; sequence++)
+        {
+            Assert.Equal(JournalReadStatus.Record, reader.Read(out var command));
+            TestCommands.AssertEqual(TestCommands.At(sequence), command);
+        }
+        Assert.Equal(JournalReadStatus.End, reader.Read(out _));
+    }
+
+    [Fact]
+    public void Read_ARecordOfAnUnknownFormat_IsRefusedNamingIt()
+    {
+        using (var stream = new FileStream(FileFor(Dir, 1), FileMode.CreateNew))
+        {
+            stream.Write(FormatRecord(TestCommands.At(1), CommandCodec.Format));
+            stream.Write(FormatRecord(TestCommands.At(2), CommandCodec.Format + 1));
+            stream.Write(FormatRecord(TestCommands.At(3), CommandCodec.Format));
+        }
+
+        using var reader = new JournalReader(Dir);
+        Assert.Equal(JournalReadStatus.Record, reader.Read(out _));
+        var e = Assert.Throws<JournalCorruptException>(() => reader.Read(out _));
+        Assert.Contains($"journal format {CommandCodec.Format + 1}", e.Message);
+        Assert.False(JournalBatch.TryRead(FormatRecord(TestCommands.At(2), CommandCodec.Format + 1), out _));
+        Assert.True(JournalBatch.TryRead(FormatRecord(TestCommands.At(2), 0), out _));
+    }
+
     [Fact]
     public void Read_EmptyDirectory_ReturnsEnd()
     {

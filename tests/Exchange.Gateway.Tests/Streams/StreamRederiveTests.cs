@@ -86,14 +86,29 @@ public sealed class StreamRederiveTests : IDisposable
             await t3.WaitForAsync(m => m.Token == all && m.Type == 'K', Wait);
             var more = await t2.PlaceAsync(2, Btc, 0, Price + 3, 4);
             await t2.WaitForAsync(m => m.Token == more, Wait);
+            // Account queries, between the trading: their answers (journaled queries) are re-derived like the rest.
+            await t1.QueryAsync(1, 901);
+            await t1.WaitForAsync(m => m.Type == 'Q' && m.Token == 901, Wait);
+            await admin.QueryAsync(2, 902);
+            await admin.QueryAsync(77, 903); // no such account: its J is the answer
+            await admin.WaitForAsync(m => m.Token == 903, Wait);
+            var late = await t3.PlaceAsync(3, Btc, 1, Price + 9, 1);
+            await t3.QueryAsync(3, 904);
+            await t3.WaitForAsync(m => m.Type == 'Q' && m.Token == 904, Wait);
+            Assert.Contains(t3.History, m => m.Token == late);
         }
         await first.StopAndCheckAsync();
         var expected = StreamRecords.Read(journal);
         var journaled = StreamRecords.JournaledSequences(journal);
-        // Messages the journal cannot give again: account queries' answers (the test clients' logins ask one), never journaled.
-        var lastQuery = expected.Values.SelectMany(r => r).Where(r => r.Bytes[MessageLogHeader] == (byte)'Q').Max(r => r.Command);
-        var candidates = journaled.Where(s => s > lastQuery).ToList();
-        Assert.True(candidates.Count > 20, $"{candidates.Count} commands after the last query");
+        // Every message of every stream is a journaled command's: account queries' answers (the test clients' logins
+        // ask one too) included, since queries are journaled.
+        var journaledSet = journaled.ToHashSet();
+        foreach (var (name, records) in expected)
+            Assert.All(records, r => Assert.True(journaledSet.Contains(r.Command), $"{name}: {r}"));
+        var answers = expected.Values.SelectMany(r => r).Where(r => r.Bytes[MessageLogHeader] == (byte)'Q').ToList();
+        Assert.True(answers.Count >= 8, $"{answers.Count} query answers");
+        var candidates = journaled.Where(s => s > answers.Min(r => r.Command)).ToList();
+        Assert.True(candidates.Count > 20, $"{candidates.Count} commands after the first query");
         Assert.Contains(expected.Keys, k => k.StartsWith("dropcopy-", StringComparison.Ordinal));
 
         var random = new Random(seed);
