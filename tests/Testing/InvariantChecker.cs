@@ -37,6 +37,7 @@ public static class InvariantChecker
             if (core.Margin.SumsMismatch(a.Id) is { } sums) found.Add(sums);
             if (core.OpenOrders(a.Id) != a.Orders.Count) found.Add($"account {a.Id}: OpenOrders {core.OpenOrders(a.Id)} != {a.Orders.Count} listed");
         }
+        if (core.Index.HeapMismatch() is { } heaps) found.Add(heaps);
         var listed = snapshot.Accounts.Sum(a => a.Orders.Count);
         if (core.OpenOrderCount != listed) found.Add($"OpenOrderCount {core.OpenOrderCount} != {listed} orders listed by accounts");
         return found;

@@ -54,6 +54,17 @@ internal sealed class WatchHeap
         if (i > 0 && _keys[i] < _keys[(i - 1) >> 1]) SiftUp(i); else SiftDown(i);
     }
 
+    /// <summary>Gives the entry at a position's slot a new key (an in-place re-key: the same set of entries as a
+    /// removal and a push, in one sift).</summary>
+    public void Update(int slot, long key)
+    {
+        var i = slot * _slotSign - 1;
+        var old = _keys[i];
+        _keys[i] = key;
+        if (key < old) SiftUp(i);
+        else if (key > old) SiftDown(i);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref int SlotOf(int account) => ref _accounts.Position(account, _instrument).WatchSlot;
 
@@ -93,6 +104,25 @@ internal sealed class WatchHeap
         _keys[i] = key;
         _ids[i] = id;
         SlotOf(id) = (i + 1) * _slotSign;
+    }
+
+    /// <summary>
+    /// Null when every entry is no smaller than its parent and its position's slot points back at it, else what is
+    /// wrong (the invariant checker's view; allocates).
+    /// </summary>
+    internal string? Mismatch(ulong[] watched)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            var a = _ids[i];
+            if (i > 0 && _keys[i] < _keys[(i - 1) >> 1])
+                return $"watch heap {_instrument}/{_slotSign}: entry {i} (account {a}) key {_keys[i]} < its parent's {_keys[(i - 1) >> 1]}";
+            if (SlotOf(a) != (i + 1) * _slotSign)
+                return $"watch heap {_instrument}/{_slotSign}: account {a} at {i} has slot {SlotOf(a)}";
+            if ((watched[a] & (1UL << _instrument)) == 0)
+                return $"watch heap {_instrument}/{_slotSign}: account {a} is in the heap but not marked watched";
+        }
+        return null;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
