@@ -51,7 +51,7 @@ public sealed class EmbeddedGateway : IDisposable
             Journal = "",
             Limits = new GatewayLimits
             {
-                RatePerSecond = 100_000_000, RateBurst = 100_000_000, FloodRejects = 1_000_000, IdleTimeoutMs = 600_000,
+                RatePerSecond = 100_000_000, RateBurst = 100_000_000, FloodRejects = 1_000_000, MaxRateLimitedPerSecond = 1_000_000, IdleTimeoutMs = 600_000,
                 LoginTimeoutMs = 600_000, MaxQueuedMessages = 10_000_000, MaxInFlight = 1 << 16,
             },
             Pipeline = new PipelineConfig { RingSize = 4096, Fsync = "never", SnapshotEveryCommands = 0, Topology = topology, WaitStrategy = "yielding" },

@@ -39,6 +39,7 @@ internal sealed class ServeNodes : IDisposable
         limits["ratePerSecond"] = 10_000_000;
         limits["rateBurst"] = 1_000_000;
         limits["floodRejects"] = 1_000_000;
+        limits["maxRateLimitedPerSecond"] = 1_000_000;
         config["metrics"]!["enabled"] = false;
         config["marketDataPort"] = -1;
         config["dropCopyPort"] = -1;

@@ -64,6 +64,7 @@ internal sealed partial class GatewayProcess : IDisposable
         limits["ratePerSecond"] = 100_000_000;
         limits["rateBurst"] = 100_000_000;
         limits["floodRejects"] = 100_000_000;
+        limits["maxRateLimitedPerSecond"] = 100_000_000;
         limits["idleTimeoutMs"] = 600_000;
         limits["maxQueuedMessages"] = 10_000_000;
         limits["maxInFlight"] = 262_144;

@@ -88,14 +88,7 @@ public sealed class Exchange
     public ReadOnlySpan<Event> Apply(in Command command)
     {
         _events.Begin(in command);
-        if (command.IsQuery)
-        {
-            // An account query is journaled, so it moves the last sequence as every journaled command does (a replay of
-            // the journal ends where the run did); a book query is not, and moves nothing.
-            if (command.Type == CommandType.QueryAccount) LastSequence = command.Sequence;
-            Query(in command);
-            return _events.Span;
-        }
+        if (command.IsNoOp) return NoOp(in command);
         LastSequence = command.Sequence;
         var slot = -1;
         if (command.IsTokened && !Admit(in command, out slot)) return _events.Span;
@@ -120,6 +113,32 @@ public sealed class Exchange
         _reports.AfterCommand();
         if (slot >= 0) Recorded(slot, in command);
         return _events.Span;
+    }
+
+    /// <summary>
+    /// A query or a gateway reject: answered with events, nothing else changes, no token is looked at. A journaled one
+    /// (all but a book query) moves the last sequence as every journaled command does, so a replay of the journal ends
+    /// where the run did; a book query moves nothing.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private ReadOnlySpan<Event> NoOp(in Command command)
+    {
+        if (command.IsJournaled) LastSequence = command.Sequence;
+        if (command.Type == CommandType.GatewayReject) GatewayRejected(in command);
+        else Query(in command);
+        return _events.Span;
+    }
+
+    /// <summary>The answer to a message the gateway refused (<see cref="CommandType.GatewayReject"/>): its code and the
+    /// fields its J echoes, as the gateway journaled them.</summary>
+    private void GatewayRejected(in Command c)
+    {
+        ref var e = ref _events.Add(EventType.GatewayRejected);
+        e.Reason = c.RejectedCode;
+        e.AccountId = c.AccountId;
+        e.InstrumentId = c.InstrumentId;
+        e.OrderId = c.OrderId;
+        e.SetRejectedMessageType(c.RejectedMessageType);
     }
 
     /// <summary>

@@ -81,6 +81,52 @@ public sealed class HostileInputTests
         await server.StopAndCheckAsync();
     }
 
+    /// <summary>
+    /// Every RATE_LIMITED answer is a journal record (a gateway reject), so a client far over its rate limit must not turn
+    /// every excess message into one: past <c>maxRateLimitedPerSecond</c> such answers (per second, and at once) the
+    /// connection is closed. Interleaved accepted messages do not reset it (they reset only the consecutive flood count).
+    /// </summary>
+    [Fact]
+    public async Task RateLimitedAnswers_AreBoundedPerSecond_BeyondThatTheConnectionIsClosed()
+    {
+        const int Bound = 30;
+        var server = await StartAsync(l => l with { RatePerSecond = 20, RateBurst = 5, FloodRejects = 100_000, MaxRateLimitedPerSecond = Bound });
+        var journal = server.Journal!;
+        await using (server)
+        {
+            await using var t1 = await server.LoginAsync("t1"); // its token query takes one from the bucket
+            var query = Inbound.Query(7, 0);
+            var packets = new byte[2_000 * (3 + query.Length)];
+            for (var i = 0; i < 2_000; i++)
+            {
+                packets[i * (3 + query.Length) + 1] = (byte)(query.Length + 1);
+                packets[i * (3 + query.Length) + 2] = PacketType.UnsequencedData;
+                query.CopyTo(packets, i * (3 + query.Length) + 3);
+            }
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            // Slowly enough that the rate limit lets some through between the rejects (which resets the consecutive count).
+            for (var chunk = 0; chunk < 20 && !t1.Closed.IsCompleted; chunk++)
+            {
+                await t1.SendRawAsync(packets.AsMemory(chunk * 100 * (3 + query.Length), 100 * (3 + query.Length)));
+                await Task.Delay(100);
+            }
+            await t1.Closed.WaitAsync(Wait);
+            var elapsed = sw.Elapsed.TotalSeconds;
+            Assert.Contains($"flood: more than {Bound} rate-limited messages a second", t1.Debug);
+            var limited = t1.History.Count(m => m.RejectCode == RejectCode.RateLimited);
+            await server.StopAndCheckAsync();
+
+            // The journal holds the RATE_LIMITED answers the bucket allowed (its burst, then Bound a second), each one the
+            // client received before the goodbye; the rest of the 2,000 messages were never journaled.
+            var journaled = 0;
+            using (var reader = new Core.Journal.JournalReader(journal))
+                while (reader.Read(out var c) == Core.Journal.JournalReadStatus.Record)
+                    if (c.Type == Core.Commands.CommandType.GatewayReject && c.RejectedCode == RejectCode.RateLimited) journaled++;
+            Assert.InRange(journaled, Bound, Bound + (int)Math.Ceiling(Bound * elapsed) + 1);
+            Assert.Equal(journaled, limited);
+        }
+    }
+
     [Fact]
     public async Task Flood_RateLimitedThenDisconnected()
     {

@@ -10,23 +10,30 @@ using Exchange.Gateway.Streams;
 namespace Exchange.Gateway.Tests;
 
 /// <summary>The submitter's side of docs/protocol.md section 7, with a publisher that can refuse: a message the exchange
-/// could not take consumes no token; every other one reaches the core, which applies the token rules.</summary>
+/// could not take consumes no token (its RATE_LIMITED answer is a journaled gateway reject, from the ring's reserve);
+/// every other one reaches the core, which applies the token rules.</summary>
 public sealed class TokenRulesTests
 {
     private sealed class Publisher : ICommandPublisher
     {
+        /// <summary>Only the reserve is left: messages are refused, the gateway's rejects taken.</summary>
         public bool Full;
+        /// <summary>Not even the reserve is left.</summary>
+        public bool Saturated;
         public List<long> Published { get; } = [];
+        public List<Command> Commands { get; } = [];
 
         public void Start()
         {
         }
 
-        public bool TryPublish(in Command command, long correlation, out long sequence)
+        public bool TryPublish(in Command command, long correlation, bool reserve, out long sequence)
         {
-            sequence = Published.Count + 1;
-            if (Full) return false;
+            sequence = 0;
+            if (Saturated || (Full && !reserve)) return false;
             Published.Add(correlation);
+            Commands.Add(command);
+            sequence = Published.Count;
             return true;
         }
 
@@ -48,26 +55,41 @@ public sealed class TokenRulesTests
         return (stream, new CommandSubmitter(new PendingTable(8), publisher), publisher);
     }
 
-    private static void Submit(UserStream stream, CommandSubmitter submitter, uint token)
+    private static long Submit(UserStream stream, CommandSubmitter submitter, uint token)
     {
         var bytes = Inbound.NewOrder(token, 1, 0, 0, 0, 0, 0, 0, 100, 1);
         InboundDecoder.Decode(bytes, out var m);
         var command = Command.NewOrder(1, 0, Side.Buy, OrderType.Limit, 100, 1, clientOrderId: token);
-        submitter.Submit(stream, in m, in command);
+        command.Origin = 1;
+        command.Token = token;
+        command.Timestamp = 77;
+        return submitter.Submit(stream, in m, in command);
     }
 
-    private static byte Code(UserStream stream, int sequence) => stream.Log.Get(sequence)[14];
-
     [Fact]
-    public void InputFull_RateLimited_TokenNotConsumed()
+    public void InputFull_RateLimited_AsAJournaledGatewayReject_TokenNotConsumed()
     {
         var (stream, submitter, publisher) = Make();
         publisher.Full = true;
-        Submit(stream, submitter, 1);
-        Assert.Equal((byte)RejectCode.RateLimited, Code(stream, 1));
+        Assert.Equal(1, Submit(stream, submitter, 1));
+        // Not the order: its RATE_LIMITED answer, a gateway reject the core answers (no token consumed, never deduplicated).
+        var reject = Assert.Single(publisher.Commands);
+        Assert.Equal((CommandType.GatewayReject, RejectCode.RateLimited, Inbound.EnterOrder), (reject.Type, reject.RejectedCode, reject.RejectedMessageType));
+        Assert.Equal((1u, 1u, 77L, 1), (reject.Origin, reject.Token, reject.Timestamp, reject.AccountId));
+        Assert.Equal(0, stream.Log.Count);
         publisher.Full = false;
-        Submit(stream, submitter, 1); // the same token, once there is room
-        Assert.Single(publisher.Published);
+        Assert.Equal(2, Submit(stream, submitter, 1)); // the same token, once there is room
+        Assert.Equal(CommandType.NewOrder, publisher.Commands[^1].Type);
+    }
+
+    [Fact]
+    public void Saturated_NothingPublished_TheSessionCloses()
+    {
+        var (stream, submitter, publisher) = Make();
+        publisher.Saturated = true;
+        Assert.Equal(0, Submit(stream, submitter, 1));
+        Assert.Empty(publisher.Published);
+        Assert.Equal(0, stream.Log.Count);
     }
 
     [Fact]

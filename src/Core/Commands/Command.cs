@@ -41,9 +41,13 @@ public struct Command
     public uint Token;
 
     /// <summary>Whether the core deduplicates this command by its <see cref="Origin"/> and <see cref="Token"/>. An account
-    /// query carries the token of the message that asked it (its answer echoes it) but is never deduplicated: the core
-    /// answers a query before it looks at tokens.</summary>
+    /// query and a gateway reject carry the token of their message (their answer echoes it) but are never deduplicated:
+    /// the core answers them before it looks at tokens (<see cref="IsNoOp"/>).</summary>
     public readonly bool IsTokened => Origin != 0 && Token != 0;
+
+    /// <summary>A command the core applies as a no-op apart from its answer, before any token check: an account or book
+    /// query, or a gateway reject (<see cref="CommandType.GatewayReject"/>).</summary>
+    public readonly bool IsNoOp => Type is CommandType.QueryAccount or CommandType.QueryBook or CommandType.GatewayReject;
 
     /// <summary>A read-only command (<see cref="CommandType.QueryAccount"/>, <see cref="CommandType.QueryBook"/>):
     /// applying it changes nothing (an account query moves only <see cref="Exchange.LastSequence"/>, since it is
@@ -57,6 +61,21 @@ public struct Command
     public readonly bool IsJournaled => Type != CommandType.QueryBook;
 
     public static Command AccountQuery(int account) => new() { Type = CommandType.QueryAccount, AccountId = account };
+
+    /// <summary>The gateway's reject of a message it refused before the exchange (<see cref="CommandType.GatewayReject"/>):
+    /// the fields its J echoes. The caller sets <see cref="Origin"/>, <see cref="Token"/> and <see cref="Timestamp"/>.</summary>
+    public static Command GatewayRejected(byte messageType, Events.RejectCode code, uint account, int instrument, long orderId) =>
+        new()
+        {
+            Type = CommandType.GatewayReject, AccountId = unchecked((int)account), InstrumentId = instrument, OrderId = orderId,
+            Amount = (long)code, Quantity = messageType,
+        };
+
+    /// <summary>GatewayReject: the reject code (stored in <see cref="Amount"/>).</summary>
+    public readonly Events.RejectCode RejectedCode => (Events.RejectCode)Amount;
+
+    /// <summary>GatewayReject: the refused message's type letter (stored in <see cref="Quantity"/>).</summary>
+    public readonly byte RejectedMessageType => (byte)Quantity;
 
     public static Command BookQuery(int instrument = AllInstruments) =>
         new() { Type = CommandType.QueryBook, InstrumentId = instrument };

@@ -45,4 +45,15 @@ public enum CommandType : byte
     /// <summary>An admin ends the circuit-breaker halt of <see cref="Command.InstrumentId"/> (UnknownInstrument,
     /// InstrumentNotHalted otherwise); emits TradingResumed.</summary>
     ResumeTrading = 12,
+    /// <summary>
+    /// A message the gateway refused before the exchange (docs/protocol.md sections 5 and 9: RATE_LIMITED, including a
+    /// full input queue, MALFORMED, NOT_AUTHORIZED), journaled so that its answer, a message of the user's stream, is
+    /// derived from the journal like every other. Applied as a no-op that emits one GatewayRejected event: it changes
+    /// nothing but <see cref="Exchange.LastSequence"/>, and consumes no token (the token check never sees it).
+    /// <see cref="Command.Origin"/> is the sender's token space, <see cref="Command.Token"/> the refused message's token
+    /// (echoed, never deduplicated); AccountId (the message's 32-bit account field, as is), InstrumentId (−1 when the
+    /// message did not decode) and OrderId are the message's; <see cref="Command.RejectedCode"/> and
+    /// <see cref="Command.RejectedMessageType"/> name the code and the message's type letter.
+    /// </summary>
+    GatewayReject = 13,
 }

@@ -97,7 +97,14 @@ public partial struct Event
     /// expected to send next (0 when the query named none).</summary>
     public readonly uint NextToken => (uint)TradeId;
 
+    // GatewayRejected.
+
+    /// <summary>GatewayRejected: the refused message's type letter.</summary>
+    public readonly byte RejectedMessageType => (byte)Quantity;
+
     // Writers: the core fills the storage through these, so reading and writing name the same field.
+
+    internal void SetRejectedMessageType(byte messageType) => Quantity = messageType;
 
     internal void SetFundingRate(long ratePpm) => Amount2 = ratePpm;
 

@@ -104,4 +104,9 @@ public enum EventType : byte
     /// <see cref="Event.OriginalSequence"/> (the command that applied it), OrderId (the order id it assigned or acted
     /// on, 0 when none), <see cref="Event.OriginalOutcome"/> (its reject code, None when it was executed).</summary>
     Duplicate = 25,
+    /// <summary>The answer to a <see cref="Commands.CommandType.GatewayReject"/>: a message the gateway refused before the
+    /// exchange. Nothing executed, no other event follows. Reason (the code), AccountId (the message's 32-bit account
+    /// field, as is), InstrumentId (the message's; −1 when it did not decode), OrderId, and
+    /// <see cref="Event.RejectedMessageType"/> (the message's type letter).</summary>
+    GatewayRejected = 26,
 }

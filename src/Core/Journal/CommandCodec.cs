@@ -11,9 +11,10 @@ namespace Exchange.Core.Journal;
 /// Layout (format 3, 80 bytes): 0 Type, 1 Side, 2 OrderType, 3 TimeInForce, 4 Flags, 5 Stp, 6 the format
 /// (<see cref="Format"/>), 7 reserved (zero), 8 AccountId (int32), 12 InstrumentId (int32), 16 Price, 24 Quantity,
 /// 32 ClientOrderId, 40 OrderId, 48 Amount, 56 Sequence, 64 Timestamp (int64 each), 72 Origin, 76 Token (uint32 each).
-/// Format 3 journals what format 2 did not: account queries, whose answers are messages of a user's stream, so they are
-/// a function of the journal too. Format 2 is the same layout with byte 6 zero and no such record: it is still read,
-/// and reads the same. Format 1 (72 bytes) is the same without Origin and Token: it is still read, as commands that are not
+/// Format 3 journals what format 2 did not: account queries and the gateway's own rejects
+/// (<see cref="CommandType.GatewayReject"/>), whose answers are messages of a user's stream, so that every such message
+/// is a function of the journal. Format 2 is the same layout with byte 6 zero and neither kind of record: it is still
+/// read, and reads the same. Format 1 (72 bytes) is the same without Origin and Token: it is still read, as commands that are not
 /// deduplicated (<see cref="ReadLegacy"/>); the record's payload length tells it apart. A record whose byte 6 names
 /// another format is refused (<see cref="IsKnownFormat"/>): written by a newer version.
 /// </remarks>
@@ -25,8 +26,8 @@ public static class CommandCodec
     /// <summary>The encoded size of a format-1 command (before tokens were journaled).</summary>
     public const int LegacySize = 72;
 
-    /// <summary>The journal format written (byte 6 of every command): 3, since account queries are journaled. Format 2
-    /// wrote 0 there.</summary>
+    /// <summary>The journal format written (byte 6 of every command): 3, since account queries and gateway rejects are
+    /// journaled. Format 2 wrote 0 there.</summary>
     public const byte Format = 3;
 
     /// <summary>The offset of the format byte.</summary>

@@ -144,9 +144,19 @@ public sealed class ExchangePipeline : IDisposable
     /// <param name="correlation">The caller's routing id (a session id), handed back with the events.</param>
     /// <param name="sequence">The command's sequence, when accepted.</param>
     /// <returns>False when the input ring is full (backpressure: retry later or reject) or the pipeline is being disposed.</returns>
-    public bool TryPublish(in Command command, long correlation, out long sequence)
+    public bool TryPublish(in Command command, long correlation, out long sequence) =>
+        TryPublish(in command, correlation, headroom: 0, out sequence);
+
+    /// <summary>
+    /// As <see cref="TryPublish(in Command, long, out long)"/>, but also false while <paramref name="headroom"/> slots or
+    /// fewer are free: the rest of the ring stays for publishers that pass a smaller headroom (the gateway keeps a reserve
+    /// for its own rejects, which must be journaled to be answered). The check precedes the claim, so concurrent
+    /// publishers may each take one slot of the reserve at worst.
+    /// </summary>
+    public bool TryPublish(in Command command, long correlation, int headroom, out long sequence)
     {
-        if (Volatile.Read(ref _state) >= Stopping || !_input.TryNext(out long slotSequence))
+        if (Volatile.Read(ref _state) >= Stopping || (headroom > 0 && !_input.HasAvailableCapacity(headroom + 1))
+            || !_input.TryNext(out long slotSequence))
         {
             sequence = 0;
             return false;

@@ -13,8 +13,8 @@ public interface IOutputHandler
     /// caused no event (so the caller can acknowledge it). When journaling is on, only once the command is durable
     /// under the journal's fsync policy. Return quickly: the output thread is shared by every command.
     /// </summary>
-    /// <param name="commandSequence">The sequence <see cref="ExchangePipeline.TryPublish"/> gave the command.</param>
-    /// <param name="correlation">The caller's routing id passed to <see cref="ExchangePipeline.TryPublish"/>.</param>
+    /// <param name="commandSequence">The sequence <see cref="ExchangePipeline.TryPublish(in Commands.Command, long, out long)"/> gave the command.</param>
+    /// <param name="correlation">The caller's routing id passed to <see cref="ExchangePipeline.TryPublish(in Commands.Command, long, out long)"/>.</param>
     /// <param name="events">The command's events, valid only during the call (the memory is reused).</param>
     void OnEvents(long commandSequence, long correlation, ReadOnlySpan<Event> events);
 

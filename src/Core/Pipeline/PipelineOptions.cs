@@ -7,7 +7,7 @@ namespace Exchange.Core.Pipeline;
 public sealed record PipelineOptions
 {
     /// <summary>Command slots in the input ring, a power of two: how many commands may be in flight before
-    /// <see cref="ExchangePipeline.TryPublish"/> reports backpressure.</summary>
+    /// <see cref="ExchangePipeline.TryPublish(in Commands.Command, long, out long)"/> reports backpressure.</summary>
     public int InputRingSize { get; init; } = 16 * 1024;
 
     /// <summary>Slots in the output ring, a power of two; each holds up to eight events (about 0.9 KB).</summary>

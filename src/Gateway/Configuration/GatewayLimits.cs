@@ -15,6 +15,9 @@ public sealed record GatewayLimits
     public int RateBurst { get; init; } = 200;
     /// <summary>RATE_LIMITED answers without an accepted message in between before the connection is closed.</summary>
     public int FloodRejects { get; init; } = 200;
+    /// <summary>RATE_LIMITED answers a connection may get per second (and at once): each is a journal record, so a
+    /// connection that keeps sending over its limit past this is closed instead.</summary>
+    public int MaxRateLimitedPerSecond { get; init; } = 100;
     /// <summary>Failed logins of one user from one address within <see cref="FailedLoginWindowMs"/> before that pair is
     /// refused without a password check until the window passes.</summary>
     public int MaxFailedLogins { get; init; } = 5;
@@ -48,7 +51,7 @@ public sealed record GatewayLimits
         if (MaxFrameLength is < 64 or > 65_535) Fail("maxFrameLength must be in 64..65535");
         if (LoginTimeoutMs <= 0 || IdleTimeoutMs <= 0 || HeartbeatIntervalMs <= 0 || TimerResolutionMs <= 0)
             Fail("timeouts must be positive");
-        if (RatePerSecond <= 0 || RateBurst <= 0 || FloodRejects <= 0) Fail("rate limits must be positive");
+        if (RatePerSecond <= 0 || RateBurst <= 0 || FloodRejects <= 0 || MaxRateLimitedPerSecond <= 0) Fail("rate limits must be positive");
         if (MaxFailedLogins <= 0 || FailedLoginWindowMs <= 0 || MaxPendingPasswordChecks < 0) Fail("failed-login limits must be positive");
         if (MaxConnectionsPerAddress <= 0 || MaxUnauthenticatedConnections <= 0 || MaxUnauthenticatedPerAddress <= 0)
             Fail("connection caps must be positive");

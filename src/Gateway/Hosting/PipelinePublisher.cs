@@ -22,8 +22,11 @@ internal sealed class PipelinePublisher(CoreExchange exchange, PipelineOptions o
 
     public void Start() => _pipeline.Start();
 
-    public bool TryPublish(in Command command, long correlation, out long sequence) =>
-        _pipeline.TryPublish(in command, correlation, out sequence);
+    // The input ring's last eighth is kept for the gateway's own rejects (docs/protocol.md section 9).
+    private readonly int _reserve = Math.Max(1, options.InputRingSize / 8);
+
+    public bool TryPublish(in Command command, long correlation, bool reserve, out long sequence) =>
+        _pipeline.TryPublish(in command, correlation, reserve ? 0 : _reserve, out sequence);
 
     public void Dispose() => _pipeline.Dispose();
 }

@@ -46,7 +46,8 @@ internal static class StreamRederivation
                 if (command.Sequence < from) continue;
                 var events = exchange.Apply(in command);
                 var sender = command.Origin != 0 && senders.TryGetValue(command.Origin, out var s) ? s : nobody;
-                router.Rederive(sender, command.Token, MessageTypeOf(command.Type), command.Sequence, events);
+                var messageType = command.Type == CommandType.GatewayReject ? command.RejectedMessageType : MessageTypeOf(command.Type);
+                router.Rederive(sender, command.Token, messageType, command.Sequence, events);
                 if (first == 0) first = command.Sequence;
                 last = command.Sequence;
                 if (++commands % BatchCommands == 0) router.OnEndOfBatch();

@@ -61,7 +61,8 @@ internal sealed class MeteredOutput : IOutputHandler
         var ingress = pending.PublishedAt;
         var messageType = pending.MessageType;
         // A query (an account's, or a late joiner's book) changes nothing: it is acknowledged, not counted as a command.
-        var query = messageType == Inbound.AccountQuery || pending.Book is not null;
+        // Nor is a gateway reject (counted where the session refused the message, as the gateway's).
+        var query = messageType == Inbound.AccountQuery || pending.Book is not null || OutboundRouter.IsGatewayReject(events);
         _inner.OnEvents(commandSequence, correlation, events);
         // Acknowledged: the outcome is in the sender's log and its connection is due to be woken (at the batch end).
         if (ingress != 0) Latency.Add(Stopwatch.GetTimestamp() - ingress);

@@ -12,6 +12,9 @@ internal interface ICommandPublisher : IDisposable
 {
     void Start();
 
-    /// <summary>Thread-safe. False when the exchange's input is full: the caller answers RATE_LIMITED.</summary>
-    bool TryPublish(in Command command, long correlation, out long sequence);
+    /// <summary>Thread-safe. False when the exchange's input is full. With <paramref name="reserve"/> false (every
+    /// message the gateway passes on) it is full already when only its reserve is left: the reserve is for the gateway's
+    /// own rejects (<paramref name="reserve"/> true), which are journaled commands too, so that a message refused because
+    /// the exchange is saturated can still be answered RATE_LIMITED.</summary>
+    bool TryPublish(in Command command, long correlation, bool reserve, out long sequence);
 }

@@ -9,52 +9,55 @@ using Exchange.Gateway.Streams;
 namespace Exchange.Gateway.Routing;
 
 /// <summary>
-/// Publishes what the sessions checked. Every tokened message goes to the exchange: the core holds the token state and
-/// decides (docs/protocol.md section 7), so nothing here classifies tokens. Runs on session threads; a user's
-/// messages are published under its stream gate, so that two connections of one user publish one at a time.
+/// Publishes what the sessions checked, and what they refused. Every tokened message goes to the exchange: the core
+/// holds the token state and decides (docs/protocol.md section 7), so nothing here classifies tokens. A message the
+/// gateway refuses (the rate limit, a full input queue, MALFORMED, NOT_AUTHORIZED) goes to the exchange too, as a
+/// <see cref="CommandType.GatewayReject"/> command that the core answers with its J, so that every message of a
+/// user's stream is a function of the journal (section 8); a refusal may use the input ring's reserve, which nothing
+/// else may. Runs on session threads; a user's messages are published under its stream gate, so that two connections
+/// of one user publish one at a time. Each method returns the sequence of the command published (the message's, or its
+/// reject's), 0 when the exchange could take neither: the session then closes the connection.
 /// </summary>
 internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher publisher, Metrics.GatewayRejects? rejects = null)
 {
-    public void Submit(UserStream stream, in InboundMessage m, in Command command)
+    /// <summary>A checked message (an account query too: answered after this user's earlier messages, outside the token
+    /// rules). A saturated exchange answers it RATE_LIMITED: the core never saw the token, so the client may resend it.</summary>
+    public long Submit(UserStream stream, in InboundMessage m, in Command command)
     {
         lock (stream.Gate)
         {
-            // Published, nothing appended: no one to wake.
-            if (TryPublish(stream, in m, in command, book: null)) return;
-            // The exchange is saturated: never wait. The core never saw the token, so the client may resend it.
-            rejects?.Count(RejectCode.RateLimited);
-            stream.AppendRejected(command.Timestamp, m.Token, m.Type, (byte)RejectCode.RateLimited, m.Account, m.Instrument, m.OrderId);
-            stream.NotifyReaders();
+            var sequence = TryPublish(stream, in m, in command, book: null, reserve: false);
+            return sequence != 0 ? sequence : PublishReject(stream, in m, command.Origin, command.Timestamp, RejectCode.RateLimited);
         }
     }
 
-    /// <summary>
-    /// An account query: published like a command (after this user's earlier ones, so the answer reflects them) but
-    /// outside the token rules; a saturated exchange rejects it as rate limited.
-    /// </summary>
-    public void SubmitQuery(UserStream stream, in InboundMessage m, in Command command)
+    /// <summary>A message the session refused with <paramref name="code"/>: journaled as a gateway reject, answered by the
+    /// core in sequence (after the user's earlier messages). Consumes no token.</summary>
+    public long Reject(UserStream stream, uint origin, in InboundMessage m, long timestamp, RejectCode code)
     {
-        lock (stream.Gate)
-        {
-            if (!TryPublish(stream, in m, in command, book: null))
-            {
-                rejects?.Count(RejectCode.RateLimited);
-                stream.AppendRejected(command.Timestamp, m.Token, m.Type, (byte)RejectCode.RateLimited, m.Account, m.Instrument, m.OrderId);
-                stream.NotifyReaders();
-            }
-        }
+        lock (stream.Gate) return PublishReject(stream, in m, origin, timestamp, code);
     }
 
     /// <summary>A market-data late joiner's book query; false when the exchange is saturated.</summary>
     public bool SubmitBookQuery(MarketData.BookRequest request)
     {
         var command = Command.BookQuery();
-        return TryPublish(null, default, in command, request);
+        return TryPublish(null, default, in command, request, reserve: false) != 0;
     }
 
-    private bool TryPublish(UserStream? stream, in InboundMessage m, in Command command, MarketData.BookRequest? book)
+    private long PublishReject(UserStream stream, in InboundMessage m, uint origin, long timestamp, RejectCode code)
     {
-        if (!pending.TryClaim(out var correlation)) return false;
+        rejects?.Count(code);
+        var command = Command.GatewayRejected(m.Type, code, m.Account, m.Instrument, m.OrderId);
+        command.Origin = origin;
+        command.Token = m.Token;
+        command.Timestamp = timestamp;
+        return TryPublish(stream, in m, in command, book: null, reserve: true);
+    }
+
+    private long TryPublish(UserStream? stream, in InboundMessage m, in Command command, MarketData.BookRequest? book, bool reserve)
+    {
+        if (!pending.TryClaim(out var correlation)) return 0;
         ref var slot = ref pending[correlation];
         slot.Sender = stream;
         slot.Token = m.Token;
@@ -63,8 +66,8 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
         // The ingress time of the command's latency metric (and of the stage latencies when they are on).
         slot.PublishedAt = Stopwatch.GetTimestamp();
         StageLatency.Record(StageLatency.Published, StageLatency.ReadAt);
-        if (publisher.TryPublish(in command, correlation, out _)) return true;
+        if (publisher.TryPublish(in command, correlation, reserve, out var sequence)) return sequence;
         pending.Release(correlation);
-        return false;
+        return 0;
     }
 }

@@ -10,7 +10,8 @@ namespace Exchange.Gateway.Routing;
 /// <summary>
 /// The traders' side of the output: translates one command's events into its sender's messages (token set) and the
 /// execution reports, liquidation, funding and account updates of every trader whose account it touched (token 0), in
-/// event order, and answers an account query from the query's events. Output thread only.
+/// event order, answers an account query from the query's events, and writes the J of a message the gateway refused
+/// (a journaled gateway reject). Output thread only.
 /// <para>Lock contract: it takes one stream's <see cref="UserStream.Gate"/> at a time, around each append, and never
 /// holds one while it calls out; it notifies the streams it appended to at the end of the command, into the output
 /// side's <see cref="WakeBatch"/>.</para>
@@ -42,6 +43,19 @@ internal sealed class ExecutionReports(IReadOnlyDictionary<int, UserStream> trad
         _outcome = 0;
         _fundingPositions = 0;
         _notify.Clear();
+
+        // A message the gateway refused (a journaled gateway reject): its J, which is no command's outcome (it consumed
+        // no token, so a resend of it is answered anew, never with this J).
+        if (events.Length == 1 && events[0].Type == EventType.GatewayRejected)
+        {
+            ref readonly var r = ref events[0];
+            lock (sender.Gate)
+            {
+                sender.AppendRejected(_timestamp, token, r.RejectedMessageType, (byte)r.Reason, (uint)r.AccountId, r.InstrumentId, r.OrderId);
+                sender.NotifyReaders(wakes);
+            }
+            return;
+        }
 
         if (messageType == Inbound.AccountQuery)
         {

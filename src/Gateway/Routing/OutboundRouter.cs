@@ -76,13 +76,17 @@ internal sealed class OutboundRouter : IOutputHandler
         // Each message this command appends is stamped with it (MessageLog: the stream knows what it holds).
         MessageLog.CurrentCommand = commandSequence;
         _reports.OnCommand(sender, token, messageType, commandSequence, events, _wakes);
-        if (messageType != Client.Protocol.Inbound.AccountQuery)
+        // Neither a query nor a gateway reject changes anything the order log or the drop copy show.
+        if (messageType != Client.Protocol.Inbound.AccountQuery && !IsGatewayReject(events))
         {
             MarketData?.OnCommand(commandSequence, events, _wakes);
             if (DropCopy is { Any: true } dropCopy) dropCopy.OnCommand(events, _wakes);
         }
         MessageLog.CurrentCommand = 0;
     }
+
+    /// <summary>Whether these are the events of a gateway reject (its answer, alone).</summary>
+    internal static bool IsGatewayReject(ReadOnlySpan<Event> events) => events.Length == 1 && events[0].Type == EventType.GatewayRejected;
 
     /// <summary>
     /// Wakes the connections whose logs grew during the batch, each once, on this thread and holding no lock: their

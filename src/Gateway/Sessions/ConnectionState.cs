@@ -80,6 +80,11 @@ internal sealed class ConnectionState
         CountedLoggedIn = true;
     }
 
+    /// <summary>The sequence of the last command the receiver published for this connection (its message, or the
+    /// gateway's reject of it); 0 before any. Written by the receive loop, read after it by the close on the same flow,
+    /// which lets the answers up to it reach the stream before the goodbye.</summary>
+    public long LastPublished;
+
     // ---- AnyThread: the close.
     private volatile bool _closing;
     private volatile bool _aborted;

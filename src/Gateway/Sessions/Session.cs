@@ -49,7 +49,9 @@ internal sealed class Session
         }
         finally
         {
-            // After a protocol error or limit the client still gets what was already answered, then the reason.
+            // After a protocol error or limit the client still gets the answers of what it sent before (the gateway's own
+            // rejects included: they are journaled and answered in sequence, so they are awaited), then the reason.
+            if (_state.CloseReason is not null) await AnsweredAsync().ConfigureAwait(false);
             _state.BeginClose(drain: _state.CloseReason is not null);
             try
             {
@@ -68,6 +70,20 @@ internal sealed class Session
             ctx.Log.LogInformation("Connection {Connection} from {Remote} ({User}) closed: {Reason}", connection.ConnectionId,
                 connection.RemoteEndPoint, attached?.User.Name ?? "not logged in", _state.CloseReason ?? "by the client");
         }
+    }
+
+    /// <summary>
+    /// Waits (at most the close timeout, never once the connection was aborted or the server stops) until the output side
+    /// has written the answers of every command this connection published: the end of batch after them, where every
+    /// stream they grew is written and published (<see cref="Routing.OutboundRouter.WrittenThrough"/>).
+    /// </summary>
+    private async Task AnsweredAsync()
+    {
+        var last = _state.LastPublished;
+        var router = _state.Context.Router;
+        var deadline = GatewayClock.NowMs + CloseTimeoutMs;
+        while (last > 0 && router.WrittenThrough < last && !_state.IsAborted && !_state.Context.Stopping && GatewayClock.NowMs < deadline)
+            await Task.Delay(1).ConfigureAwait(false);
     }
 
     /// <summary>Closes at once without a goodbye (timeouts, slow consumer). Any thread; idempotent.</summary>

@@ -13,13 +13,17 @@ namespace Exchange.Gateway.Sessions;
 /// A connection's receive side: decodes SoupBinTCP frames, answers the session-level packets, hands a login request to
 /// <see cref="SessionLogin"/>, and checks each application message in the order of docs/protocol.md section 5 (rate
 /// limit, type and length, role and account, field ranges) before it publishes it through the
-/// <see cref="Routing.CommandSubmitter"/>; the core applies the token rules. Its own state (the rate limit's bucket, the
-/// flood count) is its loop's alone. Lock contract: takes its user's stream gate only to append a reject (and the
-/// submitter takes it to publish), one at a time.
+/// <see cref="Routing.CommandSubmitter"/>; the core applies the token rules. A message it refuses is published too, as a
+/// gateway reject the core answers (so the J is journaled: docs/protocol.md section 8). Its own state (the rate limit's
+/// buckets, the flood count, the last sequence published) is its loop's alone. Lock contract: takes no lock (the
+/// submitter takes its user's stream gate to publish).
 /// </summary>
 internal sealed class SessionReceiver(ConnectionState state, SessionLogin login)
 {
     private readonly TokenBucket _bucket = new(state.Context.Limits.RatePerSecond, state.Context.Limits.RateBurst);
+    // Every RATE_LIMITED answer is a journal record: a connection that keeps sending over its limit may have at most
+    // this many a second, and is closed past it (docs/protocol.md section 9).
+    private readonly TokenBucket _rateLimited = new(state.Context.Limits.MaxRateLimitedPerSecond, state.Context.Limits.MaxRateLimitedPerSecond);
     private int _floodRejects;
 
     /// <summary>Reads until the peer goes, logs out, breaks the protocol, or the connection closes.</summary>
@@ -124,9 +128,12 @@ internal sealed class SessionReceiver(ConnectionState state, SessionLogin login)
         var timestamp = GatewayClock.UnixNanos;
         var status = InboundDecoder.Decode(message, out var m);
         if (status != InboundStatus.Ok) m.Instrument = -1;
-        if (!_bucket.TryTake(GatewayClock.NowMs))
+        var now = GatewayClock.NowMs;
+        if (!_bucket.TryTake(now))
         {
-            Reject(timestamp, in m, RejectCode.RateLimited);
+            if (!_rateLimited.TryTake(now))
+                return Close($"flood: more than {ctx.Limits.MaxRateLimitedPerSecond} rate-limited messages a second");
+            if (Reject(timestamp, in m, RejectCode.RateLimited) == Step.Close) return Step.Close;
             return ++_floodRejects >= ctx.Limits.FloodRejects ? Close("flood: rate limit exceeded") : Step.NeedMore;
         }
         _floodRejects = 0;
@@ -138,25 +145,24 @@ internal sealed class SessionReceiver(ConnectionState state, SessionLogin login)
         // message's token is journaled with it (a query's too, never deduplicated: its answer echoes it).
         command.Origin = attached.User.Origin;
         command.Token = m.Token;
-        if (m.Type == Inbound.AccountQuery)
-        {
-            // Through the exchange like a command, answered after this user's earlier commands; no token is consumed.
-            ctx.Submitter.SubmitQuery(attached.Stream, in m, in command);
-            return Step.NeedMore;
-        }
-        ctx.Submitter.Submit(attached.Stream, in m, in command);
-        return Step.NeedMore;
+        // An account query goes through the exchange like a command, answered after this user's earlier commands; it
+        // consumes no token.
+        return Published(ctx.Submitter.Submit(attached.Stream, in m, in command));
     }
 
+    /// <summary>Refuses a message: the J is the core's answer to a journaled gateway reject, in sequence.</summary>
     private Step Reject(long timestamp, in InboundMessage m, RejectCode code)
     {
-        var stream = state.Attached!.Stream;
-        state.Context.Rejects.Count(code);
-        lock (stream.Gate)
-        {
-            stream.AppendRejected(timestamp, m.Token, m.Type, (byte)code, m.Account, m.Instrument, m.OrderId);
-            stream.NotifyReaders();
-        }
+        var attached = state.Attached!;
+        return Published(state.Context.Submitter.Reject(attached.Stream, attached.User.Origin, in m, timestamp, code));
+    }
+
+    /// <summary>Notes what was published (the close waits for its answer); 0: the exchange could take neither the
+    /// message nor its RATE_LIMITED answer, so the connection is closed (the client resends once reconnected).</summary>
+    private Step Published(long sequence)
+    {
+        if (sequence == 0) return Close("the exchange is saturated: the message was not taken, resend it");
+        state.LastPublished = sequence;
         return Step.NeedMore;
     }
 

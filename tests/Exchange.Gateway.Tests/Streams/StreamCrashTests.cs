@@ -4,6 +4,7 @@ using Exchange.Client;
 using Exchange.Client.Protocol;
 using Exchange.Gateway.Configuration;
 using Exchange.Gateway.Hosting;
+using Exchange.Gateway.Streams;
 using Exchange.Gateway.Tests.Support;
 using static Exchange.Gateway.Tests.Support.TestServer;
 
@@ -82,7 +83,7 @@ public sealed partial class StreamCrashTests(Xunit.Abstractions.ITestOutputHelpe
             {
                 var client = await ExchangeClient.ConnectAsync("127.0.0.1", port);
                 var login = await client.LoginAsync(user, Password(user), 1, "", Wait);
-                Assert.True(login.Accepted, login.Debug);
+                Assert.True(login.Accepted, $"{user}: refused {login.RejectReason} {login.Debug}");
                 session = login.Session;
                 senders.Add(new Sender(user, client));
             }
@@ -110,10 +111,29 @@ public sealed partial class StreamCrashTests(Xunit.Abstractions.ITestOutputHelpe
                     // The server was killed.
                 }
             }
+            // The feed's own rejects, journaled like commands (docs/protocol.md section 8): NOT_AUTHORIZED (a deposit) and
+            // MALFORMED (a type that does not decode), with tokens the core never sees; never resent (a resend is refused anew).
+            async Task Refused(Sender s)
+            {
+                try
+                {
+                    for (var i = 0u; !stop.IsCancellationRequested; i++)
+                    {
+                        await s.Client.SendAsync(i % 2 == 0 ? Inbound.DepositTo(0x7000_0000 + i, 1, 5) : [(byte)'Z', 0x70, 0, 0, (byte)i]);
+                        await Task.Delay(3);
+                    }
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException
+                                              or System.Net.Sockets.SocketException or OperationCanceledException)
+                {
+                    // The server was killed.
+                }
+            }
             var flow = Task.WhenAll(
                 Loop(t1, i => t => Inbound.NewOrder(t, 1, Btc, 1, 0, 0, 0, 0, Price + i % 3, 2)),
                 Loop(t2, i => t => Inbound.NewOrder(t, 2, Btc, 0, 0, 1, 0, 0, Price + 2, 3)),
-                Loop(admin, i => t => Inbound.DepositTo(t, (uint)(1 + i % 2), 1_000 + t)));
+                Loop(admin, i => t => Inbound.DepositTo(t, (uint)(1 + i % 2), 1_000 + t)),
+                Refused(feed));
             await Task.Delay(killAfterMs);
             process.Kill(); // SIGKILL: no drain, no snapshot, no clean-stop mark
             await process.WaitForExitAsync();
@@ -151,7 +171,7 @@ public sealed partial class StreamCrashTests(Xunit.Abstractions.ITestOutputHelpe
                 Assert.Equal(Enumerable.Range(1, (int)last).Select(i => (long)i), s.Before.Select(m => m.Sequence));
                 s.Client = await ExchangeClient.ConnectAsync("127.0.0.1", server.Port);
                 var login = await s.Client.LoginAsync(s.User, Password(s.User), last + 1, session, Wait);
-                Assert.True(login.Accepted, login.Debug);
+                Assert.True(login.Accepted, $"{s.User}: refused {login.RejectReason} {login.Debug}");
                 Assert.Equal(last + 1, login.NextSequence);
             }
             // Blind resends: each client's last five messages, and every one whose outcome it had not seen.
@@ -194,7 +214,8 @@ public sealed partial class StreamCrashTests(Xunit.Abstractions.ITestOutputHelpe
         var deposits = 2_000_000_000_000 + senders[0].Sent.Where(m => m.Token > 2).Sum(m => 1_000L + m.Token);
         Assert.Equal((Int128)deposits, core.Deposits);
         // Nothing lost, nothing twice: every stream holds exactly the messages a crash-free run derives from the journal,
-        // in the same order, byte for byte; what came after (the resends' answers) and the gateway's own rejects aside.
+        // in the same order, byte for byte (the gateway's own rejects included: they are journaled); what came after (the
+        // resends' answers) aside.
         var actual = StreamRecords.Read(_journal);
         Assert.Equal(expected.Keys, actual.Keys);
         foreach (var (name, records) in expected)
@@ -202,6 +223,11 @@ public sealed partial class StreamCrashTests(Xunit.Abstractions.ITestOutputHelpe
             var held = actual[name].Where(r => journaled.Contains(r.Command)).Select(r => Convert.ToHexString(r.Bytes)).ToList();
             Assert.Equal(records.Select(r => Convert.ToHexString(r.Bytes)).ToList(), held);
         }
+        // The feed's stream holds the rejects of what it sent before the kill, each the journal's, none from outside it.
+        var feedRejects = expected.Where(p => p.Key.StartsWith("user-", StringComparison.Ordinal))
+            .SelectMany(p => p.Value).Count(r => r.Bytes[MessageLog.HeaderLength] == (byte)'J' && r.Bytes[MessageLog.HeaderLength + 13] is (byte)'D' or (byte)'Z');
+        Assert.True(feedRejects > 0, "no gateway reject was journaled before the kill");
+        Assert.All(actual.Values.SelectMany(r => r), r => Assert.True(r.Command != 0, $"a message of no command: {r}"));
         // Each execution a trader's stream holds is there once (a resend's copy is an outcome copy, never an
         // execution), is one the core made, and the fills add up to the core's position.
         foreach (var (s, account) in new[] { (senders[1], 1), (senders[2], 2) })

@@ -107,9 +107,9 @@ public sealed class StreamPersistenceTests
                 {
                     end = await t1.WaitForAsync(m => m.Sequence >= (round + 1) * 300, Wait);
                 }
-                catch (TimeoutException)
+                catch (Exception e) when (e is TimeoutException or System.Threading.Channels.ChannelClosedException)
                 {
-                    throw new Xunit.Sdk.XunitException($"round {round}: count {log.Count} published {log.Published} first {log.First}; last seen {t1.History[^1].Sequence} {t1.History[^1].Type} {t1.History[^1].RejectCode}; closed {t1.Closed.IsCompleted}");
+                    throw new Xunit.Sdk.XunitException($"round {round}: count {log.Count} published {log.Published} first {log.First}; last seen {t1.History[^1].Sequence} {t1.History[^1].Type} {t1.History[^1].RejectCode}; closed {t1.Closed.IsCompleted} ({t1.Debug})");
                 }
                 Assert.True(end.Sequence > 0);
                 maxBytes = Math.Max(maxBytes, log.Bytes);

@@ -44,7 +44,22 @@ public sealed class StreamRederiveTests : IDisposable
     {
         DropCopy = [new DropCopyGroupConfig { Name = "desk", Accounts = [1, 2], Users = ["admin"] }],
         Pipeline = c.Pipeline with { SnapshotEveryCommands = 25 },
+        // A burst of 40 per connection, then one a second: enough for the run's traffic, so one burst is rate limited.
+        Limits = c.Limits with { RatePerSecond = 1, RateBurst = 40 },
     };
+
+    /// <summary><paramref name="count"/> copies of <paramref name="message"/> as unsequenced data packets, in one write.</summary>
+    private static byte[] Packets(byte[] message, int count)
+    {
+        var packets = new byte[count * (3 + message.Length)];
+        for (var i = 0; i < count; i++)
+        {
+            packets[i * (3 + message.Length) + 1] = (byte)(message.Length + 1);
+            packets[i * (3 + message.Length) + 2] = Client.Protocol.PacketType.UnsequencedData;
+            message.CopyTo(packets, i * (3 + message.Length) + 3);
+        }
+        return packets;
+    }
 
     [Theory]
     [InlineData("single", 1)]
@@ -96,6 +111,26 @@ public sealed class StreamRederiveTests : IDisposable
             await t3.QueryAsync(3, 904);
             await t3.WaitForAsync(m => m.Type == 'Q' && m.Token == 904, Wait);
             Assert.Contains(t3.History, m => m.Token == late);
+            // Every kind of the gateway's own rejects, journaled and answered in sequence: MALFORMED (a type that does not
+            // decode; token 0), NOT_AUTHORIZED (a trader's deposit), and RATE_LIMITED (a burst past the bucket).
+            await t1.SendAsync([(byte)'Z', 0, 0, 0, 9, 1, 2, 3]);
+            await t1.SendAsync(Inbound.NewOrder(0, 1, Btc, 0, 0, 0, 0, 0, Price, 1));
+            await t1.SendAsync(Inbound.DepositTo(905, 1, 1_000));
+            await t1.WaitForAsync(m => m.Token == 905 && m.RejectCode == Core.Events.RejectCode.NotAuthorized, Wait);
+            Assert.Equal(2, t1.History.Count(m => m.RejectCode == Core.Events.RejectCode.Malformed));
+            var answered = t2.History.Count;
+            await t2.SendRawAsync(Packets(Inbound.Query(906, 2), 50));
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            while (t2.History.Count(m => m.Token == 906) < 50 && sw.Elapsed < Wait) await Task.Delay(10);
+            var burst = t2.History.Skip(answered).Where(m => m.Token == 906).ToList();
+            Assert.Equal(50, burst.Count);
+            Assert.Contains(burst, m => m.RejectCode == Core.Events.RejectCode.RateLimited);
+            Assert.Contains(burst, m => m.Type == 'Q');
+            // The last command trades (both sides, the drop copy, the order log), so the late cut has something to cut;
+            // from t3, whose bucket has room (t2's burst emptied its own).
+            var after = await t3.PlaceAsync(3, Btc, 0, Price + 3, 2);
+            await t3.WaitForAsync(m => m.Token == after && m.Type == 'A', Wait);
+            await t1.WaitForAsync(m => m.Type == 'E' && m.Sequence > t1.History.First(x => x.Token == 905).Sequence, Wait);
         }
         await first.StopAndCheckAsync();
         var expected = StreamRecords.Read(journal);
@@ -126,7 +161,8 @@ public sealed class StreamRederiveTests : IDisposable
                 StreamRecords.Truncate(Path.Combine(copy, "streams", name), records, keep);
                 removed += records.Count - keep;
             }
-            Assert.True(removed > 0, $"mark {mark}: nothing cut");
+            Assert.True(removed > 0, $"mark {mark}: nothing cut; journaled {string.Join(",", journaled)}; streams " +
+                string.Join("; ", expected.Select(p => $"{p.Key}: {string.Join(",", p.Value.Select(r => r.Command))}")));
             StreamRecords.WriteMark(copy, mark);
 
             var server = new GatewayServer(Config(journal: copy, topology: topology, configure: WithFeeds), null, null, inProcess: false);

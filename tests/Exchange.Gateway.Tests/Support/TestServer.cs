@@ -68,6 +68,7 @@ internal sealed class TestServer : IAsyncDisposable
             RatePerSecond = 5_000,
             RateBurst = 1_000,
             FloodRejects = 1_000,
+            MaxRateLimitedPerSecond = 100_000,
         };
         var config = defaults with
         {
