@@ -211,6 +211,32 @@ public abstract class ExchangePipelineTests
     }
 
     [Fact]
+    public void TryPublish_WithHeadroom_LeavesThatManySlotsForPublishersWithout()
+    {
+        var commands = PipelineWorkload.Commands(64);
+        var output = new OutputRecorder();
+        var options = Options() with { InputRingSize = 64 };
+
+        using (var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), options, output))
+        {
+            // Not started: nothing consumes. With a headroom of 8, publishing stops with 8 slots free...
+            for (int i = 0; i < 56; i++)
+                Assert.True(pipeline.TryPublish(commands[i], (i + 1) * 10, headroom: 8, out _), $"command {i + 1} fits");
+            Assert.False(pipeline.TryPublish(commands[56], 570, headroom: 8, out long refused));
+            Assert.Equal(0, refused);
+            // ...which a publisher without headroom (the gateway's own rejects) still gets, up to the ring's size.
+            for (int i = 56; i < 64; i++)
+                Assert.True(pipeline.TryPublish(commands[i], (i + 1) * 10, headroom: 0, out _), $"command {i + 1} takes the reserve");
+            Assert.False(pipeline.TryPublish(commands[0], 1, headroom: 0, out _));
+
+            pipeline.Start();
+            output.WaitFor(64);
+        }
+
+        Assert.Equal(64, output.Deliveries.Count);
+    }
+
+    [Fact]
     public void TryPublish_BehindASlowOutputHandler_ReturnsFalse_ThenEverythingIsDelivered()
     {
         var commands = PipelineWorkload.Commands(2_000);
