@@ -40,6 +40,8 @@ internal sealed record LoadTestOptions
                              published from a second thread and timed apart from the commands
           --tokens           every measured command carries a token space (its account; one more for marks and
                              deposits) and that space's next token, as the gateway sends them: the core's token check runs
+          --timeline MS      pipeline: print each paced run's first MS ms sampled every ~1 ms (commands due, published,
+                             delivered; each pipeline thread's CPU time, run-queue wait and page faults; GCs; JIT'd methods)
           --model N          check the first N commands against the reference model (default 5,000; 0 = off)
           --connections N    tcp: trader connections (default 4; users lt01.. are generated)
           --seconds S        tcp: seconds per rate and target (default 3)
@@ -97,6 +99,7 @@ internal sealed record LoadTestOptions
     public PipelineTopology Topology { get; init; } = PipelineTopology.Parallel;
     public FsyncPolicy Fsync { get; init; } = FsyncPolicy.Never;
     public int ModelCommands { get; init; } = 5_000;
+    public int TimelineMs { get; init; }
     public string OutputDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "exchange-loadtest");
 
     public WorkloadSpec Workload(int defaultCommands) => new()
@@ -172,6 +175,7 @@ internal sealed record LoadTestOptions
                         "single" => PipelineTopology.SingleThread,
                         var t => throw new FormatException($"unknown topology '{t}'"),
                     } },
+                    "--timeline" => o with { TimelineMs = (int)Count(Value()) },
                     "--model" => o with { ModelCommands = (int)Count(Value()) },
                     "--out" => o with { OutputDirectory = Value() },
                     "-h" or "--help" => throw new FormatException(""),

@@ -14,6 +14,11 @@ internal sealed class PacedProducer(ExchangePipeline pipeline, Command[] command
     /// <summary>How many times the input ring was full when a command (or a batch of due commands) was due.</summary>
     public long RingFull { get; private set; }
 
+    private long _published;
+
+    /// <summary>Commands published so far (read by other threads).</summary>
+    public long Published => Volatile.Read(ref _published);
+
     /// <summary>Clock ticks when the first command was published.</summary>
     public long FirstPublish { get; private set; }
 
@@ -53,6 +58,7 @@ internal sealed class PacedProducer(ExchangePipeline pipeline, Command[] command
             if (n == 1 ? !pipeline.TryPublish(in commands[i], ids[0], out _) : !pipeline.TryPublishBatch(batch, ids, out _))
                 Retry(batch, ids);
             i += n;
+            Volatile.Write(ref _published, i);
         }
     }
 

@@ -41,6 +41,8 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
                 Report.Note($"  10 ms windows whose worst command waited over 5 ms (ms into the run: worst wait): " +
                             string.Join(", ", r.SlowWindows.Take(40).Select(w => $"{w.AtMs}: {Units.Latency(w.WorstNs)}")) +
                             (r.SlowWindows.Count > 40 ? $" ... ({r.SlowWindows.Count} windows)" : ""));
+            if (r.Timeline is { } timeline)
+                Report.Note($"  the run's first {options.TimelineMs} ms (deltas since the previous sample):\n{timeline}");
             if (r.QueryLatency is { } q)
                 Report.Note($"  queries ({options.LateJoiners} late joiners, {options.AccountQueries} account queries): " +
                             $"p50 {Units.Latency(q.GetValueAtPercentile(50))}, p99 {Units.Latency(q.GetValueAtPercentile(99))}, " +

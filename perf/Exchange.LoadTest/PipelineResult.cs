@@ -15,6 +15,9 @@ internal sealed record PipelineResult(
     /// <summary>The 10 ms windows of the run whose worst command waited over 5 ms (ms from the start, that wait).</summary>
     public IReadOnlyList<(long AtMs, long WorstNs)> SlowWindows { get; init; } = [];
 
+    /// <summary>The first milliseconds of the run, sampled (<c>--timeline</c>), as a table; null when not asked for.</summary>
+    public string? Timeline { get; init; }
+
     /// <summary>Kept up: delivered at >= 98% of the rate (a pipeline that cannot keep up delivers at its capacity).</summary>
     public bool KeptUp => Achieved >= 0.98 * Rate;
 

@@ -56,6 +56,9 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
             // The machine's stalls in the same minutes, for the tail percentiles to be read against (paced runs only).
             using var meter = rate > 0 ? new HiccupMeter() : null;
             thread.Start();
+            using var timeline = rate > 0 && options.TimelineMs > 0
+                ? new StartTimeline(start, rate, options.TimelineMs, () => producer.Published, () => recorder.Delivered)
+                : null;
             thread.Join();
             queryThread?.Join();
             var deadline = Stopwatch.GetTimestamp() + 120 * Stopwatch.Frequency;
@@ -67,6 +70,7 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
             }
             var gcs = GcCounts.Now() - gc;
             meter?.Dispose();
+            timeline?.Dispose();
             pipeline.Dispose();
             var from = rate > 0 ? start : producer.FirstPublish;
             var achieved = count / ((recorder.LastDelivery - from) / (double)Stopwatch.Frequency);
@@ -75,6 +79,7 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
                 QueryLatency = recorder.QueryLatency,
                 Stalls = meter?.Stalls,
                 SlowWindows = rate > 0 ? recorder.SlowWindows(5_000_000) : [],
+                Timeline = timeline?.Table(),
             };
         }
         finally
