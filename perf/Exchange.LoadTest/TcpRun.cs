@@ -16,7 +16,11 @@ namespace Exchange.LoadTest;
 internal sealed class TcpRun(LoadTestOptions options, Report report, string outputDirectory)
 {
     private sealed record StepResult(string Target, long Rate, int Commands, int Responded, double Achieved, LongHistogram Latency,
-        GcCounts Gcs, long Rejected, long RateLimited, long MaxLagNs, string RejectCodes, ServerGc? ServerGcs);
+        GcCounts Gcs, long Rejected, long RateLimited, long MaxLagNs, string RejectCodes, ServerGc? ServerGcs)
+    {
+        /// <summary>The server's CPU time in the window (gateway steps only).</summary>
+        public ServerCpu? ServerCpu { get; init; }
+    }
 
     public int Failures { get; private set; }
 
@@ -96,7 +100,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
             var perCommand = r.ServerGcs is { } g ? g.Allocated / Math.Max(1, r.Commands) : 0;
             var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
             Report.Note($"tcp: warm-up slice {slice} at {Units.Rate(rate)}: {r.Commands:N0} commands, server {perCommand:N0} B per command, " +
-                        $"GC {r.ServerGcs?.Counts}, p50 {Units.Latency(r.Latency.GetValueAtPercentile(50))}");
+                        $"GC {r.ServerGcs?.Counts}, CPU µs per command {r.ServerCpu?.PerCommand(r.Commands)}, p50 {Units.Latency(r.Latency.GetValueAtPercentile(50))}");
             var done = perCommand < WarmedUpBytesPerCommand;
             if (done || elapsed >= options.WarmupMaxSeconds)
             {
@@ -165,6 +169,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         var gc = GcCounts.Now();
         // The server's report is at most 100 ms old, and it is idle before the window: nothing is missed or added.
         var serverGc = server?.Gc;
+        var serverCpu = server is null ? default : ServerCpu.Read(server.Pid);
         long sent = 0, maxLag = 0;
         while (Stopwatch.GetTimestamp() < start) Thread.Yield();
         while (sent < total)
@@ -193,6 +198,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         while (steps.Sum(s => Volatile.Read(ref s.Received)) < total && Stopwatch.GetTimestamp() - lastSend < 10 * frequency)
             Thread.Sleep(1);
         var gcs = GcCounts.Now() - gc;
+        var cpu = server is null ? (ServerCpu?)null : ServerCpu.Read(server.Pid) - serverCpu;
         foreach (var s in sessions) s.Step = null;
         Thread.Sleep(5);
         ServerGc? serverGcs = null;
@@ -211,7 +217,10 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         return new StepResult(target, rate, total, responded, achieved, histogram, gcs,
             steps.Sum(s => s.Rejected), steps.Sum(s => s.RateLimited), Units.Nanoseconds(maxLag),
             string.Join(", ", Enumerable.Range(0, 256).Select(code => (code, count: steps.Sum(s => s.RejectCodes[code]))).Where(x => x.count > 0)
-                .Select(x => $"{Exchange.Core.Events.RejectCodeNames.Name((Exchange.Core.Events.RejectCode)x.code)} {x.count:N0}")), serverGcs);
+                .Select(x => $"{Exchange.Core.Events.RejectCodeNames.Name((Exchange.Core.Events.RejectCode)x.code)} {x.count:N0}")), serverGcs)
+        {
+            ServerCpu = cpu,
+        };
     }
 
     private void Write(List<StepResult> results, int n)
@@ -225,8 +234,8 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                     $"strategy {options.ServerWait}, topology {options.ServerTopology}, rate limits off. Echo: in-process, one thread per connection, replies of the outcome's size. " +
                     (_warmUp is null ? "Server warm-up: 1 s at the first rate." : $"Server warm-up, after 1 s at the first rate: {_warmUp}."));
         report.Line();
-        report.Line("| target | rate | commands | responded | achieved | p50 | p90 | p99 | p99.9 | max | rejected | max send lag | client GC 0/1/2 | server GC 0/1/2 | server allocated per command |");
-        report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.Line("| target | rate | commands | responded | achieved | p50 | p90 | p99 | p99.9 | max | rejected | max send lag | client GC 0/1/2 | server GC 0/1/2 | server allocated per command | server CPU per command, µs: all (pipeline / sockets / pool / other) |");
+        report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var series = new List<(string, HistogramBase)>();
         foreach (var r in results)
         {
@@ -236,7 +245,8 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                         $"{Units.Latency(h.GetValueAtPercentile(99))} | {Units.Latency(h.GetValueAtPercentile(99.9))} | " +
                         $"{Units.Latency(h.GetMaxValue())} | {r.Rejected:N0}{(r.RateLimited > 0 ? $" ({r.RateLimited:N0} rate-limited)" : "")} | " +
                         $"{Units.Latency(r.MaxLagNs)} | {r.Gcs} | {(r.ServerGcs is { } g ? g.Counts.ToString() : "–")} | " +
-                        $"{(r.ServerGcs is { } a ? $"{a.Allocated / Math.Max(1, r.Commands):N0} B" : "–")} |");
+                        $"{(r.ServerGcs is { } a ? $"{a.Allocated / Math.Max(1, r.Commands):N0} B" : "–")} | " +
+                        $"{(r.ServerCpu is { } c ? c.PerCommand(r.Commands) : "–")} |");
             var name = $"tcp-{r.Target}-{Units.Short(r.Rate)}";
             HistogramFiles.WriteHgrm(outputDirectory, name, h);
             HistogramFiles.WritePlotData(outputDirectory, name, h);
