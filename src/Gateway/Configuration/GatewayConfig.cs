@@ -76,6 +76,17 @@ public sealed record GatewayConfig
     /// </summary>
     public bool InlineIo { get; init; } = true;
 
+    /// <summary>
+    /// Threads of the runtime's socket engine, the epoll loops where the receive loops run with <see cref="InlineIo"/>
+    /// (<c>serve</c> only: it is read once per process, before the first socket). 0 = one below 4 logical CPUs, as the
+    /// single-thread topology's <c>auto</c>, else the runtime's default (one per CPU). One thread takes every readable
+    /// connection in one wake-up and leaves the other CPU to the pipeline thread; docs/operations.md.
+    /// </summary>
+    public int SocketThreads { get; init; }
+
+    /// <summary>What <see cref="SocketThreads"/> means on this machine: 0 = the runtime's default.</summary>
+    public int EffectiveSocketThreads => SocketThreads > 0 ? SocketThreads : Environment.ProcessorCount < 4 ? 1 : 0;
+
     /// <summary>Decimals of the collateral: money is counted in 10^-decimals units.</summary>
     public int Decimals { get; init; } = 6;
 
@@ -157,6 +168,7 @@ public sealed record GatewayConfig
         }
         if (LossPolicy is not ("adl" or "socialize")) Fail("lossPolicy must be 'adl' or 'socialize'");
         if (MaxAccountId is < 1 or > 16_777_215) Fail("maxAccountId must be in 1..16777215");
+        if (SocketThreads is < 0 or > 64) Fail("socketThreads must be in 0..64 (0 = automatic)");
         if (MaxOpenOrdersPerAccount < 1) Fail("maxOpenOrdersPerAccount must be positive");
         if (Instruments.Count == 0) Fail("at least one instrument is needed");
         if (Instruments.Count > 64) Fail("at most 64 instruments");

@@ -46,11 +46,23 @@ internal static partial class ServerRunner
         return ExitCode.Ok;
     }
 
+    /// <summary>
+    /// Read once by the socket engine when it starts, so set before the first socket: completions run on the engine's
+    /// threads instead of a pool thread (the runtime half of <see cref="GatewayConfig.InlineIo"/>), and there are
+    /// <see cref="GatewayConfig.SocketThreads"/> of them (a single server; a cluster node keeps the runtime's count for its
+    /// Raft connections too). An operator's own environment variable wins.
+    /// </summary>
+    private static void ConfigureSocketEngine(GatewayConfig config)
+    {
+        if (config.InlineIo) Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        if (config.EffectiveSocketThreads > 0 && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT") is null)
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT",
+                config.EffectiveSocketThreads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     private static async Task<int> RunAsync(GatewayConfig config, Action<ILoggingBuilder> configureLogging, TextWriter stdout)
     {
-        // Read once by the socket engine when it starts, so set before the first socket: completions then run on the
-        // engine's thread instead of a pool thread (the runtime half of GatewayConfig.InlineIo).
-        if (config.InlineIo) Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        ConfigureSocketEngine(config);
         using var logging = LoggerFactory.Create(configureLogging);
         var log = logging.CreateLogger("Exchange.Gateway.Hosting");
         GatewayServer server;
