@@ -27,7 +27,8 @@ internal sealed class RunChecks(Workload workload)
     public string Check(Core.Exchange measured, int count)
     {
         var hash = measured.StateHash();
-        // Queries take sequences too: then the last command's sequence is past count, and the replay gives it the same.
+        // Queries take sequences too: then the last applied sequence is past count (a book query's number skipped, or
+        // an account query's journaled, which moves only the last sequence), and the replay gives it the same.
         var expected = measured.LastSequence == count ? ExpectedHash(count) : ReplayedHash(count, measured.LastSequence);
         var conservation = Conservation(measured);
         var ok = hash == expected && conservation is null;

@@ -17,7 +17,7 @@ namespace Exchange.LoadTest;
 /// account so the book stays bounded; IOC orders that trade against them), plus 1% deposits from the admin user and
 /// 1% mark prices from the feed user (a walk of a few ticks around the mid);</item>
 /// <item>flood: one trader with an unfunded account sends only orders that are rejected, half by the core (no
-/// margin), half by the gateway (an invalid side: MALFORMED), at the same rate.</item>
+/// margin), half by the gateway (an invalid side: MALFORMED, journaled as a gateway reject), at the same rate.</item>
 /// </list>
 /// Prints a table per sample and whether RSS stayed within ±15% of its value at the end of the warm-up.
 /// </summary>
