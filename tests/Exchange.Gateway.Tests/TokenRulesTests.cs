@@ -83,7 +83,7 @@ public sealed class TokenRulesTests
     }
 
     [Fact]
-    public void Saturated_NothingPublished_TheSessionCloses()
+    public void Saturated_NothingPublished_TheSessionWaitsToPublishTheReject()
     {
         var (stream, submitter, publisher) = Make();
         publisher.Saturated = true;

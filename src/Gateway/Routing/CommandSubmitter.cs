@@ -16,7 +16,8 @@ namespace Exchange.Gateway.Routing;
 /// user's stream is a function of the journal (section 8); a refusal may use the input ring's reserve, which nothing
 /// else may. Runs on session threads; a user's messages are published under its stream gate, so that two connections
 /// of one user publish one at a time. Each method returns the sequence of the command published (the message's, or its
-/// reject's), 0 when the exchange could take neither: the session then closes the connection.
+/// reject's), 0 when the exchange could take neither: the session then retries the reject until it is taken, reading
+/// nothing more from that connection meanwhile.
 /// </summary>
 internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher publisher, Metrics.GatewayRejects? rejects = null)
 {

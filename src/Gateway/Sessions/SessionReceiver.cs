@@ -26,6 +26,12 @@ internal sealed class SessionReceiver(ConnectionState state, SessionLogin login)
     private readonly TokenBucket _rateLimited = new(state.Context.Limits.MaxRateLimitedPerSecond, state.Context.Limits.MaxRateLimitedPerSecond);
     private int _floodRejects;
 
+    // A refused message whose J the exchange could not take yet (its input ring, the reserve for the gateway's rejects
+    // included, or the pending table was full): nothing more is read from the connection until it is published.
+    private InboundMessage _waiting;
+    private long _waitingTimestamp;
+    private RejectCode _waitingCode;
+
     /// <summary>Reads until the peer goes, logs out, breaks the protocol, or the connection closes.</summary>
     public async Task RunAsync()
     {
@@ -39,11 +45,39 @@ internal sealed class SessionReceiver(ConnectionState state, SessionLogin login)
             if (step == Step.NeedMore) input.AdvanceTo(buffer.Start, buffer.End);
             else input.AdvanceTo(buffer.Start);
             if (step == Step.Login && !await login.RunAsync().ConfigureAwait(false)) return;
+            if (step == Step.Wait)
+            {
+                // Frames may follow the one that waited: read on (they are still in the pipe) unless closing.
+                if (!await PublishWaitingAsync().ConfigureAwait(false)) return;
+                continue;
+            }
             if (step == Step.Close || result.IsCompleted || result.IsCanceled) return;
         }
     }
 
-    private enum Step : byte { NeedMore, Login, Close }
+    private enum Step : byte { NeedMore, Login, Close, Wait }
+
+    /// <summary>
+    /// The exchange is saturated: retries the waiting J every millisecond until the exchange takes it (backpressure on
+    /// this connection alone: its client's further messages wait in the socket). The message was not executed and is
+    /// answered RATE_LIMITED (or its own code) as always, only later. False once the connection is closing (the idle
+    /// timeout ends a wait on an exchange that never drains).
+    /// </summary>
+    private async Task<bool> PublishWaitingAsync()
+    {
+        var attached = state.Attached!;
+        while (!state.IsClosing)
+        {
+            var sequence = state.Context.Submitter.Reject(attached.Stream, attached.User.Origin, in _waiting, _waitingTimestamp, _waitingCode);
+            if (sequence != 0)
+            {
+                state.LastPublished = sequence;
+                return true;
+            }
+            await Task.Delay(1).ConfigureAwait(false);
+        }
+        return false;
+    }
 
     private Step ProcessFrames(ref ReadOnlySequence<byte> buffer)
     {
@@ -133,8 +167,8 @@ internal sealed class SessionReceiver(ConnectionState state, SessionLogin login)
         {
             if (!_rateLimited.TryTake(now))
                 return Close($"flood: more than {ctx.Limits.MaxRateLimitedPerSecond} rate-limited messages a second");
-            if (Reject(timestamp, in m, RejectCode.RateLimited) == Step.Close) return Step.Close;
-            return ++_floodRejects >= ctx.Limits.FloodRejects ? Close("flood: rate limit exceeded") : Step.NeedMore;
+            var rejected = Reject(timestamp, in m, RejectCode.RateLimited);
+            return ++_floodRejects >= ctx.Limits.FloodRejects ? Close("flood: rate limit exceeded") : rejected;
         }
         _floodRejects = 0;
         if (status != InboundStatus.Ok) return Reject(timestamp, in m, RejectCode.Malformed);
@@ -147,21 +181,28 @@ internal sealed class SessionReceiver(ConnectionState state, SessionLogin login)
         command.Token = m.Token;
         // An account query goes through the exchange like a command, answered after this user's earlier commands; it
         // consumes no token.
-        return Published(ctx.Submitter.Submit(attached.Stream, in m, in command));
+        return Published(ctx.Submitter.Submit(attached.Stream, in m, in command), timestamp, in m, RejectCode.RateLimited);
     }
 
     /// <summary>Refuses a message: the J is the core's answer to a journaled gateway reject, in sequence.</summary>
     private Step Reject(long timestamp, in InboundMessage m, RejectCode code)
     {
         var attached = state.Attached!;
-        return Published(state.Context.Submitter.Reject(attached.Stream, attached.User.Origin, in m, timestamp, code));
+        return Published(state.Context.Submitter.Reject(attached.Stream, attached.User.Origin, in m, timestamp, code), timestamp, in m, code);
     }
 
     /// <summary>Notes what was published (the close waits for its answer); 0: the exchange could take neither the
-    /// message nor its RATE_LIMITED answer, so the connection is closed (the client resends once reconnected).</summary>
-    private Step Published(long sequence)
+    /// message nor its J (<paramref name="code"/>: RATE_LIMITED for a message it could not take), which then waits
+    /// for room (<see cref="PublishWaitingAsync"/>).</summary>
+    private Step Published(long sequence, long timestamp, in InboundMessage m, RejectCode code)
     {
-        if (sequence == 0) return Close("the exchange is saturated: the message was not taken, resend it");
+        if (sequence == 0)
+        {
+            _waiting = m;
+            _waitingTimestamp = timestamp;
+            _waitingCode = code;
+            return Step.Wait;
+        }
         state.LastPublished = sequence;
         return Step.NeedMore;
     }
