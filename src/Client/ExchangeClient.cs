@@ -24,6 +24,13 @@ public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
     /// <summary>Send a client heartbeat after a second without sending (on by default).</summary>
     public bool SendHeartbeats { get; set; } = true;
 
+    /// <summary>The session id the server accepted the login in (blank before): log in again with it, and
+    /// <see cref="NextSequence"/>, to go on where this connection stopped (after a cluster's failover too).</summary>
+    public string Session { get; private set; } = "";
+
+    /// <summary>The sequence number Login Accepted named: the first message this connection receives (0 before).</summary>
+    public long LoginSequence { get; private set; }
+
     /// <summary>The sequence number the next Sequenced Data packet will have.</summary>
     public long NextSequence => Interlocked.Read(ref _nextSequence);
 
@@ -69,7 +76,9 @@ public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
     /// Logs in to the leader of a cluster (docs/cluster.md): tries the nodes in turn, follows a follower's refusal
     /// (Login Rejected <c>L</c>) to the leader it names, and while an election is on (no leader named, or no node
     /// answering) tries again until <paramref name="timeout"/> (10 s by default) has passed. A single server is a
-    /// cluster of one. After a failover, call it again with the same nodes and the next sequence number expected.
+    /// cluster of one. After a failover, call it again with the same nodes, the session (<see cref="Session"/>) and the
+    /// next sequence number expected (<see cref="NextSequence"/>): every node continues the cluster's one session
+    /// (docs/cluster.md), so the new leader sends every message from there, with no gap and no duplicate.
     /// </summary>
     /// <exception cref="InvalidOperationException">The login was rejected for another reason.</exception>
     /// <exception cref="TimeoutException">No leader accepted the login in time.</exception>
@@ -116,6 +125,7 @@ public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
     {
         await SendPacketAsync(PacketType.LoginRequest, LoginCodec.Request(username, password, session, sequence)).ConfigureAwait(false);
         var result = await _connection.Login.WaitAsync(timeout ?? TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        if (result.Accepted) (Session, LoginSequence) = (result.Session.Trim(), result.NextSequence);
         // A heartbeat after a second without sending, checked four times a second.
         if (result.Accepted) _connection.StartHeartbeats(TimeSpan.FromMilliseconds(250), idleMs => SendHeartbeats && idleMs >= 1000);
         return result;

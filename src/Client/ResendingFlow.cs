@@ -7,14 +7,17 @@ namespace Exchange.Client;
 /// <summary>
 /// One user keeping a window of commands in flight against a cluster, never giving one up: when its connection ends
 /// (the leader died or was deposed, or nothing was answered for <see cref="Stall"/>) it logs in to the leader again
-/// from the node list and resends, blindly and with the same tokens, every command it has no answer for. The core
-/// deduplicates by token (docs/protocol.md section 7), so a resend never executes twice. The first message carrying a
-/// command's token is its answer; each answer is kept with the time of the login it came on (Stopwatch ticks).
+/// from the node list, in the same session and from the next sequence number it expects (the cluster's nodes continue
+/// one session, docs/cluster.md), and resends, blindly and with the same tokens, every command it has no answer for.
+/// The core deduplicates by token (docs/protocol.md section 7), so a resend never executes twice. The first message
+/// carrying a command's token is its answer; each answer is kept with the time of the login it came on (Stopwatch
+/// ticks).
 /// </summary>
 /// <param name="build">The message for a token.</param>
 /// <param name="firstToken">The first token: after every token the user sent before.</param>
+/// <param name="fromSequence">The first login's requested sequence number (0: from the next message).</param>
 public sealed class ResendingFlow(IReadOnlyList<(string Host, int Port)> nodes, string user, string password,
-    Func<uint, byte[]> build, int window, uint firstToken = 1)
+    Func<uint, byte[]> build, int window, uint firstToken = 1, long fromSequence = 0)
 {
     /// <summary>A connection that answers nothing for this long is given up and the leader looked up again.</summary>
     public static readonly TimeSpan Stall = TimeSpan.FromSeconds(5);
@@ -23,6 +26,28 @@ public sealed class ResendingFlow(IReadOnlyList<(string Host, int Port)> nodes, 
     private readonly List<(long At, long LoggedIn)> _answers = [];
     private ExchangeClient? _client;
     private long _loggedIn;
+    private string _session = "";
+    private long _next = fromSequence;
+    private readonly List<ServerMessage> _received = [];
+
+    /// <summary>Keep every sequenced message received (<see cref="Received"/>); set before running.</summary>
+    public bool KeepReceived { get; init; }
+
+    /// <summary>Every sequenced message received, over every connection, in order (with <see cref="KeepReceived"/>):
+    /// numbered on from the first login's, with no gap and no duplicate when the nodes continue the session.</summary>
+    public IReadOnlyList<ServerMessage> Received
+    {
+        get
+        {
+            lock (_received) return _received.ToArray();
+        }
+    }
+
+    /// <summary>The session the flow's logins continue (blank before the first).</summary>
+    public string Session => _session;
+
+    /// <summary>The sequence number of the next message the flow expects (where its next login asks to start).</summary>
+    public long NextSequence => _next;
     private uint _nextToken = firstToken;
 
     /// <summary>How many commands to send in all (raise it to send more while running).</summary>
@@ -78,6 +103,11 @@ public sealed class ResendingFlow(IReadOnlyList<(string Host, int Port)> nodes, 
                         continue;
                     }
                     var answer = await _client.ReceiveAsync(Stall).ConfigureAwait(false);
+                    if (answer.Sequence != _next && _next > 0)
+                        throw new SequenceGapException($"{user}: message {answer.Sequence} where {_next} was expected");
+                    _next = answer.Sequence + 1;
+                    if (KeepReceived)
+                        lock (_received) _received.Add(answer);
                     var i = _pending.FindIndex(p => p.Token == answer.Token);
                     if (answer.Token == 0 || i < 0) continue;
                     _pending.RemoveAt(i);
@@ -103,7 +133,7 @@ public sealed class ResendingFlow(IReadOnlyList<(string Host, int Port)> nodes, 
         ExchangeClient client;
         try
         {
-            client = await ExchangeClient.LoginToLeaderAsync(nodes, user, password, 0, "", TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            client = await ExchangeClient.LoginToLeaderAsync(nodes, user, password, _next, _session, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
@@ -111,6 +141,14 @@ public sealed class ResendingFlow(IReadOnlyList<(string Host, int Port)> nodes, 
             throw new InvalidOperationException($"{user}: {e.Message}", e);
         }
         _loggedIn = Stopwatch.GetTimestamp();
+        _session = client.Session;
+        if (_next > 0 && client.LoginSequence != _next)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw new SequenceGapException(
+                $"{user}: asked for message {_next} of session {_session}, the leader sends from {client.LoginSequence}");
+        }
+        if (_next == 0) _next = client.LoginSequence;
         if (Answered > 0 || _pending.Count > 0) Relogins++;
         try
         {
@@ -131,3 +169,7 @@ public sealed class ResendingFlow(IReadOnlyList<(string Host, int Port)> nodes, 
     private static bool IsLost(Exception e) => e is TimeoutException or ChannelClosedException or IOException or SocketException
         or ObjectDisposedException or InvalidOperationException;
 }
+
+/// <summary>A node did not continue a session where its client asked (<see cref="ResendingFlow"/>): a gap or a
+/// duplicate.</summary>
+public sealed class SequenceGapException(string message) : Exception(message);

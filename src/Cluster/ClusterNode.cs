@@ -74,17 +74,18 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <param name="fresh">Makes a fresh exchange with the cluster's configuration.</param>
     /// <param name="logging">The library's log (null: none).</param>
     /// <param name="applied">Called on the applier after each entry (tests compare state hashes with it).</param>
+    /// <param name="output">What the node makes of the committed commands besides its state (the gateway's streams).</param>
     /// <param name="token">Cancels the start.</param>
     /// <exception cref="InvalidDataException">A snapshot is damaged or does not fit the configuration.</exception>
     public static async Task<ClusterNode> StartAsync(ClusterOptions options, Func<Core.Exchange> fresh,
-        ILoggerFactory? logging = null, Action<long, Core.Exchange>? applied = null,
+        ILoggerFactory? logging = null, Action<long, Core.Exchange>? applied = null, ICommittedOutput? output = null,
         CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var fingerprint = ConfigurationFingerprint.Of(fresh(), options.Members);
         var machine = new ExchangeStateMachine(Path.Combine(options.DataDirectory, "snapshots"), fresh,
-            options.SnapshotEveryCommands, fingerprint) { Applied = applied };
+            options.SnapshotEveryCommands, fingerprint, output) { Applied = applied };
         var log = new WriteAheadLog(new WriteAheadLog.Options
         {
             Location = Path.Combine(options.DataDirectory, "wal"),
@@ -112,7 +113,7 @@ public sealed class ClusterNode : IAsyncDisposable
         builder.Build();
 
         var raft = new RaftCluster(configuration) { AuditTrail = log };
-        var node = new ClusterNode(options, raft, log, machine, LeadershipBarrier.Payload(fingerprint));
+        var node = new ClusterNode(options, raft, log, machine, LeadershipBarrier.Payload(fingerprint, output?.SessionProposal ?? 0));
         raft.LeaderChanged += (_, leader) => node.LeaderChanged?.Invoke(node.Leader);
         try
         {
@@ -170,6 +171,10 @@ public sealed class ClusterNode : IAsyncDisposable
     public async Task<Leadership?> TakeOverAsync(int maxEntryBytes = RaftJournal.DefaultMaxEntryBytes, bool shareState = false,
         CancellationToken token = default)
     {
+        if (!shareState && StateMachine.HasOutput)
+            throw new InvalidOperationException(
+                "A node whose state machine routes its commands (ICommittedOutput) must share its state with a single-thread pipeline: " +
+                "a copying leader would route its own term's commands twice.");
         var leadership = _raft.LeadershipToken;
         if (leadership.IsCancellationRequested)
             return null;

@@ -37,6 +37,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     private volatile Exception? _snapshotFault;
     private volatile Exception? _fault;
     private readonly ulong? _fingerprint;
+    private readonly ICommittedOutput? _output;
 
     // Applying once on the leader (docs/cluster.md): while this node's single-thread pipeline owns the exchange, the
     // entries its journal wrote are recorded here instead of applied; _sync guards these fields.
@@ -53,7 +54,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
 
     /// <summary>Makes a fresh exchange with the cluster's configuration and loads <paramref name="state"/> into it.</summary>
     /// <exception cref="InvalidDataException">The state is damaged or does not fit the configuration.</exception>
-    internal Core.Exchange Restore(byte[] state) => Load(state, "the state copied at the leadership barrier");
+    internal Core.Exchange Restore(byte[] state) => Load(state, "the state copied at the leadership barrier").Exchange;
 
     /// <summary>Restores the newest snapshot in <paramref name="snapshotDirectory"/>, if any.</summary>
     /// <param name="snapshotDirectory">Where this node's snapshots live.</param>
@@ -61,12 +62,14 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     /// <param name="snapshotEveryCommands">A snapshot is taken once this many commands were applied since the last.</param>
     /// <param name="fingerprint">This node's <see cref="ConfigurationFingerprint"/>: a barrier entry written by a
     /// leader with another one stops the state machine (null: not checked).</param>
+    /// <param name="output">Gets every command this state machine applies, with its events (null: none).</param>
     /// <exception cref="InvalidDataException">The newest snapshot is damaged or does not fit the configuration: the
     /// log below it is gone, so no older state would do.</exception>
     public ExchangeStateMachine(string snapshotDirectory, Func<Core.Exchange> fresh, long snapshotEveryCommands,
-        ulong? fingerprint = null)
+        ulong? fingerprint = null, ICommittedOutput? output = null)
     {
         _fingerprint = fingerprint;
+        _output = output;
         ArgumentException.ThrowIfNullOrEmpty(snapshotDirectory);
         ArgumentNullException.ThrowIfNull(fresh);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(snapshotEveryCommands);
@@ -76,15 +79,26 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
         Directory.CreateDirectory(snapshotDirectory);
         _exchange = Fresh();
         var snapshots = RaftSnapshot.List(snapshotDirectory);
+        var extra = ReadOnlyMemory<byte>.Empty;
         if (snapshots.Count > 0)
         {
             var newest = snapshots[0];
-            _exchange = Load(File.ReadAllBytes(newest.Path), newest.Path);
+            (_exchange, extra) = Load(File.ReadAllBytes(newest.Path), newest.Path);
             _snapshot = newest;
             _appliedIndex = newest.Index;
             _lastSequence = _exchange.LastSequence;
         }
+        output?.OnStart(_exchange.LastSequence, extra.Span);
     }
+
+    /// <summary>Whether an <see cref="ICommittedOutput"/> gets the applied commands.</summary>
+    public bool HasOutput => _output is not null;
+
+    /// <summary>Snapshots not announced because the output could not make its streams durable through them in time
+    /// (<see cref="ICommittedOutput.WaitDurable"/>): the log before them is kept until a later one is.</summary>
+    public int SnapshotsSkipped => Volatile.Read(ref _skipped);
+
+    private int _skipped;
 
     /// <summary>The exchange as the committed log made it. It belongs to the log's applier: read it only once the node
     /// is stopped (or from <see cref="Applied"/>).</summary>
@@ -164,9 +178,10 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
                 // would leave this node's state behind the others' for good.
                 ThrowDamaged(entry.Index, "the log gave no payload for an entry that is not a snapshot");
             }
-            else if (payload.Length is 1 or LeadershipBarrier.Length)
+            else if (payload.Length is 1 or LeadershipBarrier.Length or LeadershipBarrier.LengthWithSession)
             {
-                CheckBarrier(in payload, entry.Index);
+                var proposal = CheckBarrier(in payload, entry.Index);
+                _output?.OnBarrier(proposal);
                 // Only the leader that wrote it has the context; for the others the barrier carries no commands.
                 if (entry.Context is LeadershipBarrier barrier && barrier.Term == entry.Term)
                     TakeOver(barrier);
@@ -174,6 +189,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             else if (!payload.IsEmpty)
             {
                 int count = ApplyBatch(in payload, entry.Index, _exchange);
+                _output?.OnEntryApplied();
                 _sinceSnapshot += count;
                 Interlocked.Add(ref _commandsApplied, count);
             }
@@ -310,10 +326,13 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
                             Fail(kept.Index, $"record {i / JournalBatch.RecordSize} fails its checksum");
                         if (command.Sequence <= exchange.LastSequence)
                             continue;
-                        exchange.Apply(in command);
+                        var events = exchange.Apply(in command);
+                        _output?.OnCommand(in command, events);
                         applied++;
                     }
 
+                    if (applied > 0)
+                        _output?.OnEntryApplied();
                     Interlocked.Add(ref _commandsApplied, applied);
                     if (applied > 0)
                         Applied?.Invoke(kept.Index, exchange);
@@ -370,21 +389,26 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     /// <summary>Waits for a snapshot being written.</summary>
     public void Dispose() => _pendingSnapshot?.Wait(TimeSpan.FromSeconds(30));
 
-    private void CheckBarrier(in ReadOnlySequence<byte> payload, long index)
+    // Returns the session id the barrier proposes (0: none).
+    private ulong CheckBarrier(in ReadOnlySequence<byte> payload, long index)
     {
-        Span<byte> bytes = stackalloc byte[LeadershipBarrier.Length];
+        Span<byte> bytes = stackalloc byte[LeadershipBarrier.LengthWithSession];
         payload.CopyTo(bytes);
         if (bytes[0] != LeadershipBarrier.Marker)
             ThrowDamaged(index, "a barrier entry that does not start with the barrier's marker");
+        ulong proposal = payload.Length == LeadershipBarrier.LengthWithSession
+            ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[LeadershipBarrier.Length..])
+            : 0;
         // A one-byte barrier predates the fingerprint: nothing to compare.
         if (payload.Length == 1 || _fingerprint is not { } own)
-            return;
+            return proposal;
         ulong leader = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[1..]);
         if (leader != own)
             throw new InvalidDataException(
                 $"The leader that wrote log index {index} runs another configuration than this node (fingerprint {leader:x16}, " +
                 $"this node's {own:x16}: the exchange's options, its instruments, or the cluster's members differ). Every node of " +
                 "a cluster must run the same configuration: this node applies nothing more.");
+        return proposal;
     }
 
     private int ApplyBatch(in ReadOnlySequence<byte> payload, long index, Core.Exchange exchange)
@@ -413,7 +437,8 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             // Increasing, not contiguous: book queries take sequences in the leader's pipeline and are never journaled.
             if (command.Sequence <= exchange.LastSequence)
                 ThrowDamaged(index, $"command sequence {command.Sequence} does not follow {exchange.LastSequence}");
-            exchange.Apply(in command);
+            var events = exchange.Apply(in command);
+            _output?.OnCommand(in command, events);
         }
 
         return count;
@@ -426,7 +451,8 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             await pending.ConfigureAwait(false);
         var bytes = await entry.ToByteArrayAsync(token: token).ConfigureAwait(false);
         var path = Path.Combine(_directory, RaftSnapshot.FileName(entry.Index, entry.Term));
-        _exchange = Load(bytes, $"the snapshot at log index {entry.Index} sent by the leader");
+        (_exchange, var extra) = Load(bytes, $"the snapshot at log index {entry.Index} sent by the leader");
+        _output?.OnInstalled(_exchange.LastSequence, extra.Span);
         WriteDurably(path, bytes);
         Publish(new RaftSnapshot(path, entry.Index, entry.Term, bytes.Length));
         _sinceSnapshot = 0;
@@ -435,13 +461,22 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
 
     private void TakeSnapshot(long index, long term, Core.Exchange exchange)
     {
-        byte[] bytes = SnapshotCodec.Write(exchange);
+        // The output's streams at this point travel with the snapshot (what a node installing it goes on from).
+        byte[] bytes = RaftSnapshot.Pack(SnapshotCodec.Write(exchange), _output?.Capture());
+        long sequence = exchange.LastSequence;
         _sinceSnapshot = 0;
         var path = Path.Combine(_directory, RaftSnapshot.FileName(index, term));
         _pendingSnapshot = Task.Run(() =>
         {
             try
             {
+                // The log before the snapshot goes once it is announced: the streams must not need it any more (a
+                // restart re-derives their unwritten tail from the state at their written-through mark).
+                if (_output is not null && !_output.WaitDurable(sequence))
+                {
+                    Interlocked.Increment(ref _skipped);
+                    return;
+                }
                 WriteDurably(path, bytes);
                 Publish(new RaftSnapshot(path, index, term, bytes.Length));
             }
@@ -474,12 +509,14 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
         DirectorySync.Flush(_directory);
     }
 
-    private Core.Exchange Load(byte[] bytes, string what)
+    private (Core.Exchange Exchange, ReadOnlyMemory<byte> Extra) Load(byte[] bytes, string what)
     {
         var exchange = Fresh();
+        ReadOnlyMemory<byte> extra;
         try
         {
-            SnapshotCodec.Read(bytes, exchange);
+            (var state, extra) = RaftSnapshot.Unpack(bytes);
+            SnapshotCodec.Read(state.Span, exchange);
         }
         catch (Exception exception) when (exception is InvalidDataException or ArgumentException or IndexOutOfRangeException)
         {
@@ -488,7 +525,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
                 $"Every node of a cluster must run the same configuration. {exception.Message}", exception);
         }
 
-        return exchange;
+        return (exchange, extra);
     }
 
     private Core.Exchange Fresh()

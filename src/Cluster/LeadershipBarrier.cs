@@ -20,12 +20,18 @@ internal sealed class LeadershipBarrier(long term, bool shareState)
     /// <summary>The length of a barrier with a fingerprint: the marker, then the fingerprint (little-endian).</summary>
     public const int Length = 9;
 
-    /// <summary>The barrier entry's payload for a leader whose configuration has <paramref name="fingerprint"/>.</summary>
-    public static byte[] Payload(ulong fingerprint)
+    /// <summary>The length of a barrier that also proposes a session id (<see cref="ICommittedOutput.OnBarrier"/>):
+    /// the marker, the fingerprint, then the proposal (little-endian).</summary>
+    public const int LengthWithSession = 17;
+
+    /// <summary>The barrier entry's payload for a leader whose configuration has <paramref name="fingerprint"/> and
+    /// that proposes <paramref name="session"/> (0: none, the shorter form).</summary>
+    public static byte[] Payload(ulong fingerprint, ulong session = 0)
     {
-        var payload = new byte[Length];
+        var payload = new byte[session == 0 ? Length : LengthWithSession];
         payload[0] = Marker;
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(1), fingerprint);
+        if (session != 0) System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(Length), session);
         return payload;
     }
 

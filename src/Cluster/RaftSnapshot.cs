@@ -45,6 +45,43 @@ internal sealed class RaftSnapshot : ISnapshot
             await writer.CopyFromAsync(stream, token: token).ConfigureAwait(false);
     }
 
+    private static ReadOnlySpan<byte> ExtraMagic => "EXSTRM01"u8;
+
+    /// <summary>
+    /// A snapshot file's bytes: the engine's snapshot, then, when the node keeps streams, <paramref name="extra"/> (what
+    /// <see cref="ICommittedOutput.Capture"/> gave) as a trailer: the bytes, their length (u32), their CRC32C (u32) and
+    /// the magic <c>EXSTRM01</c>. A file without the trailer is the engine's snapshot alone.
+    /// </summary>
+    public static byte[] Pack(byte[] state, byte[]? extra)
+    {
+        if (extra is null) return state;
+        var bytes = new byte[state.Length + extra.Length + 16];
+        state.CopyTo(bytes, 0);
+        extra.CopyTo(bytes, state.Length);
+        var tail = bytes.AsSpan(state.Length + extra.Length);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(tail, (uint)extra.Length);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(tail[4..], Core.Journal.Crc32C.Compute(extra));
+        ExtraMagic.CopyTo(tail[8..]);
+        return bytes;
+    }
+
+    /// <summary>Splits a snapshot file's bytes into the engine's snapshot and the trailer (empty when none).</summary>
+    /// <exception cref="InvalidDataException">The trailer is damaged.</exception>
+    public static (ReadOnlyMemory<byte> State, ReadOnlyMemory<byte> Extra) Unpack(byte[] bytes)
+    {
+        if (bytes.Length < 16 || !bytes.AsSpan(bytes.Length - 8).SequenceEqual(ExtraMagic))
+            return (bytes, ReadOnlyMemory<byte>.Empty);
+        var tail = bytes.AsSpan(bytes.Length - 16);
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(tail);
+        if (length > bytes.Length - 16)
+            throw new InvalidDataException("the snapshot's stream trailer is damaged (length)");
+        var start = bytes.Length - 16 - (int)length;
+        var extra = bytes.AsMemory(start, (int)length);
+        if (Core.Journal.Crc32C.Compute(extra.Span) != System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(tail[4..]))
+            throw new InvalidDataException("the snapshot's stream trailer is damaged (checksum)");
+        return (bytes.AsMemory(0, start), extra);
+    }
+
     /// <summary>The file name for the snapshot at <paramref name="index"/> taken in <paramref name="term"/>.</summary>
     public static string FileName(long index, long term) =>
         string.Create(CultureInfo.InvariantCulture, $"{index:D20}-{term}{Extension}");

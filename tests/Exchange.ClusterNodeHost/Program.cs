@@ -8,6 +8,8 @@ using Microsoft.Extensions.Logging;
 // prints on stdout, one line each, flushed at once:
 //   applied INDEX HASH   after every committed log entry it applied (HASH: the state hash, hex)
 //   leader TERM          when it starts taking orders; follower when it stops
+//   session ID           once it knows the cluster's session id
+//   balance ACCOUNT B    after a clean stop, for accounts 1 to 4 of the committed state, before:
 //   stopped INDEX HASH ok|<violations>   after a clean stop (stdin closed): the committed state's invariants
 // usage: Exchange.ClusterNodeHost CONFIG.json NODE-ID
 if (args.Length != 2) return 2;
@@ -38,8 +40,11 @@ var stop = Task.Run(() =>
     }
 });
 long? term = null;
+var session = "";
 while (!stop.IsCompleted && host.Fault is null)
 {
+    if (session.Length == 0 && host.SessionId.Length > 0)
+        Say($"session {session = host.SessionId}");
     long? now = host.Server is not null ? host.Node.Term : null;
     if (now != term)
         Say(now is { } t ? $"leader {t}" : "follower");
@@ -50,6 +55,8 @@ while (!stop.IsCompleted && host.Fault is null)
 await host.DisposeAsync();
 var state = host.Node.StateMachine.Exchange;
 var violations = InvariantChecker.Violations(state);
+for (var account = 1; account <= 4; account++)
+    Say($"balance {account} {(state.AccountExists(account) ? state.Balance(account) : 0)}");
 Say($"stopped {host.Node.StateMachine.AppliedIndex} {state.StateHash():x16} " +
     (violations.Count == 0 ? "ok" : string.Join("; ", violations)));
 if (host.Fault is { } fault)

@@ -28,6 +28,8 @@ public sealed class ClusterHost : IAsyncDisposable
     private readonly Action<long, Exchange.Core.Exchange>? _applied;
     private readonly CancellationTokenSource _stop = new();
     private ClusterNode? _node;
+    private ClusterStreams? _streams;
+    private StreamServer? _streamServer;
     private FollowerGate? _gate;
     private volatile GatewayServer? _server;
     private Task _running = Task.CompletedTask;
@@ -46,13 +48,18 @@ public sealed class ClusterHost : IAsyncDisposable
         _cluster = config.Cluster ?? throw new ArgumentException("The configuration has no cluster section.", nameof(config));
         _options = _cluster.ToOptions();
         var client = _options.Self.ClientEndPoint!;
-        _config = config with { Address = client.Address.ToString(), Port = client.Port };
+        // Always the single-thread pipeline: it applies a batch only after its commit, so the leader applies each command
+        // once, on the state machine's own exchange, and its streams are written by one thread at a time with the
+        // followers' routing (docs/cluster.md). The parallel one applies ahead of the commit.
+        _config = config with
+        {
+            Address = client.Address.ToString(), Port = client.Port,
+            Pipeline = config.Pipeline with { Topology = "single" },
+        };
         _logging = logging ?? NullLoggerFactory.Instance;
         _log = _logging.CreateLogger("Exchange.Cluster");
         _configureLogging = configureLogging;
         _applied = applied;
-        // Applying once on the leader needs the single-thread pipeline: it applies a batch only after its commit, so
-        // its exchange never holds an uncommitted command (docs/cluster.md). The parallel one runs on a copy.
         _shareState = _config.Pipeline.ToOptions(_config.Journal).Topology == PipelineTopology.SingleThread;
     }
 
@@ -65,14 +72,38 @@ public sealed class ClusterHost : IAsyncDisposable
     /// <summary>The order-entry server while this node leads and takes orders; null otherwise.</summary>
     public GatewayServer? Server => _server;
 
+    /// <summary>The node's streams (its users', the order log, the drop-copy groups'), once started.</summary>
+    internal ClusterStreams Streams => _streams ?? throw new InvalidOperationException("Not started.");
+
+    /// <summary>The cluster's session id, once this node knows it (blank before).</summary>
+    public string SessionId => _streams?.SessionId ?? "";
+
+    /// <summary>The node's read-only ports (market data, drop copy), served whether it leads or follows; −1 when off.</summary>
+    public int MarketDataPort => _streamServer?.MarketDataPort ?? -1;
+
+    /// <inheritdoc cref="MarketDataPort"/>
+    public int DropCopyPort => _streamServer?.DropCopyPort ?? -1;
+
     /// <summary>Why the node stopped working (its log failed, or a leader's server could not start).</summary>
     public Exception? Fault => _fault;
 
     /// <summary>Opens the node's log and snapshots, joins the cluster and opens the order-entry port.</summary>
     public async Task StartAsync(CancellationToken cancel = default)
     {
-        _node = await ClusterNode.StartAsync(_options, () => GatewayServer.BuildExchange(_config), _logging, _applied, cancel)
-            .ConfigureAwait(false);
+        _streams = new ClusterStreams(_config, _options.DataDirectory, _log);
+        try
+        {
+            _node = await ClusterNode.StartAsync(_options, () => GatewayServer.BuildExchange(_config), _logging, _applied, _streams, cancel)
+                .ConfigureAwait(false);
+            _streamServer = await StreamServer.StartAsync(_config, _streams.Set, _logging, _configureLogging, cancel).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (_node is not null) await _node.DisposeAsync().ConfigureAwait(false);
+            _streams.Dispose();
+            _streams = null;
+            throw;
+        }
         _gate = OpenGate();
         // Woken at once when the leader changes (the polls are the fallback): a new leader's take-over starts then.
         _node.LeaderChanged += _ => _wake.Release();
@@ -115,8 +146,12 @@ public sealed class ClusterHost : IAsyncDisposable
         GatewayServer server;
         try
         {
-            // Built while the gate still answers (nothing is bound yet): the port is closed only for the start.
-            server = new GatewayServer(_config, _logging, _configureLogging, inProcess: false, term);
+            // Built while the gate still answers (nothing is bound yet): the port is closed only for the start. It
+            // continues the cluster's session on the node's streams; market data and drop copy stay on the node's own
+            // ports (StreamServer), which serve them whether it leads or not.
+            Streams.BeforeLeading();
+            server = new GatewayServer(_config with { MarketDataPort = -1, DropCopyPort = -1 }, _logging, _configureLogging,
+                inProcess: false, term, nodeStreams: Streams.Set);
         }
         catch
         {
@@ -167,7 +202,9 @@ public sealed class ClusterHost : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         await _running.ConfigureAwait(false);
         if (_gate is not null) await _gate.DisposeAsync().ConfigureAwait(false);
+        if (_streamServer is not null) await _streamServer.DisposeAsync().ConfigureAwait(false);
         if (_node is not null) await _node.DisposeAsync().ConfigureAwait(false);
+        _streams?.Dispose();
         _stop.Dispose();
     }
 }

@@ -11,7 +11,7 @@ namespace Exchange.Gateway.Hosting;
 /// <summary>What every session shares: limits, users, streams, the router, the submitter, the registry and pools.</summary>
 internal sealed class GatewayContext(
     GatewayLimits limits,
-    string sessionId,
+    Func<string> sessionId,
     UserDirectory users,
     IReadOnlyDictionary<User, UserStream> streams,
     OutboundRouter router,
@@ -26,7 +26,8 @@ internal sealed class GatewayContext(
 
     public ILogger Log { get; } = log;
     public GatewayLimits Limits { get; } = limits;
-    public string SessionId { get; } = sessionId;
+    /// <summary>The SoupBinTCP session id (a cluster node learns its cluster's once, so it is read each time).</summary>
+    public string SessionId => sessionId();
     public UserDirectory Users { get; } = users;
     public IReadOnlyDictionary<User, UserStream> Streams { get; } = streams;
     public OutboundRouter Router { get; } = router;

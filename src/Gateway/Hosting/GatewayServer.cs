@@ -37,6 +37,8 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly TimedJournal? _journal;
     private readonly MetricsEndpoint? _metricsEndpoint;
     private readonly StreamStore _streams;
+    // False when the streams are a cluster node's (ClusterStreams), which outlive this server.
+    private readonly bool _ownsStreams;
     private WebApplication? _app;
     private ListenOptions? _listen;
     private ListenOptions? _listenMarketData;
@@ -62,8 +64,11 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <param name="embedded">No journal at all, and <paramref name="inProcess"/>: the socket-free session benchmark
     /// (<see cref="Embedded"/>).</param>
     /// <param name="wrapOutput">Wraps the output handler (the benchmark's mirror puts a probe there).</param>
+    /// <param name="nodeStreams">A cluster node's streams (with <paramref name="term"/>): the leader's pipeline writes
+    /// them, continuing the cluster's session; the node keeps them after this server stops.</param>
     internal GatewayServer(GatewayConfig config, ILoggerFactory? logging, Action<ILoggingBuilder>? configureLogging, bool inProcess,
-        Leadership? term = null, bool embedded = false, Func<IOutputHandler, IOutputHandler>? wrapOutput = null)
+        Leadership? term = null, bool embedded = false, Func<IOutputHandler, IOutputHandler>? wrapOutput = null,
+        GatewayStreams? nodeStreams = null)
     {
         config.Validate();
         _config = config;
@@ -79,43 +84,26 @@ public sealed class GatewayServer : IAsyncDisposable
         // Refuse at once if another server holds the journal (its writer takes the lock for good when the pipeline opens).
         if (!inProcess && options.Journal is not null)
             using (DirectoryLock.Acquire(options.Journal.Directory)) { }
-        var users = new UserDirectory(config.Users, config.Limits.MaxPendingPasswordChecks);
-        // The streams live beside the journal (a cluster's leader and a test's in-memory server keep them in memory).
-        _streams = new StreamStore(inProcess || term is not null ? null : config.Journal, config.Streams.ToWindow(), config.Session,
+        if (nodeStreams is not null && term is null)
+            throw new ArgumentException("A cluster node's streams are written by a leader's term only.", nameof(nodeStreams));
+        _ownsStreams = nodeStreams is null;
+        // The streams live beside the journal (a cluster node's in its data directory, ClusterStreams; a test's
+        // in-memory server keeps them in memory).
+        _streams = nodeStreams?.Store ?? new StreamStore(inProcess || term is not null ? null : config.Journal, config.Streams.ToWindow(), config.Session,
             config.Pipeline.Fsync == "never" ? 0 : config.Pipeline.FsyncIntervalMs, DateTime.UtcNow, config.Pipeline.FsyncIntervalMs);
         // Nothing of a constructor that throws is disposed by its caller: close the stream files (and their timer) here.
         try
         {
-            var streams = new Dictionary<User, UserStream>();
-            var traders = new Dictionary<int, UserStream>();
-            var senders = new Dictionary<uint, UserStream>();
-            var logs = new List<MessageLog>();
-            foreach (var u in users.All)
-            {
-                streams[u] = new UserStream(u, _streams.Open(StreamStore.UserStreamName(u.Name)));
-                logs.Add(streams[u].Log);
-                if (u.Role == Role.Trader) traders[u.Account] = streams[u];
-                if (u.Origin != 0) senders[u.Origin] = streams[u];
-            }
-            // In flight = the input ring plus the output ring's backlog: room for both, so a claim rarely finds a busy slot.
-            var pending = new PendingTable(Math.Max(config.Limits.MaxInFlight, 2 * config.Pipeline.RingSize));
-            _router = new OutboundRouter(pending, traders);
-            var marketData = new MarketData.OrderLog(new UserStream(MarketData.MarketDataUser.Instance, _streams.Open(StreamStore.MarketDataStreamName)));
-            logs.Add(marketData.Feed.Log);
-            _router.MarketData = marketData;
-            var dropCopyReaders = new Dictionary<User, UserStream>();
-            var dropCopyAccounts = new Dictionary<int, UserStream>();
-            foreach (var g in config.DropCopy)
-            {
-                var group = new UserStream(MarketData.MarketDataUser.Instance, _streams.Open(StreamStore.DropCopyStreamName(g.Name)));
-                logs.Add(group.Log);
-                foreach (var a in g.Accounts) dropCopyAccounts[a] = group;
-                foreach (var u in g.Users) dropCopyReaders[users.All.First(x => string.Equals(x.Name, u, StringComparison.OrdinalIgnoreCase))] = group;
-            }
-            _router.DropCopy = new DropCopyFeed(dropCopyAccounts);
+            var set = nodeStreams ?? new GatewayStreams(config, _streams);
+            var users = set.Users;
+            var streams = set.Streams;
+            var pending = set.Pending;
+            _router = set.Router;
+            var marketData = set.MarketData;
+            var dropCopyReaders = set.DropCopyReaders;
             _exchange = term?.Exchange
-                ?? (inProcess ? BuildExchange(config) : RecoverAndRederive(config, options, senders, logs));
-            if (_streams.Persistent)
+                ?? (inProcess ? BuildExchange(config) : RecoverAndRederive(config, options, set.Senders, set.Logs));
+            if (_streams.Persistent && _ownsStreams)
             {
                 // Every message of every command so far is written now: the mark starts here, and the snapshots and journal
                 // that a restart needs to re-derive from the mark are kept (PipelineOptions.RetentionFloor).
@@ -139,7 +127,8 @@ public sealed class GatewayServer : IAsyncDisposable
             _publisher = new PipelinePublisher(_exchange, options, output);
             SessionId = _streams.SessionId;
             var rejects = new GatewayRejects();
-            _context = new GatewayContext(config.Limits, SessionId, users, streams, _router, new CommandSubmitter(pending, _publisher, rejects),
+            var store = _streams;
+            _context = new GatewayContext(config.Limits, () => store.SessionId, users, streams, _router, new CommandSubmitter(pending, _publisher, rejects),
                 marketData, dropCopyReaders, _logging.CreateLogger("Exchange.Gateway.Sessions"), rejects);
             if (metered is not null)
             {
@@ -151,7 +140,7 @@ public sealed class GatewayServer : IAsyncDisposable
         }
         catch
         {
-            _streams.Dispose();
+            if (_ownsStreams) _streams.Dispose();
             throw;
         }
     }
@@ -295,7 +284,7 @@ public sealed class GatewayServer : IAsyncDisposable
         // still hold it, as the pipeline does with a journal it owns.
         if (Fault is null) _journal?.Dispose();
         // After the pipeline: every message it routed is written (the mark says so); the files are fsynced and closed.
-        if (Fault is null)
+        if (Fault is null && _ownsStreams)
         {
             _streams.Mark(_router.WrittenThrough);
             _streams.Dispose();

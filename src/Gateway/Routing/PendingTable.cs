@@ -29,6 +29,15 @@ internal sealed class PendingTable
         return Interlocked.CompareExchange(ref _busy[correlation & _mask], 1, 0) == 0;
     }
 
+    /// <summary>Frees every slot: a cluster node's next leadership term starts with none in flight (the previous term's
+    /// pipeline stopped, and the commands it had not reported are answered, if at all, from the log). Only while no
+    /// session and no pipeline uses the table.</summary>
+    public void Reset()
+    {
+        Array.Clear(_slots);
+        Array.Clear(_busy);
+    }
+
     public ref PendingCommand this[long correlation] => ref _slots[correlation & _mask];
 
     public void Release(long correlation)

@@ -31,6 +31,13 @@ internal sealed class SessionSender(ConnectionState state)
     /// <summary>Where the sender starts; login sets it under the stream's gate, before the sender runs.</summary>
     public void StartAt(long sequence) => Volatile.Write(ref _cursor, sequence);
 
+    /// <summary>Closes the connection without a goodbye, off this thread (the caller holds its stream's gate).</summary>
+    public void Drop(string reason)
+    {
+        if (state.TryMarkClosing())
+            ThreadPool.UnsafeQueueUserWorkItem(s => s.Abort(reason), state, preferLocal: false);
+    }
+
     /// <summary>Starts the sender loop (login, after Login Accepted is out).</summary>
     public void Start() => _loop = Task.Run(SendAsync);
 

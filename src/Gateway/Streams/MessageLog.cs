@@ -305,6 +305,9 @@ internal sealed class MessageLog : IDisposable
         _rederived = default;
     }
 
+    /// <summary>Whether <see cref="BeginRederive"/> is in force.</summary>
+    internal bool Rederiving => _held is not null;
+
     /// <summary>Start-up only: re-derivation is over; this stream appends as usual again.</summary>
     internal void EndRederive()
     {
@@ -340,6 +343,35 @@ internal sealed class MessageLog : IDisposable
         _rederived.Held++;
         if (IsRetained(sequence) && !Get(sequence).SequenceEqual(_scratch.AsSpan(0, length))) _rederived.Mismatched++;
         return sequence;
+    }
+
+    /// <summary>
+    /// A cluster node that installed a snapshot (docs/cluster.md): the stream drops what it holds and goes on at message
+    /// <paramref name="next"/>, as the stream of the node that made the snapshot does; the messages before it are not
+    /// on this node (a login asking for them is refused as before the retention window). Under the owner's lock, with
+    /// no reader attached (<see cref="UserStream.SkipTo"/> drops them first).
+    /// </summary>
+    internal void SkipTo(long next)
+    {
+        if (next <= _committed + 1) return;
+        Volatile.Write(ref _first, next);
+        _file?.Reset(next);
+        _segments = new byte[4][];
+        _segmentFirst = new long[4];
+        _segmentLastMs = new long[4];
+        _segmentUsed = new int[4];
+        _oldest = 0;
+        _newest = -1;
+        _offset = SegmentSize;
+        _bytes = 0;
+        _spare.Clear();
+        _entries = new long[256];
+        _outcomeCount = 0;
+        _unwrittenSegment = 0;
+        _unwrittenOffset = 0;
+        _committed = _written = next - 1;
+        Volatile.Write(ref _published, next - 1);
+        EndRederive();
     }
 
     /// <summary>Start-up only: the stream's first file begins after 1 (older files were removed by retention).</summary>

@@ -129,6 +129,27 @@ internal sealed class StreamFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// A cluster node that installed a snapshot (docs/cluster.md): every file is deleted and the stream goes on at
+    /// <paramref name="next"/>, begun at once as an empty file so a restart numbers from there too.
+    /// </summary>
+    public void Reset(long next)
+    {
+        lock (_sync)
+        {
+            if (_handle is not null)
+            {
+                _handle.Dispose();
+                _handle = null;
+            }
+            foreach (var (_, path) in _files) System.IO.File.Delete(path);
+            _files.Clear();
+            _length = 0;
+            _written = _synced = 0;
+        }
+        Open(next);
+    }
+
     private void Open(long firstSequence)
     {
         lock (_sync)

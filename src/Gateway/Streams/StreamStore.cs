@@ -34,8 +34,10 @@ internal sealed class StreamStore : IDisposable
     /// <param name="configuredSession">The configured session id; blank = the persisted one, or a new one.</param>
     /// <param name="fsyncIntervalMs">Period of the fsync timer; 0 = never fsync (the journal's <c>never</c>).</param>
     /// <param name="markIntervalMs">Period of the written-through mark when nothing is fsynced.</param>
+    /// <param name="adoptSession">A cluster node's streams (docs/cluster.md): with no configured and no persisted
+    /// session, the id stays blank until the cluster's is known (<see cref="Adopt"/>) instead of a new one being made.</param>
     public StreamStore(string? dataDirectory, RetentionWindow window, string configuredSession, int fsyncIntervalMs, DateTime now,
-        int markIntervalMs = 10)
+        int markIntervalMs = 10, bool adoptSession = false)
     {
         _window = window;
         if (string.IsNullOrEmpty(dataDirectory))
@@ -47,7 +49,8 @@ internal sealed class StreamStore : IDisposable
         Directory.CreateDirectory(_directory);
         var sessionFile = Path.Combine(_directory, "session");
         var persisted = File.Exists(sessionFile) ? File.ReadAllText(sessionFile, Encoding.ASCII).Trim() : "";
-        SessionId = configuredSession.Length > 0 ? configuredSession : persisted.Length > 0 ? persisted : NewSessionId(now);
+        SessionId = configuredSession.Length > 0 ? configuredSession : persisted.Length > 0 ? persisted
+            : adoptSession ? "" : NewSessionId(now);
         Continued = SessionId == persisted;
         var markPath = Path.Combine(_directory, WrittenThroughFileName);
         if (Continued) WrittenThroughAtStart = ReadMark(markPath);
@@ -55,20 +58,36 @@ internal sealed class StreamStore : IDisposable
         {
             // A new session numbers every stream from 1 again: the old session's messages cannot be replayed into it.
             foreach (var stream in Directory.GetDirectories(_directory)) Directory.Delete(stream, recursive: true);
-            var temporary = sessionFile + ".tmp";
-            using (var f = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-            {
-                f.Write(Encoding.ASCII.GetBytes(SessionId));
-                f.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, sessionFile, overwrite: true);
-            DirectorySync.Flush(_directory);
+            if (SessionId.Length > 0) WriteSession(sessionFile, SessionId);
         }
         // The old session's mark describes streams that are gone: a new session begins without one.
         _mark = File.OpenHandle(markPath, Continued ? FileMode.OpenOrCreate : FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
         _syncFiles = fsyncIntervalMs > 0;
         var period = fsyncIntervalMs > 0 ? fsyncIntervalMs : Math.Max(1, markIntervalMs);
         _timer = new Timer(_ => Tick(), null, period, period);
+    }
+
+    private static void WriteSession(string sessionFile, string id)
+    {
+        var temporary = sessionFile + ".tmp";
+        using (var f = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        {
+            f.Write(Encoding.ASCII.GetBytes(id));
+            f.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, sessionFile, overwrite: true);
+        DirectorySync.Flush(Path.GetDirectoryName(sessionFile)!);
+    }
+
+    /// <summary>
+    /// A cluster node learns its cluster's session id (from the log's first barrier, or a snapshot): persisted, so
+    /// the node continues it after a restart. Only while the id is blank (the streams are then still empty).
+    /// </summary>
+    public void Adopt(string sessionId)
+    {
+        if (SessionId.Length > 0 || sessionId.Length == 0) return;
+        if (_directory is not null) WriteSession(Path.Combine(_directory, "session"), sessionId);
+        SessionId = sessionId;
     }
 
     /// <summary>The file holding the written-through mark (two 16-byte slots, written in turn: value, CRC32C).</summary>
@@ -168,8 +187,20 @@ internal sealed class StreamStore : IDisposable
         return best;
     }
 
-    /// <summary>The SoupBinTCP session id: persisted with the streams, so a restart continues the same session.</summary>
-    public string SessionId { get; }
+    /// <summary>The SoupBinTCP session id: persisted with the streams, so a restart continues the same session. Blank
+    /// on a cluster node that does not know its cluster's yet (<see cref="Adopt"/>).</summary>
+    public string SessionId
+    {
+        get => Volatile.Read(ref _sessionId);
+        private set => Volatile.Write(ref _sessionId, value);
+    }
+
+    private string _sessionId = "";
+
+    /// <summary>Every stream opened, by name (a cluster's snapshots carry their message counts by name).</summary>
+    public IReadOnlyDictionary<string, MessageLog> Named => _named;
+
+    private readonly Dictionary<string, MessageLog> _named = [];
 
     /// <summary>Whether streams outlive the process.</summary>
     public bool Persistent => _directory is not null;
@@ -177,10 +208,10 @@ internal sealed class StreamStore : IDisposable
     /// <summary>The stream named <paramref name="name"/> (loaded from disk when persisted).</summary>
     public MessageLog Open(string name)
     {
-        if (_directory is null) return new MessageLog(_window);
+        if (_directory is null) return _named[name] = new MessageLog(_window);
         var file = new StreamFile(Path.Combine(_directory, name), _window.FileBytes);
         lock (_files) _files.Add(file);
-        return new MessageLog(_window, file);
+        return _named[name] = new MessageLog(_window, file);
     }
 
     /// <summary>The directory name of a user's stream (user names are case-insensitive and may hold any printable ASCII).</summary>
@@ -227,10 +258,12 @@ internal sealed class StreamStore : IDisposable
     /// A new session's id: the time in milliseconds since the Unix epoch, in base 36 (8 characters until the year
     /// 2059), so a new data directory never reuses an id a client may still hold.
     /// </summary>
-    internal static string NewSessionId(DateTime utc)
+    internal static string NewSessionId(DateTime utc) => NewSessionId((long)(utc - DateTime.UnixEpoch).TotalMilliseconds);
+
+    /// <summary>A session id from a time in milliseconds since the Unix epoch (base 36).</summary>
+    internal static string NewSessionId(long ms)
     {
         const string digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-        var ms = (long)(utc - DateTime.UnixEpoch).TotalMilliseconds;
         Span<char> text = stackalloc char[10];
         var i = text.Length;
         do

@@ -41,6 +41,18 @@ internal sealed class UserStream(User user, MessageLog log)
         return Log.Commit(OutboundEncoder.Rejected(span, timestamp, token, messageType, code, account, instrument, orderId));
     }
 
+    /// <summary>A cluster node installed a snapshot: the stream goes on at <paramref name="next"/> (<see cref="MessageLog.SkipTo"/>);
+    /// its connections are closed first (they may log in again from <paramref name="next"/>).</summary>
+    public void SkipTo(long next)
+    {
+        lock (Gate)
+        {
+            if (next <= Log.Count + 1) return;
+            foreach (var reader in _readers) reader.Drop("the node's streams went on from a snapshot: log in again");
+            Log.SkipTo(next);
+        }
+    }
+
     public bool TryAttach(SessionSender sender, int max)
     {
         if (_readers.Count >= max) return false;

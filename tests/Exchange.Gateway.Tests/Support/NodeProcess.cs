@@ -65,6 +65,12 @@ internal sealed class NodeProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The cluster's session id, once the node said it knows it (blank before).</summary>
+    public string Session { get; private set; } = "";
+
+    /// <summary>Accounts 1-4's balances in the committed state, said at a clean stop.</summary>
+    public ConcurrentDictionary<int, long> Balances { get; } = new();
+
     public string Stderr
     {
         get
@@ -120,6 +126,12 @@ internal sealed class NodeProcess : IDisposable
                         break;
                     case "follower":
                         Interlocked.Exchange(ref _term, 0);
+                        break;
+                    case "session":
+                        Session = parts[1];
+                        break;
+                    case "balance":
+                        Balances[int.Parse(parts[1], CultureInfo.InvariantCulture)] = long.Parse(parts[2], CultureInfo.InvariantCulture);
                         break;
                     case "started":
                         _started.TrySetResult();

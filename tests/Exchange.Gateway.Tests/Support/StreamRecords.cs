@@ -26,6 +26,12 @@ internal static class StreamRecords
         return result;
     }
 
+    /// <summary>The number of the first message a stream's files hold (1 unless retention dropped files, or a cluster node
+    /// went on from a snapshot).</summary>
+    public static long First(string directory) =>
+        Directory.GetFiles(directory, "*.msgs").Select(f => long.Parse(Path.GetFileNameWithoutExtension(f), System.Globalization.CultureInfo.InvariantCulture))
+            .DefaultIfEmpty(1).Min();
+
     public static List<Record> ReadStream(string directory)
     {
         var records = new List<Record>();

@@ -9,7 +9,8 @@ namespace Exchange.Gateway.Tests.Support;
 /// <summary>
 /// Three <c>exchange serve</c> nodes of one cluster in this process, on 127.0.0.1 ports picked free, each with its own
 /// data directory, election timeouts of 1-2 s (a loaded machine must not depose a slow leader). Market data and drop
-/// copy are off.
+/// copy are off unless asked for (then on ports picked free, with the drop-copy group "desk" of accounts 1 and 2, read
+/// by the admin).
 /// </summary>
 internal sealed class TestNodes : IAsyncDisposable
 {
@@ -34,19 +35,26 @@ internal sealed class TestNodes : IAsyncDisposable
     public IReadOnlyList<(string Host, int Port)> Addresses =>
         _configs.Select(c => ("127.0.0.1", IPEndPoint.Parse(c.Cluster!.Members[c.Cluster.NodeId - 1].Client).Port)).ToList();
 
-    public static async Task<TestNodes> StartAsync(int count = 3)
+    /// <summary>Node <paramref name="i"/>'s data directory (its streams are under <c>streams/</c>).</summary>
+    public string DataDirectory(int i) => Path.Combine(_root, $"node-{i + 1}");
+
+    /// <summary>Node <paramref name="i"/>'s configuration.</summary>
+    public GatewayConfig Config(int i) => _configs[i];
+
+    public static async Task<TestNodes> StartAsync(int count = 3, bool streamPorts = false)
     {
         var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-nodes-" + Guid.NewGuid().ToString("N"))).FullName;
-        var ports = FreePorts(2 * count);
+        var ports = FreePorts(4 * count);
         var members = Enumerable.Range(0, count).Select(i => new ClusterMemberConfig
         {
             Id = i + 1, Raft = $"127.0.0.1:{ports[2 * i]}", Client = $"127.0.0.1:{ports[2 * i + 1]}",
         }).ToList();
         var configs = Enumerable.Range(0, count).Select(i => TestServer.Config() with
         {
-            MarketDataPort = -1,
-            DropCopyPort = -1,
+            MarketDataPort = streamPorts ? ports[2 * count + 2 * i] : -1,
+            DropCopyPort = streamPorts ? ports[2 * count + 2 * i + 1] : -1,
             SnapshotPort = -1,
+            DropCopy = streamPorts ? [new DropCopyGroupConfig { Name = "desk", Accounts = [1, 2], Users = ["admin"] }] : [],
             Cluster = new ClusterConfig
             {
                 NodeId = i + 1,
