@@ -105,7 +105,8 @@ internal sealed class ClusterStreams : ICommittedOutput, IDisposable
     {
         if (command.Sequence <= _writtenAtStart) return;
         var sender = command.Origin != 0 && Set.Senders.TryGetValue(command.Origin, out var s) ? s : _nobody;
-        Router.Rederive(sender, command.Token, StreamRederivation.MessageTypeOf(command.Type), command.Sequence, events);
+        var messageType = command.Type == CommandType.GatewayReject ? command.RejectedMessageType : StreamRederivation.MessageTypeOf(command.Type);
+        Router.Rederive(sender, command.Token, messageType, command.Sequence, events);
         if (_rederiveUntil >= 0 && command.Sequence >= _rederiveUntil) EndRederive();
     }
 

@@ -97,7 +97,7 @@ internal sealed class StreamServer : IAsyncDisposable
         {
         }
 
-        public bool TryPublish(in Command command, long correlation, out long sequence)
+        public bool TryPublish(in Command command, long correlation, bool reserve, out long sequence)
         {
             sequence = 0;
             return false;

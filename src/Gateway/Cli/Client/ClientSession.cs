@@ -23,17 +23,17 @@ internal static class ClientSession
     /// it names none (an election) the login is tried again, for up to <see cref="Timeout"/>.
     /// </summary>
     public static async Task<(ExchangeClient Client, LoginResult Login, string At)> LoginWithResultAsync(ClientContext c, int port,
-        long sequence, string what)
+        long sequence, string what, string session = "", TimeSpan? timeout = null)
     {
         var (host, at) = (c.Host, port);
-        var deadline = DateTime.UtcNow + Timeout;
+        var deadline = DateTime.UtcNow + (timeout ?? Timeout);
         while (true)
         {
             var client = await Reach($"{host}:{at}", what, () => ExchangeClient.ConnectAsync(host, at)).ConfigureAwait(false);
             LoginResult login;
             try
             {
-                login = await Reach($"{host}:{at}", what, () => client.LoginAsync(c.User, c.Password, sequence, "", Timeout)).ConfigureAwait(false);
+                login = await Reach($"{host}:{at}", what, () => client.LoginAsync(c.User, c.Password, sequence, session, Timeout)).ConfigureAwait(false);
             }
             catch
             {
@@ -44,7 +44,7 @@ internal static class ClientSession
             await client.DisposeAsync().ConfigureAwait(false);
             if (!login.NotLeader) throw LoginRejected(login.RejectReason, login.Debug);
             if (DateTime.UtcNow > deadline)
-                throw CommandLineException.Unavailable($"no cluster leader accepted the login within {Timeout.TotalSeconds:0} s ({login.Debug})");
+                throw CommandLineException.Unavailable($"no cluster leader accepted the login within {(timeout ?? Timeout).TotalSeconds:0} s ({login.Debug})");
             if (login.Leader is { } leader) (host, at) = (leader.Address.ToString(), leader.Port);
             else await Task.Delay(200).ConfigureAwait(false);
         }
@@ -87,43 +87,66 @@ internal static class ClientSession
     /// <summary>
     /// Prints a stream's messages from <paramref name="from"/> (0 = new ones) until Ctrl-C, the end of the session,
     /// <paramref name="count"/> messages (when &gt; 0) or, with <paramref name="forMs"/> &gt; 0, that many milliseconds.
+    /// When the connection ends (a cluster's leader died or was deposed, or the node stopped), it logs in again at the
+    /// address it was given, in the same session from the next sequence number (a follower names the new leader, and
+    /// every node continues the session: docs/cluster.md), and goes on with no gap and no duplicate; if no node takes the
+    /// login, it ends as before (End of Session: the server stopped; otherwise the connection was lost).
     /// </summary>
     public static async Task<int> FollowAsync(ClientContext c, int port, string what, string stream, long from, long count, long forMs,
         MessageFormatter format)
     {
         var (client, login, at) = await LoginWithResultAsync(c, port, from, what).ConfigureAwait(false);
-        await using var owned = client;
-        c.Output.WriteLine($"{what}: {c.User} at {at}, session {login.Session.Trim()} from sequence {login.NextSequence} (Ctrl-C stops)");
-        c.Output.WriteLine(MessageFormatter.Header(stream, c.Command[(c.Command.LastIndexOf(' ') + 1)..]));
-        c.Output.Flush();
-        using var stop = new StopSignal(forMs);
+        var session = login.Session.Trim();
         try
         {
+            c.Output.WriteLine($"{what}: {c.User} at {at}, session {session} from sequence {login.NextSequence} (Ctrl-C stops)");
+            c.Output.WriteLine(MessageFormatter.Header(stream, c.Command[(c.Command.LastIndexOf(' ') + 1)..]));
+            c.Output.Flush();
+            using var stop = new StopSignal(forMs);
+            var next = login.NextSequence;
             for (var printed = 0L; !stop.IsSet && (count <= 0 || printed < count);)
             {
                 try
                 {
-                    c.Output.WriteLine(format.Format(await client.ReceiveAsync(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false)));
+                    var m = await client.ReceiveAsync(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
+                    c.Output.WriteLine(format.Format(m));
                     c.Output.Flush();
+                    next = m.Sequence + 1;
                     printed++;
                 }
                 catch (TimeoutException)
                 {
                     // Nothing new: keep waiting.
                 }
+                catch (ChannelClosedException)
+                {
+                    var (ended, debug) = (client.EndOfSession, client.Debug);
+                    (ExchangeClient Client, LoginResult Login, string At) again;
+                    try
+                    {
+                        again = await LoginWithResultAsync(c, port, next, what, session, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                    }
+                    catch (CommandLineException)
+                    {
+                        if (ended)
+                        {
+                            c.Output.WriteLine("end of session (the server stopped)");
+                            return ExitCode.Ok;
+                        }
+                        throw CommandLineException.Unavailable($"{at} closed the connection{(debug is { } d ? ": " + d : "")}");
+                    }
+                    await client.DisposeAsync().ConfigureAwait(false);
+                    (client, at) = (again.Client, again.At);
+                    c.Output.WriteLine($"{what}: logged in again at {at}, session {session} from sequence {again.Login.NextSequence}");
+                    c.Output.Flush();
+                }
             }
             await client.LogoutAsync().ConfigureAwait(false);
             return ExitCode.Ok;
         }
-        catch (ChannelClosedException)
+        finally
         {
-            if (client.EndOfSession)
-            {
-                c.Output.WriteLine("end of session (the server stopped)");
-                return ExitCode.Ok;
-            }
-            throw CommandLineException.Unavailable(
-                $"{at} closed the connection{(client.Debug is { } d ? ": " + d : "")}");
+            await client.DisposeAsync().ConfigureAwait(false);
         }
     }
 
