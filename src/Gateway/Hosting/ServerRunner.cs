@@ -34,7 +34,10 @@ internal static partial class ServerRunner
                 $"node {host.Self.Id} cannot start: {e.Message}");
         }
         stdout.WriteLine($"exchange: node {host.Self.Id} of {config.Cluster!.Members.Count}, Raft on {host.Self.RaftEndPoint}, " +
-                         $"order entry on {host.Self.ClientEndPoint} (the leader takes orders, followers name it). Ctrl-C stops.");
+                         $"order entry on {host.Self.ClientEndPoint} (the leader takes orders, followers name it)" +
+                         (host.MarketDataPort >= 0 ? $", market data on {host.MarketDataPort}" : "") +
+                         (host.DropCopyPort >= 0 ? $", drop copy on {host.DropCopyPort}" : "") +
+                         $" (every node). Session {(host.SessionId.Length > 0 ? host.SessionId : "(from the cluster's log)")}. Ctrl-C stops.");
         stdout.Flush();
         while (!stop.Task.IsCompleted && host.Fault is null)
             await Task.WhenAny(stop.Task, Task.Delay(1000)).ConfigureAwait(false);
