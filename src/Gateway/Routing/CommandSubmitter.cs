@@ -48,12 +48,14 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
 
     private long PublishReject(UserStream stream, in InboundMessage m, uint origin, long timestamp, RejectCode code)
     {
-        rejects?.Count(code);
         var command = Command.GatewayRejected(m.Type, code, m.Account, m.Instrument, m.OrderId);
         command.Origin = origin;
         command.Token = m.Token;
         command.Timestamp = timestamp;
-        return TryPublish(stream, in m, in command, book: null, reserve: true);
+        var sequence = TryPublish(stream, in m, in command, book: null, reserve: true);
+        // Counted once, when taken (a saturated exchange makes the session retry it).
+        if (sequence != 0) rejects?.Count(code);
+        return sequence;
     }
 
     private long TryPublish(UserStream? stream, in InboundMessage m, in Command command, MarketData.BookRequest? book, bool reserve)
