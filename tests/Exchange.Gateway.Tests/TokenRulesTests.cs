@@ -85,11 +85,20 @@ public sealed class TokenRulesTests
     [Fact]
     public void Saturated_NothingPublished_TheSessionWaitsToPublishTheReject()
     {
-        var (stream, submitter, publisher) = Make();
+        var (stream, _, publisher) = Make();
+        var rejects = new Gateway.Metrics.GatewayRejects();
+        var submitter = new CommandSubmitter(new PendingTable(8), publisher, rejects);
         publisher.Saturated = true;
         Assert.Equal(0, Submit(stream, submitter, 1));
         Assert.Empty(publisher.Published);
         Assert.Equal(0, stream.Log.Count);
+        // The session retries the reject until it is taken: counted once, then.
+        InboundDecoder.Decode(Inbound.NewOrder(1, 1, 0, 0, 0, 0, 0, 0, 100, 1), out var m);
+        Assert.Equal(0, submitter.Reject(stream, 1, in m, 77, RejectCode.RateLimited));
+        Assert.Equal(0, rejects[RejectCode.RateLimited]);
+        publisher.Saturated = false;
+        Assert.Equal(1, submitter.Reject(stream, 1, in m, 77, RejectCode.RateLimited));
+        Assert.Equal(1, rejects[RejectCode.RateLimited]);
     }
 
     [Fact]
