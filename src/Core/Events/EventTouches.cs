@@ -14,6 +14,7 @@ internal static class EventTouches
 {
     /// <summary>Returns how many accounts <paramref name="e"/> touched (0 to 2): <paramref name="first"/>, then
     /// <paramref name="second"/>; <paramref name="instrument"/> is -1 when only the balance changed.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static int Accounts(in Event e, out int first, out int second, out int instrument)
     {
         first = e.AccountId;
