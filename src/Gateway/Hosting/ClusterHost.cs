@@ -10,10 +10,11 @@ namespace Exchange.Gateway.Hosting;
 
 /// <summary>
 /// <c>exchange serve</c> as one node of a cluster (docs/cluster.md). The node always runs Raft and applies the
-/// committed log. While it follows, its order-entry port is a <see cref="FollowerGate"/> that sends clients to the
-/// leader. When it is elected, it takes over at a barrier and runs a whole <see cref="GatewayServer"/> on the port,
-/// whose pipeline journals through the term's <see cref="RaftJournal"/>; when it is deposed, that server's pipeline
-/// stops on the first refused commit (nothing more is acknowledged), the server is stopped and the gate comes back.
+/// committed log. Its order-entry port (<see cref="OrderEntryPort"/>) is bound for its whole life: while it follows,
+/// the port sends clients to the leader. When it is elected, it takes over at a barrier and runs a
+/// <see cref="GatewayServer"/>, whose pipeline journals through the term's <see cref="RaftJournal"/>, and the port hands
+/// new connections to it; when it is deposed, that server's pipeline stops on the first refused commit (nothing more is
+/// acknowledged), the port refuses again and the server is stopped.
 /// </summary>
 public sealed class ClusterHost : IAsyncDisposable
 {
@@ -30,7 +31,7 @@ public sealed class ClusterHost : IAsyncDisposable
     private ClusterNode? _node;
     private ClusterStreams? _streams;
     private StreamServer? _streamServer;
-    private FollowerGate? _gate;
+    private OrderEntryPort? _orderPort;
     private volatile GatewayServer? _server;
     private Task _running = Task.CompletedTask;
     private volatile Exception? _fault;
@@ -96,15 +97,19 @@ public sealed class ClusterHost : IAsyncDisposable
             _node = await ClusterNode.StartAsync(_options, () => GatewayServer.BuildExchange(_config), _logging, _applied, _streams, cancel)
                 .ConfigureAwait(false);
             _streamServer = await StreamServer.StartAsync(_config, _streams.Set, _logging, _configureLogging, cancel).ConfigureAwait(false);
+            _orderPort = await OrderEntryPort.StartAsync(_config, () => _node.Leader?.ClientEndPoint, _configureLogging, cancel)
+                .ConfigureAwait(false);
         }
         catch
         {
+            if (_streamServer is not null) await _streamServer.DisposeAsync().ConfigureAwait(false);
+            _streamServer = null;
             if (_node is not null) await _node.DisposeAsync().ConfigureAwait(false);
+            _node = null;
             _streams.Dispose();
             _streams = null;
             throw;
         }
-        _gate = OpenGate();
         // Woken at once when the leader changes (the polls are the fallback): a new leader's take-over starts then.
         _node.LeaderChanged += _ => _wake.Release();
         _running = Task.Run(RunAsync, CancellationToken.None);
@@ -120,7 +125,6 @@ public sealed class ClusterHost : IAsyncDisposable
                     throw new InvalidDataException($"node {Self.Id} stopped applying the log: {fault.Message}", fault);
                 if (!Node.IsLeader)
                 {
-                    _gate ??= OpenGate();
                     await _wake.WaitAsync(Poll, _stop.Token).ConfigureAwait(false);
                     continue;
                 }
@@ -146,7 +150,7 @@ public sealed class ClusterHost : IAsyncDisposable
         GatewayServer server;
         try
         {
-            // Built while the gate still answers (nothing is bound yet): the port is closed only for the start. It
+            // Built while the port still refuses (it binds nothing: the port is the node's, OrderEntryPort). It
             // continues the cluster's session on the node's streams; market data and drop copy stay on the node's own
             // ports (StreamServer), which serve them whether it leads or not.
             Streams.BeforeLeading();
@@ -161,13 +165,11 @@ public sealed class ClusterHost : IAsyncDisposable
         }
         try
         {
-            if (_gate is not null)
-            {
-                await _gate.DisposeAsync().ConfigureAwait(false);
-                _gate = null;
-            }
-            await server.StartAsync(_stop.Token).ConfigureAwait(false);
+            // Orders are taken from the moment the pipeline runs; the server's other ports (snapshot, metrics) follow.
+            server.StartPipeline();
+            OrderPort.Leader = server;
             _server = server;
+            await server.StartListenersAsync(_stop.Token).ConfigureAwait(false);
             _log.LogWarning("Node {Node} leads in term {Term}: taking orders on {EndPoint} from sequence {Sequence} " +
                             "(take-over {TakeOver:F0} ms, server start {Start:F0} ms)",
                 Self.Id, term.Term, server.EndPoint, term.Exchange.LastSequence + 1,
@@ -179,6 +181,8 @@ public sealed class ClusterHost : IAsyncDisposable
         }
         finally
         {
+            // New connections are refused again from here; the server ends its own (End of Session).
+            OrderPort.Leader = null;
             _server = null;
             await server.StopAsync().ConfigureAwait(false);
             // The state machine's own exchange goes back to it once no pipeline thread can touch it any more.
@@ -192,16 +196,14 @@ public sealed class ClusterHost : IAsyncDisposable
         }
     }
 
-    private FollowerGate OpenGate() =>
-        FollowerGate.Start(new IPEndPoint(IPAddress.Parse(_config.Address), _config.Port), () => Node.Leader?.ClientEndPoint,
-            TimeSpan.FromMilliseconds(_config.Limits.LoginTimeoutMs), _config.Limits.MaxConnections);
+    private OrderEntryPort OrderPort => _orderPort ?? throw new InvalidOperationException("Not started.");
 
     /// <summary>Stops taking orders (as a single server stops), closes the port and leaves the cluster.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _running.ConfigureAwait(false);
-        if (_gate is not null) await _gate.DisposeAsync().ConfigureAwait(false);
+        if (_orderPort is not null) await _orderPort.DisposeAsync().ConfigureAwait(false);
         if (_streamServer is not null) await _streamServer.DisposeAsync().ConfigureAwait(false);
         if (_node is not null) await _node.DisposeAsync().ConfigureAwait(false);
         _streams?.Dispose();

@@ -39,6 +39,8 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly StreamStore _streams;
     // False when the streams are a cluster node's (ClusterStreams), which outlive this server.
     private readonly bool _ownsStreams;
+    // A cluster leader's order-entry port is the node's (OrderEntryPort, bound for the node's life), not this server's.
+    private readonly bool _ownsOrderPort;
     private WebApplication? _app;
     private ListenOptions? _listen;
     private ListenOptions? _listenMarketData;
@@ -87,6 +89,7 @@ public sealed class GatewayServer : IAsyncDisposable
         if (nodeStreams is not null && term is null)
             throw new ArgumentException("A cluster node's streams are written by a leader's term only.", nameof(nodeStreams));
         _ownsStreams = nodeStreams is null;
+        _ownsOrderPort = term is null;
         // The streams live beside the journal (a cluster node's in its data directory, ClusterStreams; a test's
         // in-memory server keeps them in memory).
         _streams = nodeStreams?.Store ?? new StreamStore(inProcess || term is not null ? null : config.Journal, config.Streams.ToWindow(), config.Session,
@@ -204,10 +207,31 @@ public sealed class GatewayServer : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancel = default)
     {
+        StartPipeline();
+        await StartListenersAsync(cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts the exchange pipeline: from here <see cref="RunConnectionAsync"/> serves sessions. A cluster leader hands
+    /// its node's order-entry connections over from this point (<see cref="OrderEntryPort"/>), before its other ports.
+    /// </summary>
+    internal void StartPipeline()
+    {
         _publisher.Start();
         Diagnostics.StageLatency.Start();
         Diagnostics.GcReport.Start();
         Diagnostics.AllocationReport.Start();
+    }
+
+    /// <summary>Binds the server's ports (a cluster leader's: snapshot and metrics only; no Kestrel when both are off).</summary>
+    internal async Task StartListenersAsync(CancellationToken cancel = default)
+    {
+        if (!_ownsOrderPort)
+        {
+            Port = _config.Port;
+            if (_config.MarketDataListenPort < 0 && _config.SnapshotListenPort < 0 && _config.DropCopyListenPort < 0 && _metricsEndpoint is null)
+                return;
+        }
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "exchange" });
         _configureLogging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(_context);
@@ -220,11 +244,12 @@ public sealed class GatewayServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxConcurrentConnections = _config.Limits.MaxConnections;
-            k.Listen(IPAddress.Parse(_config.Address), _config.Port, listen =>
-            {
-                listen.UseConnectionHandler<GatewayConnectionHandler>();
-                _listen = listen;
-            });
+            if (_ownsOrderPort)
+                k.Listen(IPAddress.Parse(_config.Address), _config.Port, listen =>
+                {
+                    listen.UseConnectionHandler<GatewayConnectionHandler>();
+                    _listen = listen;
+                });
             if (_config.MarketDataListenPort >= 0)
                 k.Listen(IPAddress.Parse(_config.Address), _config.MarketDataListenPort, listen =>
                 {
@@ -253,7 +278,7 @@ public sealed class GatewayServer : IAsyncDisposable
         _app = builder.Build();
         _metricsEndpoint?.Map(_app, () => MetricsPort);
         await _app.StartAsync(cancel).ConfigureAwait(false);
-        Port = (_listen!.EndPoint as IPEndPoint)?.Port ?? _config.Port;
+        if (_listen is not null) Port = (_listen.EndPoint as IPEndPoint)?.Port ?? _config.Port;
         if (_listenMarketData is not null)
             MarketDataPort = (_listenMarketData.EndPoint as IPEndPoint)?.Port ?? _config.MarketDataListenPort;
         if (_listenSnapshot is not null)
