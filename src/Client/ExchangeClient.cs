@@ -89,6 +89,9 @@ public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         (string Host, int Port)? named = null;
         string? last = null;
+        // While no node names a leader (an election is on), rounds over the nodes back off from 10 ms to 100 ms, so a
+        // new leader is found within a few ms of its taking orders early in an election without hammering the nodes.
+        var pause = 10;
         for (var attempt = 0; DateTime.UtcNow < deadline; attempt++)
         {
             var (host, port) = named ?? nodes[attempt % nodes.Count];
@@ -106,7 +109,12 @@ public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
                 if (!result.NotLeader && result.RejectReason != '\0')
                     throw new InvalidOperationException($"login rejected ({result.RejectReason}): {result.Debug}");
                 last = result.Debug ?? "connection closed before the login answer";
-                if (result.Leader is { } leader) named = (leader.Address.ToString(), leader.Port);
+                if (result.Leader is { } leader)
+                {
+                    named = (leader.Address.ToString(), leader.Port);
+                    // A node that names itself has just been elected and is starting to take orders: give it a moment.
+                    if (named.Value.Port == port && named.Value.Host == host) await Task.Delay(5).ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (e is SocketException or IOException or TimeoutException)
             {
@@ -114,7 +122,10 @@ public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
                 if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
             }
             if (named is null && (attempt + 1) % nodes.Count == 0)
-                await Task.Delay(100).ConfigureAwait(false);
+            {
+                await Task.Delay(pause).ConfigureAwait(false);
+                pause = Math.Min(100, pause * 2);
+            }
         }
         throw new TimeoutException($"no leader accepted the login in time (last: {last})");
     }

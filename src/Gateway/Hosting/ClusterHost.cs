@@ -169,11 +169,13 @@ public sealed class ClusterHost : IAsyncDisposable
             server.StartPipeline();
             OrderPort.Leader = server;
             _server = server;
+            long taking = Stopwatch.GetTimestamp();
             await server.StartListenersAsync(_stop.Token).ConfigureAwait(false);
             _log.LogWarning("Node {Node} leads in term {Term}: taking orders on {EndPoint} from sequence {Sequence} " +
-                            "(take-over {TakeOver:F0} ms, server start {Start:F0} ms)",
+                            "(take-over {TakeOver:F0} ms, server start {Start:F0} ms; its other ports {Ports:F0} ms more)",
                 Self.Id, term.Term, server.EndPoint, term.Exchange.LastSequence + 1,
-                Stopwatch.GetElapsedTime(elected, tookOver).TotalMilliseconds, Stopwatch.GetElapsedTime(tookOver).TotalMilliseconds);
+                Stopwatch.GetElapsedTime(elected, tookOver).TotalMilliseconds, Stopwatch.GetElapsedTime(tookOver, taking).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(taking).TotalMilliseconds);
             while (!_stop.IsCancellationRequested && !term.Token.IsCancellationRequested && server.Fault is null && Node.Fault is null)
                 await _wake.WaitAsync(Poll, CancellationToken.None).ConfigureAwait(false);
             _log.LogWarning("Node {Node} no longer leads (term {Term}): {Reason}", Self.Id, term.Term,
