@@ -116,6 +116,47 @@ public sealed class ClusterStreamsTests
         Assert.True(streams[0][StreamStore.MarketDataStreamName].Count > 20);
     }
 
+    [Fact]
+    public async Task ExchangeClientWatch_FollowsTheSessionToTheNextLeader_WithNoGapAndNoDuplicate()
+    {
+        await using var nodes = await TestNodes.StartAsync();
+        var first = await nodes.LeaderAsync();
+        var follower = (first + 1) % nodes.Count;
+        await using (var admin = await nodes.LoginAsync("admin"))
+            for (var i = 1; i <= 3; i++)
+                await AnsweredAsync(admin, c => c.DepositAsync(1, i * 1_000_000L));
+
+        // `exchange client watch`, given the follower's address, reads t1's stream from 1 through the leader it names.
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var watch = Task.Run(() => Exchange.Gateway.Cli.ExchangeCommandLine.Run(["client", "--port", nodes.Addresses[follower].Port.ToString(),
+            "--user", "t1", "--password", TestServer.Password("t1"), "watch", "--from", "1", "--for", "15000"], TextWriter.Synchronized(stdout), stderr));
+        await Task.Delay(2000);
+        await nodes.StopNodeAsync(first);
+        await nodes.LeaderAsync();
+        await using (var admin = await nodes.LoginAsync("admin"))
+        {
+            await admin.QueryAsync(0);
+            admin.NextToken = (await admin.WaitForAsync(m => m.Type == 'Q' && m.Account == 0, Wait)).NextToken;
+            for (var i = 4; i <= 6; i++)
+                await AnsweredAsync(admin, c => c.DepositAsync(1, i * 1_000_000L));
+        }
+        Assert.True(await watch == 0, stderr.ToString());
+        var output = stdout.ToString();
+        Assert.True(output.Contains("logged in again"), output + stderr);
+        // Each deposit's transfer once, in order, across the two leaders (amounts in USD: 1 to 6).
+        var transfers = output.Split('\n').Where(l => l.Contains("deposit") && l.Contains("account 1")).ToList();
+        Assert.True(transfers.Count == 6, output);
+        for (var i = 0; i < 6; i++) Assert.Contains($" {i + 1}", transfers[i]);
+        for (var i = 0; i < nodes.Count; i++)
+            if (nodes[i] is { } host)
+            {
+                var node = host.Node;
+                await nodes.StopNodeAsync(i);
+                InvariantChecker.Check(node.StateMachine.Exchange);
+            }
+    }
+
     private static void AssertReceived(List<StreamRecords.Record> stream, IReadOnlyList<ServerMessage> received)
     {
         Assert.Equal(stream.Count, received.Count);

@@ -121,12 +121,27 @@ internal static class ClientSession
                 catch (ChannelClosedException)
                 {
                     var (ended, debug) = (client.EndOfSession, client.Debug);
-                    (ExchangeClient Client, LoginResult Login, string At) again;
-                    try
+                    (ExchangeClient Client, LoginResult Login, string At)? again = null;
+                    // A follower may still name the leader that just died: try again from the address given for a while.
+                    // (Only when the address given is a cluster follower that sent us on: a single server that stopped is
+                    // tried once.)
+                    var clustered = at != $"{c.Host}:{port}";
+                    for (var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(clustered ? 30 : 0); again is null && !stop.IsSet;)
                     {
-                        again = await LoginWithResultAsync(c, port, next, what, session, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                        try
+                        {
+                            again = await LoginWithResultAsync(c, port, next, what, session, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                        }
+                        catch (CommandLineException) when (DateTime.UtcNow < deadline)
+                        {
+                            await Task.Delay(250).ConfigureAwait(false);
+                        }
+                        catch (CommandLineException)
+                        {
+                            break;
+                        }
                     }
-                    catch (CommandLineException)
+                    if (again is null)
                     {
                         if (ended)
                         {
@@ -136,8 +151,8 @@ internal static class ClientSession
                         throw CommandLineException.Unavailable($"{at} closed the connection{(debug is { } d ? ": " + d : "")}");
                     }
                     await client.DisposeAsync().ConfigureAwait(false);
-                    (client, at) = (again.Client, again.At);
-                    c.Output.WriteLine($"{what}: logged in again at {at}, session {session} from sequence {again.Login.NextSequence}");
+                    (client, at) = (again.Value.Client, again.Value.At);
+                    c.Output.WriteLine($"{what}: logged in again at {at}, session {session} from sequence {again.Value.Login.NextSequence}");
                     c.Output.Flush();
                 }
             }
