@@ -232,18 +232,8 @@ public sealed class GatewayServer : IAsyncDisposable
             if (_config.MarketDataListenPort < 0 && _config.SnapshotListenPort < 0 && _config.DropCopyListenPort < 0 && _metricsEndpoint is null)
                 return;
         }
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "exchange" });
-        _configureLogging?.Invoke(builder.Logging);
-        builder.Services.AddSingleton(_context);
-        builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseSockets(o =>
+        _app = KestrelPorts.Build(_config, _configureLogging, _context, k =>
         {
-            o.MaxWriteBufferSize = _config.Limits.TransportBufferBytes;
-            o.UnsafePreferInlineScheduling = _config.InlineIo;
-        });
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Limits.MaxConcurrentConnections = _config.Limits.MaxConnections;
             if (_ownsOrderPort)
                 k.Listen(IPAddress.Parse(_config.Address), _config.Port, listen =>
                 {
@@ -275,7 +265,6 @@ public sealed class GatewayServer : IAsyncDisposable
                     _listenMetrics = listen;
                 });
         });
-        _app = builder.Build();
         _metricsEndpoint?.Map(_app, () => MetricsPort);
         await _app.StartAsync(cancel).ConfigureAwait(false);
         if (_listen is not null) Port = (_listen.EndPoint as IPEndPoint)?.Port ?? _config.Port;

@@ -35,27 +35,16 @@ internal sealed class OrderEntryPort : IAsyncDisposable
     {
         _leader = leader;
         LoginTimeout = TimeSpan.FromMilliseconds(config.Limits.LoginTimeoutMs);
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "exchange" });
-        configureLogging?.Invoke(builder.Logging);
-        builder.Services.AddSingleton(this);
-        builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseSockets(o =>
+        // The leader's sessions are admitted by its server (per address, per user); the port's connection cap bounds its
+        // total, refused followers' connections included, as a single server's port is bounded.
+        _app = KestrelPorts.Build(config, configureLogging, this, k =>
         {
-            o.MaxWriteBufferSize = config.Limits.TransportBufferBytes;
-            o.UnsafePreferInlineScheduling = config.InlineIo;
-        });
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            // The leader's sessions are admitted by its server (per address, per user); this bounds the port's total,
-            // refused followers' connections included, as a single server's port is bounded.
-            k.Limits.MaxConcurrentConnections = config.Limits.MaxConnections;
             k.Listen(IPAddress.Parse(config.Address), config.Port, listen =>
             {
                 listen.UseConnectionHandler<Handler>();
                 _listen = listen;
             });
         });
-        _app = builder.Build();
     }
 
     /// <summary>How long a refused connection may take to send its Login Request before it is answered anyway.</summary>

@@ -32,18 +32,8 @@ internal sealed class StreamServer : IAsyncDisposable
         _context = new GatewayContext(config.Limits, () => store.SessionId, streams.Users, streams.Streams, streams.Router,
             new CommandSubmitter(new PendingTable(2), new NoExchange()), streams.MarketData, streams.DropCopyReaders,
             logging.CreateLogger("Exchange.Gateway.Sessions"), new Metrics.GatewayRejects());
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "exchange" });
-        configureLogging?.Invoke(builder.Logging);
-        builder.Services.AddSingleton(_context);
-        builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseSockets(o =>
+        _app = KestrelPorts.Build(config, configureLogging, _context, k =>
         {
-            o.MaxWriteBufferSize = config.Limits.TransportBufferBytes;
-            o.UnsafePreferInlineScheduling = config.InlineIo;
-        });
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Limits.MaxConcurrentConnections = config.Limits.MaxConnections;
             if (config.MarketDataListenPort >= 0)
                 k.Listen(IPAddress.Parse(config.Address), config.MarketDataListenPort, listen =>
                 {
@@ -57,7 +47,6 @@ internal sealed class StreamServer : IAsyncDisposable
                     _dropCopy = listen;
                 });
         });
-        _app = builder.Build();
     }
 
     /// <summary>The bound market-data port; −1 when off.</summary>
