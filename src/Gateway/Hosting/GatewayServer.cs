@@ -234,30 +234,10 @@ public sealed class GatewayServer : IAsyncDisposable
         }
         _app = KestrelPorts.Build(_config, _configureLogging, _context, k =>
         {
-            if (_ownsOrderPort)
-                k.Listen(IPAddress.Parse(_config.Address), _config.Port, listen =>
-                {
-                    listen.UseConnectionHandler<GatewayConnectionHandler>();
-                    _listen = listen;
-                });
-            if (_config.MarketDataListenPort >= 0)
-                k.Listen(IPAddress.Parse(_config.Address), _config.MarketDataListenPort, listen =>
-                {
-                    listen.UseConnectionHandler<MarketData.MarketDataConnectionHandler>();
-                    _listenMarketData = listen;
-                });
-            if (_config.SnapshotListenPort >= 0)
-                k.Listen(IPAddress.Parse(_config.Address), _config.SnapshotListenPort, listen =>
-                {
-                    listen.UseConnectionHandler<MarketData.SnapshotConnectionHandler>();
-                    _listenSnapshot = listen;
-                });
-            if (_config.DropCopyListenPort >= 0)
-                k.Listen(IPAddress.Parse(_config.Address), _config.DropCopyListenPort, listen =>
-                {
-                    listen.UseConnectionHandler<MarketData.DropCopyConnectionHandler>();
-                    _listenDropCopy = listen;
-                });
+            _listen = KestrelPorts.Listen<GatewayConnectionHandler>(k, _config, _ownsOrderPort ? _config.Port : -1);
+            _listenMarketData = KestrelPorts.Listen<MarketData.MarketDataConnectionHandler>(k, _config, _config.MarketDataListenPort);
+            _listenSnapshot = KestrelPorts.Listen<MarketData.SnapshotConnectionHandler>(k, _config, _config.SnapshotListenPort);
+            _listenDropCopy = KestrelPorts.Listen<MarketData.DropCopyConnectionHandler>(k, _config, _config.DropCopyListenPort);
             if (_metricsEndpoint is not null)
                 k.Listen(IPAddress.Parse(_config.Address), _config.MetricsListenPort, listen =>
                 {
@@ -267,13 +247,10 @@ public sealed class GatewayServer : IAsyncDisposable
         });
         _metricsEndpoint?.Map(_app, () => MetricsPort);
         await _app.StartAsync(cancel).ConfigureAwait(false);
-        if (_listen is not null) Port = (_listen.EndPoint as IPEndPoint)?.Port ?? _config.Port;
-        if (_listenMarketData is not null)
-            MarketDataPort = (_listenMarketData.EndPoint as IPEndPoint)?.Port ?? _config.MarketDataListenPort;
-        if (_listenSnapshot is not null)
-            SnapshotPort = (_listenSnapshot.EndPoint as IPEndPoint)?.Port ?? _config.SnapshotListenPort;
-        if (_listenDropCopy is not null)
-            DropCopyPort = (_listenDropCopy.EndPoint as IPEndPoint)?.Port ?? _config.DropCopyListenPort;
+        if (_listen is not null) Port = KestrelPorts.BoundPort(_listen, _config.Port);
+        MarketDataPort = KestrelPorts.BoundPort(_listenMarketData, _config.MarketDataListenPort);
+        SnapshotPort = KestrelPorts.BoundPort(_listenSnapshot, _config.SnapshotListenPort);
+        DropCopyPort = KestrelPorts.BoundPort(_listenDropCopy, _config.DropCopyListenPort);
         if (_listenMetrics is not null)
             MetricsPort = (_listenMetrics.EndPoint as IPEndPoint)?.Port ?? _config.MetricsListenPort;
     }

@@ -1,4 +1,6 @@
+using System.Net;
 using Exchange.Gateway.Configuration;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -35,4 +37,23 @@ internal static class KestrelPorts
         });
         return builder.Build();
     }
+
+    /// <summary>Binds <paramref name="port"/> on the configured address to <typeparamref name="THandler"/>; null (and
+    /// nothing bound) when the port is off (negative).</summary>
+    public static ListenOptions? Listen<THandler>(KestrelServerOptions k, GatewayConfig config, int port) where THandler : ConnectionHandler
+    {
+        if (port < 0) return null;
+        ListenOptions? bound = null;
+        k.Listen(IPAddress.Parse(config.Address), port, listen =>
+        {
+            listen.UseConnectionHandler<THandler>();
+            bound = listen;
+        });
+        return bound;
+    }
+
+    /// <summary>The port a started host bound for <paramref name="listen"/> (the configured one, or the one the OS chose
+    /// for 0); −1 when it was off.</summary>
+    public static int BoundPort(ListenOptions? listen, int configured) =>
+        listen is null ? -1 : (listen.EndPoint as IPEndPoint)?.Port ?? configured;
 }

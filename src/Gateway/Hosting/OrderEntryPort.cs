@@ -39,11 +39,7 @@ internal sealed class OrderEntryPort : IAsyncDisposable
         // total, refused followers' connections included, as a single server's port is bounded.
         _app = KestrelPorts.Build(config, configureLogging, this, k =>
         {
-            k.Listen(IPAddress.Parse(config.Address), config.Port, listen =>
-            {
-                listen.UseConnectionHandler<Handler>();
-                _listen = listen;
-            });
+            _listen = KestrelPorts.Listen<Handler>(k, config, config.Port);
         });
     }
 
@@ -69,7 +65,7 @@ internal sealed class OrderEntryPort : IAsyncDisposable
     {
         var port = new OrderEntryPort(config, leader, configureLogging);
         await port._app.StartAsync(cancel).ConfigureAwait(false);
-        port.Port = (port._listen!.EndPoint as IPEndPoint)?.Port ?? config.Port;
+        port.Port = KestrelPorts.BoundPort(port._listen, config.Port);
         return port;
     }
 

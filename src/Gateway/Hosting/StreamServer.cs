@@ -34,18 +34,8 @@ internal sealed class StreamServer : IAsyncDisposable
             logging.CreateLogger("Exchange.Gateway.Sessions"), new Metrics.GatewayRejects());
         _app = KestrelPorts.Build(config, configureLogging, _context, k =>
         {
-            if (config.MarketDataListenPort >= 0)
-                k.Listen(IPAddress.Parse(config.Address), config.MarketDataListenPort, listen =>
-                {
-                    listen.UseConnectionHandler<MarketData.MarketDataConnectionHandler>();
-                    _marketData = listen;
-                });
-            if (config.DropCopyListenPort >= 0)
-                k.Listen(IPAddress.Parse(config.Address), config.DropCopyListenPort, listen =>
-                {
-                    listen.UseConnectionHandler<MarketData.DropCopyConnectionHandler>();
-                    _dropCopy = listen;
-                });
+            _marketData = KestrelPorts.Listen<MarketData.MarketDataConnectionHandler>(k, config, config.MarketDataListenPort);
+            _dropCopy = KestrelPorts.Listen<MarketData.DropCopyConnectionHandler>(k, config, config.DropCopyListenPort);
         });
     }
 
@@ -62,10 +52,8 @@ internal sealed class StreamServer : IAsyncDisposable
         if (config.MarketDataListenPort < 0 && config.DropCopyListenPort < 0) return null;
         var server = new StreamServer(config, streams, logging, configureLogging);
         await server._app.StartAsync(cancel).ConfigureAwait(false);
-        if (server._marketData is not null)
-            server.MarketDataPort = (server._marketData.EndPoint as IPEndPoint)?.Port ?? config.MarketDataListenPort;
-        if (server._dropCopy is not null)
-            server.DropCopyPort = (server._dropCopy.EndPoint as IPEndPoint)?.Port ?? config.DropCopyListenPort;
+        server.MarketDataPort = KestrelPorts.BoundPort(server._marketData, config.MarketDataListenPort);
+        server.DropCopyPort = KestrelPorts.BoundPort(server._dropCopy, config.DropCopyListenPort);
         return server;
     }
 
