@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 
 namespace Exchange.Benchmarks;
@@ -69,9 +68,9 @@ internal static class PairedLiquidation
         public long Call()
         {
             _reopen();
-            var start = ThreadCpuNs();
+            var start = Exchange.LoadTest.ThreadCpu.Nanoseconds();
             _mark();
-            return ThreadCpuNs() - start;
+            return Exchange.LoadTest.ThreadCpu.Nanoseconds() - start;
         }
     }
 
@@ -81,21 +80,5 @@ internal static class PairedLiquidation
             name.Name is { } n && n.StartsWith("Exchange.", StringComparison.Ordinal) && File.Exists(Path.Combine(dir, n + ".dll"))
                 ? LoadFromAssemblyPath(Path.Combine(dir, n + ".dll"))
                 : null;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out TimeSpec time);
-
-    private static long ThreadCpuNs()
-    {
-        ClockGetTime(3, out var t); // CLOCK_THREAD_CPUTIME_ID
-        return t.Seconds * 1_000_000_000 + t.Nanoseconds;
     }
 }
