@@ -35,7 +35,6 @@ public sealed class ClusterHost : IAsyncDisposable
     private volatile GatewayServer? _server;
     private Task _running = Task.CompletedTask;
     private volatile Exception? _fault;
-    private readonly bool _shareState;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
     /// <param name="config">A configuration with a <see cref="GatewayConfig.Cluster"/> section; this node listens on its
@@ -61,7 +60,6 @@ public sealed class ClusterHost : IAsyncDisposable
         _log = _logging.CreateLogger("Exchange.Cluster");
         _configureLogging = configureLogging;
         _applied = applied;
-        _shareState = _config.Pipeline.ToOptions(_config.Journal).Topology == PipelineTopology.SingleThread;
     }
 
     /// <summary>This node.</summary>
@@ -129,7 +127,7 @@ public sealed class ClusterHost : IAsyncDisposable
                     continue;
                 }
                 long elected = Stopwatch.GetTimestamp();
-                var term = await Node.TakeOverAsync(_cluster.MaxEntryBytes, _shareState, _stop.Token).ConfigureAwait(false);
+                var term = await Node.TakeOverAsync(_cluster.MaxEntryBytes, shareState: true, _stop.Token).ConfigureAwait(false);
                 if (term is null) continue;
                 await LeadAsync(term, elected).ConfigureAwait(false);
             }
