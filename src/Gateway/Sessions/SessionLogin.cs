@@ -43,6 +43,11 @@ internal sealed class SessionLogin(ConnectionState state, SessionSender sender)
             ctx.Throttle.RecordFailure(address, username, GatewayClock.NowMs);
             return await RejectAsync(PacketType.NotAuthorized, "not authorized").ConfigureAwait(false);
         }
+        // A cluster node learns the cluster's session from the log's first barrier (docs/cluster.md): until then it has
+        // no session to name in Login Accepted, and a client told a blank one could not resume anywhere.
+        if (ctx.SessionId.Length == 0)
+            return await RejectAsync(PacketType.SessionNotAvailable,
+                "the cluster's session is not known on this node yet: try again, or another node").ConfigureAwait(false);
         if (session.Length > 0 && session != ctx.SessionId)
             return await RejectAsync(PacketType.SessionNotAvailable, $"session '{session}' is not available").ConfigureAwait(false);
         UserStream? stream;

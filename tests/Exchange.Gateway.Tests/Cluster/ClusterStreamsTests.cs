@@ -2,6 +2,7 @@ using Exchange.Client;
 using Exchange.Gateway.Streams;
 using Exchange.Gateway.Tests.Support;
 using Exchange.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Exchange.Gateway.Tests.Cluster;
 
@@ -162,6 +163,38 @@ public sealed class ClusterStreamsTests
         Assert.Equal(stream.Count, received.Count);
         for (var m = 0; m < stream.Count; m++)
             Assert.True(stream[m].Bytes.AsSpan(MessageLog.HeaderLength).SequenceEqual(received[m].Raw), $"message {m + 1}");
+    }
+
+    [Fact]
+    public async Task ReadOnlyPorts_RefuseLogins_UntilTheNodeHasAppliedTheFirstBarrier()
+    {
+        // A node's streams before its log's first barrier: no session yet. Its market-data port refuses (J S, and a +
+        // saying why) rather than accept with a blank session no client could resume; after the barrier it accepts
+        // with the barrier's session.
+        var directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-nosession-" + Guid.NewGuid().ToString("N"))).FullName;
+        try
+        {
+            var config = TestServer.Config() with { MarketDataPort = 0, DropCopyPort = -1, SnapshotPort = -1 };
+            using var streams = new Hosting.ClusterStreams(config, directory, NullLogger.Instance);
+            await using var server = await Hosting.StreamServer.StartAsync(config, streams.Set, NullLoggerFactory.Instance, null, CancellationToken.None);
+            Assert.NotNull(server);
+            Assert.Equal("", streams.SessionId);
+
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+                ExchangeClient.LoginAsync("127.0.0.1", server.MarketDataPort, "t3", TestServer.Password("t3"), 1, Wait));
+            Assert.Contains("login rejected (S)", refused.Message);
+            Assert.Contains("not known on this node yet", refused.Message);
+
+            const ulong proposal = 1_800_000_000_000;
+            streams.OnBarrier(proposal);
+            await using var accepted = await ExchangeClient.LoginAsync("127.0.0.1", server.MarketDataPort, "t3", TestServer.Password("t3"), 1, Wait);
+            Assert.Equal(StreamStore.NewSessionId((long)proposal), accepted.Session);
+            Assert.Equal(streams.SessionId, accepted.Session);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     // t1 rests a buy, t2 sells into it with an IOC: a trade, reports to both, order-log and drop-copy messages.
