@@ -16,6 +16,8 @@ public sealed class MarketDataClient : IAsyncDisposable, ISoupPacketHandler
     private readonly List<MarketDataMessage> _history = [];
     private SoupConnection _connection = null!;
     private long _nextSequence;
+    // Where the order log is read, to log in again there (ResumeAsync).
+    private (string Host, int Port, string Username, string Password, int ReceiveBufferBytes) _source;
 
     private MarketDataClient()
     {
@@ -26,6 +28,21 @@ public sealed class MarketDataClient : IAsyncDisposable, ISoupPacketHandler
 
     /// <summary>The last Debug packet's text.</summary>
     public string? Debug => _connection.Debug;
+
+    /// <summary>The session the order log was read in (the server's, from Login Accepted).</summary>
+    public string Session { get; private set; } = "";
+
+    /// <summary>The sequence number of the next order-log message expected.</summary>
+    public long NextSequence
+    {
+        get
+        {
+            lock (_gate) return _nextSequence;
+        }
+    }
+
+    /// <summary>True when the server ended the last order-log session itself (End of Session: it stopped).</summary>
+    public bool EndOfSession { get; private set; }
 
     /// <summary>Keep every decoded message in <see cref="History"/> (tests).</summary>
     public bool KeepHistory { get; init; }
@@ -88,6 +105,37 @@ public sealed class MarketDataClient : IAsyncDisposable, ISoupPacketHandler
 
     public Task LogoutAsync() => _connection.SendPacketAsync(PacketType.LogoutRequest, default);
 
+    /// <summary>
+    /// After the order-log connection closed (<see cref="Closed"/>; an open one is closed first): logs in again at the same address, in the same
+    /// <see cref="Session"/>, from <see cref="NextSequence"/>, and goes on feeding the same book, with no gap and no
+    /// duplicate (a server restarted on its journal continues its session: docs/protocol.md section 8). Throws
+    /// <see cref="InvalidOperationException"/> if the login is rejected (another session: the book cannot be continued)
+    /// or the server would start elsewhere than the next sequence number; socket errors and timeouts as they come.
+    /// </summary>
+    public async Task ResumeAsync(TimeSpan timeout)
+    {
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        var next = NextSequence;
+        var (host, port, username, password, receiveBufferBytes) = _source;
+        long start;
+        try
+        {
+            start = await FollowAsync(host, port, username, password, next, timeout, receiveBufferBytes, Session).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Connected but no answer in time: closed, so the next attempt starts clean.
+            await DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        EndOfSession = false;
+        if (start != next)
+        {
+            await DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"the server continued the order log at {start}, not at {next}: the book cannot be continued");
+        }
+    }
+
     /// <returns>The order-log sequence number the snapshot's End of Snapshot names.</returns>
     private async Task<long> ReadSnapshotAsync(string host, int port, string username, string password, TimeSpan timeout)
     {
@@ -102,13 +150,15 @@ public sealed class MarketDataClient : IAsyncDisposable, ISoupPacketHandler
         return await reader.End.WaitAsync(timeout).ConfigureAwait(false);
     }
 
-    private async Task FollowAsync(string host, int port, string username, string password, long sequence, TimeSpan timeout,
-        int receiveBufferBytes)
+    /// <returns>The sequence number the server starts from (Login Accepted's).</returns>
+    private async Task<long> FollowAsync(string host, int port, string username, string password, long sequence, TimeSpan timeout,
+        int receiveBufferBytes, string session = "")
     {
+        _source = (host, port, username, password, receiveBufferBytes);
         var socket = await SoupConnection.ConnectAsync(host, port, receiveBufferBytes, CancellationToken.None).ConfigureAwait(false);
         _connection = new SoupConnection(socket, this, bufferBytes: 64 * 1024, _gate);
         _connection.StartReceiving();
-        var request = LoginCodec.Request(username, password, "", sequence);
+        var request = LoginCodec.Request(username, password, session, sequence);
         await _connection.SendPacketAsync(PacketType.LoginRequest, request).ConfigureAwait(false);
         var result = await _connection.Login.WaitAsync(timeout).ConfigureAwait(false);
         if (!result.Accepted)
@@ -116,8 +166,10 @@ public sealed class MarketDataClient : IAsyncDisposable, ISoupPacketHandler
             await DisposeAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"login rejected ({result.RejectReason}): {result.Debug}");
         }
+        Session = result.Session.Trim();
         // A heartbeat every second, whatever else was sent.
         _connection.StartHeartbeats(TimeSpan.FromSeconds(1), _ => true);
+        return result.NextSequence;
     }
 
     void ISoupPacketHandler.OnLoginAccepted(long sequence) => _nextSequence = sequence;
@@ -125,6 +177,7 @@ public sealed class MarketDataClient : IAsyncDisposable, ISoupPacketHandler
     void ISoupPacketHandler.OnPacket(byte type, ReadOnlySpan<byte> payload)
     {
         if (type == PacketType.SequencedData) Decoded(MarketDataMessage.Parse(_nextSequence++, false, payload));
+        else if (type == PacketType.EndOfSession) EndOfSession = true;
     }
 
     void ISoupPacketHandler.OnClosed()
