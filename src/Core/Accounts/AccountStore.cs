@@ -162,18 +162,27 @@ internal sealed class AccountStore
     /// <summary>Recomputes all three of a position's terms and moves the sums by the difference.</summary>
     internal static void UpdateParts(ref MarginSums sums, ref Position p, Instrument ins)
     {
-        long upnl = 0, mm = 0;
-        if (p.Qty != 0)
-        {
-            var notional = (Int128)p.Qty * ins.Mark * ins.TickValue;
-            upnl = (long)(notional - p.Cost);
-            mm = CeilPpm(Int128.Abs(notional), ins.Spec.MmrPpm);
-        }
+        Parts(ref p, ins, out var upnl, out var mm);
         sums.Upnl += (Int128)upnl - p.UpnlPart;
         sums.Mm += (Int128)mm - p.MmPart;
         p.UpnlPart = upnl;
         p.MmPart = mm;
         UpdateIm(ref sums, ref p, ins);
+    }
+
+    /// <summary>A position's upnl and MM terms at its instrument's mark (0 and 0 when flat).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Parts(ref Position p, Instrument ins, out long upnl, out long mm)
+    {
+        upnl = 0;
+        mm = 0;
+        if (p.Qty == 0) return;
+        // Both as the Int128 notional q x m x tv gave them: upnl wraps as its cast to long did (FixedPoint.Upnl),
+        // and |notional| below 2^42 rounds in 64 bits as CeilPpm does (FixedPoint.SmallNotional).
+        upnl = Upnl(p.Qty, ins.Mark, ins.TickValue, p.Cost);
+        mm = SmallNotional(p.Qty, ins.Mark, ins.TickValue, out var notional)
+            ? CeilPpmSmall(notional, ins.Spec.MmrPpm)
+            : CeilPpm(Int128.Abs((Int128)p.Qty * ins.Mark * ins.TickValue), ins.Spec.MmrPpm);
     }
 
     /// <summary>Recomputes a position's IM term (its order lots or quantity changed) and moves the sum.</summary>

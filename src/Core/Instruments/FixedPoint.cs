@@ -30,6 +30,48 @@ public static class FixedPoint
     // 64-bit arithmetic: 128-bit division is the dominant cost of margin sums across many instruments (load test).
     private const long FastNotional = 1L << 42;
 
+    /// <summary>
+    /// upnl = q x m x tick_value - C, the value <c>(long)((Int128)q * m * tick_value - C)</c> gives, for every input:
+    /// casting an Int128 to long keeps its low 64 bits, and the low 64 bits of a sum or product depend only on the low
+    /// 64 bits of the operands (arithmetic modulo 2^64 is a quotient of arithmetic modulo 2^128), so the wrapping 64-bit
+    /// expression is the same number. Run for every holder a socialization measures, scores or reports, and for every
+    /// position's margin terms (FixedPointTests compares it with the Int128 expression and a BigInteger one).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static long Upnl(long qty, long mark, long tickValue, long cost) => unchecked(qty * mark * tickValue - cost);
+
+    /// <summary>
+    /// |lots| x price x tick_value when it is below 2^42 (where <see cref="CeilPpm"/> rounds in 64 bits): true and the
+    /// exact product; false (and 0) otherwise, for the caller's Int128 path. Exact for every input: the factors are
+    /// multiplied as unsigned 128-bit products with zero high halves checked, so <paramref name="notional"/> is the
+    /// product of the unsigned readings of the factors; if it is 0 a factor is 0 (and so is the signed product), and
+    /// if it is below 2^42 and not 0 each factor read as unsigned is below 2^42, so none was negative (a negative long
+    /// reads as at least 2^63) and the unsigned product is the signed one.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static bool SmallNotional(long lots, long price, long tickValue, out long notional)
+    {
+        var magnitude = lots < 0 ? unchecked(0UL - (ulong)lots) : (ulong)lots;
+        var high = Math.BigMul(magnitude, (ulong)price, out var low);
+        if (high == 0)
+        {
+            high = Math.BigMul(low, (ulong)tickValue, out low);
+            if (high == 0 && low < FastNotional)
+            {
+                notional = (long)low;
+                return true;
+            }
+        }
+        notional = 0;
+        return false;
+    }
+
+    /// <summary><see cref="CeilPpm"/> of a notional <see cref="SmallNotional"/> returned (0 &lt;= notional &lt;
+    /// 2^42): the same 64-bit rounding <see cref="CeilPpm"/> takes for it.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static long CeilPpmSmall(long notional, long ppm) =>
+        (ulong)ppm <= Million ? (notional * ppm + (Million - 1)) / Million : CeilPpm(notional, ppm);
+
     /// <summary>ceil(notional x ppm / 1e6) for a non-negative notional: margin requirements and fees round up.</summary>
     public static long CeilPpm(Int128 notional, long ppm)
     {

@@ -99,9 +99,9 @@ internal sealed class AdlQueue
         while (side is not null && side.Count > 0)
         {
             var top = side.Pop();
-            if (top.Version == _version[top.Rank.AccountId])
+            if (top.Version == _version[top.AccountId])
             {
-                best = top.Rank;
+                best = new AdlRank(top.Score, top.AccountId);
                 return true;
             }
         }
@@ -145,9 +145,14 @@ internal sealed class AdlQueue
         foreach (var h in holders)
         {
             if (h >= _version.Length) Array.Resize(ref _version, Math.Max(h + 1, _version.Length * 2));
-            side.Append(new HeapEntry(new AdlRank(Score(h, instrument), h), _version[h]));
+            // Scored straight into the entry's slot (no 32- and 64-byte copies through the stack).
+            ref var slot = ref side.NextSlot();
+            slot.AccountId = h;
+            slot.Version = _version[h];
+            Score(h, instrument, out slot.Score);
+            side.AddSlot();
         }
-        side.Heapify();
+        side.EndBuild();
     }
 
     /// <summary>Pushes, with its score now, each account touched since the side last caught up that holds the side.</summary>
@@ -160,7 +165,7 @@ internal sealed class AdlQueue
             // A later touch of the same account is later in the log: only the latest counts.
             if (_logVersion[i] != _version[a]) continue;
             var q = _accounts.Position(a, instrument).Qty;
-            if (longs ? q > 0 : q < 0) side.Push(new HeapEntry(new AdlRank(Score(a, instrument), a), _logVersion[i]));
+            if (longs ? q > 0 : q < 0) side.Push(new HeapEntry { Score = Score(a, instrument), AccountId = a, Version = _logVersion[i] });
         }
         side.Synced = _logCount;
     }
@@ -177,23 +182,35 @@ internal sealed class AdlQueue
     }
 
     /// <summary>
-    /// The holder's score (<see cref="AdlScore.Of"/>: 64-bit where provably exact, else 128/256-bit). Its equity is
+    /// The holder's score (<see cref="AdlScore.Of(long, long, long, long, long, long)"/>: 64-bit where provably exact, else 128/256-bit). Its equity is
     /// summed here with the upnl already computed for this instrument, the same Int128 sum as
     /// <see cref="MarginCalculator.Equity"/> without recomputing that upnl.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public AdlScore Score(int account, int instrument)
     {
+        Score(account, instrument, out var score);
+        return score;
+    }
+
+    /// <summary><see cref="Score(int, int)"/> written to <paramref name="score"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Score(int account, int instrument, out AdlScore score)
+    {
         ref var p = ref _accounts.Position(account, instrument);
         var ins = _instruments[instrument];
         var upnl = _margin.Upnl(account, instrument);
         Int128 equity = _accounts.Balance(account);
-        for (var mask = _accounts.HeldMask(account); mask != 0; mask &= mask - 1)
-        {
-            var i = System.Numerics.BitOperations.TrailingZeroCount(mask);
-            equity += i == instrument ? upnl : _margin.Upnl(account, i);
-        }
-        return AdlScore.Of(upnl, p.Cost, p.Qty, ins.Mark, ins.TickValue, (long)equity);
+        ref var sums = ref _accounts.Sums(account);
+        // Current sums (a socialization's payers were measured through them) hold the same Int128 sum of upnl.
+        if (sums.Epoch == _instruments.MarkEpoch) equity += sums.Upnl;
+        else
+            for (var mask = _accounts.HeldMask(account); mask != 0; mask &= mask - 1)
+            {
+                var i = System.Numerics.BitOperations.TrailingZeroCount(mask);
+                equity += i == instrument ? upnl : _margin.Upnl(account, i);
+            }
+        AdlScore.Of(upnl, p.Cost, p.Qty, ins.Mark, ins.TickValue, (long)equity, out score);
     }
 
     /// <summary>0-based place of the account's position in its side's queue, or -1 when it holds none.</summary>
@@ -222,15 +239,49 @@ internal sealed class AdlQueue
         return rank < 0 ? 0 : 5 - (int)(5L * rank / n);
     }
 
-    /// <summary>A heap entry: the rank and the version of its account when it was scored.</summary>
-    private readonly record struct HeapEntry(AdlRank Rank, uint Version);
-
-    /// <summary>One side's heap for a run: the best (smallest in <see cref="AdlRank"/>'s order) on top.</summary>
-    private sealed class SideHeap
+    /// <summary>A heap entry: the rank (score, account) and the version of its account when it was scored. Mutable
+    /// fields, so a build writes the score in place.</summary>
+    internal struct HeapEntry
     {
-        private HeapEntry[] _items = new HeapEntry[16];
+        public AdlScore Score;
+        public int AccountId;
+        public uint Version;
 
-        public int Count { get; private set; }
+        /// <summary><see cref="AdlRank.CompareTo"/> of the two ranks: score descending, then lower account id.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Compare(in HeapEntry a, in HeapEntry b)
+        {
+            var c = b.Score.CompareTo(a.Score);
+            return c != 0 ? c : a.AccountId.CompareTo(b.AccountId);
+        }
+    }
+
+    /// <summary>
+    /// One side's queue for a run: the best (smallest in <see cref="AdlRank"/>'s order) comes out first. An ADL usually
+    /// takes a few counterparties of thousands, so a build keeps only the <see cref="HotSize"/> best entries in the
+    /// heap (found in one pass with a bounded max-heap: an entry worse than the worst kept costs one comparison and
+    /// a sequential store) and the others, unordered, in a cold list, every one of them worse than
+    /// <see cref="_threshold"/> (the worst entry kept when the build ended). <see cref="Pop"/> returns the smallest of
+    /// heap and cold list together: while the heap's top is no worse than the threshold it is smaller than every cold
+    /// entry; otherwise (or when the heap is empty) the cold list is first merged into the heap and heapified, which is
+    /// the full build's O(n) paid only when an ADL reaches that deep. Pushes go to the heap. So the pops are exactly
+    /// those of one heap of every entry (the order is a strict total order), without heapifying ten thousand entries
+    /// to take ten (docs/benchmarks.md).
+    /// </summary>
+    internal sealed class SideHeap
+    {
+        /// <summary>Entries a build keeps in the heap.</summary>
+        internal const int HotSize = 64;
+        private HeapEntry[] _items = new HeapEntry[16];
+        private HeapEntry[] _cold = new HeapEntry[16];
+        private int _count;
+        private int _coldCount;
+        private HeapEntry _threshold;
+
+        /// <summary>Entries left, in the heap and the cold list.</summary>
+        public int Count => _count + _coldCount;
+        /// <summary>Entries in the cold list (tests).</summary>
+        internal int ColdCount => _coldCount;
         /// <summary>The run it was built in.</summary>
         public long Run { get; private set; } = -1;
         /// <summary>How much of the run's touch log it has caught up with.</summary>
@@ -238,29 +289,62 @@ internal sealed class AdlQueue
 
         public void Reset(int capacity, long run, int synced)
         {
-            if (_items.Length < capacity) _items = new HeapEntry[Math.Max(capacity, _items.Length * 2)];
-            Count = 0;
+            if (_items.Length < Math.Min(capacity, HotSize)) _items = new HeapEntry[Math.Max(Math.Min(capacity, HotSize), _items.Length * 2)];
+            if (_cold.Length < capacity) _cold = new HeapEntry[Math.Max(capacity, _cold.Length * 2)];
+            _count = 0;
+            _coldCount = 0;
             Run = run;
             Synced = synced;
         }
 
-        public void Append(HeapEntry e) => _items[Count++] = e;
+        /// <summary>Where a build writes its next entry (then <see cref="AddSlot"/>): the heap's next slot while it
+        /// holds fewer than <see cref="HotSize"/>, else the cold list's.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ref HeapEntry NextSlot() => ref (_count < HotSize ? ref _items[_count] : ref _cold[_coldCount]);
+
+        /// <summary>Adds the entry written at <see cref="NextSlot"/>: to the heap (a max-heap while building) while it
+        /// holds fewer than <see cref="HotSize"/>, else the worse of it and the heap's worst goes to the cold list.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void AddSlot()
+        {
+            if (_count < HotSize)
+            {
+                if (++_count == HotSize)
+                    for (var i = HotSize / 2 - 1; i >= 0; i--) SiftDownWorst(i);
+                return;
+            }
+            ref var e = ref _cold[_coldCount++];
+            if (HeapEntry.Compare(e, _items[0]) < 0)
+            {
+                (e, _items[0]) = (_items[0], e);
+                SiftDownWorst(0);
+            }
+        }
+
+        /// <summary>Ends a build: notes the threshold and turns the kept entries into the (best-first) heap.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void EndBuild()
+        {
+            // With a cold list the heap is full and a max-heap: its top is the worst entry kept.
+            if (_coldCount > 0) _threshold = _items[0];
+            Heapify();
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Heapify()
+        private void Heapify()
         {
-            for (var i = Count / 2 - 1; i >= 0; i--) SiftDown(i);
+            for (var i = _count / 2 - 1; i >= 0; i--) SiftDown(i);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Push(HeapEntry e)
         {
-            if (Count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
-            var i = Count++;
+            if (_count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
+            var i = _count++;
             while (i > 0)
             {
                 var parent = (i - 1) / 2;
-                if (_items[parent].Rank.CompareTo(e.Rank) <= 0) break;
+                if (HeapEntry.Compare(_items[parent], e) <= 0) break;
                 _items[i] = _items[parent];
                 i = parent;
             }
@@ -270,13 +354,25 @@ internal sealed class AdlQueue
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public HeapEntry Pop()
         {
+            if (_coldCount > 0 && (_count == 0 || HeapEntry.Compare(_items[0], _threshold) > 0)) MergeCold();
             var top = _items[0];
-            if (--Count > 0)
+            if (--_count > 0)
             {
-                _items[0] = _items[Count];
+                _items[0] = _items[_count];
                 SiftDown(0);
             }
             return top;
+        }
+
+        /// <summary>Moves the cold list into the heap and heapifies: then the heap holds every entry left.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private void MergeCold()
+        {
+            if (_items.Length < _count + _coldCount) Array.Resize(ref _items, Math.Max(_count + _coldCount, _items.Length * 2));
+            _cold.AsSpan(0, _coldCount).CopyTo(_items.AsSpan(_count));
+            _count += _coldCount;
+            _coldCount = 0;
+            Heapify();
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -286,9 +382,26 @@ internal sealed class AdlQueue
             while (true)
             {
                 var child = 2 * i + 1;
-                if (child >= Count) break;
-                if (child + 1 < Count && _items[child + 1].Rank.CompareTo(_items[child].Rank) < 0) child++;
-                if (_items[child].Rank.CompareTo(item.Rank) >= 0) break;
+                if (child >= _count) break;
+                if (child + 1 < _count && HeapEntry.Compare(_items[child + 1], _items[child]) < 0) child++;
+                if (HeapEntry.Compare(_items[child], item) >= 0) break;
+                _items[i] = _items[child];
+                i = child;
+            }
+            _items[i] = item;
+        }
+
+        /// <summary>SiftDown of the build's max-heap (the worst entry on top).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void SiftDownWorst(int i)
+        {
+            var item = _items[i];
+            while (true)
+            {
+                var child = 2 * i + 1;
+                if (child >= _count) break;
+                if (child + 1 < _count && HeapEntry.Compare(_items[child + 1], _items[child]) > 0) child++;
+                if (HeapEntry.Compare(_items[child], item) <= 0) break;
                 _items[i] = _items[child];
                 i = child;
             }

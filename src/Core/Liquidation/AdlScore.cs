@@ -43,6 +43,18 @@ public readonly record struct AdlScore(Int128 High, UInt128 Low) : IComparable<A
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static AdlScore Of(long upnl, long cost, long qty, long mark, long tickValue, long equity)
     {
+        Of(upnl, cost, qty, mark, tickValue, equity, out var score);
+        return score;
+    }
+
+    /// <summary>
+    /// <see cref="Of(long, long, long, long, long, long)"/> written to <paramref name="score"/>, which may be a field of
+    /// an array element: the ADL queue's build writes each holder's score straight into its entry (a returned 32-byte
+    /// struct was stored piecewise to the stack and read back whole, a stalled store forward per holder).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Of(long upnl, long cost, long qty, long mark, long tickValue, long equity, out AdlScore score)
+    {
         const long limit = long.MaxValue / 1_000_000;
         if (upnl >= -limit && upnl <= limit && mark >= 0 && tickValue >= 0)
         {
@@ -56,15 +68,20 @@ public readonly record struct AdlScore(Int128 High, UInt128 Low) : IComparable<A
                 if (pnl > 0)
                 {
                     var high = Math.BigMul((ulong)pnl, (ulong)lev, out var low);
-                    return new AdlScore(Int128.Zero, new UInt128(high, low));
+                    score = new AdlScore(Int128.Zero, new UInt128(high, low));
+                    return;
                 }
-                if (pnl >= -limit) return From(pnl * 1_000_000 / Math.Max(lev, 1));
+                if (pnl >= -limit)
+                {
+                    score = From(pnl * 1_000_000 / Math.Max(lev, 1));
+                    return;
+                }
             }
         }
-        return OfExact(upnl, cost, qty, mark, tickValue, equity);
+        score = OfExact(upnl, cost, qty, mark, tickValue, equity);
     }
 
-    /// <summary>The score of <see cref="Of"/> in 128-bit factors and a 256-bit product, for every input: the reference
+    /// <summary>The score of <see cref="Of(long, long, long, long, long, long)"/> in 128-bit factors and a 256-bit product, for every input: the reference
     /// the 64-bit path is tested against. pnl &lt; 2^83 (upnl is a long) and lev &lt;= 2^80 (a notional is at most
     /// 2^60), so each factor fits in Int128 and only the product is widened.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

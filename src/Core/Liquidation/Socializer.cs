@@ -23,6 +23,11 @@ internal sealed class Socializer
     private int[] _payers = new int[256];
     private int _payerCount;
     private Remainder[] _remainders = new Remainder[256];
+    // Per payer, in payer (account) order: its floor share and the remainder of D x w / W.
+    private long[] _shares = new long[256];
+    private Int128[] _rems = new Int128[256];
+    // Sum of the weights measured (W).
+    private Int128 _total;
     private ulong[] _bits = new ulong[64];
 
     public Socializer(AccountStore accounts, MarginCalculator margin, Ledgers ledgers, EventBuffer events, LiquidationIndex index)
@@ -93,7 +98,10 @@ internal sealed class Socializer
         foreach (var a in _accounts.Holders(i, longs))
         {
             if (a == bankrupt) continue;
-            var u = _margin.Upnl(a, i);
+            // Its sums are made current here, once: the position's upnl term is the weight's, and the ADL score, the
+            // re-evaluation after the haircut and the report read the same sums instead of rebuilding them.
+            _margin.Refresh(a);
+            var u = _accounts.Position(a, i).UpnlPart;
             if (u <= 0) continue;
             if (a >= _weight.Length) Array.Resize(ref _weight, Math.Max(_weight.Length * 2, a + 1));
             if (_weight[a] == 0)
@@ -102,27 +110,45 @@ internal sealed class Socializer
                 _payers[_payerCount++] = a;
             }
             _weight[a] += u;
+            _total += u;
         }
     }
 
-    /// <summary>Charges <paramref name="deficit"/> to the accounts of the last <see cref="Measure"/> (haircuts), the rest
-    /// to the exchange, and forgets the weights.</summary>
+    /// <summary>
+    /// Charges <paramref name="deficit"/> to the accounts of the last <see cref="Measure"/> (haircuts), the rest to the
+    /// exchange, and forgets the weights. One pass computes each payer's floor share and remainder; the leftover units
+    /// go to the payers whose (remainder, id) ranks at or before the leftover-th best, found by selection; a second pass,
+    /// in account order, debits each payer, reports its haircut and re-evaluates it in the liquidation index at once
+    /// (<see cref="LiquidationIndex.EvaluateNow"/>: a haircut is the last change a liquidation makes to a payer, so
+    /// this is what the next refresh would find), while its account is in cache.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Charge(int bankrupt, long deficit)
     {
-        Int128 total = 0;
-        for (var i = 0; i < _payerCount; i++) total += _weight[_payers[i]];
+        var total = _total;
+        var n = _payerCount;
+        var payers = _payers;
+        var weight = _weight;
+        long paid = 0;
         if (total >= deficit)
         {
-            if (_remainders.Length < _payerCount) _remainders = new Remainder[Math.Max(_payerCount, _remainders.Length * 2)];
+            if (_remainders.Length < n) _remainders = new Remainder[Math.Max(n, _remainders.Length * 2)];
+            if (_shares.Length < n)
+            {
+                _shares = new long[Math.Max(n, _shares.Length * 2)];
+                _rems = new Int128[_shares.Length];
+            }
+            var shares = _shares;
+            var rems = _rems;
+            var remainders = _remainders;
             long charged = 0;
             // 64-bit when provably exact: with 0 < w and W <= 2^63 - 1 and the product D x w below 2^64 (its high half
             // 0), unsigned division gives the same quotient and remainder as the Int128 path (all non-negative).
             var small = total <= long.MaxValue;
-            for (var i = 0; i < _payerCount; i++)
+            for (var i = 0; i < n; i++)
             {
-                var a = _payers[i];
-                var high = Math.BigMul((ulong)deficit, (ulong)_weight[a], out var low);
+                var a = payers[i];
+                var high = Math.BigMul((ulong)deficit, (ulong)weight[a], out var low);
                 long share;
                 Int128 remainder;
                 if (small && high == 0)
@@ -133,25 +159,41 @@ internal sealed class Socializer
                 }
                 else
                 {
-                    var product = (Int128)deficit * _weight[a];
+                    var product = (Int128)deficit * weight[a];
                     share = (long)(product / total);
                     remainder = product % total;
                 }
                 charged += share;
-                _remainders[i] = new Remainder(remainder, a, share);
+                shares[i] = share;
+                rems[i] = remainder;
+                remainders[i] = new Remainder(remainder, a, share);
             }
-            var leftover = deficit - charged;
-            var ranked = _remainders.AsSpan(0, _payerCount);
-            // Only the leftover largest remainders get a unit (leftover < payers): select them, no full sort.
-            SelectBest(ranked, (int)leftover);
-            for (var i = 0; i < leftover; i++) ranked[i] = ranked[i] with { Share = ranked[i].Share + 1 };
+            // Only the leftover largest remainders get a unit (leftover < payers): select them, no full sort; the
+            // last of them in the ranking is the cut, and a payer gets a unit when its (remainder, id) ranks no later.
+            var leftover = (int)(deficit - charged);
+            var cut = default(Remainder);
+            if (leftover > 0)
+            {
+                var ranked = remainders.AsSpan(0, n);
+                SelectBest(ranked, leftover);
+                cut = ranked[0];
+                for (var i = 1; i < leftover; i++)
+                    if (ranked[i].CompareTo(cut) > 0) cut = ranked[i];
+            }
             // Report in account order, as the reference model does.
-            for (var i = 0; i < _payerCount; i++) _weight[ranked[i].AccountId] = ranked[i].Share;
-            for (var i = 0; i < _payerCount; i++) Haircut(_payers[i], bankrupt, _weight[_payers[i]]);
+            for (var i = 0; i < n; i++)
+            {
+                var a = payers[i];
+                var amount = shares[i];
+                if (leftover > 0 && new Remainder(rems[i], a, 0).CompareTo(cut) <= 0) amount++;
+                paid += Haircut(a, bankrupt, amount);
+            }
+            _accounts.Balance(bankrupt) += paid;
         }
         else
         {
-            for (var i = 0; i < _payerCount; i++) Haircut(_payers[i], bankrupt, _weight[_payers[i]]);
+            for (var i = 0; i < n; i++) paid += Haircut(payers[i], bankrupt, weight[payers[i]]);
+            _accounts.Balance(bankrupt) += paid;
             var loss = deficit - (long)total;
             _ledgers.Exchange -= loss;
             _accounts.Balance(bankrupt) += loss;
@@ -162,17 +204,19 @@ internal sealed class Socializer
         Clear();
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Haircut(int payer, int bankrupt, long amount)
+    /// <summary>Debits the payer (the caller credits the bankrupt with the sum), reports the haircut and re-evaluates
+    /// the payer; returns the amount.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long Haircut(int payer, int bankrupt, long amount)
     {
-        if (amount == 0) return;
+        if (amount == 0) return 0;
         _accounts.Balance(payer) -= amount;
-        _accounts.Balance(bankrupt) += amount;
-        _index.MarkDirty(payer);
         ref var e = ref _events.Add(EventType.Haircut);
         e.AccountId = payer;
         e.CounterpartyId = bankrupt;
         e.Amount = amount;
+        _index.EvaluateNow(payer);
+        return amount;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -180,6 +224,7 @@ internal sealed class Socializer
     {
         for (var i = 0; i < _payerCount; i++) _weight[_payers[i]] = 0;
         _payerCount = 0;
+        _total = 0;
     }
 
     /// <summary>

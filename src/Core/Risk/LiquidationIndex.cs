@@ -98,10 +98,25 @@ internal sealed class LiquidationIndex
         for (var n = 0; n < _dirtyCount; n++)
         {
             var a = _dirty[n];
+            // Evaluated since it was marked (EvaluateNow), or listed twice: nothing to do.
+            if (!_isDirty[a]) continue;
             _isDirty[a] = false;
             Evaluate(a);
         }
         _dirtyCount = 0;
+    }
+
+    /// <summary>
+    /// Re-evaluates an account that just changed at once, rather than marking it dirty for <see cref="Refresh"/>: the
+    /// same result, provided nothing changes the account again before the next refresh (the socializer's haircuts are
+    /// the last thing a liquidation does to its payers). If the account was already marked dirty, its entry is skipped.
+    /// Which of the two evaluates it, and in what order accounts are evaluated, is not observable: an evaluation depends
+    /// only on the account and the marks, and the candidates are ordered by a strict total order.
+    /// </summary>
+    public void EvaluateNow(int account)
+    {
+        if (account < _isDirty.Length) _isDirty[account] = false;
+        Evaluate(account);
     }
 
     /// <summary>Drops an account from the candidates (it was liquidated or found safe) and re-evaluates it.</summary>
@@ -131,7 +146,7 @@ internal sealed class LiquidationIndex
             _candidates.Set(a, equity, maintenance);
             return;
         }
-        _candidates.Remove(a);
+        if (_candidates.Contains(a)) _candidates.Remove(a);
         var held = _accounts.HeldMask(a);
         // Entries of positions closed since the last evaluation go; a position still watched on its side is re-keyed
         // in place (one sift instead of a removal and a push: each haircut payer of a socialization comes here).
@@ -199,7 +214,9 @@ internal sealed class LiquidationIndex
             if (high == 0 && perTick < fastPerTick)
             {
                 var rate = (long)perTick + ((long)perTick * mmrPpm + (Million - 1)) / Million;
-                if (rate > 0) return Math.Min((long)slack / positions / rate, maxPrice + 1);
+                // One position (the usual case) needs no first division: slack / 1 is slack.
+                var share = positions == 1 ? (long)slack : (long)slack / positions;
+                if (rate > 0) return Math.Min(share / rate, maxPrice + 1);
             }
         }
         return TriggerDeltaExact(slack, positions, qty, tickValue, mmrPpm, maxPrice);

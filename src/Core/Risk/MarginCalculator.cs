@@ -36,7 +36,7 @@ internal sealed class MarginCalculator
         ref var p = ref _accounts.Position(account, instrument);
         if (p.Qty == 0) return -p.Cost;
         var ins = _instruments[instrument];
-        return (long)((Int128)p.Qty * ins.Mark * ins.TickValue - p.Cost);
+        return FixedPoint.Upnl(p.Qty, ins.Mark, ins.TickValue, p.Cost);
     }
 
     /// <summary>E = balance + sum of upnl (from the account's sums when they are current).</summary>
@@ -151,8 +151,16 @@ internal sealed class MarginCalculator
 
     /// <summary>IM of one position with its resting orders at their worst case (0 when idle).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static long PositionInitial(ref Position p, Instrument ins) =>
-        p.IsIdle ? 0 : CeilPpm((Int128)WorstLots(p.Qty, p.BuyLots, p.SellLots) * ins.Mark * ins.TickValue, ins.Spec.ImrPpm);
+    public static long PositionInitial(ref Position p, Instrument ins)
+    {
+        if (p.IsIdle) return 0;
+        var lots = WorstLots(p.Qty, p.BuyLots, p.SellLots);
+        // The same rounding: CeilPpm takes its 64-bit branch for a notional below 2^42, which SmallNotional forms without
+        // the Int128 multiplications (FixedPointTests).
+        return SmallNotional(lots, ins.Mark, ins.TickValue, out var notional)
+            ? CeilPpmSmall(notional, ins.Spec.ImrPpm)
+            : CeilPpm((Int128)lots * ins.Mark * ins.TickValue, ins.Spec.ImrPpm);
+    }
 
     /// <summary>The account's sums, rebuilt first when a mark moved since they were built.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -170,20 +178,43 @@ internal sealed class MarginCalculator
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Rebuild(int account, ref MarginSums sums)
     {
-        sums = default;
+        // From zero, each term is added as it is (what UpdateParts' difference against a zeroed term gives), summed in
+        // locals and stored once.
+        Int128 upnl = 0, im = 0, mm = 0;
         var walk = false;
         for (var i = 0; i < _instruments.Count; i++)
         {
             ref var p = ref _accounts.Position(account, i);
-            p.UpnlPart = p.ImPart = p.MmPart = 0;
-            if (p.IsIdle) continue;
+            if (p.IsIdle)
+            {
+                p.UpnlPart = p.ImPart = p.MmPart = 0;
+                continue;
+            }
             var ins = _instruments[i];
-            AccountStore.UpdateParts(ref sums, ref p, ins);
+            AccountStore.Parts(ref p, ins, out var u, out var m);
+            var initial = PositionInitial(ref p, ins);
+            p.UpnlPart = u;
+            p.MmPart = m;
+            p.ImPart = initial;
+            upnl += u;
+            mm += m;
+            im += initial;
             walk |= !p.NoOrderLoss(ins.Mark);
         }
-        if (walk) sums.OrderLoss = WalkOrderLoss(account, -1);
+        sums.Upnl = upnl;
+        sums.Im = im;
+        sums.Mm = mm;
+        sums.OrderLoss = walk ? WalkOrderLoss(account, -1) : 0;
         sums.Epoch = _instruments.MarkEpoch;
     }
+
+    /// <summary>
+    /// Makes the account's sums current (rebuilding them if a mark moved since they were built), so later reads of
+    /// its E, MM or a position's <see cref="Position.UpnlPart"/> cost nothing: the socializer measures its payers
+    /// this way, and their ADL scores, re-evaluation and reports then read the sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref MarginSums Refresh(int account) => ref Current(account);
 
     /// <summary>
     /// Null when the account's sums are stale or equal a rebuild from scratch, else what differs (the invariant

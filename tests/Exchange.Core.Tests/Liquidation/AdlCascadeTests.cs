@@ -21,16 +21,21 @@ public sealed class AdlCascadeTests
         MaxPrice = 10_000_000, MaxOrderLots = 10_000_000, MaxPositionLots = 10_000_000,
     };
 
+    // 90 accounts: every side's heap fits the hot part of AdlQueue's side heap (64 entries); 400: sides of 100 and more
+    // holders keep a cold list, which the cascade's deep ADLs merge.
     [Theory]
-    [InlineData(LossPolicy.Adl, 1)]
-    [InlineData(LossPolicy.Adl, 2)]
-    [InlineData(LossPolicy.Adl, 3)]
-    [InlineData(LossPolicy.Socialize, 1)]
-    [InlineData(LossPolicy.Socialize, 2)]
-    public void ACascadeOfAdls_InOneCommand_MatchesTheModelThatRanksAfreshEachTime(LossPolicy policy, int seed)
+    [InlineData(LossPolicy.Adl, 1, 90)]
+    [InlineData(LossPolicy.Adl, 2, 90)]
+    [InlineData(LossPolicy.Adl, 3, 90)]
+    [InlineData(LossPolicy.Socialize, 1, 90)]
+    [InlineData(LossPolicy.Socialize, 2, 90)]
+    [InlineData(LossPolicy.Adl, 4, 400)]
+    [InlineData(LossPolicy.Socialize, 3, 400)]
+    public void ACascadeOfAdls_InOneCommand_MatchesTheModelThatRanksAfreshEachTime(LossPolicy policy, int seed, int accounts)
     {
         var rng = new Random(seed);
-        const int Accounts = 90, Maker = Accounts + 1;
+        var Accounts = accounts;
+        var Maker = Accounts + 1;
         var commands = new List<Command> { Command.Mark(0, 10_000), Command.Mark(1, 10_000), Command.InsuranceDeposit(2_000_000) };
         // A lot is worth 1,000,000 units at the mark of 10,000 ticks.
         var deposit = new long[Accounts + 1];

@@ -1,0 +1,85 @@
+using System.Numerics;
+using Exchange.Core.Instruments;
+
+namespace Exchange.Core.Tests.Accounts;
+
+/// <summary>
+/// The 64-bit forms of the margin terms against the Int128 expressions they replace and against BigInteger:
+/// <see cref="FixedPoint.Upnl"/> is <c>(long)((Int128)q * m * tv - C)</c> for every input (the same value modulo 2^64),
+/// and a notional below 2^42 from <see cref="FixedPoint.SmallNotional"/> rounds as <see cref="FixedPoint.CeilPpm"/> does
+/// with the Int128 notional; outside that bound SmallNotional says no.
+/// </summary>
+public sealed class MarginArithmeticFastPathTests
+{
+    private const long Fast = 1L << 42;
+
+    private static long AnyMagnitude(Random r, int maxBits)
+    {
+        var bits = r.Next(0, maxBits + 1);
+        return bits == 0 ? 0 : (long)((ulong)r.NextInt64() >> (64 - bits)) & long.MaxValue;
+    }
+
+    private static long Signed(Random r, int maxBits) => AnyMagnitude(r, maxBits) * (r.Next(2) == 0 ? 1 : -1);
+
+    private static void AssertSame(long q, long m, long tv, long cost, long ppm)
+    {
+        var exactUpnl = (long)((Int128)q * m * tv - cost);
+        Assert.Equal(exactUpnl, FixedPoint.Upnl(q, m, tv, cost));
+        // The same number modulo 2^64, from BigInteger.
+        var big = ((BigInteger)q * m * tv - cost) & ulong.MaxValue;
+        Assert.Equal((ulong)big, unchecked((ulong)exactUpnl));
+
+        var product = BigInteger.Abs((BigInteger)q * m * tv);
+        var first = (BigInteger)(q < 0 ? unchecked(0UL - (ulong)q) : (ulong)q) * unchecked((ulong)m);
+        var unsignedProduct = first * unchecked((ulong)tv);
+        if (FixedPoint.SmallNotional(q, m, tv, out var notional))
+        {
+            Assert.True(notional >= 0 && notional < Fast, $"{q} x {m} x {tv}: {notional}");
+            Assert.Equal(product, (BigInteger)notional);
+            if (ppm >= 0 && product * ppm < BigInteger.One << 100)
+                Assert.Equal(FixedPoint.CeilPpm(Int128.Abs((Int128)q * m * tv), ppm), FixedPoint.CeilPpmSmall(notional, ppm));
+        }
+        else
+            // It declines only when the product of the unsigned readings is 2^42 or more, or its first factor pair
+            // passes 64 bits (then the Int128 path decides, whatever the tick value).
+            Assert.True(unsignedProduct >= Fast || first > ulong.MaxValue, $"{q} x {m} x {tv} declined");
+    }
+
+    [Fact]
+    public void Upnl_AndSmallNotional_EqualTheInt128Path_OnRandomInputsOfEveryMagnitude()
+    {
+        var r = new Random(4242);
+        var small = 0;
+        for (var n = 0; n < 200_000; n++)
+        {
+            var q = Signed(r, r.Next(4) == 0 ? 63 : 30);
+            var m = r.Next(10) == 0 ? Signed(r, 63) : AnyMagnitude(r, r.Next(2) == 0 ? 63 : 30);
+            var tv = r.Next(10) == 0 ? Signed(r, 63) : AnyMagnitude(r, r.Next(2) == 0 ? 63 : 20);
+            var cost = Signed(r, 63);
+            var ppm = r.Next(8) == 0 ? AnyMagnitude(r, 40) : r.NextInt64(0, 1_000_001);
+            if (FixedPoint.SmallNotional(q, m, tv, out _)) small++;
+            AssertSame(q, m, tv, cost, ppm);
+        }
+        Assert.True(small > 20_000, $"only {small} inputs took the 64-bit notional");
+    }
+
+    [Fact]
+    public void Upnl_AndSmallNotional_EqualTheInt128Path_AtTheBoundsOfTheirProofs()
+    {
+        long[] lots = [0, 1, -1, 2, -2, Fast - 1, Fast, -Fast, 1L << 21, (1L << 21) + 1, long.MaxValue, long.MinValue, -long.MaxValue];
+        long[] prices = [0, 1, -1, 133_000, Fast - 1, Fast, 1L << 21, long.MaxValue, long.MinValue];
+        long[] tvs = [0, 1, -1, 500, 1L << 21, Fast - 1, Fast, long.MaxValue, long.MinValue];
+        long[] costs = [0, 1, -1, long.MaxValue, long.MinValue, 60_000_000];
+        long[] ppms = [0, 1, 50_000, 999_999, 1_000_000, 1_000_001, 1L << 30];
+        foreach (var q in lots)
+            foreach (var m in prices)
+                foreach (var tv in tvs)
+                    foreach (var c in costs)
+                        foreach (var ppm in ppms)
+                            AssertSame(q, m, tv, c, ppm);
+        // Right below and at the bound.
+        Assert.True(FixedPoint.SmallNotional(1, Fast - 1, 1, out var below) && below == Fast - 1);
+        Assert.False(FixedPoint.SmallNotional(1, Fast, 1, out _));
+        Assert.False(FixedPoint.SmallNotional(-1, -1, 1, out _));
+    }
+}
