@@ -10,8 +10,8 @@ namespace Exchange.Core.Liquidation;
 /// The auto-deleveraging queue (RULEBOOK section 8 step 3): the holders of one side of an instrument ranked by
 /// BitMEX's score, profit ratio times effective leverage. Scores move with every mark, so a trader's indicator query
 /// ranks the side from the instrument's holder list into a reused buffer. An ADL takes only the first few of the queue,
-/// so it is served from a heap (O(n) to build, O(log n) per counterparty) rather than a full sort: the same order,
-/// since the ranking is a strict total order (score, then account id).
+/// so it is served from a heap rather than a full sort, and the heap keeps only its best entries heapified
+/// (<see cref="SideHeap"/>): the same order, since the ranking is a strict total order (score, then account id).
 /// <para>
 /// Within one liquidation run (one command: the marks do not move) a side is scored once, when its first position
 /// is deleveraged, and its heap is kept for the next ones. A holder's score changes only when its balance or a
