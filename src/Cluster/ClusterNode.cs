@@ -92,6 +92,11 @@ public sealed class ClusterNode : IAsyncDisposable
             ChunkSize = options.WalChunkBytes,
             // A damaged entry is found when the log is opened, not when a follower applies it.
             HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash3,
+            // The log's own metrics (appends, commits, flushes) name the node they come from.
+            MeasurementTags = new System.Diagnostics.TagList { { "exchange.cluster.node", options.NodeId } },
+            MemoryManagement = options.WalMemory == WalMemory.Private
+                ? WriteAheadLog.MemoryManagementStrategy.PrivateMemory
+                : WriteAheadLog.MemoryManagementStrategy.SharedMemory,
         }, machine);
 
         var self = options.Self;

@@ -37,7 +37,9 @@ internal sealed class TestCluster : IAsyncDisposable
     public ClusterNode? this[int i] => _nodes[i];
 
     /// <param name="running">How many nodes to start (the first ones; the others with <see cref="StartNodeAsync"/>).</param>
-    public static async Task<TestCluster> StartAsync(int count = 3, long snapshotEveryCommands = 1_000_000, int running = -1)
+    /// <param name="wal">How every node's write-ahead log holds its pages.</param>
+    public static async Task<TestCluster> StartAsync(int count = 3, long snapshotEveryCommands = 1_000_000, int running = -1,
+        WalMemory wal = WalMemory.Shared)
     {
         var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-cluster-" + Guid.NewGuid().ToString("N"))).FullName;
         var members = new ClusterMember[count];
@@ -56,6 +58,7 @@ internal sealed class TestCluster : IAsyncDisposable
                 UpperElectionTimeoutMs = 2000,
                 WalChunkBytes = 1024 * 1024,
                 SnapshotEveryCommands = snapshotEveryCommands,
+                WalMemory = wal,
             };
         }
 

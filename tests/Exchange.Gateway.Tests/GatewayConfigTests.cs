@@ -1,10 +1,49 @@
 using Exchange.Gateway.Configuration;
+using WalMemory = Exchange.Cluster.WalMemory;
 
 namespace Exchange.Gateway.Tests;
 
 /// <summary>The gateway refuses at start a configuration the core's options refuse.</summary>
 public class GatewayConfigTests
 {
+    [Theory]
+    [InlineData(null, WalMemory.Shared)]
+    [InlineData("\"shared\"", WalMemory.Shared)]
+    [InlineData("\"private\"", WalMemory.Private)]
+    public void ClusterSection_WalMemory_IsSharedUnlessSaidPrivate(string? value, WalMemory expected)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"cluster-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, ClusterJson(value));
+        try
+        {
+            Assert.Equal(expected, (ConfigLoader.LoadCluster(path) with { NodeId = 1 }).ToOptions().WalMemory);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void ClusterSection_WalMemory_OtherThanSharedOrPrivate_IsRefusedNamingTheKey()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"cluster-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, ClusterJson("\"mapped\""));
+        try
+        {
+            var e = Assert.Throws<InvalidDataException>(() => (ConfigLoader.LoadCluster(path) with { NodeId = 1 }).Validate());
+            Assert.Contains("walMemory 'mapped'", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static string ClusterJson(string? walMemory) =>
+        "{ \"members\": [ { \"id\": 1, \"raft\": \"127.0.0.1:9109\", \"client\": \"127.0.0.1:9100\" } ]" +
+        (walMemory is null ? "" : ", \"walMemory\": " + walMemory) + " }";
+
     [Fact]
     public void DefaultConfiguration_IsValid_AndCarriesItsDecimalsToTheCore()
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using Exchange.Cluster;
+using WalMemoryKind = Exchange.Cluster.WalMemory;
 
 namespace Exchange.Gateway.Configuration;
 
@@ -29,6 +30,12 @@ public sealed record ClusterConfig
     /// <summary>Size of a write-ahead-log chunk file (MiB scale).</summary>
     public int WalChunkBytes { get; init; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// "shared" (memory-mapped log: what a node acknowledged survives a crash of its process) or "private" (the log's
+    /// pages in the process's memory: fewer disk round trips per commit; docs/cluster.md, "Durability").
+    /// </summary>
+    public string WalMemory { get; init; } = "shared";
+
     /// <summary>A snapshot after this many commands; the log below it is deleted.</summary>
     public long SnapshotEveryCommands { get; init; } = 1_000_000;
 
@@ -47,6 +54,12 @@ public sealed record ClusterConfig
                 Fail($"member {m.Id}: client '{m.Client}' is not an IP address with a port");
             members.Add(new ClusterMember(m.Id, raft!, client));
         }
+        var walMemory = WalMemory switch
+        {
+            "shared" => WalMemoryKind.Shared,
+            "private" => WalMemoryKind.Private,
+            _ => Fail<WalMemoryKind>($"walMemory '{WalMemory}' is neither \"shared\" nor \"private\""),
+        };
         var options = new ClusterOptions
         {
             NodeId = NodeId,
@@ -56,6 +69,7 @@ public sealed record ClusterConfig
             UpperElectionTimeoutMs = UpperElectionTimeoutMs,
             RequestTimeoutMs = RequestTimeoutMs,
             WalChunkBytes = WalChunkBytes,
+            WalMemory = walMemory,
             SnapshotEveryCommands = SnapshotEveryCommands,
         };
         try
@@ -74,4 +88,6 @@ public sealed record ClusterConfig
     public void Validate() => ToOptions();
 
     private static void Fail(string message) => throw new InvalidDataException("cluster: " + message);
+
+    private static T Fail<T>(string message) => throw new InvalidDataException("cluster: " + message);
 }
