@@ -18,6 +18,21 @@ internal sealed class AckLatency(int commands) : IOutputHandler
 
     public long Acknowledged => Volatile.Read(ref _acknowledged);
 
+    // Set after each acknowledgement: a producer that blocks (rather than spins) for a free slot waits on it.
+    private readonly ManualResetEventSlim _acked = new(false, spinCount: 0);
+
+    /// <summary>Blocks (no spinning: the machine's two CPUs stay with the path measured) until fewer than
+    /// <paramref name="window"/> of the first <paramref name="published"/> commands are unacknowledged.</summary>
+    public void WaitForRoom(long published, int window)
+    {
+        while (published - Acknowledged >= window)
+        {
+            _acked.Reset();
+            if (published - Acknowledged >= window)
+                _acked.Wait();
+        }
+    }
+
     /// <summary>Called by the producer just before it publishes command number <paramref name="n"/> (1-based).</summary>
     public void Published(int n) => _published[n] = Stopwatch.GetTimestamp();
 
@@ -26,5 +41,6 @@ internal sealed class AckLatency(int commands) : IOutputHandler
         long now = Stopwatch.GetTimestamp();
         Histogram.RecordValue(Math.Max(0, (now - _published[correlation]) * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
         Volatile.Write(ref _acknowledged, _acknowledged + 1);
+        _acked.Set();
     }
 }

@@ -13,7 +13,8 @@ internal sealed class Nodes : IAsyncDisposable
 
     private Nodes(ClusterNode[] nodes) => _nodes = nodes;
 
-    public static async Task<Nodes> StartAsync(string directory)
+    public static async Task<Nodes> StartAsync(string directory, Microsoft.Extensions.Logging.ILoggerFactory? logging = null,
+        WalMemory wal = WalMemory.Shared)
     {
         var listeners = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
         foreach (var l in listeners) l.Start();
@@ -22,10 +23,13 @@ internal sealed class Nodes : IAsyncDisposable
         var nodes = await Task.WhenAll(members.Select(m => ClusterNode.StartAsync(new ClusterOptions
         {
             NodeId = m.Id, Members = members, DataDirectory = Path.Combine(directory, $"node-{m.Id}"),
-            LowerElectionTimeoutMs = 1000, UpperElectionTimeoutMs = 2000,
-        }, Fresh)));
+            LowerElectionTimeoutMs = 1000, UpperElectionTimeoutMs = 2000, WalMemory = wal,
+        }, Fresh, logging)));
         return new Nodes(nodes);
     }
+
+    /// <summary>The id of the node <see cref="TakeOverAsync"/> took over on.</summary>
+    public int LeaderId { get; private set; }
 
     /// <summary>Waits for a leader and takes over on it.</summary>
     public async Task<Leadership> TakeOverAsync()
@@ -34,7 +38,11 @@ internal sealed class Nodes : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             foreach (var node in _nodes)
-                if (node.IsLeader && await node.TakeOverAsync() is { } lead) return lead;
+                if (node.IsLeader && await node.TakeOverAsync() is { } lead)
+                {
+                    LeaderId = node.Options.NodeId;
+                    return lead;
+                }
             await Task.Delay(50);
         }
         throw new TimeoutException("no leader");

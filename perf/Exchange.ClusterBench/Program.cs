@@ -9,10 +9,13 @@ using HdrHistogram;
 // Commit latency and throughput of the replicated pipeline (three Raft nodes in this process on 127.0.0.1, the
 // leader's pipeline journaling through RaftJournal) against the single-node file journal (fsync per batch), in the
 // same run, at several in-flight windows (the most commands outstanding at once: how large batches can grow).
-// usage: Exchange.ClusterBench [--commands N] [--windows 1,16,256,4096]
+// usage: Exchange.ClusterBench [--commands N] [--windows 1,16,256,4096] [--wal shared|private]
 //        Exchange.ClusterBench failover [--kills 20] [--election 500,1000] [--window 4]
 //        Exchange.ClusterBench cpu [--commands 200000] [--window 64] [--election 1000,2000]
-// The last two run three `exchange serve --cluster` processes (ProcessRuns).
+//        Exchange.ClusterBench stages [--commands 5000] [--window 1] [--wal shared|private]
+//        Exchange.ClusterBench wal [--commands 1000] [--rounds 3] [--only 0,1,2]
+// The last two run three `exchange serve --cluster` processes (ProcessRuns); `stages` runs the in-process nodes with
+// the Raft library's debug events timed, and prints where a commit's time goes (StageTrace).
 if (args.Length > 0 && args[0] is "failover" or "cpu")
 {
     string Arg(string name, string fallback)
@@ -31,9 +34,70 @@ if (args.Length > 0 && args[0] is "failover" or "cpu")
 
 var commands = 50_000;
 int[] windows = [1, 16, 256, 4096];
+var wal = WalMemory.Shared;
+{
+    var at = Array.IndexOf(args, "--wal");
+    if (at > 0 && at + 1 < args.Length)
+        wal = args[at + 1] == "private" ? WalMemory.Private : args[at + 1] == "shared" ? WalMemory.Shared
+            : throw new ArgumentException("--wal is shared or private");
+}
+// --producer blocking: the producer waits for a free slot on an event instead of spinning (a spinning producer holds
+// one of two CPUs that the Raft path's thread-pool hops need; the file journal's fsync needs none).
+var blockingProducer = Array.IndexOf(args, "--producer") is var p && p > 0 && p + 1 < args.Length && args[p + 1] == "blocking";
+var raftName = wal == WalMemory.Shared ? "raft, 3 nodes" : "raft, 3 nodes, private-memory WAL";
+if (args.Length > 0 && args[0] == "wal")
+{
+    var at = Array.IndexOf(args, "--commands");
+    var rounds = Array.IndexOf(args, "--rounds");
+    Console.WriteLine($"# Exchange.ClusterBench {string.Join(' ', args)}: {Environment.ProcessorCount} CPUs, {Load()}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    var walRoot = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-clusterbench-" + Guid.NewGuid().ToString("N"))).FullName;
+    try
+    {
+        var only = Array.IndexOf(args, "--only");
+        await WalFlush.RunAsync(walRoot, at > 0 ? int.Parse(args[at + 1]) : 1000, rounds > 0 ? int.Parse(args[rounds + 1]) : 3,
+            only > 0 ? args[only + 1].Split(',').Select(int.Parse).ToArray() : null);
+    }
+    finally
+    {
+        Directory.Delete(walRoot, recursive: true);
+    }
+    Console.WriteLine($"Load at the end: {Load()}.");
+    return 0;
+}
+if (args.Length > 0 && args[0] == "stages")
+{
+    commands = 5_000;
+    var stageWindow = 1;
+    for (var i = 1; i + 1 < args.Length; i += 2)
+    {
+        if (args[i] == "--commands") commands = int.Parse(args[i + 1]);
+        else if (args[i] == "--window") stageWindow = int.Parse(args[i + 1]);
+    }
+    Console.WriteLine($"# Exchange.ClusterBench {string.Join(' ', args)}: {Environment.ProcessorCount} CPUs, {Load()}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    var stageRoot = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-clusterbench-" + Guid.NewGuid().ToString("N"))).FullName;
+    try
+    {
+        var trace = new StageTrace();
+        await using var nodes = await Nodes.StartAsync(stageRoot, trace, wal);
+        var lead = await nodes.TakeOverAsync();
+        trace.ListenToMeters(nodes.LeaderId);
+        trace.Clear();
+        Console.WriteLine("| journal | window | commands | throughput (cmd/s) | p50 µs | p99 µs | p99.9 µs | max µs | log entries |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Run(raftName + ", traced", lead.Exchange, new StageTrace.Journal(lead.Journal, trace), stageWindow, lead.Journal);
+        trace.Report(Console.Out, leaderFlush: wal == WalMemory.Private);
+    }
+    finally
+    {
+        Directory.Delete(stageRoot, recursive: true);
+    }
+    Console.WriteLine($"Load at the end: {Load()}.");
+    return 0;
+}
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
     if (args[i] == "--commands") commands = int.Parse(args[i + 1]);
+    else if (args[i] is "--wal" or "--producer") continue;
     else if (args[i] == "--windows") windows = args[i + 1].Split(',').Select(int.Parse).ToArray();
 }
 
@@ -49,9 +113,9 @@ try
         Run("file, fsync per batch", Nodes.Fresh(), file, window, null);
         file.Dispose();
 
-        await using var nodes = await Nodes.StartAsync(Path.Combine(root, $"raft-{window}"));
+        await using var nodes = await Nodes.StartAsync(Path.Combine(root, $"raft-{window}"), wal: wal);
         var lead = await nodes.TakeOverAsync();
-        Run("raft, 3 nodes", lead.Exchange, lead.Journal, window, lead.Journal);
+        Run(raftName, lead.Exchange, lead.Journal, window, lead.Journal);
     }
 }
 finally
@@ -77,7 +141,8 @@ void Run(string name, Exchange.Core.Exchange exchange, IJournal journal, int win
         for (var n = 1; n <= commands; n++)
         {
             var spin = new SpinWait();
-            while (n - 1 - acks.Acknowledged >= window) spin.SpinOnce();
+            if (blockingProducer) acks.WaitForRoom(n - 1, window);
+            else while (n - 1 - acks.Acknowledged >= window) spin.SpinOnce();
             acks.Published(n);
             while (!pipeline.TryPublish(in flow[n - 1], n, out _)) spin.SpinOnce();
         }
