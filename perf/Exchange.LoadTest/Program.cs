@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime;
 using Exchange.LoadTest;
 
+if (args.Length > 0 && args[0] == "paired-bl") return PairedBusinessLogic.Run(args[1..]);
 var options = LoadTestOptions.Parse(args);
 if (options is null) return 2;
 Directory.CreateDirectory(options.OutputDirectory);
