@@ -61,6 +61,102 @@ public class BookSideTests
         }
     }
 
+    /// <summary>
+    /// Every operation against a plain reference (a sorted map of price to FIFO of handles, with totals): the levels
+    /// must be in price priority (bids descending, asks ascending from the best), each with its orders in time order
+    /// and its total, after random adds, removes, fills and moves over dense and sparse prices, so a search that finds
+    /// the wrong place fails here even though Move and Remove+Add would share it.
+    /// </summary>
+    [Theory]
+    [InlineData(true, 11, 40)]
+    [InlineData(false, 12, 40)]
+    [InlineData(true, 13, 5_000)]
+    [InlineData(false, 14, 5_000)]
+    public void EveryOperation_MatchesASortedReference(bool isBid, int seed, int priceRange)
+    {
+        var rng = new Random(seed);
+        var orders = new OrderStore(8);
+        var side = new BookSide(orders, isBid, 4);
+        var reference = new SortedDictionary<long, List<int>>();
+        var live = new List<int>();
+        for (var step = 0; step < 10_000; step++)
+        {
+            var roll = rng.Next(10);
+            if (live.Count < 3 || (roll < 4 && live.Count < 300))
+            {
+                var price = 1 + rng.Next(priceRange);
+                var h = orders.Allocate();
+                Place(orders, side, h, price, rng.Next(1, 10));
+                Level(reference, price).Add(h);
+                live.Add(h);
+            }
+            else if (roll < 4)
+            {
+                var at = rng.Next(live.Count);
+                var h = live[at];
+                live.RemoveAt(at);
+                Unlevel(reference, orders[h].Price, h);
+                side.Remove(h);
+                orders.Release(h);
+            }
+            else if (roll < 5)
+            {
+                var h = live[rng.Next(live.Count)];
+                if (orders[h].Remaining > 1) side.Reduce(h, 1);
+            }
+            else
+            {
+                var h = live[rng.Next(live.Count)];
+                var from = orders[h].Price;
+                var price = roll switch
+                {
+                    < 8 => Math.Clamp(from + rng.Next(-4, 5), 1, priceRange),
+                    8 => from,
+                    _ => 1 + rng.Next(priceRange),
+                };
+                Unlevel(reference, from, h);
+                side.Move(h, price, rng.Next(1, 10));
+                Level(reference, price).Add(h);
+            }
+            Assert.Equal(reference.Count, side.LevelCount);
+            var l = 0;
+            foreach (var (price, queue) in isBid ? reference.Reverse() : reference)
+            {
+                Assert.Equal(price, side.LevelPrice(l));
+                long total = 0;
+                var h = side.LevelHead(l);
+                foreach (var expected in queue)
+                {
+                    Assert.Equal(expected, h);
+                    Assert.Equal(price, orders[h].Price);
+                    total += orders[h].Remaining;
+                    h = orders[h].Next;
+                }
+                Assert.Equal(-1, h);
+                Assert.Equal(total, side.LevelTotal(l));
+                l++;
+            }
+            if (side.LevelCount > 0)
+            {
+                Assert.Equal(side.LevelPrice(0), side.BestPrice);
+                Assert.Equal(side.LevelHead(0), side.BestHandle);
+            }
+        }
+    }
+
+    private static List<int> Level(SortedDictionary<long, List<int>> reference, long price)
+    {
+        if (!reference.TryGetValue(price, out var queue)) reference[price] = queue = [];
+        return queue;
+    }
+
+    private static void Unlevel(SortedDictionary<long, List<int>> reference, long price, int h)
+    {
+        var queue = reference[price];
+        queue.Remove(h);
+        if (queue.Count == 0) reference.Remove(price);
+    }
+
     private static void Place(OrderStore orders, BookSide side, int h, long price, long lots)
     {
         ref var o = ref orders[h];
