@@ -3,11 +3,14 @@ using System.Runtime.CompilerServices;
 namespace Exchange.Core.Book;
 
 /// <summary>
-/// One side of a book: price levels kept sorted in flat arrays with the best level at the end, so the best price
-/// is O(1), removing the best level is O(1), and any other level is found by binary search. Each level is a FIFO of
-/// order handles (time priority). Flat arrays beat a tree here: a book has hundreds of levels, the hot activity is
-/// at the top, and a memmove of a few hundred levels is cheaper than pointer chasing. The levels are one array of
-/// structs, so opening or closing a level is one memmove, not one per field.
+/// One side of a book: each price level is a FIFO of order handles (time priority) in a slot that stays put while the
+/// level exists, found from its price through a direct index (<see cref="OrderIdIndex"/>: prices near each other land
+/// in neighbouring cells, so a look-up is one probe); the levels' prices are also kept sorted in a flat array with
+/// the best at the end, for the best price in O(1), for walking the levels in priority order, and to find where a new
+/// level goes. Only opening or closing a level searches that array and shifts its entries above the place, 16 bytes
+/// each (price and slot): adding to, taking from or reducing an existing level never searches. Flat arrays beat a tree
+/// here: a book has hundreds of levels, the hot activity is at the top, and a memmove of a few hundred small entries
+/// is cheaper than pointer chasing.
 /// </summary>
 internal sealed class BookSide
 {
@@ -19,31 +22,47 @@ internal sealed class BookSide
         public int Tail;
     }
 
+    /// <summary>A level in price order: its price (the sort key) and its slot in <see cref="_levels"/>.</summary>
+    private struct Entry
+    {
+        public long Price;
+        public int Slot;
+    }
+
     private readonly OrderStore _orders;
     private readonly bool _isBid;
     private Level[] _levels;
+    private int[] _freeSlots;
+    private int _freeCount;
+    private int _slotHigh;
+    private Entry[] _entries;
     private int _count;
+    private readonly OrderIdIndex _slotOf;
 
     public BookSide(OrderStore orders, bool isBid, int capacity)
     {
         _orders = orders;
         _isBid = isBid;
+        capacity = Math.Max(capacity, 1);
         _levels = new Level[capacity];
+        _freeSlots = new int[capacity];
+        _entries = new Entry[capacity];
+        _slotOf = new OrderIdIndex(capacity);
     }
 
     public int LevelCount => _count;
     public bool IsEmpty => _count == 0;
 
     /// <summary>Best price (highest bid, lowest ask); only when not empty.</summary>
-    public long BestPrice => _levels[_count - 1].Price;
+    public long BestPrice => _entries[_count - 1].Price;
 
     /// <summary>Oldest order at the best price, or -1.</summary>
-    public int BestHandle => _count == 0 ? -1 : _levels[_count - 1].Head;
+    public int BestHandle => _count == 0 ? -1 : _levels[_entries[_count - 1].Slot].Head;
 
     /// <summary>Level i counted from the best (0 = best): price and total lots.</summary>
-    public long LevelPrice(int fromBest) => _levels[_count - 1 - fromBest].Price;
-    public long LevelTotal(int fromBest) => _levels[_count - 1 - fromBest].Total;
-    public int LevelHead(int fromBest) => _levels[_count - 1 - fromBest].Head;
+    public long LevelPrice(int fromBest) => _entries[_count - 1 - fromBest].Price;
+    public long LevelTotal(int fromBest) => _levels[_entries[_count - 1 - fromBest].Slot].Total;
+    public int LevelHead(int fromBest) => _levels[_entries[_count - 1 - fromBest].Slot].Head;
 
     /// <summary>True when a taker at <paramref name="limit"/> on the other side can trade with price p of this side.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -53,19 +72,95 @@ internal sealed class BookSide
     public void Add(int handle)
     {
         ref var o = ref _orders[handle];
-        var i = Find(o.Price, out var found);
-        if (!found) i = InsertLevel(i, o.Price);
-        Append(handle, ref o, ref _levels[i]);
+        if (!_slotOf.TryGet(o.Price, out var slot)) slot = OpenLevel(Find(o.Price, out _), o.Price);
+        Append(handle, ref o, ref _levels[slot]);
     }
 
     /// <summary>Unlinks an order from its level (removing the level when it empties). Does not release it.</summary>
     public void Remove(int handle)
     {
         ref var o = ref _orders[handle];
-        var i = LevelOf(o.Price);
-        ref var l = ref _levels[i];
+        var slot = SlotOf(o.Price);
+        ref var l = ref _levels[slot];
         Unlink(ref o, ref l);
-        if (l.Head < 0) RemoveLevel(i);
+        if (l.Head < 0) CloseLevel(o.Price, slot);
+    }
+
+    /// <summary>
+    /// Moves a resting order to the back of the level at <paramref name="price"/> with <paramref name="lots"/>
+    /// remaining: the same book as <see cref="Remove"/> then <see cref="Add"/> at the new price. Both levels are found
+    /// by their prices without a search; only a level that opens or closes touches the sorted array. When the order was
+    /// alone at its level and the new price has no level yet (the usual price amend in a book of mostly one-order
+    /// levels), the level keeps its slot and its entry moves to the new place, looked for outward from the old one (an
+    /// amend usually steps a few levels): only the entries in between shift.
+    /// </summary>
+    public void Move(int handle, long price, long lots)
+    {
+        ref var o = ref _orders[handle];
+        var slot = SlotOf(o.Price);
+        var lone = o.Prev < 0 && o.Next < 0;
+        if (price == o.Price)
+        {
+            // To the back of its own level (a lone order stays where it is).
+            ref var same = ref _levels[slot];
+            if (!lone)
+            {
+                Unlink(ref o, ref same);
+                o.Remaining = lots;
+                Append(handle, ref o, ref same);
+            }
+            else
+            {
+                same.Total = lots;
+                o.Remaining = lots;
+            }
+            return;
+        }
+        var hasLevel = _slotOf.TryGet(price, out var target);
+        if (lone && !hasLevel)
+        {
+            var i = IndexOf(o.Price);
+            // k is where the new price would be inserted with entry i still in place. Shift the entries strictly
+            // between the two places by one and reuse entry i's slot.
+            var k = FindFrom(i, price, out _);
+            var entries = _entries;
+            if (k > i)
+            {
+                k--;
+                var n = k - i;
+                if (n > 0) entries.AsSpan(i + 1, n).CopyTo(entries.AsSpan(i));
+            }
+            else if (k < i)
+            {
+                entries.AsSpan(k, i - k).CopyTo(entries.AsSpan(k + 1));
+            }
+            entries[k].Price = price;
+            entries[k].Slot = slot;
+            _slotOf.Remove(o.Price);
+            _slotOf.Add(price, slot);
+            o.Price = price;
+            o.Remaining = lots;
+            ref var l = ref _levels[slot];
+            l.Price = price;
+            l.Head = l.Tail = handle;
+            l.Total = lots;
+            return;
+        }
+        Unlink(ref o, ref _levels[slot]);
+        if (lone) CloseLevel(o.Price, slot);
+        o.Price = price;
+        o.Remaining = lots;
+        if (!hasLevel) target = OpenLevel(Find(price, out _), price);
+        Append(handle, ref o, ref _levels[target]);
+    }
+
+    /// <summary>Reduces an order's remaining quantity in place (a fill or a priority-keeping amend).</summary>
+    public void Reduce(int handle, long lots)
+    {
+        ref var o = ref _orders[handle];
+        var slot = SlotOf(o.Price);
+        o.Remaining -= lots;
+        _levels[slot].Total -= lots;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -87,95 +182,62 @@ internal sealed class BookSide
         o.Prev = o.Next = -1;
     }
 
-    /// <summary>
-    /// Moves a resting order to the back of the level at <paramref name="price"/> with <paramref name="lots"/>
-    /// remaining: the same book as <see cref="Remove"/> then <see cref="Add"/> at the new price, with one binary search
-    /// (for the order's own level) instead of three. The new price is looked for outward from the old level (an amend
-    /// usually steps a few levels), and when the order was alone at its level and the new price has no level yet (the
-    /// usual price amend in a book of mostly one-order levels), the level is carried to its new place and only the
-    /// levels in between shift, instead of two memmoves of everything above the two places (a deep amend in a
-    /// 700-level book moved ~16 KB).
-    /// </summary>
-    public void Move(int handle, long price, long lots)
-    {
-        ref var o = ref _orders[handle];
-        var i = LevelOf(o.Price);
-        var lone = o.Prev < 0 && o.Next < 0;
-        if (price == o.Price)
-        {
-            // To the back of its own level (a lone order stays where it is).
-            ref var same = ref _levels[i];
-            if (!lone)
-            {
-                Unlink(ref o, ref same);
-                o.Remaining = lots;
-                Append(handle, ref o, ref same);
-            }
-            else
-            {
-                same.Total = lots;
-                o.Remaining = lots;
-            }
-            return;
-        }
-        var k = FindFrom(i, price, out var found);
-        if (lone && !found)
-        {
-            // Level i holds only this order and price has no level: k is where it would be inserted with level i still
-            // in place. Shift the levels strictly between the two places by one and reuse the slot.
-            if (k > i)
-            {
-                k--;
-                var n = k - i;
-                if (n > 0) _levels.AsSpan(i + 1, n).CopyTo(_levels.AsSpan(i));
-            }
-            else if (k < i)
-            {
-                _levels.AsSpan(k, i - k).CopyTo(_levels.AsSpan(k + 1));
-            }
-            o.Price = price;
-            o.Remaining = lots;
-            ref var l = ref _levels[k];
-            l.Price = price;
-            l.Head = l.Tail = handle;
-            l.Total = lots;
-            return;
-        }
-        Unlink(ref o, ref _levels[i]);
-        if (lone)
-        {
-            RemoveLevel(i);
-            if (k > i) k--;
-        }
-        o.Price = price;
-        o.Remaining = lots;
-        if (!found)
-        {
-            InsertLevel(k, price);
-        }
-        Append(handle, ref o, ref _levels[k]);
-    }
-
-    /// <summary>Reduces an order's remaining quantity in place (a fill or a priority-keeping amend).</summary>
-    public void Reduce(int handle, long lots)
-    {
-        ref var o = ref _orders[handle];
-        var i = LevelOf(o.Price);
-        o.Remaining -= lots;
-        _levels[i].Total -= lots;
-    }
-
-    /// <summary>The index of the level at <paramref name="price"/>, which exists: the best one is checked first.</summary>
+    /// <summary>The slot of the level at <paramref name="price"/>, which exists: the best one is checked first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int LevelOf(long price) => _count > 0 && _levels[_count - 1].Price == price ? _count - 1 : Find(price, out _);
+    private int SlotOf(long price)
+    {
+        if (_count > 0 && _entries[_count - 1].Price == price) return _entries[_count - 1].Slot;
+        _slotOf.TryGet(price, out var slot);
+        return slot;
+    }
+
+    /// <summary>The index in the sorted array of the level at <paramref name="price"/>, which exists.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int IndexOf(long price) => _entries[_count - 1].Price == price ? _count - 1 : Find(price, out _);
+
+    /// <summary>Opens an empty level at <paramref name="price"/>, whose place in the sorted array is
+    /// <paramref name="i"/>; returns its slot.</summary>
+    private int OpenLevel(int i, long price)
+    {
+        if (_count == _entries.Length) GrowEntries();
+        var tail = _count - i;
+        if (tail > 0) _entries.AsSpan(i, tail).CopyTo(_entries.AsSpan(i + 1));
+        int slot;
+        if (_freeCount > 0) slot = _freeSlots[--_freeCount];
+        else
+        {
+            if (_slotHigh == _levels.Length) GrowLevels();
+            slot = _slotHigh++;
+        }
+        _entries[i].Price = price;
+        _entries[i].Slot = slot;
+        _count++;
+        ref var l = ref _levels[slot];
+        l.Price = price;
+        l.Head = l.Tail = -1;
+        l.Total = 0;
+        _slotOf.Add(price, slot);
+        return slot;
+    }
+
+    /// <summary>Closes the (empty) level at <paramref name="price"/> in <paramref name="slot"/>.</summary>
+    private void CloseLevel(long price, int slot)
+    {
+        var i = IndexOf(price);
+        var tail = _count - i - 1;
+        if (tail > 0) _entries.AsSpan(i + 1, tail).CopyTo(_entries.AsSpan(i));
+        _count--;
+        _freeSlots[_freeCount++] = slot;
+        _slotOf.Remove(price);
+    }
 
     /// <summary>
     /// Binary search over the sorted prices; returns the index of the level or of where it would go. Branch-free:
     /// each step picks a half by arithmetic on the sign of a difference, not by a jump the CPU must guess (the
     /// guessed compare of the previous search mispredicted about every other step, and searches were a quarter of the
     /// business-logic thread's time). Bids ascend (best = highest at the end); asks descend (best = lowest at the
-    /// end): an ask's price is negated so that both sides search ascending keys. Prices are positive longs below
-    /// 2^62, so no difference overflows.
+    /// end): an ask's price is negated so that both sides search ascending keys. Resting prices are positive and at
+    /// most twice <see cref="Instruments.InstrumentSpec.MaxNotional"/> (2^61), so no difference overflows.
     /// </summary>
     private int Find(long price, out bool found) => Search(0, _count, price, out found);
 
@@ -184,7 +246,7 @@ internal sealed class BookSide
     /// within the bracket.</summary>
     private int FindFrom(int from, long price, out bool found)
     {
-        var levels = _levels;
+        var levels = _entries;
         var sign = _isBid ? 1L : -1L;
         var key = price * sign;
         if (levels[from].Price * sign < key)
@@ -219,7 +281,7 @@ internal sealed class BookSide
     /// price's, or <paramref name="end"/>, by a branch-free halving; found when that level holds the price.</summary>
     private int Search(int start, int end, long price, out bool found)
     {
-        var levels = _levels;
+        var levels = _entries;
         var sign = _isBid ? 1L : -1L;
         var key = price * sign;
         int b = start, n = end - start;
@@ -236,26 +298,13 @@ internal sealed class BookSide
         return b;
     }
 
-    private int InsertLevel(int i, long price)
-    {
-        if (_count == _levels.Length) Grow();
-        var tail = _count - i;
-        if (tail > 0) _levels.AsSpan(i, tail).CopyTo(_levels.AsSpan(i + 1));
-        ref var l = ref _levels[i];
-        l.Price = price;
-        l.Head = l.Tail = -1;
-        l.Total = 0;
-        _count++;
-        return i;
-    }
-
-    private void RemoveLevel(int i)
-    {
-        var tail = _count - i - 1;
-        if (tail > 0) _levels.AsSpan(i + 1, tail).CopyTo(_levels.AsSpan(i));
-        _count--;
-    }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GrowEntries() => Array.Resize(ref _entries, _entries.Length * 2);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Grow() => Array.Resize(ref _levels, _levels.Length * 2);
+    private void GrowLevels()
+    {
+        Array.Resize(ref _levels, _levels.Length * 2);
+        Array.Resize(ref _freeSlots, _levels.Length);
+    }
 }

@@ -8,7 +8,9 @@ namespace Exchange.Core.Book;
 /// contiguous run and the id itself, masked to a power-of-two table at most half full, is a direct index: a look-up
 /// is one load and one compare in the usual case, where <see cref="Dictionary{TKey,TValue}"/> hashes, divides and
 /// follows a chain. Collisions (an old order still resting where a new id lands) probe linearly, and removal shifts
-/// the rest of the probe run back, so no tombstones build up. Ids are positive; 0 marks an empty slot.
+/// the rest of the probe run back, so no tombstones build up. Ids are positive; 0 marks an empty slot. A book side
+/// uses the same index from a level's price to its slot (<see cref="BookSide"/>): resting prices are positive and
+/// cluster around the mark, so they too are nearly a contiguous run.
 /// </summary>
 internal sealed class OrderIdIndex
 {
