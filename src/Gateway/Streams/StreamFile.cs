@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Exchange.Core.Journal;
 using Microsoft.Win32.SafeHandles;
 
@@ -11,8 +12,15 @@ namespace Exchange.Gateway.Streams;
 /// message). Only the writer of the stream touches it (under the stream's lock), plus <see cref="Sync"/> from the
 /// store's fsync timer. A file is closed and the next begun once it passes <see cref="RetentionWindow.FileBytes"/>;
 /// files wholly before the retention window are deleted.
+/// <para>On Linux the file being written is mapped into memory (<c>mmap</c>, shared): a write is a copy into the
+/// mapping, no system call, and the bytes are in the OS's page cache the moment the copy ends, exactly as after a
+/// <c>write</c> call, so a kill -9 keeps them. The mapping spans <see cref="Capacity"/> (<c>fileBytes</c> plus one
+/// segment); the file itself grows ahead of the writes in doubling steps from 16 KiB with its blocks reserved
+/// (<c>posix_fallocate</c>: a full disk fails that call, as a write call would, never a copy), so a stream with little
+/// in it takes little disk; it is cut to what was written when the next file begins or the stream closes. After a
+/// crash the file being written may end in zeros, which <see cref="Load"/> cuts off as it cuts a torn tail.</para>
 /// </summary>
-internal sealed class StreamFile : IDisposable
+internal sealed unsafe partial class StreamFile : IDisposable
 {
     private const string Extension = ".msgs";
     private readonly string _directory;
@@ -23,6 +31,14 @@ internal sealed class StreamFile : IDisposable
     private long _length;
     private long _written;
     private long _synced;
+    // The mapping of the file being written (Linux; null elsewhere, or when it could not be mapped: then write calls).
+    private byte* _map;
+    private long _mapped;
+    // How far the mapped file extends (its size; reserved on disk): the writes stay below it.
+    private long _allocated;
+
+    /// <summary>Whether files are mapped (Linux) rather than written with write calls.</summary>
+    internal static readonly bool Maps = OperatingSystem.IsLinux();
 
     public StreamFile(string directory, long fileBytes)
     {
@@ -35,7 +51,8 @@ internal sealed class StreamFile : IDisposable
         _files.Sort((a, b) => a.First.CompareTo(b.First));
     }
 
-    /// <summary>Bytes in the stream's files (what retention bounds on disk).</summary>
+    /// <summary>Bytes in the stream's files (what retention bounds on disk; a mapped file being written counts what it
+    /// has reserved, at most <see cref="Capacity"/>, the most a file written with write calls could reach too).</summary>
     public long DiskBytes
     {
         get
@@ -46,6 +63,10 @@ internal sealed class StreamFile : IDisposable
             return total;
         }
     }
+
+    /// <summary>The span a file being written is mapped over: <c>fileBytes</c> plus a segment, since a file is begun
+    /// anew only once it holds <c>fileBytes</c> and one write is at most one 64 KiB segment (<see cref="MessageLog"/>).</summary>
+    public long Capacity => _fileBytes + (64 * 1024);
 
     /// <summary>How many files the stream has.</summary>
     public int FileCount => _files.Count;
@@ -102,7 +123,14 @@ internal sealed class StreamFile : IDisposable
     /// <summary>Appends <paramref name="records"/> with one write call (no fsync: see <see cref="Sync"/>).</summary>
     public void Write(ReadOnlySpan<byte> records)
     {
-        RandomAccess.Write(_handle!, records, _length);
+        var end = _length + records.Length;
+        if (_map is not null && end <= _mapped)
+        {
+            if (end > _allocated) Grow(end);
+            records.CopyTo(new Span<byte>(_map + _length, records.Length));
+        }
+        else
+            RandomAccess.Write(_handle!, records, _length);
         _length += records.Length;
         Volatile.Write(ref _written, Volatile.Read(ref _written) + records.Length);
     }
@@ -139,6 +167,7 @@ internal sealed class StreamFile : IDisposable
         {
             if (_handle is not null)
             {
+                Unmap();
                 _handle.Dispose();
                 _handle = null;
             }
@@ -154,12 +183,7 @@ internal sealed class StreamFile : IDisposable
     {
         lock (_sync)
         {
-            if (_handle is not null)
-            {
-                RandomAccess.FlushToDisk(_handle);
-                _handle.Dispose();
-                _handle = null;
-            }
+            Close();
             // After a restart the last file is appended to until it is full; otherwise a new file is begun.
             if (_files.Count > 0 && firstSequence != 0)
             {
@@ -167,27 +191,82 @@ internal sealed class StreamFile : IDisposable
                 var length = new FileInfo(last).Length;
                 if (length < _fileBytes && _length == 0 && _written == 0)
                 {
-                    _handle = System.IO.File.OpenHandle(last, FileMode.Open, FileAccess.Write, FileShare.Read);
+                    _handle = System.IO.File.OpenHandle(last, FileMode.Open, Maps ? FileAccess.ReadWrite : FileAccess.Write, FileShare.Read);
                     _length = length;
+                    Map();
                     return;
                 }
             }
             var path = Path.Combine(_directory, firstSequence.ToString("D20", CultureInfo.InvariantCulture) + Extension);
-            _handle = System.IO.File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+            _handle = System.IO.File.OpenHandle(path, FileMode.CreateNew, Maps ? FileAccess.ReadWrite : FileAccess.Write, FileShare.Read);
             _files.Add((firstSequence, path));
             _length = 0;
+            Map();
             DirectorySync.Flush(_directory);
         }
     }
 
+    /// <summary>Maps the file being written over <see cref="Capacity"/> (Linux); the file grows as it is written
+    /// (<see cref="Grow"/>). Under <c>_sync</c>.</summary>
+    private void Map()
+    {
+        if (!Maps) return;
+        var capacity = Capacity;
+        var address = Mmap(0, (nuint)capacity, ProtRead | ProtWrite, MapShared, (int)_handle!.DangerousGetHandle(), 0);
+        if (address == -1) throw new IOException($"stream file in '{_directory}': mmap failed ({Marshal.GetLastPInvokeError()})");
+        _map = (byte*)address;
+        _mapped = capacity;
+        _allocated = _length;
+    }
+
+    /// <summary>Extends the mapped file to hold at least <paramref name="end"/> bytes, its blocks reserved: a full disk
+    /// fails here (an exception, as from a write call) rather than in a copy into the mapping (a signal). The file
+    /// doubles from 16 KiB up to <c>fileBytes</c>: a few calls per file.</summary>
+    private void Grow(long end)
+    {
+        // Doubling, but past fileBytes only as far as the write needs: a file then ends as one written with write calls
+        // would (rounded up to a page), so retention's bound on disk is unchanged.
+        var size = Math.Max(end, Math.Min(_fileBytes, _allocated + Math.Max(16 * 1024, _allocated)));
+        size = Math.Min(_mapped, (size + 4095) & ~4095L);
+        var error = PosixFallocate((int)_handle!.DangerousGetHandle(), _allocated, size - _allocated);
+        if (error != 0) throw new IOException($"stream file in '{_directory}': posix_fallocate failed (errno {error})");
+        _allocated = size;
+    }
+
+    /// <summary>Unmaps the file being written and cuts it to what was written. Under <c>_sync</c>.</summary>
+    private void Unmap()
+    {
+        if (_map is null) return;
+        Munmap((nint)_map, (nuint)_mapped);
+        _map = null;
+        _mapped = 0;
+        if (_allocated != _length) RandomAccess.SetLength(_handle!, _length);
+        _allocated = 0;
+    }
+
+    /// <summary>Closes the file being written: unmapped, cut to its length, fsynced. Under <c>_sync</c>.</summary>
+    private void Close()
+    {
+        if (_handle is null) return;
+        Unmap();
+        RandomAccess.FlushToDisk(_handle);
+        _handle.Dispose();
+        _handle = null;
+    }
+
     public void Dispose()
     {
-        lock (_sync)
-        {
-            if (_handle is null) return;
-            RandomAccess.FlushToDisk(_handle);
-            _handle.Dispose();
-            _handle = null;
-        }
+        lock (_sync) Close();
     }
+
+    private const int ProtRead = 1, ProtWrite = 2, MapShared = 1;
+
+    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    private static partial nint Mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    private static partial int Munmap(nint address, nuint length);
+
+    [LibraryImport("libc", EntryPoint = "posix_fallocate")]
+    private static partial int PosixFallocate(int fd, long offset, long length);
 }

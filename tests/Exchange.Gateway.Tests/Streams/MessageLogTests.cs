@@ -47,6 +47,36 @@ public sealed class MessageLogTests : IDisposable
     }
 
     [Fact]
+    public void Reopen_OfAFileLeftOpenAsByAKill_KeepsEveryWrittenMessage_NotTheReservedZeros()
+    {
+        // The writer is never closed, as when the process is killed: the file being written is still mapped and
+        // extends past its last record (reserved, zeros); the bytes copied into the mapping are in the file all the same.
+        var window = new RetentionWindow(1_000_000, 1L << 30, 0, 256 * 1024);
+        var left = Open(window);
+        for (long i = 1; i <= 3_000; i++)
+        {
+            MessageLog.CurrentCommand = i;
+            left.Append(Message(i));
+            if (i % 5 == 0) left.Flush();
+        }
+        MessageLog.CurrentCommand = 0;
+        Assert.Equal(3_000, left.Published);
+        var files = Directory.GetFiles(_directory, "*.msgs");
+        Assert.Single(files);
+        long recordBytes = 0;
+        for (long i = 1; i <= 3_000; i++) recordBytes += MessageLog.HeaderLength + Message(i).Length;
+        // Mapped: the file is longer than its records (the reserved tail), which the reopen must cut off.
+        if (StreamFile.Maps) Assert.True(new FileInfo(files[0]).Length > recordBytes, $"{new FileInfo(files[0]).Length} bytes for {recordBytes} of records");
+
+        using var reopened = Open(window);
+        Assert.Equal(3_000, reopened.Count);
+        for (long i = 1; i <= 3_000; i++) Assert.Equal(Message(i), reopened.Get(i).ToArray());
+        Assert.Equal(3_001, reopened.Append(Message(3_001)));
+        reopened.Flush();
+        GC.KeepAlive(left);
+    }
+
+    [Fact]
     public void Retention_DropsOldSegmentsAndFiles_FindOutcomeSeesOnlyTheWindow()
     {
         var window = new RetentionWindow(2_000, 1L << 30, 0, 64 * 1024);

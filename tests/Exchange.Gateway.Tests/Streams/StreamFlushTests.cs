@@ -39,11 +39,25 @@ public sealed class StreamFlushTests : IDisposable
         return m;
     }
 
-    // What the stream's files hold, as the OS reports it (no fsync needed: written is what a kill -9 keeps).
+    // The bytes of the records the stream's files hold, read back through the OS (no fsync needed: written is what a
+    // kill -9 keeps). Records, not file lengths: a mapped file being written is longer than what it holds (zeros after it).
     private long BytesOnDisk()
     {
         long total = 0;
-        foreach (var f in Directory.GetFiles(_directory, "*.msgs")) total += new FileInfo(f).Length;
+        foreach (var f in Directory.GetFiles(_directory, "*.msgs"))
+        {
+            using var handle = File.OpenHandle(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var bytes = new byte[RandomAccess.GetLength(handle)];
+            // The file may be cut meanwhile (its zeros, when the next file begins): what was read is what counts.
+            var read = RandomAccess.Read(handle, bytes, 0);
+            for (var offset = 0; offset + MessageLog.HeaderLength <= read;)
+            {
+                var length = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(offset));
+                if (length == 0 || offset + MessageLog.HeaderLength + length > read) break;
+                offset += MessageLog.HeaderLength + length;
+                total += MessageLog.HeaderLength + length;
+            }
+        }
         return total;
     }
 
