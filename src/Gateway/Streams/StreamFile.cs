@@ -207,13 +207,14 @@ internal sealed unsafe partial class StreamFile : IDisposable
     }
 
     /// <summary>Maps the file being written over <see cref="Capacity"/> (Linux); the file grows as it is written
-    /// (<see cref="Grow"/>). Under <c>_sync</c>.</summary>
+    /// (<see cref="Grow"/>). When it cannot be mapped, it is written with write calls. Under <c>_sync</c>.</summary>
     private void Map()
     {
         if (!Maps) return;
         var capacity = Capacity;
         var address = Mmap(0, (nuint)capacity, ProtRead | ProtWrite, MapShared, (int)_handle!.DangerousGetHandle(), 0);
-        if (address == -1) throw new IOException($"stream file in '{_directory}': mmap failed ({Marshal.GetLastPInvokeError()})");
+        // Out of mappings (vm.max_map_count) or address space: this file is written with write calls instead.
+        if (address == -1) return;
         _map = (byte*)address;
         _mapped = capacity;
         _allocated = _length;
