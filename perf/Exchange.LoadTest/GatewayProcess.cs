@@ -94,7 +94,8 @@ internal sealed partial class GatewayProcess : IDisposable
         // The server reports its collections every 100 ms (src/Gateway/Diagnostics/GcReport.cs). EXCHANGE_ALLOC_REPORT=1
         // in this process's environment is inherited: the server's sampled allocations by type are copied to stderr.
         info.Environment["EXCHANGE_GC_REPORT"] = "1";
-        foreach (var a in new[] { dll, "serve", "--config", configPath, "--address", "127.0.0.1", "--port", "0", "--journal", journal })
+        // --verbose: every login and close is logged with its reason (a few lines a run), so a close is explained.
+        foreach (var a in new[] { dll, "serve", "--config", configPath, "--address", "127.0.0.1", "--port", "0", "--journal", journal, "--verbose" })
             info.ArgumentList.Add(a);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
         var self = new GatewayProcess(process, directory, ReadPort(process), dll);

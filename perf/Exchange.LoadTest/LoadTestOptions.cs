@@ -49,7 +49,7 @@ internal sealed record LoadTestOptions
           --connections N    tcp: trader connections (default 4; users lt01.. are generated)
           --seconds S        tcp: seconds per rate and target (default 3)
           --warmup-max-seconds S  tcp: the gateway's warm-up runs 2 s slices at the highest rate until the server
-                             allocates under 8 B per command in one (its streams' windows are full), at most S seconds
+                             allocates under 1 B per command in one (its streams' windows are full), at most S seconds
                              (default 120; 0 = only the 1 s warm-up at the first rate)
           --server-dll PATH  tcp: the gateway's exchange.dll (default: src/Gateway/bin/<config>/<tfm>/ of this repository)
           --server-wait W    tcp: the server pipeline's wait strategy: blocking (default), yielding, busy-spin
@@ -59,7 +59,7 @@ internal sealed record LoadTestOptions
           --flood N          sustained: rejected orders after the traffic (default min(--commands, 2M); 0 = none)
           --snapshot-every N sustained: the server's pipeline.snapshotEveryCommands (default: the server's default)
           --segment-bytes N  sustained: the server's pipeline.journalSegmentBytes (default: the server's default)
-          --server-set K=V   sustained: sets a key of the server's configuration (a dotted path, e.g.
+          --server-set K=V   tcp, sustained: sets a key of the server's configuration (a dotted path, e.g.
                              streams.retainBytes=16777216); repeatable
           --gcdump           sustained: a heap dump of the server after each phase (dotnet-gcdump, restored from the
                              repository's tool manifest: `dotnet tool restore`), its largest types printed, the file in --out

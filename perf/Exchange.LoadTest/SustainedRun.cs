@@ -124,7 +124,7 @@ internal sealed class SustainedRun(LoadTestOptions options, Report report)
     }
 
     /// <summary>Sets <c>a.b.c</c> of the configuration to a number, true/false, or else a string.</summary>
-    private static void Set(System.Text.Json.Nodes.JsonObject config, string path, string value)
+    internal static void Set(System.Text.Json.Nodes.JsonObject config, string path, string value)
     {
         var keys = path.Split('.');
         var node = config;

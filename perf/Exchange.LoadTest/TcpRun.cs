@@ -29,7 +29,8 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         var n = options.Connections;
         var rates = options.TcpRates;
         Report.Note($"tcp: starting the server ({n} traders) ...");
-        using var server = GatewayProcess.Start(options.ServerDll, n, options.ServerWait, options.ServerTopology);
+        using var server = GatewayProcess.Start(options.ServerDll, n, options.ServerWait, options.ServerTopology,
+            config => { foreach (var (path, value) in options.ServerSettings) SustainedRun.Set(config, path, value); });
         Report.Note($"tcp: server on 127.0.0.1:{server.Port} ({server.Dll})");
         Setup(server.Port, n);
 
@@ -70,6 +71,14 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                 }
             }
         }
+        catch (ConnectionClosedException e)
+        {
+            // Not a crash: the server (or the echo) closed a connection the run was sending on, which ends the run.
+            Report.Note("tcp: " + e.Message);
+            report.Line($"**Run stopped: {e.Message}**");
+            report.Line();
+            Failures++;
+        }
         finally
         {
             foreach (var s in gateway) s.Dispose();
@@ -78,8 +87,23 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         Write(results, n);
     }
 
+    /// <summary>A send failed because the other side closed the connection: which one, when, and why if the gateway said.</summary>
+    private sealed class ConnectionClosedException(string target, int connection, long due, long total, string error, string? said,
+        GatewayProcess? server) : Exception(
+        $"the {target} closed connection {connection} after {due:N0} of {total:N0} commands of a step were due ({error}); " +
+        (said is not null ? $"its reason (its Debug packet): \"{said}\"" : "it sent no reason") +
+        (server is null ? "" : ServerCloses(server)) +
+        ". A server that falls behind answers RATE_LIMITED and never closes for it: a close is a failure to look into " +
+        "(the server's log lines above the table, `serve --verbose`).");
+
+    private static string ServerCloses(GatewayProcess server)
+    {
+        var lines = server.Errors.Split('\n').Where(l => l.Contains(" closed: ", StringComparison.Ordinal)).TakeLast(5).ToArray();
+        return lines.Length == 0 ? "" : "; the server logged: " + string.Join(" | ", lines.Select(l => l.Trim()));
+    }
+
     /// <summary>Per command, what the server may allocate in a warm-up slice for its one-off growth to count as done.</summary>
-    private const long WarmedUpBytesPerCommand = 8;
+    private const long WarmedUpBytesPerCommand = 1;
 
     /// <summary>
     /// The server's one-off growth happens before the measured windows: each stream's retention window and its index
@@ -188,7 +212,15 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                 var end = (int)((due - c + n - 1) / n);
                 if (end <= next[c]) continue;
                 var offsets = traffic.Offsets[c];
-                sockets[c].Send(traffic.Bytes[c], offsets[next[c]], offsets[end] - offsets[next[c]], System.Net.Sockets.SocketFlags.None);
+                try
+                {
+                    sockets[c].Send(traffic.Bytes[c], offsets[next[c]], offsets[end] - offsets[next[c]], System.Net.Sockets.SocketFlags.None);
+                }
+                catch (System.Net.Sockets.SocketException e)
+                {
+                    foreach (var s in sessions) s.Step = null;
+                    throw new ConnectionClosedException(target, c, due, total, e.Message, sessions[c].ServerSaid, server);
+                }
                 next[c] = end;
             }
             sent = due;

@@ -53,6 +53,12 @@ internal sealed class TcpSession : IDisposable
 
     public bool Closed { get; private set; }
 
+    /// <summary>The text of the last Debug packet the server sent (a gateway's close reason, sent before it closes);
+    /// null when none came.</summary>
+    public string? ServerSaid => Volatile.Read(ref _serverSaid);
+
+    private string? _serverSaid;
+
     public void Dispose()
     {
         try { _socket.Shutdown(SocketShutdown.Both); }
@@ -81,6 +87,8 @@ internal sealed class TcpSession : IDisposable
                     if (filled - at < 2 + length) break;
                     if (length >= 14 && buffer[at + 2] == (byte)'S' && step is not null)
                         Record(step, buffer.AsSpan(at + 3, length - 1), now);
+                    else if (length >= 1 && buffer[at + 2] == (byte)'+')
+                        Volatile.Write(ref _serverSaid, System.Text.Encoding.ASCII.GetString(buffer, at + 3, length - 1));
                     at += 2 + length;
                 }
                 if (at > 0)
