@@ -11,10 +11,15 @@ internal sealed class Nodes : IAsyncDisposable
 {
     private readonly ClusterNode[] _nodes;
 
+    private int _leader;
+
     private Nodes(ClusterNode[] nodes) => _nodes = nodes;
 
+    /// <param name="followers">Null: every node's directory is under <paramref name="directory"/>. Otherwise nodes 2 and
+    /// 3 keep theirs under this one (a tmpfs: their flushes stay off the leader's disk, as on three machines), and
+    /// node 1, with short election timeouts, is made the leader (<see cref="TakeOverAsync"/> waits for it).</param>
     public static async Task<Nodes> StartAsync(string directory, Microsoft.Extensions.Logging.ILoggerFactory? logging = null,
-        WalMemory wal = WalMemory.Shared)
+        WalMemory wal = WalMemory.Shared, string? followers = null)
     {
         var listeners = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
         foreach (var l in listeners) l.Start();
@@ -22,10 +27,12 @@ internal sealed class Nodes : IAsyncDisposable
         foreach (var l in listeners) l.Stop();
         var nodes = await Task.WhenAll(members.Select(m => ClusterNode.StartAsync(new ClusterOptions
         {
-            NodeId = m.Id, Members = members, DataDirectory = Path.Combine(directory, $"node-{m.Id}"),
-            LowerElectionTimeoutMs = 1000, UpperElectionTimeoutMs = 2000, WalMemory = wal,
+            NodeId = m.Id, Members = members,
+            DataDirectory = Path.Combine(followers is not null && m.Id != 1 ? followers : directory, $"node-{m.Id}"),
+            LowerElectionTimeoutMs = followers is not null && m.Id == 1 ? 200 : 1000,
+            UpperElectionTimeoutMs = followers is not null && m.Id == 1 ? 400 : 2000, WalMemory = wal,
         }, Fresh, logging)));
-        return new Nodes(nodes);
+        return new Nodes(nodes) { _leader = followers is null ? 0 : 1 };
     }
 
     /// <summary>The id of the node <see cref="TakeOverAsync"/> took over on.</summary>
@@ -38,7 +45,7 @@ internal sealed class Nodes : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             foreach (var node in _nodes)
-                if (node.IsLeader && await node.TakeOverAsync() is { } lead)
+                if (node.IsLeader && (_leader == 0 || node.Options.NodeId == _leader) && await node.TakeOverAsync() is { } lead)
                 {
                     LeaderId = node.Options.NodeId;
                     return lead;

@@ -12,7 +12,7 @@ using HdrHistogram;
 // usage: Exchange.ClusterBench [--commands N] [--windows 1,16,256,4096] [--wal shared|private]
 //        Exchange.ClusterBench failover [--kills 20] [--election 500,1000] [--window 4]
 //        Exchange.ClusterBench cpu [--commands 200000] [--window 64] [--election 1000,2000]
-//        Exchange.ClusterBench stages [--commands 5000] [--window 1] [--wal shared|private]
+//        Exchange.ClusterBench stages [--commands 5000] [--window 1] [--wal shared|private] [--followers-dir /dev/shm]
 //        Exchange.ClusterBench wal [--commands 1000] [--rounds 3] [--only 0,1,2]
 // The last two run three `exchange serve --cluster` processes (ProcessRuns); `stages` runs the in-process nodes with
 // the Raft library's debug events timed, and prints where a commit's time goes (StageTrace).
@@ -78,7 +78,9 @@ if (args.Length > 0 && args[0] == "stages")
     try
     {
         var trace = new StageTrace();
-        await using var nodes = await Nodes.StartAsync(stageRoot, trace, wal);
+        var followersAt = Array.IndexOf(args, "--followers-dir");
+        string? followers = followersAt > 0 ? Directory.CreateDirectory(Path.Combine(args[followersAt + 1], Path.GetFileName(stageRoot))).FullName : null;
+        await using var nodes = await Nodes.StartAsync(stageRoot, trace, wal, followers);
         var lead = await nodes.TakeOverAsync();
         trace.ListenToMeters(nodes.LeaderId);
         trace.Clear();
@@ -86,10 +88,13 @@ if (args.Length > 0 && args[0] == "stages")
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         Run(raftName + ", traced", lead.Exchange, new StageTrace.Journal(lead.Journal, trace), stageWindow, lead.Journal);
         trace.Report(Console.Out, leaderFlush: wal == WalMemory.Private);
+        if (followers is not null) Console.WriteLine($"(the followers' logs in {followers}, the leader's in {stageRoot})");
     }
     finally
     {
         Directory.Delete(stageRoot, recursive: true);
+        var followersAt = Array.IndexOf(args, "--followers-dir");
+        if (followersAt > 0) Directory.Delete(Path.Combine(args[followersAt + 1], Path.GetFileName(stageRoot)), recursive: true);
     }
     Console.WriteLine($"Load at the end: {Load()}.");
     return 0;
