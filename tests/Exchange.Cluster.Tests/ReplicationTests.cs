@@ -125,6 +125,36 @@ public sealed class ReplicationTests
         cluster.AssertConsistent(index);
     }
 
+    [Fact]
+    public async Task Logs_SwitchedBetweenSharedAndPrivateMemoryAtARestart_ComeBackFromTheirOwnPages()
+    {
+        // The two strategies keep the same chunk files: every node stopped and started with the other one must come
+        // back at the same index and state from its own log (no node is left to send it anything).
+        await using var cluster = await TestCluster.StartAsync();
+        var random = new Random(20);
+        var leader = await cluster.LeaderAsync();
+        await cluster.CommitAsync(leader, Workload.Opening());
+        foreach (var wal in new[] { WalMemory.Private, WalMemory.Shared })
+        {
+            for (int batch = 0; batch < 6; batch++)
+                await cluster.CommitAsync(leader, Workload.Orders(random, 1 + random.Next(25)));
+            long index = leader.StateMachine.AppliedIndex;
+            await cluster.WaitAppliedAsync(index);
+            for (int i = 0; i < cluster.Count; i++)
+                await cluster.StopNodeAsync(i);
+            await Task.WhenAll(Enumerable.Range(0, cluster.Count)
+                .Select(i => cluster.StartNodeAsync(i, options: cluster.Options(i) with { WalMemory = wal })));
+            for (int i = 0; i < cluster.Count; i++)
+                Assert.True(cluster[i]!.StateMachine.AppliedIndex >= index,
+                    $"node {i + 1} came back with a {wal} log at index {cluster[i]!.StateMachine.AppliedIndex}, not {index}");
+            leader = await cluster.LeaderAsync();
+        }
+
+        await cluster.CommitAsync(leader, Workload.Orders(random, 10));
+        await cluster.WaitAppliedAsync(leader.StateMachine.AppliedIndex);
+        cluster.AssertConsistent(leader.StateMachine.AppliedIndex);
+    }
+
     private static int FollowerOf(TestCluster cluster, ClusterNode leader)
     {
         for (int i = 0; i < cluster.Count; i++)
