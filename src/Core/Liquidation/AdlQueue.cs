@@ -155,6 +155,56 @@ internal sealed class AdlQueue
         side.EndBuild();
     }
 
+    /// <summary>
+    /// Starts building the side's heap inside a pass over its holders that someone else makes (the socializer's
+    /// measuring pass, which reads each holder's current sums anyway): what <see cref="BeginTaking"/>'s build would
+    /// do now, scored from the values that pass already holds. Returns null when the side was already built in this
+    /// run (then <see cref="BeginTaking"/> catches it up as usual). The touches so far are read first, so the entries
+    /// carry the versions a build now would give them and the side is synced to now; anything that changes a holder
+    /// later is an event, pushed again by <see cref="Catch"/> with its new score, exactly as for a side built by an
+    /// earlier liquidation of the run. So the pops are those of a build at <see cref="BeginTaking"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal SideHeap? BeginBuildWith(int instrument, bool longs)
+    {
+        ReadTouches();
+        var index = 2 * instrument + (longs ? 1 : 0);
+        if (index >= _sides.Length) GrowSides(index);
+        var side = _sides[index] ??= new SideHeap();
+        if (side.Run == _run) return null;
+        var holders = _accounts.Holders(instrument, longs);
+        side.Reset(holders.Length, _run, _logCount);
+        // Reset marks the side built in this run: it must receive every holder before anything takes from it.
+        if (_version.Length <= _accounts.MaxId) Array.Resize(ref _version, Math.Max(_accounts.MaxId + 1, _version.Length * 2));
+        return side;
+    }
+
+    /// <summary>
+    /// Adds one holder of the side being built by <see cref="BeginBuildWith"/>, in holder order, with its upnl in the
+    /// instrument and its equity (balance + the Int128 sum of its upnl, cast as <see cref="Score(int, int, out AdlScore)"/>
+    /// casts it): the same entry <see cref="Build"/> writes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void AddHolder(SideHeap side, int account, long upnl, long cost, long qty, Instrument ins, long equity)
+    {
+        ref var slot = ref side.NextSlot();
+        slot.AccountId = account;
+        slot.Version = _version[account];
+        AdlScore.Of(upnl, cost, qty, ins.Mark, ins.TickValue, equity, out slot.Score);
+        side.AddSlot();
+    }
+
+    /// <summary><see cref="AddHolder(SideHeap, int, long, long, long, Instrument, long)"/> scored from the account's
+    /// state as <see cref="Build"/> scores it.</summary>
+    internal void AddHolder(SideHeap side, int account, int instrument)
+    {
+        ref var slot = ref side.NextSlot();
+        slot.AccountId = account;
+        slot.Version = _version[account];
+        Score(account, instrument, out slot.Score);
+        side.AddSlot();
+    }
+
     /// <summary>Pushes, with its score now, each account touched since the side last caught up that holds the side.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Catch(SideHeap side, int instrument, bool longs)

@@ -90,7 +90,7 @@ internal sealed class Liquidator
         var measured = false;
         if (_accounts.HasPosition(a))
         {
-            if (_policy == LossPolicy.Socialize) _socializer.Measure(a, heldAtStart);
+            if (_policy == LossPolicy.Socialize) _socializer.Measure(a, heldAtStart, scoreAdl: true);
             measured = true;
             for (var t = 0; t < turns; t++)
                 if (_accounts.Position(a, _turns[t]).Qty != 0) Deleverage(a, _instruments[_turns[t]]);
@@ -106,8 +106,8 @@ internal sealed class Liquidator
                 // Under adl nobody is haircut: what insurance cannot cover goes to the exchange. Under socialize
                 // with nothing left for step 3, nothing moved since it would have started, so measuring now
                 // gives the weights it would have measured.
-                if (_policy != LossPolicy.Socialize) _socializer.Measure(a, 0);
-                else if (!measured) _socializer.Measure(a, heldAtStart);
+                if (_policy != LossPolicy.Socialize) _socializer.Measure(a, 0, scoreAdl: false);
+                else if (!measured) _socializer.Measure(a, heldAtStart, scoreAdl: false);
                 _socializer.Charge(a, deficit);
             }
         }

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using Exchange.Core.Accounts;
 using Exchange.Core.Events;
+using Exchange.Core.Instruments;
 using Exchange.Core.Risk;
 
 namespace Exchange.Core.Liquidation;
@@ -19,6 +20,8 @@ internal sealed class Socializer
     private readonly Ledgers _ledgers;
     private readonly EventBuffer _events;
     private readonly LiquidationIndex _index;
+    private readonly InstrumentTable _instruments;
+    private readonly AdlQueue _adl;
     private long[] _weight = new long[1024];
     private int[] _payers = new int[256];
     private int _payerCount;
@@ -30,8 +33,11 @@ internal sealed class Socializer
     private Int128 _total;
     private ulong[] _bits = new ulong[64];
 
-    public Socializer(AccountStore accounts, MarginCalculator margin, Ledgers ledgers, EventBuffer events, LiquidationIndex index)
+    public Socializer(AccountStore accounts, InstrumentTable instruments, MarginCalculator margin, Ledgers ledgers,
+        EventBuffer events, LiquidationIndex index, AdlQueue adl)
     {
+        _instruments = instruments;
+        _adl = adl;
         _accounts = accounts;
         _margin = margin;
         _ledgers = ledgers;
@@ -39,16 +45,25 @@ internal sealed class Socializer
         _index = index;
     }
 
-    /// <summary>Measures the weights of every other account in the instruments of <paramref name="mask"/>.</summary>
+    /// <summary>
+    /// Measures the weights of every other account in the instruments of <paramref name="mask"/>. With
+    /// <paramref name="scoreAdl"/> (step 3 is about to deleverage every position the bankrupt still holds in them) the
+    /// same pass builds the ADL queue of each such position's opposite side (<see cref="AdlQueue.BeginBuildWith"/>),
+    /// scoring each holder from the sums it has just made current, instead of a second pass over the same holders
+    /// when the ADL begins: nothing changes an account between the two without an event, which the queue catches up.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Measure(int bankrupt, ulong mask)
+    public void Measure(int bankrupt, ulong mask, bool scoreAdl)
     {
         Clear();
         for (; mask != 0; mask &= mask - 1)
         {
             var i = BitOperations.TrailingZeroCount(mask);
-            MeasureSide(bankrupt, i, longs: true);
-            MeasureSide(bankrupt, i, longs: false);
+            var q = scoreAdl ? _accounts.Position(bankrupt, i).Qty : 0;
+            var side = q != 0 ? _adl.BeginBuildWith(i, longs: q < 0) : null;
+            MeasureSide(bankrupt, i, longs: true, q < 0 ? side : null);
+            MeasureSide(bankrupt, i, longs: false, q > 0 ? side : null);
+            side?.EndBuild();
         }
         OrderPayers();
     }
@@ -93,15 +108,24 @@ internal sealed class Socializer
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void MeasureSide(int bankrupt, int i, bool longs)
+    private void MeasureSide(int bankrupt, int i, bool longs, AdlQueue.SideHeap? adl)
     {
+        var ins = _instruments[i];
         foreach (var a in _accounts.Holders(i, longs))
         {
-            if (a == bankrupt) continue;
-            // Its sums are made current here, once: the position's upnl term is the weight's, and the ADL score, the
-            // re-evaluation after the haircut and the report read the same sums instead of rebuilding them.
-            _margin.Refresh(a);
-            var u = _accounts.Position(a, i).UpnlPart;
+            if (a == bankrupt)
+            {
+                // Never a holder of the side it is deleveraged against; scored the usual way if it were.
+                if (adl is not null) _adl.AddHolder(adl, a, i);
+                continue;
+            }
+            // Its sums are made current here, once: the position's upnl term is the weight's and the ADL score's
+            // (Int128 sum of upnl + balance = its equity), and the re-evaluation after the haircut and the report
+            // read the same sums instead of rebuilding them.
+            ref var sums = ref _margin.Refresh(a);
+            ref var p = ref _accounts.Position(a, i);
+            var u = p.UpnlPart;
+            if (adl is not null) _adl.AddHolder(adl, a, u, p.Cost, p.Qty, ins, (long)(_accounts.Balance(a) + sums.Upnl));
             if (u <= 0) continue;
             if (a >= _weight.Length) Array.Resize(ref _weight, Math.Max(_weight.Length * 2, a + 1));
             if (_weight[a] == 0)
