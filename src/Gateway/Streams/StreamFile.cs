@@ -36,6 +36,9 @@ internal sealed unsafe partial class StreamFile : IDisposable
     private long _mapped;
     // How far the mapped file extends (its size; reserved on disk): the writes stay below it.
     private long _allocated;
+    // How far the store's timer has mapped the file's pages in ahead of the writes (Prefault).
+    private long _prefaulted;
+    private static bool _populateWorks = true;
 
     /// <summary>Whether files are mapped (Linux) rather than written with write calls.</summary>
     internal static readonly bool Maps = OperatingSystem.IsLinux();
@@ -131,7 +134,7 @@ internal sealed unsafe partial class StreamFile : IDisposable
         }
         else
             RandomAccess.Write(_handle!, records, _length);
-        _length += records.Length;
+        Volatile.Write(ref _length, _length + records.Length);
         Volatile.Write(ref _written, Volatile.Read(ref _written) + records.Length);
     }
 
@@ -218,6 +221,35 @@ internal sealed unsafe partial class StreamFile : IDisposable
         _map = (byte*)address;
         _mapped = capacity;
         _allocated = _length;
+        _prefaulted = _length & ~4095L;
+    }
+
+    /// <summary>How far ahead of the writes <see cref="Prefault"/> maps the file's pages in.</summary>
+    private const long PrefaultAhead = 256 * 1024;
+
+    /// <summary>
+    /// The store's timer (not the writer): maps in, writable, the pages of the mapped file the next writes will touch
+    /// (up to <see cref="PrefaultAhead"/> past the end, within the reserved size), so the writer's copies do not take
+    /// a page fault each per new 4 KiB page (10–20 µs each on a paravirtualized machine). The contents are not
+    /// changed (<c>MADV_POPULATE_WRITE</c>, Linux 5.14 and later; elsewhere nothing), so it is safe beside a copy.
+    /// </summary>
+    public void Prefault()
+    {
+        if (!_populateWorks || _map is null || Volatile.Read(ref _length) + (PrefaultAhead / 2) <= Volatile.Read(ref _prefaulted)) return;
+        lock (_sync)
+        {
+            if (_map is null) return;
+            var from = Math.Max(_prefaulted, Volatile.Read(ref _length) & ~4095L);
+            var to = Math.Min(Volatile.Read(ref _allocated), (Volatile.Read(ref _length) + PrefaultAhead + 4095) & ~4095L);
+            if (to <= from) return;
+            if (Madvise((nint)(_map + from), (nuint)(to - from), MadvPopulateWrite) != 0)
+            {
+                // An older kernel (EINVAL): the writer takes its faults, as before.
+                if (Marshal.GetLastPInvokeError() == 22) _populateWorks = false;
+                return;
+            }
+            Volatile.Write(ref _prefaulted, to);
+        }
     }
 
     /// <summary>Extends the mapped file to hold at least <paramref name="end"/> bytes, its blocks reserved: a full disk
@@ -231,7 +263,7 @@ internal sealed unsafe partial class StreamFile : IDisposable
         size = Math.Min(_mapped, (size + 4095) & ~4095L);
         var error = PosixFallocate((int)_handle!.DangerousGetHandle(), _allocated, size - _allocated);
         if (error != 0) throw new IOException($"stream file in '{_directory}': posix_fallocate failed (errno {error})");
-        _allocated = size;
+        Volatile.Write(ref _allocated, size);
     }
 
     /// <summary>Unmaps the file being written and cuts it to what was written. Under <c>_sync</c>.</summary>
@@ -267,6 +299,11 @@ internal sealed unsafe partial class StreamFile : IDisposable
 
     [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     private static partial int Munmap(nint address, nuint length);
+
+    private const int MadvPopulateWrite = 23;
+
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    private static partial int Madvise(nint address, nuint length, int advice);
 
     [LibraryImport("libc", EntryPoint = "posix_fallocate")]
     private static partial int PosixFallocate(int fd, long offset, long length);

@@ -141,6 +141,28 @@ internal sealed class StreamStore : IDisposable
         var through = WrittenThrough?.Invoke() ?? -1;
         if (_syncFiles) SyncAll();
         WriteMark(through);
+        PrefaultAll();
+    }
+
+    /// <summary>Maps in the pages each stream's next writes will touch (<see cref="StreamFile.Prefault"/>), on this
+    /// timer rather than the output thread.</summary>
+    private void PrefaultAll()
+    {
+        if (!StreamFile.Maps) return;
+        lock (_files)
+        {
+            foreach (var f in _files)
+            {
+                try
+                {
+                    f.Prefault();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Closed at shutdown.
+                }
+            }
+        }
     }
 
     private void Tick()
