@@ -109,15 +109,9 @@ public sealed class ReplicationTests
         await cluster.WaitAppliedAsync(index);
         cluster.AssertConsistent(index);
 
-        for (int i = 0; i < cluster.Count; i++)
-            await cluster.StopNodeAsync(i);
-        await Task.WhenAll(Enumerable.Range(0, cluster.Count).Select(i => cluster.StartNodeAsync(i)));
-
-        // Each node applied its own committed log at its start, before any leader was elected (the probes fail the
+        // Each node applies its own committed log at its start, before any leader is elected (the probes fail the
         // test if a node arrives at another state than before at any index).
-        for (int i = 0; i < cluster.Count; i++)
-            Assert.True(cluster[i]!.StateMachine.AppliedIndex >= index,
-                $"node {i + 1} came back at index {cluster[i]!.StateMachine.AppliedIndex}, not {index}");
+        await RestartEveryNodeAsync(cluster, index, "a private-memory log");
         leader = await cluster.LeaderAsync();
         await cluster.CommitAsync(leader, Workload.Orders(random, 10));
         index = leader.StateMachine.AppliedIndex;
@@ -140,19 +134,25 @@ public sealed class ReplicationTests
                 await cluster.CommitAsync(leader, Workload.Orders(random, 1 + random.Next(25)));
             long index = leader.StateMachine.AppliedIndex;
             await cluster.WaitAppliedAsync(index);
-            for (int i = 0; i < cluster.Count; i++)
-                await cluster.StopNodeAsync(i);
-            await Task.WhenAll(Enumerable.Range(0, cluster.Count)
-                .Select(i => cluster.StartNodeAsync(i, options: cluster.Options(i) with { WalMemory = wal })));
-            for (int i = 0; i < cluster.Count; i++)
-                Assert.True(cluster[i]!.StateMachine.AppliedIndex >= index,
-                    $"node {i + 1} came back with a {wal} log at index {cluster[i]!.StateMachine.AppliedIndex}, not {index}");
+            await RestartEveryNodeAsync(cluster, index, $"a {wal} log", i => cluster.Options(i) with { WalMemory = wal });
             leader = await cluster.LeaderAsync();
         }
 
         await cluster.CommitAsync(leader, Workload.Orders(random, 10));
         await cluster.WaitAppliedAsync(leader.StateMachine.AppliedIndex);
         cluster.AssertConsistent(leader.StateMachine.AppliedIndex);
+    }
+
+    /// <summary>Stops every node, starts them all again at once (with <paramref name="options"/> when given) and checks
+    /// each came back at <paramref name="index"/> or later from its own log: no node was left to send it anything.</summary>
+    private static async Task RestartEveryNodeAsync(TestCluster cluster, long index, string what, Func<int, ClusterOptions>? options = null)
+    {
+        for (int i = 0; i < cluster.Count; i++)
+            await cluster.StopNodeAsync(i);
+        await Task.WhenAll(Enumerable.Range(0, cluster.Count).Select(i => cluster.StartNodeAsync(i, options: options?.Invoke(i))));
+        for (int i = 0; i < cluster.Count; i++)
+            Assert.True(cluster[i]!.StateMachine.AppliedIndex >= index,
+                $"node {i + 1} came back with {what} at index {cluster[i]!.StateMachine.AppliedIndex}, not {index}");
     }
 
     private static int FollowerOf(TestCluster cluster, ClusterNode leader)
