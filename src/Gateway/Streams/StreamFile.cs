@@ -25,6 +25,7 @@ internal sealed unsafe partial class StreamFile : IDisposable
     private const string Extension = ".msgs";
     private readonly string _directory;
     private readonly long _fileBytes;
+    private readonly long? _writtenThrough;
     private readonly Lock _sync = new();
     private readonly List<(long First, string Path)> _files = [];
     private SafeFileHandle? _handle;
@@ -39,14 +40,29 @@ internal sealed unsafe partial class StreamFile : IDisposable
     // How far the store's timer has mapped the file's pages in ahead of the writes (Prefault).
     private long _prefaulted;
     private static bool _populateWorks = true;
+    // Files the writer has finished with (a roll): the store's timer unmaps, cuts, fsyncs and closes them (Sync), so a
+    // roll costs the writer no fsync. Under _sync.
+    private readonly List<Retired> _retired = [];
+    // A file was created since the directory was last fsynced (the timer fsyncs it). Under _sync.
+    private bool _created;
+    // An fsync of this stream's files failed: every later Sync fails too, so the written-through mark never passes it.
+    private Exception? _syncFailure;
+
+    /// <summary>A file the writer has finished with, waiting for the timer: its handle and its mapping.</summary>
+    private readonly record struct Retired(SafeFileHandle Handle, nint Map, long Mapped, long Length, long Allocated);
 
     /// <summary>Whether files are mapped (Linux) rather than written with write calls.</summary>
     internal static readonly bool Maps = OperatingSystem.IsLinux();
 
-    public StreamFile(string directory, long fileBytes)
+    /// <param name="directory">The stream's directory.</param>
+    /// <param name="fileBytes">Size at which a file is closed and the next begun.</param>
+    /// <param name="writtenThrough">The store's written-through mark found at start (null: unknown): what <see cref="Load"/>
+    /// may let go after a power loss is bounded by it.</param>
+    public StreamFile(string directory, long fileBytes, long? writtenThrough = null)
     {
         _directory = directory;
         _fileBytes = fileBytes;
+        _writtenThrough = writtenThrough;
         Directory.CreateDirectory(directory);
         foreach (var path in Directory.GetFiles(directory, "*" + Extension))
             if (long.TryParse(Path.GetFileNameWithoutExtension(path), NumberStyles.None, CultureInfo.InvariantCulture, out var first) && first > 0)
@@ -75,9 +91,18 @@ internal sealed unsafe partial class StreamFile : IDisposable
     public int FileCount => _files.Count;
 
     /// <summary>
-    /// Reads every record back into <paramref name="log"/>. A torn or damaged tail of the last file (a crash in the
-    /// middle of a write, or a power loss before the file's pages reached the disk) is cut off; damage anywhere else
-    /// is refused, since the messages after it could not be numbered.
+    /// Reads every record back into <paramref name="log"/>. What follows the last whole record of a file is cut off: a
+    /// torn tail (a crash in the middle of a write, a power loss before the file's pages reached the disk) or the zeros
+    /// a mapped file is reserved ahead with (a kill before the file was cut, even when the writer had moved on to the
+    /// next file: then the next file's name says no message is missing).
+    /// <para>A file that lost messages while newer files exist (fewer records than the next file's name says, or a
+    /// missing file between two) is what a power loss leaves when the writer had moved on before the store's timer
+    /// fsynced the file (a roll does not wait for it). That is accepted only where a power loss can have left it: the
+    /// timer fsyncs every file the writer finished with before it writes a written-through mark, so the records after the
+    /// loss must all be of commands after the mark found at start (the first one read says so: they are in command
+    /// order). Then the stream ends where the loss begins (the file is cut there, the newer files deleted) and the start's
+    /// re-derivation writes back everything after the mark. Anything else (no mark, or a record at or below it after the
+    /// loss) is damage, refused: the messages after it could not be numbered as clients saw them.</para>
     /// </summary>
     public void Load(MessageLog log)
     {
@@ -87,33 +112,73 @@ internal sealed unsafe partial class StreamFile : IDisposable
         for (var f = 0; f < _files.Count; f++)
         {
             var (first, path) = _files[f];
-            if (first != next)
+            if (first < next)
                 throw new InvalidDataException($"stream file '{path}' starts at message {first}, expected {next}");
+            if (first > next)
+            {
+                // A missing file (its directory entry did not reach the disk): the stream ends before it, if it may.
+                LetGoFrom(f, next, $"messages {next}..{first - 1} (no file holds them)");
+                return;
+            }
             var bytes = System.IO.File.ReadAllBytes(path);
             var lastWriteMs = new DateTimeOffset(System.IO.File.GetLastWriteTimeUtc(path)).ToUnixTimeMilliseconds();
             var offset = 0;
-            while (offset < bytes.Length)
+            while (offset < bytes.Length && RecordLength(bytes.AsSpan(offset)) is var length and > 0)
             {
                 var rest = bytes.AsSpan(offset);
-                if (rest.Length < MessageLog.HeaderLength) break;
-                var length = BinaryPrimitives.ReadUInt16LittleEndian(rest);
-                if (length == 0 || length > MessageLog.MaxMessageLength || rest.Length < MessageLog.HeaderLength + length) break;
-                var crc = BinaryPrimitives.ReadUInt32LittleEndian(rest[2..]);
-                if (Crc32C.Compute(rest.Slice(6, 8 + length)) != crc) break;
                 log.Restore(rest.Slice(MessageLog.HeaderLength, length), BinaryPrimitives.ReadInt64LittleEndian(rest[6..]), lastWriteMs);
                 offset += MessageLog.HeaderLength + length;
                 next++;
             }
-            if (offset < bytes.Length)
-            {
-                if (f != _files.Count - 1)
-                    throw new InvalidDataException($"stream file '{path}' is damaged at byte {offset} and is not the last");
-                using var cut = System.IO.File.OpenHandle(path, FileMode.Open, FileAccess.Write);
-                RandomAccess.SetLength(cut, offset);
-            }
+            if (offset == bytes.Length) continue;
+            var last = f == _files.Count - 1;
+            if (!last && _files[f + 1].First > next)
+                LetGoFrom(f + 1, next, $"messages {next}..{_files[f + 1].First - 1} (file '{path}' is damaged at byte {offset})");
+            using var cut = System.IO.File.OpenHandle(path, FileMode.Open, FileAccess.Write);
+            RandomAccess.SetLength(cut, offset);
         }
     }
 
+    /// <summary>The message length of the record at the start of <paramref name="rest"/>; 0 when it is not whole
+    /// (short, a zero or too large length, or a CRC32C that does not match).</summary>
+    private static int RecordLength(ReadOnlySpan<byte> rest)
+    {
+        if (rest.Length < MessageLog.HeaderLength) return 0;
+        var length = BinaryPrimitives.ReadUInt16LittleEndian(rest);
+        if (length == 0 || length > MessageLog.MaxMessageLength || rest.Length < MessageLog.HeaderLength + length) return 0;
+        return Crc32C.Compute(rest.Slice(6, 8 + length)) == BinaryPrimitives.ReadUInt32LittleEndian(rest[2..]) ? length : 0;
+    }
+
+    /// <summary>
+    /// Load: the messages from <paramref name="lost"/> on are not on disk though files from <c>_files[from]</c> on exist.
+    /// The stream ends at <paramref name="lost"/> (those files deleted, the directory fsynced) when a power loss can have
+    /// left this (see <see cref="Load"/>); otherwise refused.
+    /// </summary>
+    private void LetGoFrom(int from, long lost, string what)
+    {
+        var after = FirstCommandIn(from);
+        if (after is { } command && (_writtenThrough is not { } mark || command == 0 || command <= mark))
+            throw new InvalidDataException($"stream '{_directory}': {what} are missing while a newer file holds a message of command " +
+                $"{command}, at or below the written-through mark ({(_writtenThrough is { } m ? m.ToString(CultureInfo.InvariantCulture) : "none")}): " +
+                "damage, not a power loss; refused");
+        for (var i = _files.Count - 1; i >= from; i--)
+        {
+            System.IO.File.Delete(_files[i].Path);
+            _files.RemoveAt(i);
+        }
+        DirectorySync.Flush(_directory);
+    }
+
+    /// <summary>The command of the first whole record in the files from <c>_files[from]</c> on (null: none holds one).</summary>
+    private long? FirstCommandIn(int from)
+    {
+        for (var i = from; i < _files.Count; i++)
+        {
+            var bytes = System.IO.File.ReadAllBytes(_files[i].Path);
+            if (RecordLength(bytes) > 0) return BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(6)) & ~MessageLog.OutcomeFlag;
+        }
+        return null;
+    }
     /// <summary>Before a flush whose first message is <paramref name="firstSequence"/>: opens the file to append to,
     /// or begins a new one when the current one is full. True when a new file was begun.</summary>
     public bool Prepare(long firstSequence)
@@ -123,7 +188,7 @@ internal sealed unsafe partial class StreamFile : IDisposable
         return true;
     }
 
-    /// <summary>Appends <paramref name="records"/> with one write call (no fsync: see <see cref="Sync"/>).</summary>
+    /// <summary>Appends <paramref name="records"/> with one copy into the mapping, or one write call (no fsync: see <see cref="Sync"/>).</summary>
     public void Write(ReadOnlySpan<byte> records)
     {
         var end = _length + records.Length;
@@ -138,16 +203,75 @@ internal sealed unsafe partial class StreamFile : IDisposable
         Volatile.Write(ref _written, Volatile.Read(ref _written) + records.Length);
     }
 
-    /// <summary>Fsyncs what was written since the last call (the store's timer; beside a concurrent write is safe).</summary>
-    public void Sync()
+    /// <summary>
+    /// The store's timer (one thread; beside the writer is safe): finishes the files the writer has moved on from
+    /// (unmapped, cut to what they hold, fsynced, closed), then fsyncs the directory when a file was created in it, then,
+    /// when <paramref name="current"/>, fsyncs what was written to the file being written since the last call. In that
+    /// order, so when it returns every file the writer had finished with when it began is whole on disk (the
+    /// written-through mark is written after it: <see cref="Load"/> relies on that). No lock is held across an fsync, so
+    /// a roll never waits for one.
+    /// </summary>
+    public void Sync(bool current = true)
     {
+        if (_syncFailure is not null) throw new IOException($"stream '{_directory}': an earlier fsync failed", _syncFailure);
+        SafeFileHandle? handle;
+        long written;
+        Retired[]? retired = null;
+        bool created;
         lock (_sync)
         {
-            var written = Volatile.Read(ref _written);
-            if (written == _synced || _handle is null) return;
-            RandomAccess.FlushToDisk(_handle);
-            _synced = written;
+            handle = _handle;
+            written = Volatile.Read(ref _written);
+            if (_retired.Count > 0)
+            {
+                retired = [.. _retired];
+                _retired.Clear();
+            }
+            created = _created;
+            _created = false;
         }
+        try
+        {
+            if (retired is not null) Finish(retired);
+            if (created) DirectorySync.Flush(_directory);
+            if (current && handle is not null && written != _synced)
+            {
+                RandomAccess.FlushToDisk(handle);
+                _synced = written;
+            }
+        }
+        catch (IOException e)
+        {
+            _syncFailure = e;
+            throw;
+        }
+    }
+
+    /// <summary>Unmaps, cuts to its length, fsyncs and closes each file (every handle is closed even when one fails).</summary>
+    private static void Finish(Retired[] retired)
+    {
+        Exception? failure = null;
+        foreach (var r in retired)
+        {
+            try
+            {
+                if (r.Map != 0)
+                {
+                    Munmap(r.Map, (nuint)r.Mapped);
+                    if (r.Allocated != r.Length) RandomAccess.SetLength(r.Handle, r.Length);
+                }
+                RandomAccess.FlushToDisk(r.Handle);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                failure ??= e;
+            }
+            finally
+            {
+                r.Handle.Dispose();
+            }
+        }
+        if (failure is IOException io) throw io;
     }
 
     /// <summary>Deletes the files whose every message is before <paramref name="first"/> (never the one being written).</summary>
@@ -156,72 +280,94 @@ internal sealed unsafe partial class StreamFile : IDisposable
         while (_files.Count > 1 && _files[1].First <= first)
         {
             System.IO.File.Delete(_files[0].Path);
-            _files.RemoveAt(0);
+            lock (_sync) _files.RemoveAt(0);
         }
     }
 
     /// <summary>
     /// A cluster node that installed a snapshot (docs/cluster.md): every file is deleted and the stream goes on at
-    /// <paramref name="next"/>, begun at once as an empty file so a restart numbers from there too.
+    /// <paramref name="next"/>, begun at once as an empty file so a restart numbers from there too (the directory is
+    /// fsynced here: rare, and not the output thread's steady path).
     /// </summary>
     public void Reset(long next)
     {
         lock (_sync)
         {
-            if (_handle is not null)
-            {
-                Unmap();
-                _handle.Dispose();
-                _handle = null;
-            }
+            RetireCurrent();
             foreach (var (_, path) in _files) System.IO.File.Delete(path);
             _files.Clear();
             _length = 0;
-            _written = _synced = 0;
         }
         Open(next);
+        DirectorySync.Flush(_directory);
     }
 
+    /// <summary>Hands the file being written to the timer (<see cref="Sync"/>). Under <c>_sync</c>.</summary>
+    private void RetireCurrent()
+    {
+        if (_handle is null) return;
+        _retired.Add(new Retired(_handle, (nint)_map, _mapped, _length, _allocated));
+        _handle = null;
+        _map = null;
+        _mapped = 0;
+        _allocated = 0;
+    }
+
+    /// <summary>
+    /// The writer: opens the file to write from <paramref name="firstSequence"/> on. The file it was writing goes to the
+    /// store's timer to be finished (<see cref="Sync"/>), and so does the fsync of the directory for the new file: the
+    /// roll itself is an open, a map and a pointer swap.
+    /// </summary>
     private void Open(long firstSequence)
     {
+        SafeFileHandle? handle = null;
+        long length = 0;
+        string? created = null;
+        // After a restart the last file is appended to until it is full; otherwise a new file is begun.
+        if (_handle is null && _written == 0 && _files.Count > 0 && firstSequence != 0)
+        {
+            var (_, last) = _files[^1];
+            var size = new FileInfo(last).Length;
+            if (size < _fileBytes)
+            {
+                handle = System.IO.File.OpenHandle(last, FileMode.Open, Maps ? FileAccess.ReadWrite : FileAccess.Write, FileShare.Read);
+                length = size;
+            }
+        }
+        if (handle is null)
+        {
+            created = Path.Combine(_directory, firstSequence.ToString("D20", CultureInfo.InvariantCulture) + Extension);
+            handle = System.IO.File.OpenHandle(created, FileMode.CreateNew, Maps ? FileAccess.ReadWrite : FileAccess.Write, FileShare.Read);
+        }
+        // Mapped before the swap: nothing else sees the new handle yet.
+        var (map, mapped) = Map(handle);
         lock (_sync)
         {
-            Close();
-            // After a restart the last file is appended to until it is full; otherwise a new file is begun.
-            if (_files.Count > 0 && firstSequence != 0)
+            RetireCurrent();
+            _handle = handle;
+            _map = (byte*)map;
+            _mapped = mapped;
+            _allocated = length;
+            _prefaulted = length & ~4095L;
+            Volatile.Write(ref _length, length);
+            if (created is not null)
             {
-                var (_, last) = _files[^1];
-                var length = new FileInfo(last).Length;
-                if (length < _fileBytes && _length == 0 && _written == 0)
-                {
-                    _handle = System.IO.File.OpenHandle(last, FileMode.Open, Maps ? FileAccess.ReadWrite : FileAccess.Write, FileShare.Read);
-                    _length = length;
-                    Map();
-                    return;
-                }
+                _files.Add((firstSequence, created));
+                _created = true;
             }
-            var path = Path.Combine(_directory, firstSequence.ToString("D20", CultureInfo.InvariantCulture) + Extension);
-            _handle = System.IO.File.OpenHandle(path, FileMode.CreateNew, Maps ? FileAccess.ReadWrite : FileAccess.Write, FileShare.Read);
-            _files.Add((firstSequence, path));
-            _length = 0;
-            Map();
-            DirectorySync.Flush(_directory);
         }
     }
 
-    /// <summary>Maps the file being written over <see cref="Capacity"/> (Linux); the file grows as it is written
-    /// (<see cref="Grow"/>). When it cannot be mapped, it is written with write calls. Under <c>_sync</c>.</summary>
-    private void Map()
+    /// <summary>Maps a file to be written over <see cref="Capacity"/> (Linux); the file grows as it is written
+    /// (<see cref="Grow"/>). Null when it cannot be mapped: it is written with write calls.</summary>
+    private (nint Map, long Mapped) Map(SafeFileHandle handle)
     {
-        if (!Maps) return;
+        if (!Maps) return (0, 0);
         var capacity = Capacity;
-        var address = Mmap(0, (nuint)capacity, ProtRead | ProtWrite, MapShared, (int)_handle!.DangerousGetHandle(), 0);
+        var address = Mmap(0, (nuint)capacity, ProtRead | ProtWrite, MapShared, (int)handle.DangerousGetHandle(), 0);
         // Out of mappings (vm.max_map_count) or address space: this file is written with write calls instead.
-        if (address == -1) return;
-        _map = (byte*)address;
-        _mapped = capacity;
-        _allocated = _length;
-        _prefaulted = _length & ~4095L;
+        if (address == -1) return (0, 0);
+        return (address, capacity);
     }
 
     /// <summary>How far ahead of the writes <see cref="Prefault"/> maps the file's pages in.</summary>
@@ -231,25 +377,31 @@ internal sealed unsafe partial class StreamFile : IDisposable
     /// The store's timer (not the writer): maps in, writable, the pages of the mapped file the next writes will touch
     /// (up to <see cref="PrefaultAhead"/> past the end, within the reserved size), so the writer's copies do not take
     /// a page fault each per new 4 KiB page (10–20 µs each on a paravirtualized machine). The contents are not
-    /// changed (<c>MADV_POPULATE_WRITE</c>, Linux 5.14 and later; elsewhere nothing), so it is safe beside a copy.
+    /// changed (<c>MADV_POPULATE_WRITE</c>, Linux 5.14 and later; elsewhere nothing), so it is safe beside a copy. The
+    /// call is made outside the lock, so a roll does not wait for it: the mapping stays mapped meanwhile, since only
+    /// this timer (<see cref="Sync"/>) or the close unmaps one, never during this call.
     /// </summary>
     public void Prefault()
     {
         if (!_populateWorks || _map is null || Volatile.Read(ref _length) + (PrefaultAhead / 2) <= Volatile.Read(ref _prefaulted)) return;
+        byte* map;
+        long from, to;
         lock (_sync)
         {
-            if (_map is null) return;
-            var from = Math.Max(_prefaulted, Volatile.Read(ref _length) & ~4095L);
-            var to = Math.Min(Volatile.Read(ref _allocated), (Volatile.Read(ref _length) + PrefaultAhead + 4095) & ~4095L);
+            map = _map;
+            if (map is null) return;
+            from = Math.Max(_prefaulted, Volatile.Read(ref _length) & ~4095L);
+            to = Math.Min(Volatile.Read(ref _allocated), (Volatile.Read(ref _length) + PrefaultAhead + 4095) & ~4095L);
             if (to <= from) return;
-            if (Madvise((nint)(_map + from), (nuint)(to - from), MadvPopulateWrite) != 0)
-            {
-                // An older kernel (EINVAL): the writer takes its faults, as before.
-                if (Marshal.GetLastPInvokeError() == 22) _populateWorks = false;
-                return;
-            }
-            Volatile.Write(ref _prefaulted, to);
         }
+        if (Madvise((nint)(map + from), (nuint)(to - from), MadvPopulateWrite) != 0)
+        {
+            // An older kernel (EINVAL): the writer takes its faults, as before.
+            if (Marshal.GetLastPInvokeError() == 22) _populateWorks = false;
+            return;
+        }
+        lock (_sync)
+            if (_map == map && to > _prefaulted) Volatile.Write(ref _prefaulted, to);
     }
 
     /// <summary>Extends the mapped file to hold at least <paramref name="end"/> bytes, its blocks reserved: a full disk
@@ -266,30 +418,19 @@ internal sealed unsafe partial class StreamFile : IDisposable
         Volatile.Write(ref _allocated, size);
     }
 
-    /// <summary>Unmaps the file being written and cuts it to what was written. Under <c>_sync</c>.</summary>
-    private void Unmap()
-    {
-        if (_map is null) return;
-        Munmap((nint)_map, (nuint)_mapped);
-        _map = null;
-        _mapped = 0;
-        if (_allocated != _length) RandomAccess.SetLength(_handle!, _length);
-        _allocated = 0;
-    }
-
-    /// <summary>Closes the file being written: unmapped, cut to its length, fsynced. Under <c>_sync</c>.</summary>
-    private void Close()
-    {
-        if (_handle is null) return;
-        Unmap();
-        RandomAccess.FlushToDisk(_handle);
-        _handle.Dispose();
-        _handle = null;
-    }
-
+    /// <summary>Closes every file: the one being written and those waiting for the timer, each unmapped, cut to its
+    /// length, fsynced; the directory fsynced if a file was created.</summary>
     public void Dispose()
     {
-        lock (_sync) Close();
+        lock (_sync)
+        {
+            RetireCurrent();
+            var retired = _retired.ToArray();
+            _retired.Clear();
+            Finish(retired);
+            if (_created) DirectorySync.Flush(_directory);
+            _created = false;
+        }
     }
 
     private const int ProtRead = 1, ProtWrite = 2, MapShared = 1;

@@ -139,7 +139,9 @@ internal sealed class StreamStore : IDisposable
     {
         // Read before the fsync round: what it names was written before, so the round makes it durable first.
         var through = WrittenThrough?.Invoke() ?? -1;
-        if (_syncFiles) SyncAll();
+        // Every round, whatever the fsync policy: the files the writer has moved on from are finished (fsynced) here, not on
+        // the output thread, and before the mark (StreamFile.Load relies on it).
+        SyncAll(_syncFiles);
         WriteMark(through);
         PrefaultAll();
     }
@@ -231,7 +233,7 @@ internal sealed class StreamStore : IDisposable
     public MessageLog Open(string name)
     {
         if (_directory is null) return _named[name] = new MessageLog(_window);
-        var file = new StreamFile(Path.Combine(_directory, name), _window.FileBytes);
+        var file = new StreamFile(Path.Combine(_directory, name), _window.FileBytes, WrittenThroughAtStart);
         lock (_files) _files.Add(file);
         return _named[name] = new MessageLog(_window, file);
     }
@@ -244,7 +246,7 @@ internal sealed class StreamStore : IDisposable
 
     public const string MarketDataStreamName = "marketdata";
 
-    private void SyncAll()
+    private void SyncAll(bool current)
     {
         StreamFile[] files;
         lock (_files) files = [.. _files];
@@ -252,7 +254,7 @@ internal sealed class StreamStore : IDisposable
         {
             try
             {
-                f.Sync();
+                f.Sync(current);
             }
             catch (ObjectDisposedException)
             {

@@ -62,9 +62,12 @@ public sealed class StreamRederiveTests : IDisposable
     }
 
     [Theory]
-    [InlineData("single", 1)]
-    [InlineData("parallel", 2)]
-    public async Task StreamsCutBehindTheJournal_Restart_WritesBackEveryMessage_ByteForByte(string topology, int seed)
+    [InlineData("single", 1, false)]
+    [InlineData("parallel", 2, false)]
+    // A power loss after a roll whose file the store's timer had not yet fsynced: each stream's file torn where the
+    // prefix ends and a newer file (named by its first message) holding later messages, all of commands after the mark.
+    [InlineData("single", 3, true)]
+    public async Task StreamsCutBehindTheJournal_Restart_WritesBackEveryMessage_ByteForByte(string topology, int seed, bool tornBeforeANewerFile)
     {
         var journal = NewDirectory();
         var first = await StartAsync(journal: journal, topology: topology, configure: WithFeeds);
@@ -153,16 +156,27 @@ public sealed class StreamRederiveTests : IDisposable
             var copy = NewDirectory();
             StreamRecords.CopyDirectory(journal, copy);
             long removed = 0;
+            var torn = 0;
             foreach (var (name, records) in expected)
             {
                 // Everything through the mark is written; past it, any prefix (a crash mid-batch, or a full segment written early).
                 var held = records.FindLastIndex(r => r.Command != 0 && r.Command <= mark) + 1;
                 var keep = held + random.Next(records.Count - held + 1);
-                StreamRecords.Truncate(Path.Combine(copy, "streams", name), records, keep);
+                var stream = Path.Combine(copy, "streams", name);
+                if (tornBeforeANewerFile && keep + 1 < records.Count)
+                {
+                    var later = keep + 1 + random.Next(records.Count - keep - 1);
+                    Assert.True(records[later].Command > mark);
+                    StreamRecords.TruncateTorn(stream, records, keep, later);
+                    torn++;
+                }
+                else
+                    StreamRecords.Truncate(stream, records, keep);
                 removed += records.Count - keep;
             }
             Assert.True(removed > 0, $"mark {mark}: nothing cut; journaled {string.Join(",", journaled)}; streams " +
                 string.Join("; ", expected.Select(p => $"{p.Key}: {string.Join(",", p.Value.Select(r => r.Command))}")));
+            Assert.True(!tornBeforeANewerFile || torn > 0, $"mark {mark}: no stream torn before a newer file");
             StreamRecords.WriteMark(copy, mark);
 
             var server = new GatewayServer(Config(journal: copy, topology: topology, configure: WithFeeds), null, null, inProcess: false);

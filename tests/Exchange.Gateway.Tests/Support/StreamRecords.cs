@@ -60,6 +60,23 @@ internal static class StreamRecords
         foreach (var r in records.Take(keep)) f.Write(r.Bytes);
     }
 
+    /// <summary>Cuts a stream as a power loss can leave it after a roll the store's timer had not yet fsynced: the
+    /// first file holds the first <paramref name="keep"/> records, then the start of the next one and zeros (pages never
+    /// written back, blocks reserved); a newer file, named by its first message, holds the records from
+    /// <paramref name="later"/> on (written back before the older file's pages).</summary>
+    public static void TruncateTorn(string directory, List<Record> records, int keep, int later)
+    {
+        foreach (var file in Directory.GetFiles(directory, "*.msgs")) File.Delete(file);
+        using (var f = File.Create(Path.Combine(directory, 1L.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + ".msgs")))
+        {
+            foreach (var r in records.Take(keep)) f.Write(r.Bytes);
+            f.Write(records[keep].Bytes.AsSpan(0, 5));
+            f.Write(new byte[4096]);
+        }
+        using var newer = File.Create(Path.Combine(directory, (later + 1L).ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + ".msgs"));
+        foreach (var r in records.Skip(later)) newer.Write(r.Bytes);
+    }
+
     /// <summary>Sets the streams' written-through mark (<see cref="StreamStore.WrittenThroughFileName"/>) to <paramref name="through"/>.</summary>
     public static void WriteMark(string journal, long through)
     {
