@@ -52,19 +52,42 @@ public static class FixedPoint
     public static bool SmallNotional(long lots, long price, long tickValue, out long notional)
     {
         var magnitude = lots < 0 ? unchecked(0UL - (ulong)lots) : (ulong)lots;
-        var high = Math.BigMul(magnitude, (ulong)price, out var low);
-        if (high == 0)
+        var qm = Multiply(magnitude, (ulong)price);
+        if (qm.High == 0)
         {
-            high = Math.BigMul(low, (ulong)tickValue, out low);
-            if (high == 0 && low < FastNotional)
+            var n = Multiply(qm.Low, (ulong)tickValue);
+            if (n.High == 0 && n.Low < FastNotional)
             {
-                notional = (long)low;
+                notional = (long)n.Low;
                 return true;
             }
         }
         notional = 0;
         return false;
     }
+
+    /// <summary>
+    /// The unsigned 128-bit product a x b, as <see cref="Math.BigMul(ulong, ulong, out ulong)"/> gives it, in registers.
+    /// When both factors are below 2^32 (every realistic lot count, price in ticks, tick value, ppm-scaled ratio) the
+    /// product is below 2^64 and one 64-bit multiplication gives it exactly, with a zero high half; otherwise
+    /// <see cref="MultiplyWide"/>, out of line. <c>Math.BigMul</c>'s out parameter is address-exposed: the JIT stores the
+    /// low half to the stack and loads it back, and every local it touches lives on the stack, which the profiles of a
+    /// socialization put among the hottest instructions of the margin sums' rebuild and the ADL score
+    /// (docs/benchmarks.md). <c>FixedPointTests</c> compares it with <c>Math.BigMul</c> around the 2^32 bound.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static Wide Multiply(ulong a, ulong b) => ((a | b) >> 32) == 0 ? new Wide(0, a * b) : MultiplyWide(a, b);
+
+    /// <summary><see cref="Multiply"/> for factors of any size.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    internal static Wide MultiplyWide(ulong a, ulong b)
+    {
+        var high = Math.BigMul(a, b, out var low);
+        return new Wide(high, low);
+    }
+
+    /// <summary>An unsigned 128-bit product as two halves (returned in two registers).</summary>
+    internal readonly record struct Wide(ulong High, ulong Low);
 
     /// <summary><see cref="CeilPpm"/> of a notional <see cref="SmallNotional"/> returned (0 &lt;= notional &lt;
     /// 2^42): the same 64-bit rounding <see cref="CeilPpm"/> takes for it.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Exchange.Core.Instruments;
 namespace Exchange.Core.Liquidation;
 
 /// <summary>
@@ -52,23 +53,62 @@ public readonly record struct AdlScore(Int128 High, UInt128 Low) : IComparable<A
     /// an array element: the ADL queue's build writes each holder's score straight into its entry (a returned 32-byte
     /// struct was stored piecewise to the stack and read back whole, a stalled store forward per holder).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Of(long upnl, long cost, long qty, long mark, long tickValue, long equity, out AdlScore score)
+    {
+        // Inlined into the ADL queue's build (a call per holder was a tenth of scoring it): the common case, every
+        // factor and product below 2^32, where each product is one 64-bit multiplication. |q| and the mark read as
+        // unsigned and below 2^32 are non-negative and their product is below 2^64; so is that times a tick value
+        // below 2^32, and below L it is the notional of OfLong's bounds (upnl within +-L, mark and tick value >= 0):
+        // the same quotients, and pnl x lev below 2^64 is its 128-bit product with a zero high half. Anything else,
+        // and pnl <= 0 (one more division), takes OfLong, the same formulas with 128-bit products.
+        const long limit = long.MaxValue / 1_000_000;
+        var lots = qty < 0 ? unchecked(0UL - (ulong)qty) : (ulong)qty;
+        if (upnl >= -limit && upnl <= limit && ((lots | (ulong)mark | (ulong)tickValue) >> 32) == 0)
+        {
+            var qm = lots * (ulong)mark;
+            if ((qm >> 32) == 0)
+            {
+                var notional = qm * (ulong)tickValue;
+                if (notional <= limit)
+                {
+                    var pnl = upnl * 1_000_000 / Math.Max(Math.Abs(cost), 1);
+                    if (pnl > 0)
+                    {
+                        var lev = (long)notional * 1_000_000 / Math.Max(equity, 1);
+                        if ((((ulong)pnl | (ulong)lev) >> 32) == 0)
+                        {
+                            score = new AdlScore(Int128.Zero, (ulong)pnl * (ulong)lev);
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        OfLong(upnl, cost, qty, mark, tickValue, equity, out score);
+    }
+
+    /// <summary><see cref="Of(long, long, long, long, long, long, out AdlScore)"/> out of line, for every input: 64-bit
+    /// quotients where the bounds above make them exact, else <see cref="OfExact"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void OfLong(long upnl, long cost, long qty, long mark, long tickValue, long equity, out AdlScore score)
     {
         const long limit = long.MaxValue / 1_000_000;
         if (upnl >= -limit && upnl <= limit && mark >= 0 && tickValue >= 0)
         {
             var c = Math.Max(Math.Abs(cost), 1);
-            var qm = Math.BigMul((ulong)Math.Abs(qty), (ulong)mark, out var qmLow);
-            var n = Math.BigMul(qmLow, (ulong)tickValue, out var notional);
-            if (qm == 0 && n == 0 && notional <= limit)
+            // Multiply: BigMul in registers (its out parameter spilled every local here to the stack).
+            var qm = FixedPoint.Multiply((ulong)Math.Abs(qty), (ulong)mark);
+            var n = FixedPoint.Multiply(qm.Low, (ulong)tickValue);
+            var notional = n.Low;
+            if (qm.High == 0 && n.High == 0 && notional <= limit)
             {
                 var pnl = upnl * 1_000_000 / c;
                 var lev = (long)notional * 1_000_000 / Math.Max(equity, 1);
                 if (pnl > 0)
                 {
-                    var high = Math.BigMul((ulong)pnl, (ulong)lev, out var low);
-                    score = new AdlScore(Int128.Zero, new UInt128(high, low));
+                    var product = FixedPoint.Multiply((ulong)pnl, (ulong)lev);
+                    score = new AdlScore(Int128.Zero, new UInt128(product.High, product.Low));
                     return;
                 }
                 if (pnl >= -limit)

@@ -172,10 +172,11 @@ internal sealed class Socializer
             for (var i = 0; i < n; i++)
             {
                 var a = payers[i];
-                var high = Math.BigMul((ulong)deficit, (ulong)weight[a], out var low);
+                var wide = FixedPoint.Multiply((ulong)deficit, (ulong)weight[a]);
+                var low = wide.Low;
                 long share;
                 Int128 remainder;
-                if (small && high == 0)
+                if (small && wide.High == 0)
                 {
                     var q = low / (ulong)total;
                     share = (long)q;

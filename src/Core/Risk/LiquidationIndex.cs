@@ -210,8 +210,9 @@ internal sealed class LiquidationIndex
         if (slack >= 0 && slack <= long.MaxValue && positions >= 1 && tickValue >= 0 && (ulong)mmrPpm <= Million
             && maxPrice < long.MaxValue)
         {
-            var high = Math.BigMul((ulong)lots, (ulong)tickValue, out var perTick);
-            if (high == 0 && perTick < fastPerTick)
+            var product = Multiply((ulong)lots, (ulong)tickValue);
+            var perTick = product.Low;
+            if (product.High == 0 && perTick < fastPerTick)
             {
                 var rate = (long)perTick + ((long)perTick * mmrPpm + (Million - 1)) / Million;
                 // One position (the usual case) needs no first division: slack / 1 is slack.

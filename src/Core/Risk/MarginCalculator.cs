@@ -191,8 +191,20 @@ internal sealed class MarginCalculator
                 continue;
             }
             var ins = _instruments[i];
-            AccountStore.Parts(ref p, ins, out var u, out var m);
-            var initial = PositionInitial(ref p, ins);
+            long u, m, initial;
+            if (p.BuyLots == 0 && p.SellLots == 0 && SmallNotional(p.Qty, ins.Mark, ins.TickValue, out var notional))
+            {
+                // No resting orders (so a position: the entry is not idle): the worst case is the position itself, and
+                // IM's notional is MM's. The same terms as Parts and PositionInitial give, from one product.
+                u = FixedPoint.Upnl(p.Qty, ins.Mark, ins.TickValue, p.Cost);
+                m = CeilPpmSmall(notional, ins.Spec.MmrPpm);
+                initial = CeilPpmSmall(notional, ins.Spec.ImrPpm);
+            }
+            else
+            {
+                AccountStore.Parts(ref p, ins, out u, out m);
+                initial = PositionInitial(ref p, ins);
+            }
             p.UpnlPart = u;
             p.MmPart = m;
             p.ImPart = initial;
