@@ -38,14 +38,15 @@ internal sealed class Nodes : IAsyncDisposable
     /// <summary>The id of the node <see cref="TakeOverAsync"/> took over on.</summary>
     public int LeaderId { get; private set; }
 
-    /// <summary>Waits for a leader and takes over on it.</summary>
+    /// <summary>Waits for a leader and takes over on it, its pipeline sharing the state machine's exchange as
+    /// `exchange serve --cluster` runs it (applied once on the leader: docs/cluster.md).</summary>
     public async Task<Leadership> TakeOverAsync()
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
             foreach (var node in _nodes)
-                if (node.IsLeader && (_leader == 0 || node.Options.NodeId == _leader) && await node.TakeOverAsync() is { } lead)
+                if (node.IsLeader && (_leader == 0 || node.Options.NodeId == _leader) && await node.TakeOverAsync(shareState: true) is { } lead)
                 {
                     LeaderId = node.Options.NodeId;
                     return lead;
