@@ -13,9 +13,9 @@ namespace Exchange.ClusterBench;
 /// The library's events used (DotNext.Net.Cluster 6.12.2, `LogMessages`): 74012 a member's replication round starts
 /// (the leader's heartbeat loop woke and handed the round to that member's replication task), 74013 the entries were
 /// read from the leader's log and the AppendEntries request is being sent, 74014 that member's reply arrived and says
-/// replicated, 74017 the leader committed (a majority's replies were counted and the commit index moved). A commit's
-/// end is when the journal thread is back from the wait, i.e. after the leader's applier took the entry and the waiter
-/// was woken.
+/// replicated, 74017 the leader committed (a majority's replies were counted and the commit index moved). The leader's
+/// append is its log's append counter (entries-append-count, tagged with the node). A commit's end is when the journal
+/// thread is back from the wait (woken by the commit index's move: NodeLog).
 /// </remarks>
 internal sealed class StageTrace : ILoggerFactory, ILoggerProvider
 {
@@ -25,7 +25,7 @@ internal sealed class StageTrace : ILoggerFactory, ILoggerProvider
     private int _count;
 
     public const int CommitStart = 1, CommitEnd = 2, RoundStarted = 74012, Sending = 74013, Replied = 74014,
-        Committed = 74017, LeaderFlushStart = 3;
+        Committed = 74017, LeaderFlushStart = 3, LeaderAppended = 4;
 
     private readonly List<(long End, double Ms)> _flushes = [];
 
@@ -40,7 +40,7 @@ internal sealed class StageTrace : ILoggerFactory, ILoggerProvider
         _leaderNode = leaderNode;
         _meters.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Name is "entries-flush-duration" or "entries-flush-count" or "response-time" or "broadcast-time")
+            if (instrument.Name is "entries-flush-duration" or "entries-flush-count" or "entries-append-count" or "response-time" or "broadcast-time")
                 listener.EnableMeasurementEvents(instrument);
         };
         // The flush count is added with the node's tags when a flush starts; the duration is recorded, without tags,
@@ -49,7 +49,7 @@ internal sealed class StageTrace : ILoggerFactory, ILoggerProvider
         {
             foreach (var tag in tags)
                 if (tag.Key == "exchange.cluster.node" && tag.Value is int id && id == _leaderNode)
-                    Record(LeaderFlushStart);
+                    Record(instrument.Name == "entries-append-count" ? LeaderAppended : LeaderFlushStart);
         });
         _meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
@@ -158,9 +158,10 @@ internal sealed class StageTrace : ILoggerFactory, ILoggerProvider
         var stages = new Dictionary<string, List<double>>();
         string[] order =
         [
+            "commit start -> appended (leader's log)", "appended -> round started (1st member)",
             "commit start -> round started (1st member)", "round started -> request sent (1st)",
             "request sent -> reply (1st member to reply)", "reply (1st) -> reply (2nd)",
-            "reply (1st) -> committed", "committed -> commit end (applier + waiter)", "commit start -> commit end (total)",
+            "reply (1st) -> committed", "committed -> commit end (journal thread back)", "commit start -> commit end (total)",
             "commit start -> leader's flush done", "leader's flush done -> committed (when after the 1st reply)",
         ];
         foreach (var name in order) stages[name] = [];
@@ -177,6 +178,7 @@ internal sealed class StageTrace : ILoggerFactory, ILoggerProvider
             var replied = new List<long>();
             var committed = new List<long>();
             var flushed = new List<long>();
+            var appended = new List<long>();
             for (var j = i + 1; j < end; j++)
             {
                 switch (events[j].What)
@@ -186,6 +188,7 @@ internal sealed class StageTrace : ILoggerFactory, ILoggerProvider
                     case Replied: replied.Add(events[j].At); break;
                     case Committed: committed.Add(events[j].At); break;
                     case LeaderFlushStart: flushed.Add(LeaderFlushEnd(events[j].At)); break;
+                    case LeaderAppended: appended.Add(events[j].At); break;
                 }
             }
             if (started.Count != 2 || sent.Count != 2 || replied.Count < 1 || committed.Count != 1)
@@ -194,17 +197,22 @@ internal sealed class StageTrace : ILoggerFactory, ILoggerProvider
                 continue;
             }
             counted++;
-            stages[order[0]].Add(Us(start, started[0]));
-            stages[order[1]].Add(Us(started[0], sent[0]));
-            stages[order[2]].Add(Us(sent[0], replied[0]));
-            if (replied.Count > 1) stages[order[3]].Add(Us(replied[0], replied[1]));
-            stages[order[4]].Add(Us(replied[0], committed[0]));
-            stages[order[5]].Add(Us(committed[0], stop));
-            stages[order[6]].Add(Us(start, stop));
+            if (appended.Count == 1 && appended[0] < started[0])
+            {
+                stages[order[0]].Add(Us(start, appended[0]));
+                stages[order[1]].Add(Us(appended[0], started[0]));
+            }
+            stages[order[2]].Add(Us(start, started[0]));
+            stages[order[3]].Add(Us(started[0], sent[0]));
+            stages[order[4]].Add(Us(sent[0], replied[0]));
+            if (replied.Count > 1) stages[order[5]].Add(Us(replied[0], replied[1]));
+            stages[order[6]].Add(Us(replied[0], committed[0]));
+            stages[order[7]].Add(Us(committed[0], stop));
+            stages[order[8]].Add(Us(start, stop));
             if (leaderFlush && flushed.Count > 0 && flushed[0] > 0)
             {
-                stages[order[7]].Add(Us(start, flushed[0]));
-                if (flushed[0] > replied[0]) stages[order[8]].Add(Us(flushed[0], committed[0]));
+                stages[order[9]].Add(Us(start, flushed[0]));
+                if (flushed[0] > replied[0]) stages[order[10]].Add(Us(flushed[0], committed[0]));
             }
             i = end;
         }
