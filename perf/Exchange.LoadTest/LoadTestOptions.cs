@@ -20,9 +20,10 @@ internal sealed record LoadTestOptions
                              (the first of --rates, default 100k/s), then --flood rejected orders; samples the server's RSS,
                              managed heap, GC counts and journal/snapshot bytes every --sample-every commands and says
                              whether RSS stayed within ±15% after the warm-up (quick check: --commands 1M --flood 250k)
-          paired-bl DIR_A DIR_B [--passes N] [bl options]
+          paired-bl DIR_A DIR_B [--passes N] [--per-kind] [bl options]
                              an A/B of the business-logic thread between two builds' output directories in one process:
-                             whole passes alternated, thread CPU per command, state hashes compared (--passes default 7)
+                             whole passes alternated, thread CPU per command, state hashes compared (--passes default 7);
+                             --per-kind also times every command and gives each kind's mean over each command's fastest pass
         options:
           --seed N           generator seed (default 1)
           --commands N       measured commands (default: 3,000,000 for bl, 1,000,000 per rate for pipeline)
