@@ -358,8 +358,8 @@ public sealed class Exchange
 
     private void BookOrders(BookSide book)
     {
-        for (var l = 0; l < book.LevelCount; l++)
-            for (var h = book.LevelHead(l); h >= 0; h = _orders[h].Next)
+        for (var l = book.FirstLevel(); l != -1; l = book.NextLevel(l))
+            for (var h = book.HeadAt(l); h >= 0; h = _orders[h].Next)
                 _events.AddOrderEvent(EventType.OrderRested, ref _orders[h]);
     }
 
@@ -418,8 +418,9 @@ public sealed class Exchange
     public int Depth(int instrument, Side side, Span<BookLevel> levels)
     {
         var book = _instruments[instrument].Book.Own(side);
-        var n = Math.Min(levels.Length, book.LevelCount);
-        for (var i = 0; i < n; i++) levels[i] = new BookLevel(book.LevelPrice(i), book.LevelTotal(i));
+        var n = 0;
+        for (var l = book.FirstLevel(); l != -1 && n < levels.Length; l = book.NextLevel(l))
+            levels[n++] = new BookLevel(book.PriceAt(l), book.TotalAt(l));
         return n;
     }
 
@@ -428,8 +429,8 @@ public sealed class Exchange
     {
         var list = new List<OrderView>();
         var book = _instruments[instrument].Book.Own(side);
-        for (var l = 0; l < book.LevelCount; l++)
-            for (var h = book.LevelHead(l); h >= 0; h = _orders[h].Next) list.Add(View(h));
+        for (var l = book.FirstLevel(); l != -1; l = book.NextLevel(l))
+            for (var h = book.HeadAt(l); h >= 0; h = _orders[h].Next) list.Add(View(h));
         return list;
     }
 

@@ -1,19 +1,26 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace Exchange.Core.Book;
 
 /// <summary>
 /// One side of a book: each price level is a FIFO of order handles (time priority) in a slot that stays put while the
-/// level exists, found from its price through a direct index (<see cref="OrderIdIndex"/>: prices near each other land
-/// in neighbouring cells, so a look-up is one probe); the levels' prices are also kept sorted in a flat array with
-/// the best at the end, for the best price in O(1), for walking the levels in priority order, and to find where a new
-/// level goes. Only opening or closing a level searches that array and shifts its entries above the place, 16 bytes
-/// each (price and slot): adding to, taking from or reducing an existing level never searches. Flat arrays beat a tree
-/// here: a book has hundreds of levels, the hot activity is at the top, and a memmove of a few hundred small entries
-/// is cheaper than pointer chasing.
+/// level exists. Levels are found by price through a price ladder: a direct array over a window of ticks (by default
+/// 8,192, placed around the best price with most of it on the side's worse prices) holding each level's slot, with a
+/// bitmap of the occupied ticks and a summary bitmap of its non-empty words, so finding a level, opening and closing
+/// one and stepping to the next worse level are O(1) (a few word scans), with no search and nothing shifted. A level
+/// outside the window lives in a flat array sorted by priority (best at the end), found by binary search and through a
+/// direct index from price to slot (<see cref="OrderIdIndex"/>); those levels are either all better or all worse
+/// than every level in the window, so walking the side in priority order is the better part of that array, the window,
+/// then its worse part. When most levels are outside the window (the market moved away from where the window was
+/// placed), the window is placed again around the best price, at most once per as many level openings as there are
+/// levels; an empty side places it around its first level.
 /// </summary>
 internal sealed class BookSide
 {
+    /// <summary>Ticks the window covers unless the constructor says otherwise (a multiple of 64).</summary>
+    public const int DefaultWindow = 8192;
+
     private struct Level
     {
         public long Price;
@@ -22,7 +29,7 @@ internal sealed class BookSide
         public int Tail;
     }
 
-    /// <summary>A level in price order: its price (the sort key) and its slot in <see cref="_levels"/>.</summary>
+    /// <summary>A level outside the window, in priority order: its price and its slot in <see cref="_levels"/>.</summary>
     private struct Entry
     {
         public long Price;
@@ -35,12 +42,29 @@ internal sealed class BookSide
     private int[] _freeSlots;
     private int _freeCount;
     private int _slotHigh;
-    private Entry[] _entries;
     private int _count;
+
+    // The window: tick origin + c holds slot _cells[c] - 1 (0 = no level); bit c of _bits is set for every level, bit
+    // w of _summary for every non-zero word w of _bits. _windowBest is the best occupied cell, -1 when none.
+    private readonly int _window;
+    private readonly int[] _cells;
+    private readonly ulong[] _bits;
+    private readonly ulong[] _summary;
+    private long _origin;
+    private int _inWindow;
+    private int _windowBest = -1;
+    private int _openedSinceRecenter;
+
+    // Levels outside the window, ascending priority (bids by price, asks by negated price); the first _worseCount are
+    // worse than the window, the rest better. _slotOf finds their slots by price.
+    private Entry[] _entries;
+    private int _outCount;
+    private int _worseCount;
     private readonly OrderIdIndex _slotOf;
 
-    public BookSide(OrderStore orders, bool isBid, int capacity)
+    public BookSide(OrderStore orders, bool isBid, int capacity, int window = DefaultWindow)
     {
+        if (window < 64 || window % 64 != 0) throw new ArgumentOutOfRangeException(nameof(window), window, "a positive multiple of 64");
         _orders = orders;
         _isBid = isBid;
         capacity = Math.Max(capacity, 1);
@@ -48,21 +72,69 @@ internal sealed class BookSide
         _freeSlots = new int[capacity];
         _entries = new Entry[capacity];
         _slotOf = new OrderIdIndex(capacity);
+        _window = window;
+        _cells = new int[window];
+        _bits = new ulong[window / 64];
+        _summary = new ulong[(_bits.Length + 63) / 64];
     }
 
     public int LevelCount => _count;
+
+    /// <summary>Levels outside the window (tests: both kinds of level must be exercised).</summary>
+    internal int OutsideLevels => _outCount;
     public bool IsEmpty => _count == 0;
 
     /// <summary>Best price (highest bid, lowest ask); only when not empty.</summary>
-    public long BestPrice => _entries[_count - 1].Price;
+    public long BestPrice => _windowBest >= 0 && _outCount == _worseCount ? _origin + _windowBest : _entries[_outCount - 1].Price;
 
     /// <summary>Oldest order at the best price, or -1.</summary>
-    public int BestHandle => _count == 0 ? -1 : _levels[_entries[_count - 1].Slot].Head;
+    public int BestHandle => _count == 0 ? -1 : _levels[BestSlot].Head;
 
-    /// <summary>Level i counted from the best (0 = best): price and total lots.</summary>
-    public long LevelPrice(int fromBest) => _entries[_count - 1 - fromBest].Price;
-    public long LevelTotal(int fromBest) => _levels[_entries[_count - 1 - fromBest].Slot].Total;
-    public int LevelHead(int fromBest) => _levels[_entries[_count - 1 - fromBest].Slot].Head;
+    private int BestSlot => _windowBest >= 0 && _outCount == _worseCount ? _cells[_windowBest] - 1 : _entries[_outCount - 1].Slot;
+
+    /// <summary>
+    /// The best level, as a place to read with <see cref="PriceAt"/>, <see cref="TotalAt"/> and <see cref="HeadAt"/> and
+    /// to step from with <see cref="NextLevel"/>; -1 when the side is empty. A place is a window cell (0 or more) or
+    /// -2 - i for entry i of the outside array; it is valid until the side next changes.
+    /// </summary>
+    public int FirstLevel()
+    {
+        if (_outCount > _worseCount) return -2 - (_outCount - 1);
+        if (_windowBest >= 0) return _windowBest;
+        return _worseCount > 0 ? -2 - (_worseCount - 1) : -1;
+    }
+
+    /// <summary>The next worse level after <paramref name="at"/>, or -1 after the worst.</summary>
+    public int NextLevel(int at)
+    {
+        if (at >= 0)
+        {
+            var c = _isBid ? PrevSet(at) : NextSet(at);
+            if (c >= 0) return c;
+            return _worseCount > 0 ? -2 - (_worseCount - 1) : -1;
+        }
+        var i = -2 - at;
+        if (i > _worseCount) return -2 - (i - 1);
+        if (i == _worseCount && _windowBest >= 0) return _windowBest;
+        return i > 0 ? -2 - (i - 1) : -1;
+    }
+
+    public long PriceAt(int at) => at >= 0 ? _origin + at : _entries[-2 - at].Price;
+    public long TotalAt(int at) => _levels[SlotAt(at)].Total;
+    public int HeadAt(int at) => _levels[SlotAt(at)].Head;
+    private int SlotAt(int at) => at >= 0 ? _cells[at] - 1 : _entries[-2 - at].Slot;
+
+    /// <summary>Level i counted from the best (0 = best): a walk of i steps, for tests and cold paths.</summary>
+    public long LevelPrice(int fromBest) => PriceAt(Walk(fromBest));
+    public long LevelTotal(int fromBest) => TotalAt(Walk(fromBest));
+    public int LevelHead(int fromBest) => HeadAt(Walk(fromBest));
+
+    private int Walk(int fromBest)
+    {
+        var at = FirstLevel();
+        for (var i = 0; i < fromBest; i++) at = NextLevel(at);
+        return at;
+    }
 
     /// <summary>True when a taker at <paramref name="limit"/> on the other side can trade with price p of this side.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -72,7 +144,7 @@ internal sealed class BookSide
     public void Add(int handle)
     {
         ref var o = ref _orders[handle];
-        if (!_slotOf.TryGet(o.Price, out var slot)) slot = OpenLevel(Find(o.Price, out _), o.Price);
+        if (!TryGetSlot(o.Price, out var slot)) slot = OpenLevel(o.Price);
         Append(handle, ref o, ref _levels[slot]);
     }
 
@@ -88,11 +160,9 @@ internal sealed class BookSide
 
     /// <summary>
     /// Moves a resting order to the back of the level at <paramref name="price"/> with <paramref name="lots"/>
-    /// remaining: the same book as <see cref="Remove"/> then <see cref="Add"/> at the new price. Both levels are found
-    /// by their prices without a search; only a level that opens or closes touches the sorted array. When the order was
+    /// remaining: the same book as <see cref="Remove"/> then <see cref="Add"/> at the new price. When the order was
     /// alone at its level and the new price has no level yet (the usual price amend in a book of mostly one-order
-    /// levels), the level keeps its slot and its entry moves to the new place, looked for outward from the old one (an
-    /// amend usually steps a few levels): only the entries in between shift.
+    /// levels), the level keeps its slot and only changes its price.
     /// </summary>
     public void Move(int handle, long price, long lots)
     {
@@ -116,28 +186,11 @@ internal sealed class BookSide
             }
             return;
         }
-        var hasLevel = _slotOf.TryGet(price, out var target);
+        var hasLevel = TryGetSlot(price, out var target);
         if (lone && !hasLevel)
         {
-            var i = IndexOf(o.Price);
-            // k is where the new price would be inserted with entry i still in place. Shift the entries strictly
-            // between the two places by one and reuse entry i's slot.
-            var k = FindFrom(i, price, out _);
-            var entries = _entries;
-            if (k > i)
-            {
-                k--;
-                var n = k - i;
-                if (n > 0) entries.AsSpan(i + 1, n).CopyTo(entries.AsSpan(i));
-            }
-            else if (k < i)
-            {
-                entries.AsSpan(k, i - k).CopyTo(entries.AsSpan(k + 1));
-            }
-            entries[k].Price = price;
-            entries[k].Slot = slot;
-            _slotOf.Remove(o.Price);
-            _slotOf.Add(price, slot);
+            Detach(o.Price, slot);
+            Attach(price, slot);
             o.Price = price;
             o.Remaining = lots;
             ref var l = ref _levels[slot];
@@ -150,7 +203,7 @@ internal sealed class BookSide
         if (lone) CloseLevel(o.Price, slot);
         o.Price = price;
         o.Remaining = lots;
-        if (!hasLevel) target = OpenLevel(Find(price, out _), price);
+        if (!hasLevel) target = OpenLevel(price);
         Append(handle, ref o, ref _levels[target]);
     }
 
@@ -182,26 +235,31 @@ internal sealed class BookSide
         o.Prev = o.Next = -1;
     }
 
-    /// <summary>The slot of the level at <paramref name="price"/>, which exists: the best one is checked first.</summary>
+    /// <summary>The slot of the level at <paramref name="price"/>, which exists.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int SlotOf(long price)
     {
-        if (_count > 0 && _entries[_count - 1].Price == price) return _entries[_count - 1].Slot;
+        var c = price - _origin;
+        if ((ulong)c < (ulong)_window) return _cells[c] - 1;
         _slotOf.TryGet(price, out var slot);
         return slot;
     }
 
-    /// <summary>The index in the sorted array of the level at <paramref name="price"/>, which exists.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int IndexOf(long price) => _entries[_count - 1].Price == price ? _count - 1 : Find(price, out _);
-
-    /// <summary>Opens an empty level at <paramref name="price"/>, whose place in the sorted array is
-    /// <paramref name="i"/>; returns its slot.</summary>
-    private int OpenLevel(int i, long price)
+    private bool TryGetSlot(long price, out int slot)
     {
-        if (_count == _entries.Length) GrowEntries();
-        var tail = _count - i;
-        if (tail > 0) _entries.AsSpan(i, tail).CopyTo(_entries.AsSpan(i + 1));
+        var c = price - _origin;
+        if ((ulong)c < (ulong)_window)
+        {
+            slot = _cells[c] - 1;
+            return slot >= 0;
+        }
+        return _slotOf.TryGet(price, out slot);
+    }
+
+    /// <summary>Opens an empty level at <paramref name="price"/>; returns its slot.</summary>
+    private int OpenLevel(long price)
+    {
         int slot;
         if (_freeCount > 0) slot = _freeSlots[--_freeCount];
         else
@@ -209,76 +267,195 @@ internal sealed class BookSide
             if (_slotHigh == _levels.Length) GrowLevels();
             slot = _slotHigh++;
         }
-        _entries[i].Price = price;
-        _entries[i].Slot = slot;
-        _count++;
         ref var l = ref _levels[slot];
         l.Price = price;
         l.Head = l.Tail = -1;
         l.Total = 0;
-        _slotOf.Add(price, slot);
+        Attach(price, slot);
         return slot;
     }
 
     /// <summary>Closes the (empty) level at <paramref name="price"/> in <paramref name="slot"/>.</summary>
     private void CloseLevel(long price, int slot)
     {
-        var i = IndexOf(price);
-        var tail = _count - i - 1;
-        if (tail > 0) _entries.AsSpan(i + 1, tail).CopyTo(_entries.AsSpan(i));
-        _count--;
+        Detach(price, slot);
         _freeSlots[_freeCount++] = slot;
+    }
+
+    /// <summary>Makes <paramref name="slot"/> the level at <paramref name="price"/> (which has none).</summary>
+    private void Attach(long price, int slot)
+    {
+        // An empty side places its window around its first level.
+        if (_count == 0) Place(price);
+        _count++;
+        _openedSinceRecenter++;
+        var c = price - _origin;
+        if ((ulong)c < (ulong)_window)
+        {
+            PutInWindow((int)c, slot);
+            return;
+        }
+        InsertOutside(price, slot);
+        // Most levels outside: place the window again around the best price, at most once per _count openings so
+        // that a side wider than the window does not do it at every opening.
+        if (_outCount > _inWindow && _openedSinceRecenter >= _count) Recenter();
+    }
+
+    /// <summary>Removes the level at <paramref name="price"/> (in <paramref name="slot"/>) from the window or the outside array.</summary>
+    private void Detach(long price, int slot)
+    {
+        _count--;
+        var c = price - _origin;
+        if ((ulong)c < (ulong)_window)
+        {
+            var cell = (int)c;
+            _cells[cell] = 0;
+            var w = cell >> 6;
+            if ((_bits[w] &= ~(1UL << cell)) == 0) _summary[w >> 6] &= ~(1UL << w);
+            _inWindow--;
+            if (cell == _windowBest) _windowBest = _isBid ? PrevSet(cell) : NextSet(cell);
+            return;
+        }
+        var i = Search(0, _outCount, price, out _);
+        var tail = _outCount - i - 1;
+        if (tail > 0) _entries.AsSpan(i + 1, tail).CopyTo(_entries.AsSpan(i));
+        _outCount--;
+        if (IsWorseThanWindow(price)) _worseCount--;
         _slotOf.Remove(price);
     }
 
-    /// <summary>
-    /// Binary search over the sorted prices; returns the index of the level or of where it would go. Branch-free:
-    /// each step picks a half by arithmetic on the sign of a difference, not by a jump the CPU must guess (the
-    /// guessed compare of the previous search mispredicted about every other step, and searches were a quarter of the
-    /// business-logic thread's time). Bids ascend (best = highest at the end); asks descend (best = lowest at the
-    /// end): an ask's price is negated so that both sides search ascending keys. Resting prices are positive and at
-    /// most twice <see cref="Instruments.InstrumentSpec.MaxNotional"/> (2^61), so no difference overflows.
-    /// </summary>
-    private int Find(long price, out bool found) => Search(0, _count, price, out found);
-
-    /// <summary>The same as <see cref="Find"/>, searching outward from level <paramref name="from"/> first (an amend
-    /// usually lands a few levels away from where it was): steps of 1, 2, 4, ... bracket the place, then a search
-    /// within the bracket.</summary>
-    private int FindFrom(int from, long price, out bool found)
+    private void PutInWindow(int cell, int slot)
     {
-        var levels = _entries;
-        var sign = _isBid ? 1L : -1L;
-        var key = price * sign;
-        if (levels[from].Price * sign < key)
+        _cells[cell] = slot + 1;
+        var w = cell >> 6;
+        _bits[w] |= 1UL << cell;
+        _summary[w >> 6] |= 1UL << w;
+        _inWindow++;
+        if (_windowBest < 0 || (_isBid ? cell > _windowBest : cell < _windowBest)) _windowBest = cell;
+    }
+
+    private void InsertOutside(long price, int slot)
+    {
+        if (_outCount == _entries.Length) GrowEntries();
+        var i = Search(0, _outCount, price, out _);
+        var tail = _outCount - i;
+        if (tail > 0) _entries.AsSpan(i, tail).CopyTo(_entries.AsSpan(i + 1));
+        _entries[i].Price = price;
+        _entries[i].Slot = slot;
+        _outCount++;
+        if (IsWorseThanWindow(price)) _worseCount++;
+        _slotOf.Add(price, slot);
+    }
+
+    /// <summary>For a price outside the window: whether it is worse than every price in it.</summary>
+    private bool IsWorseThanWindow(long price) => _isBid ? price < _origin : price >= _origin + _window;
+
+    /// <summary>Puts the window's origin so that <paramref name="best"/> sits an eighth of the window from its better
+    /// end: a side's levels lie behind its best, and the best moves both ways.</summary>
+    private void Place(long best) => _origin = _isBid ? best - _window + _window / 8 : best - _window / 8;
+
+    /// <summary>
+    /// Places the window around the best price again: every level goes into the sorted array (the window's between its
+    /// worse and better parts, in order), then those inside the new window move into it. O(levels + window / 64).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Recenter()
+    {
+        _openedSinceRecenter = 0;
+        if (_inWindow > 0)
         {
-            // Upward: the place is above from.
-            int lo = from + 1, step = 1;
-            while (lo < _count && levels[lo].Price * sign < key)
+            while (_outCount + _inWindow > _entries.Length) GrowEntries();
+            var better = _outCount - _worseCount;
+            if (better > 0) _entries.AsSpan(_worseCount, better).CopyTo(_entries.AsSpan(_worseCount + _inWindow));
+            var j = _worseCount;
+            // Ascending priority: bids by ascending cell, asks by descending cell.
+            for (var c = _isBid ? NextSet(-1) : PrevSet(_window); c >= 0; c = _isBid ? NextSet(c) : PrevSet(c))
             {
-                from = lo;
-                lo += step;
-                step <<= 1;
+                var price = _origin + c;
+                var slot = _cells[c] - 1;
+                _entries[j].Price = price;
+                _entries[j].Slot = slot;
+                j++;
+                _slotOf.Add(price, slot);
+                _cells[c] = 0;
             }
-            var hi = Math.Min(lo, _count - 1) + 1;
-            return Search(from + 1, hi, price, out found);
+            Array.Clear(_bits);
+            Array.Clear(_summary);
+            _outCount += _inWindow;
+            _inWindow = 0;
+            _windowBest = -1;
         }
-        else
+        Place(_entries[_outCount - 1].Price);
+        var k = 0;
+        _worseCount = 0;
+        for (var i = 0; i < _outCount; i++)
         {
-            int hi = from, step = 1;
-            var lo = from - 1;
-            while (lo >= 0 && levels[lo].Price * sign >= key)
+            var e = _entries[i];
+            var c = e.Price - _origin;
+            if ((ulong)c < (ulong)_window)
             {
-                hi = lo;
-                lo -= step;
-                step <<= 1;
+                PutInWindow((int)c, e.Slot);
+                _slotOf.Remove(e.Price);
+                continue;
             }
-            lo = Math.Max(lo, 0);
-            return Search(lo, hi + 1, price, out found);
+            _entries[k++] = e;
+            if (IsWorseThanWindow(e.Price)) _worseCount++;
+        }
+        _outCount = k;
+    }
+
+    /// <summary>The highest occupied cell below <paramref name="cell"/>, or -1.</summary>
+    private int PrevSet(int cell)
+    {
+        if (cell <= 0) return -1;
+        cell--;
+        var w = cell >> 6;
+        var m = _bits[w] & (ulong.MaxValue >> (63 - (cell & 63)));
+        if (m != 0) return (w << 6) + 63 - BitOperations.LeadingZeroCount(m);
+        if (--w < 0) return -1;
+        var s = w >> 6;
+        var sm = _summary[s] & (ulong.MaxValue >> (63 - (w & 63)));
+        while (true)
+        {
+            if (sm != 0)
+            {
+                var word = (s << 6) + 63 - BitOperations.LeadingZeroCount(sm);
+                return (word << 6) + 63 - BitOperations.LeadingZeroCount(_bits[word]);
+            }
+            if (--s < 0) return -1;
+            sm = _summary[s];
         }
     }
 
-    /// <summary>The first index in [<paramref name="start"/>, <paramref name="end"/>) whose key is not below the
-    /// price's, or <paramref name="end"/>, by a branch-free halving; found when that level holds the price.</summary>
+    /// <summary>The lowest occupied cell above <paramref name="cell"/>, or -1.</summary>
+    private int NextSet(int cell)
+    {
+        if (++cell >= _window) return -1;
+        var w = cell >> 6;
+        var m = _bits[w] & (ulong.MaxValue << (cell & 63));
+        if (m != 0) return (w << 6) + BitOperations.TrailingZeroCount(m);
+        if (++w >= _bits.Length) return -1;
+        var s = w >> 6;
+        var sm = _summary[s] & (ulong.MaxValue << (w & 63));
+        while (true)
+        {
+            if (sm != 0)
+            {
+                var word = (s << 6) + BitOperations.TrailingZeroCount(sm);
+                return (word << 6) + BitOperations.TrailingZeroCount(_bits[word]);
+            }
+            if (++s >= _summary.Length) return -1;
+            sm = _summary[s];
+        }
+    }
+
+    /// <summary>
+    /// The first index in [<paramref name="start"/>, <paramref name="end"/>) of the outside array whose key is not
+    /// below the price's, or <paramref name="end"/>, by a branch-free halving (the sign of a difference picks the
+    /// half); found when that entry holds the price. Bids ascend by price; an ask's price is negated so both sides
+    /// search ascending keys. Resting prices are positive and at most twice
+    /// <see cref="Instruments.InstrumentSpec.MaxNotional"/> (2^61), so no difference overflows.
+    /// </summary>
     private int Search(int start, int end, long price, out bool found)
     {
         var levels = _entries;

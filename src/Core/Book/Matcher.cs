@@ -69,10 +69,10 @@ internal sealed class Matcher
     {
         var book = ins.Book.Opposite(side);
         long total = 0;
-        for (var level = 0; level < book.LevelCount && total < lots; level++)
+        for (var level = book.FirstLevel(); level != -1 && total < lots; level = book.NextLevel(level))
         {
-            if (!book.Crosses(book.LevelPrice(level), limit)) break;
-            for (var h = book.LevelHead(level); h >= 0 && total < lots; h = _orders[h].Next)
+            if (!book.Crosses(book.PriceAt(level), limit)) break;
+            for (var h = book.HeadAt(level); h >= 0 && total < lots; h = _orders[h].Next)
             {
                 ref var m = ref _orders[h];
                 if (m.AccountId == account)

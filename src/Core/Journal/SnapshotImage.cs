@@ -97,7 +97,8 @@ internal sealed class SnapshotImage
                 var s = 2 * i + (int)side;
                 var count = book.LevelCount;
                 if ((LevelHeads[s]?.Length ?? -1) < count) LevelHeads[s] = new int[Math.Max(count, 2 * (LevelHeads[s]?.Length ?? 32))];
-                for (var level = 0; level < count; level++) LevelHeads[s][level] = book.LevelHead(level);
+                var level = 0;
+                for (var place = book.FirstLevel(); place != -1; place = book.NextLevel(place)) LevelHeads[s][level++] = book.HeadAt(place);
                 LevelCounts[s] = count;
             }
         }

@@ -13,13 +13,16 @@ public class BookSideTests
     [InlineData(false, 2)]
     [InlineData(true, 3)]
     [InlineData(false, 4)]
-    public void Move_AnyOrderAnyPrice_SameBookAsRemoveThenAdd(bool isBid, int seed)
+    [InlineData(true, 5, 64)]
+    [InlineData(false, 6, 64)]
+    public void Move_AnyOrderAnyPrice_SameBookAsRemoveThenAdd(bool isBid, int seed, int fastWindow = BookSide.DefaultWindow)
     {
         var rng = new Random(seed);
         const int capacity = 8; // small, so both sides grow through their level arrays
         var fastOrders = new OrderStore(capacity);
         var slowOrders = new OrderStore(capacity);
-        var fast = new BookSide(fastOrders, isBid, capacity);
+        // A narrow window on one side only: levels in and out of it must give the same book as the default's.
+        var fast = new BookSide(fastOrders, isBid, capacity, fastWindow);
         var slow = new BookSide(slowOrders, isBid, capacity);
         var live = new List<int>();
         for (var step = 0; step < 20_000; step++)
@@ -67,24 +70,41 @@ public class BookSideTests
     /// and its total, after random adds, removes, fills and moves over dense and sparse prices, so a search that finds
     /// the wrong place fails here even though Move and Remove+Add would share it.
     /// </summary>
+    /// <remarks>
+    /// The price ladder is a window of ticks with a sorted array for the levels outside it: the cases with a window
+    /// narrower than the prices (64 or 128 ticks), and those whose prices drift by thousands of ticks over the run,
+    /// put levels outside it on both sides, move orders out of it and back, empty it and make the side place it again;
+    /// each such case checks that levels were both inside and outside at some point.
+    /// </remarks>
     [Theory]
-    [InlineData(true, 11, 40)]
-    [InlineData(false, 12, 40)]
-    [InlineData(true, 13, 5_000)]
-    [InlineData(false, 14, 5_000)]
-    public void EveryOperation_MatchesASortedReference(bool isBid, int seed, int priceRange)
+    [InlineData(true, 11, 40, BookSide.DefaultWindow, 0)]
+    [InlineData(false, 12, 40, BookSide.DefaultWindow, 0)]
+    [InlineData(true, 13, 5_000, BookSide.DefaultWindow, 0)]
+    [InlineData(false, 14, 5_000, BookSide.DefaultWindow, 0)]
+    [InlineData(true, 15, 300, 64, 0)]
+    [InlineData(false, 16, 300, 64, 0)]
+    [InlineData(true, 17, 200, 128, 3_000)]
+    [InlineData(false, 18, 200, 128, 3_000)]
+    [InlineData(true, 19, 2_000, BookSide.DefaultWindow, 40_000)]
+    [InlineData(false, 20, 2_000, BookSide.DefaultWindow, 40_000)]
+    public void EveryOperation_MatchesASortedReference(bool isBid, int seed, int priceRange, int window, int drift)
     {
         var rng = new Random(seed);
         var orders = new OrderStore(8);
-        var side = new BookSide(orders, isBid, 4);
+        var side = new BookSide(orders, isBid, 4, window);
         var reference = new SortedDictionary<long, List<int>>();
         var live = new List<int>();
+        var sawOutside = false;
+        var sawInside = false;
         for (var step = 0; step < 10_000; step++)
         {
+            // The prices' low end walks up by drift ticks and back down, twice over the run.
+            var phase = step % 5_000;
+            var low = 1 + (long)drift * (phase < 2_500 ? phase : 5_000 - phase) / 2_500;
             var roll = rng.Next(10);
             if (live.Count < 3 || (roll < 4 && live.Count < 300))
             {
-                var price = 1 + rng.Next(priceRange);
+                var price = low + rng.Next(priceRange);
                 var h = orders.Allocate();
                 Place(orders, side, h, price, rng.Next(1, 10));
                 Level(reference, price).Add(h);
@@ -110,21 +130,24 @@ public class BookSideTests
                 var from = orders[h].Price;
                 var price = roll switch
                 {
-                    < 8 => Math.Clamp(from + rng.Next(-4, 5), 1, priceRange),
+                    < 8 => Math.Max(1, from + rng.Next(-4, 5)),
                     8 => from,
-                    _ => 1 + rng.Next(priceRange),
+                    _ => low + rng.Next(priceRange),
                 };
                 Unlevel(reference, from, h);
                 side.Move(h, price, rng.Next(1, 10));
                 Level(reference, price).Add(h);
             }
             Assert.Equal(reference.Count, side.LevelCount);
-            var l = 0;
+            sawOutside |= side.OutsideLevels > 0;
+            sawInside |= side.OutsideLevels < side.LevelCount;
+            var l = side.FirstLevel();
             foreach (var (price, queue) in isBid ? reference.Reverse() : reference)
             {
-                Assert.Equal(price, side.LevelPrice(l));
+                Assert.NotEqual(-1, l);
+                Assert.Equal(price, side.PriceAt(l));
                 long total = 0;
-                var h = side.LevelHead(l);
+                var h = side.HeadAt(l);
                 foreach (var expected in queue)
                 {
                     Assert.Equal(expected, h);
@@ -133,15 +156,19 @@ public class BookSideTests
                     h = orders[h].Next;
                 }
                 Assert.Equal(-1, h);
-                Assert.Equal(total, side.LevelTotal(l));
-                l++;
+                Assert.Equal(total, side.TotalAt(l));
+                l = side.NextLevel(l);
             }
+            Assert.Equal(-1, l);
             if (side.LevelCount > 0)
             {
+                Assert.Equal(side.PriceAt(side.FirstLevel()), side.BestPrice);
+                Assert.Equal(side.HeadAt(side.FirstLevel()), side.BestHandle);
                 Assert.Equal(side.LevelPrice(0), side.BestPrice);
-                Assert.Equal(side.LevelHead(0), side.BestHandle);
             }
         }
+        Assert.True(sawInside, "no level was ever in the window");
+        if (window < priceRange || drift > window) Assert.True(sawOutside, "no level was ever outside the window");
     }
 
     private static List<int> Level(SortedDictionary<long, List<int>> reference, long price)
@@ -169,11 +196,12 @@ public class BookSideTests
     private static void AssertSame(BookSide fast, OrderStore fastOrders, BookSide slow, OrderStore slowOrders)
     {
         Assert.Equal(slow.LevelCount, fast.LevelCount);
-        for (var l = 0; l < slow.LevelCount; l++)
+        for (int f = fast.FirstLevel(), s = slow.FirstLevel(); s != -1; f = fast.NextLevel(f), s = slow.NextLevel(s))
         {
-            Assert.Equal(slow.LevelPrice(l), fast.LevelPrice(l));
-            Assert.Equal(slow.LevelTotal(l), fast.LevelTotal(l));
-            int a = fast.LevelHead(l), b = slow.LevelHead(l);
+            Assert.NotEqual(-1, f);
+            Assert.Equal(slow.PriceAt(s), fast.PriceAt(f));
+            Assert.Equal(slow.TotalAt(s), fast.TotalAt(f));
+            int a = fast.HeadAt(f), b = slow.HeadAt(s);
             while (b >= 0)
             {
                 Assert.Equal(b, a);
