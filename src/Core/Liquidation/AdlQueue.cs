@@ -354,8 +354,16 @@ internal sealed class AdlQueue
 
         /// <summary>Adds the entry written at <see cref="NextSlot"/>: to the heap (a max-heap while building) while it
         /// holds fewer than <see cref="HotSize"/>, else the worse of it and the heap's worst goes to the cold list.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void AddSlot()
+        {
+            // Inlined: most entries of a large side rank after the worst kept and just stay in the cold list.
+            if (_count >= HotSize && HeapEntry.Compare(_cold[_coldCount], _items[0]) >= 0) _coldCount++;
+            else AddSlotSlow();
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private void AddSlotSlow()
         {
             if (_count < HotSize)
             {

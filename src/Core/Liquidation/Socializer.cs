@@ -25,6 +25,8 @@ internal sealed class Socializer
     private long[] _weight = new long[1024];
     private int[] _payers = new int[256];
     private int _payerCount;
+    // Lowest and highest payer id measured (for OrderPayers' bitmap).
+    private int _minPayer = int.MaxValue, _maxPayer;
     private Remainder[] _remainders = new Remainder[256];
     // Per payer, in payer (account) order: its floor share and the remainder of D x w / W.
     private long[] _shares = new long[256];
@@ -83,12 +85,7 @@ internal sealed class Socializer
             payers.Sort();
             return;
         }
-        int min = int.MaxValue, max = 0;
-        foreach (var a in payers)
-        {
-            min = Math.Min(min, a);
-            max = Math.Max(max, a);
-        }
+        int min = _minPayer, max = _maxPayer;
         var words = (max >> 6) - (min >> 6) + 1;
         if (words > 4 * payers.Length)
         {
@@ -132,6 +129,8 @@ internal sealed class Socializer
             {
                 if (_payerCount == _payers.Length) Array.Resize(ref _payers, _payers.Length * 2);
                 _payers[_payerCount++] = a;
+                _minPayer = Math.Min(_minPayer, a);
+                _maxPayer = Math.Max(_maxPayer, a);
             }
             _weight[a] += u;
             _total += u;
@@ -172,7 +171,10 @@ internal sealed class Socializer
             for (var i = 0; i < n; i++)
             {
                 var a = payers[i];
-                var wide = FixedPoint.Multiply((ulong)deficit, (ulong)weight[a]);
+                var w = weight[a];
+                // Forgotten as it is read (Clear's pass, folded in).
+                weight[a] = 0;
+                var wide = FixedPoint.Multiply((ulong)deficit, (ulong)w);
                 var low = wide.Low;
                 long share;
                 Int128 remainder;
@@ -184,14 +186,13 @@ internal sealed class Socializer
                 }
                 else
                 {
-                    var product = (Int128)deficit * weight[a];
+                    var product = (Int128)deficit * w;
                     share = (long)(product / total);
                     remainder = product % total;
                 }
                 charged += share;
                 shares[i] = share;
                 rems[i] = remainder;
-                remainders[i] = new Remainder(remainder, a, share);
             }
             // Only the leftover largest remainders get a unit (leftover < payers): select them, no full sort; the
             // last of them in the ranking is the cut, and a payer gets a unit when its (remainder, id) ranks no later.
@@ -199,6 +200,8 @@ internal sealed class Socializer
             var cut = default(Remainder);
             if (leftover > 0)
             {
+                // The ranking records are written only when there is something to rank (an exact split has none).
+                for (var i = 0; i < n; i++) remainders[i] = new Remainder(rems[i], payers[i], shares[i]);
                 var ranked = remainders.AsSpan(0, n);
                 SelectBest(ranked, leftover);
                 cut = ranked[0];
@@ -217,7 +220,12 @@ internal sealed class Socializer
         }
         else
         {
-            for (var i = 0; i < n; i++) paid += Haircut(payers[i], bankrupt, weight[payers[i]]);
+            for (var i = 0; i < n; i++)
+            {
+                var a = payers[i];
+                paid += Haircut(a, bankrupt, weight[a]);
+                weight[a] = 0;
+            }
             _accounts.Balance(bankrupt) += paid;
             var loss = deficit - (long)total;
             _ledgers.Exchange -= loss;
@@ -226,7 +234,8 @@ internal sealed class Socializer
             e.AccountId = bankrupt;
             e.Amount = loss;
         }
-        Clear();
+        // Every weight was zeroed above.
+        ResetPayers();
     }
 
     /// <summary>Debits the payer (the caller credits the bankrupt with the sum), reports the haircut and re-evaluates
@@ -248,8 +257,15 @@ internal sealed class Socializer
     private void Clear()
     {
         for (var i = 0; i < _payerCount; i++) _weight[_payers[i]] = 0;
+        ResetPayers();
+    }
+
+    private void ResetPayers()
+    {
         _payerCount = 0;
         _total = 0;
+        _minPayer = int.MaxValue;
+        _maxPayer = 0;
     }
 
     /// <summary>

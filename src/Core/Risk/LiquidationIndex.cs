@@ -217,7 +217,13 @@ internal sealed class LiquidationIndex
                 var rate = (long)perTick + ((long)perTick * mmrPpm + (Million - 1)) / Million;
                 // One position (the usual case) needs no first division: slack / 1 is slack.
                 var share = positions == 1 ? (long)slack : (long)slack / positions;
-                if (rate > 0) return Math.Min(share / rate, maxPrice + 1);
+                if (rate > 0)
+                {
+                    // floor(share / rate) >= cap exactly when share >= cap x rate (all non-negative): a capped delta
+                    // (a well-funded account) needs no division.
+                    var cap = Multiply((ulong)(maxPrice + 1), (ulong)rate);
+                    return cap.High == 0 && (ulong)share >= cap.Low ? maxPrice + 1 : Math.Min(share / rate, maxPrice + 1);
+                }
             }
         }
         return TriggerDeltaExact(slack, positions, qty, tickValue, mmrPpm, maxPrice);

@@ -82,4 +82,35 @@ public class LiquidationIndexFastPathTests
                             AssertSame(s, k, q, tv, mmr, mp);
                         }
     }
+
+    /// <summary>
+    /// A capped delta is found without dividing (share &gt;= (max_price + 1) x rate): right below, at and above that
+    /// product for random rates and caps, one and several positions, against the exact path and BigInteger. A mutant
+    /// testing share &gt;= cap x rate - 1 fails here.
+    /// </summary>
+    [Fact]
+    public void TriggerDelta_AtTheCap_EqualsTheExactPath()
+    {
+        var r = new Random(777);
+        var capped = 0;
+        for (var n = 0; n < 20_000; n++)
+        {
+            var qty = r.Next(2) == 0 ? r.NextInt64(1, 1_000) : -r.NextInt64(1, 1L << 20);
+            var tv = r.NextInt64(1, 1L << r.Next(1, 21));
+            var mmr = r.NextInt64(0, 1_000_001);
+            var maxPrice = r.Next(4) == 0 ? r.NextInt64(0, 1L << 40) : r.NextInt64(0, 2_000_000);
+            var k = r.Next(3) == 0 ? r.Next(2, 9) : 1;
+            var perTick = (BigInteger)Math.Abs(qty) * tv;
+            var rate = perTick + (perTick * mmr + 999_999) / 1_000_000;
+            var atCap = ((BigInteger)maxPrice + 1) * rate * k;
+            for (var d = -2; d <= 2; d++)
+            {
+                var slack = atCap + d;
+                if (slack < 0 || slack > long.MaxValue) continue;
+                AssertSame((Int128)slack, k, qty, tv, mmr, maxPrice);
+                if (LiquidationIndex.TriggerDelta((Int128)slack, k, qty, tv, mmr, maxPrice) == maxPrice + 1) capped++;
+            }
+        }
+        Assert.True(capped > 5_000, $"capped: {capped}");
+    }
 }
