@@ -13,9 +13,46 @@ namespace Exchange.Benchmarks;
 /// the baseline: a bounded <see cref="Channel{T}"/> of the same capacity carrying the same commands, read by a
 /// consumer thread that polls it as the yielding wait polls the ring (so neither side pays for a wake-up).
 /// </summary>
+/// <remarks>
+/// <see cref="Placement"/> puts the two threads on two CPUs (the producer, the benchmark's thread, on CPU 0, the
+/// consumer on CPU 1) or both on CPU 0. Left to the scheduler, the single-event figure moved 5x between runs minutes
+/// apart on the 2-vCPU test VM (112 and 21 M/s): sharing one CPU the two threads take turns, the producer filling
+/// the ring and the consumer draining a whole lap in one batch (the ring as a buffer, 6-16 ns per event); on two CPUs
+/// every batch hands cache lines across, ~430 ns a round trip between this VM's vCPUs, and the consumer's batches are
+/// tens of events (docs/benchmarks.md, "The ring's single-event figure: where its two threads run"). Both are
+/// measured, each the same every run. With fewer than 2 CPUs, TwoCpus is not pinned.
+/// </remarks>
 [MemoryDiagnoser]
 public class RingBufferBenchmarks
 {
+    /// <summary>Where the producer and the consumer run.</summary>
+    public enum Threads
+    {
+        /// <summary>Producer on CPU 0, consumer on CPU 1: a hand-over between cores, as in a pipeline with a core per thread.</summary>
+        TwoCpus,
+
+        /// <summary>Both on CPU 0: they take turns.</summary>
+        OneCpu,
+    }
+
+    [Params(Threads.TwoCpus, Threads.OneCpu)]
+    public Threads Placement { get; set; }
+
+    private ulong[]? _benchmarkThreadMask;
+
+    private int ProducerCpu => Environment.ProcessorCount >= 2 ? 0 : -1;
+
+    private int ConsumerCpu => Environment.ProcessorCount < 2 ? -1 : Placement == Threads.TwoCpus ? 1 : 0;
+
+    // GlobalSetup and the benchmark run on the same thread: pin it as the producer, put it back in the cleanup.
+    private void PinProducer()
+    {
+        _benchmarkThreadMask = ThreadAffinity.SaveCurrentThread();
+        if (ProducerCpu >= 0) ThreadAffinity.PinCurrentThread(ProducerCpu);
+    }
+
+    private void UnpinProducer() => ThreadAffinity.RestoreCurrentThread(_benchmarkThreadMask);
+
     private const int Events = 1_000_000;
     private const int BufferSize = 64 * 1024;
     private const int Batch = 64;
@@ -70,7 +107,13 @@ public class RingBufferBenchmarks
         });
         _channelStop = false;
         Volatile.Write(ref _channelRead, 0);
-        _channelReader = new Thread(ReadChannel) { IsBackground = true, Name = "benchmark channel consumer" };
+        PinProducer();
+        var cpu = ConsumerCpu;
+        _channelReader = new Thread(() =>
+        {
+            if (cpu >= 0) ThreadAffinity.PinCurrentThread(cpu);
+            ReadChannel();
+        }) { IsBackground = true, Name = "benchmark channel consumer" };
         _channelReader.Start();
     }
 
@@ -79,6 +122,7 @@ public class RingBufferBenchmarks
     {
         _channelStop = true;
         _channelReader.Join();
+        UnpinProducer();
     }
 
     /// <summary>The baseline: the same commands through a bounded channel, written and read one at a time.</summary>
@@ -181,22 +225,26 @@ public class RingBufferBenchmarks
         return sequence;
     }
 
-    private static (RingBuffer<Command>, BatchEventProcessor<Command, SumHandler, TWait>) Start<TWait>(TWait waitStrategy)
+    private (RingBuffer<Command>, BatchEventProcessor<Command, SumHandler, TWait>) Start<TWait>(TWait waitStrategy)
         where TWait : struct, IWaitStrategy
     {
+        PinProducer();
         var ring = RingBuffer<Command>.CreateSingleProducer(BufferSize, waitStrategy);
         var processor = new BatchEventProcessor<Command, SumHandler, TWait>(ring, ring.NewBarrier(), default);
         ring.AddGatingSequences(processor.Sequence);
-        processor.Start("benchmark consumer");
+        processor.Start("benchmark consumer", ConsumerCpu);
         return (ring, processor);
     }
 
-    private static void Stop<TWait>(BatchEventProcessor<Command, SumHandler, TWait> processor)
+    private void Stop<TWait>(BatchEventProcessor<Command, SumHandler, TWait> processor)
         where TWait : struct, IWaitStrategy
     {
         processor.Halt();
         if (!processor.WaitForShutdown(TimeSpan.FromSeconds(10)))
             throw new InvalidOperationException("The benchmark consumer did not stop.");
+        if (processor.Fault is { } fault)
+            throw new InvalidOperationException("The benchmark consumer failed.", fault);
+        UnpinProducer();
     }
 
     /// <summary>Touches every event so the consumer's work cannot be optimised away.</summary>

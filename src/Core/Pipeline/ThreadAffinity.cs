@@ -39,7 +39,26 @@ internal static partial class ThreadAffinity
         }
     }
 
+    /// <summary>The calling thread's CPU mask (Linux), to put back with <see cref="RestoreCurrentThread"/>; null elsewhere.</summary>
+    public static ulong[]? SaveCurrentThread()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var mask = new ulong[MaxCpus / 64];
+        return SchedGetAffinity(0, mask.Length * sizeof(ulong), mask) < 0 ? null : mask;
+    }
+
+    /// <summary>Puts back a mask from <see cref="SaveCurrentThread"/>; nothing when it is null.</summary>
+    public static void RestoreCurrentThread(ulong[]? mask)
+    {
+        if (mask is null || !OperatingSystem.IsLinux()) return;
+        if (SchedSetAffinity(0, mask.Length * sizeof(ulong), mask) != 0)
+            throw new InvalidOperationException($"sched_setaffinity failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
     // pid 0: the calling thread.
+    [LibraryImport("libc", EntryPoint = "sched_getaffinity", SetLastError = true)]
+    private static partial int SchedGetAffinity(int pid, nint size, ulong[] mask);
+
     [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
     private static partial int SchedSetAffinity(int pid, nint size, ulong[] mask);
 
