@@ -10,6 +10,14 @@ namespace Exchange.LoadTest;
 /// directly: a pipeline whose p99 is close to the meter's adds little to what the scheduler and the machine impose
 /// on any thread in the same minutes. It costs a wake-up per millisecond, not a core.
 /// </summary>
+/// <remarks>
+/// The <c>runnable</c> meter (<c>--busy-meter</c>) is a second, independent one that waits as a pipeline stage with
+/// nothing to do waits: it reads the clock and calls <see cref="Thread.Yield"/> in a loop, so it is always runnable,
+/// and it records, for each millisecond, the longest gap between two of its clock reads (the longest time it was kept
+/// off a CPU), corrected for coordinated omission the same way. A sleeping thread that wakes is usually put on a CPU
+/// at once (the scheduler owes it the time it slept); an always-runnable one that loses its CPU waits for a slice.
+/// It takes a share of the CPUs like any busy thread, so it is a diagnostic, not on by default.
+/// </remarks>
 internal sealed class HiccupMeter : IDisposable
 {
     private const long IntervalNs = 1_000_000;
@@ -18,15 +26,24 @@ internal sealed class HiccupMeter : IDisposable
 
     public LongHistogram Stalls { get; } = HistogramFiles.NewNanoseconds();
 
-    public HiccupMeter()
+    /// <summary>What the scheduler did to the meter's thread while it measured.</summary>
+    public SchedStat Sched { get; private set; }
+
+    public bool Runnable { get; }
+
+    public HiccupMeter(bool runnable = false)
     {
-        _thread = new Thread(Run) { IsBackground = true, Name = "hiccup meter (sleeping)" };
+        Runnable = runnable;
+        _thread = runnable
+            ? new Thread(RunRunnable) { IsBackground = true, Name = "hiccup meter (runnable)" }
+            : new Thread(Run) { IsBackground = true, Name = "hiccup meter (sleeping)" };
         _thread.Start();
     }
 
     private void Run()
     {
         var toNs = 1e9 / Stopwatch.Frequency;
+        var sched = SchedStat.Self();
         var last = Stopwatch.GetTimestamp();
         while (!_stop)
         {
@@ -36,6 +53,29 @@ internal sealed class HiccupMeter : IDisposable
             last = now;
             Stalls.RecordValueWithExpectedInterval(late, IntervalNs);
         }
+        Sched = SchedStat.Self() - sched;
+    }
+
+    private void RunRunnable()
+    {
+        var toNs = 1e9 / Stopwatch.Frequency;
+        var interval = Stopwatch.Frequency / 1000;
+        var sched = SchedStat.Self();
+        var last = Stopwatch.GetTimestamp();
+        var end = last + interval;
+        long worst = 0;
+        while (!_stop)
+        {
+            Thread.Yield();
+            var now = Stopwatch.GetTimestamp();
+            worst = Math.Max(worst, (long)((now - last) * toNs));
+            last = now;
+            if (now < end) continue;
+            Stalls.RecordValueWithExpectedInterval(worst, IntervalNs);
+            worst = 0;
+            end = now + interval;
+        }
+        Sched = SchedStat.Self() - sched;
     }
 
     public void Dispose()

@@ -44,6 +44,9 @@ internal sealed record LoadTestOptions
                              published from a second thread and timed apart from the commands
           --tokens           every measured command carries a token space (its account; one more for marks and
                              deposits) and that space's next token, as the gateway sends them: the core's token check runs
+          --busy-meter       pipeline: a second stall meter beside the sleeping one, always runnable (it yields in a
+                             loop, as an idle yielding stage does), for what a runnable thread waits for a CPU; it takes
+                             a share of the CPUs, so it is off by default
           --timeline MS      pipeline: print each paced run's first MS ms sampled every ~1 ms (commands due, published,
                              delivered; each pipeline thread's CPU time, run-queue wait and page faults; GCs; JIT'd methods)
           --model N          check the first N commands against the reference model (default 5,000; 0 = off)
@@ -104,6 +107,7 @@ internal sealed record LoadTestOptions
     public FsyncPolicy Fsync { get; init; } = FsyncPolicy.Never;
     public int ModelCommands { get; init; } = 5_000;
     public int TimelineMs { get; init; }
+    public bool BusyMeter { get; init; }
     public string OutputDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "exchange-loadtest");
 
     public WorkloadSpec Workload(int defaultCommands) => new()
@@ -180,6 +184,7 @@ internal sealed record LoadTestOptions
                         var t => throw new FormatException($"unknown topology '{t}'"),
                     } },
                     "--timeline" => o with { TimelineMs = (int)Count(Value()) },
+                    "--busy-meter" => o with { BusyMeter = true },
                     "--model" => o with { ModelCommands = (int)Count(Value()) },
                     "--out" => o with { OutputDirectory = Value() },
                     "-h" or "--help" => throw new FormatException(""),

@@ -19,6 +19,9 @@ internal sealed class PacedProducer(ExchangePipeline pipeline, Command[] command
     /// <summary>Commands published so far (read by other threads).</summary>
     public long Published => Volatile.Read(ref _published);
 
+    /// <summary>What the scheduler did to the producer's thread from its first command to its last.</summary>
+    public SchedStat Sched { get; private set; }
+
     /// <summary>Clock ticks when the first command was published.</summary>
     public long FirstPublish { get; private set; }
 
@@ -32,6 +35,7 @@ internal sealed class PacedProducer(ExchangePipeline pipeline, Command[] command
         var correlations = new long[count];
         for (var i = 0; i < count; i++) correlations[i] = rate > 0 ? i : -1;
         while (Stopwatch.GetTimestamp() < start) Thread.Yield();
+        var sched = SchedStat.Self();
         FirstPublish = Stopwatch.GetTimestamp();
         for (var i = 0; i < count;)
         {
@@ -60,6 +64,7 @@ internal sealed class PacedProducer(ExchangePipeline pipeline, Command[] command
             i += n;
             Volatile.Write(ref _published, i);
         }
+        Sched = SchedStat.Self() - sched;
     }
 
     private void Retry(ReadOnlySpan<Command> batch, ReadOnlySpan<long> ids)

@@ -26,6 +26,7 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
         var hiccups = Hiccups.Measure(3);
         Report.Note("pipeline: warm-up (flood) ...");
         run.Run(0, Math.Min(count, 300_000));
+        WarmUntilTheJitIsQuiet(run, count);
 
         foreach (var rate in options.Rates)
         {
@@ -37,6 +38,12 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
             if (r.Stalls is { } stalls)
                 Report.Note($"  machine stalls in the same run: p99 {Units.Latency(stalls.GetValueAtPercentile(99))}, " +
                             $"p99.9 {Units.Latency(stalls.GetValueAtPercentile(99.9))}, max {Units.Latency(stalls.GetValueAtPercentile(100))}");
+            if (r.RunnableStalls is { } runnable)
+                Report.Note($"  the runnable meter in the same run: p99 {Units.Latency(runnable.GetValueAtPercentile(99))}, " +
+                            $"p99.9 {Units.Latency(runnable.GetValueAtPercentile(99.9))}, max {Units.Latency(runnable.GetValueAtPercentile(100))}");
+            Report.Note($"  JIT during the run: {r.Jit.Methods:N0} methods, {r.Jit.Time.TotalMilliseconds:F1} ms");
+            foreach (var (name, sched) in r.Sched)
+                Report.Note($"  {name}: {sched.Describe(r.Seconds)}");
             if (r.SlowWindows.Count > 0)
                 Report.Note($"  10 ms windows whose worst command waited over 5 ms (ms into the run: worst wait): " +
                             string.Join(", ", r.SlowWindows.Take(40).Select(w => $"{w.AtMs}: {Units.Latency(w.WorstNs)}")) +
@@ -91,6 +98,32 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
             HistogramFiles.WriteHgrm(outputDirectory, "stalls-" + Units.Short(r.Rate), m);
         }
         report.Line();
+        if (Results.Any(r => r.RunnableStalls is not null))
+        {
+            report.Line("The second meter (`--busy-meter`: always runnable, it yields in a loop as an idle yielding stage does; per ms " +
+                        "the longest time it was kept off a CPU, corrected for coordinated omission):");
+            report.Line();
+            report.Line("| rate | runnable p50 | p99 | p99.9 | max | pipeline p99 / runnable p99 | pipeline p99.9 / runnable p99.9 |");
+            report.Line("|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in Results)
+            {
+                if (r.RunnableStalls is not { } m) continue;
+                report.Line($"| {Units.Rate(r.Rate)} | {Units.Latency(m.GetValueAtPercentile(50))} | {Units.Latency(m.GetValueAtPercentile(99))} | " +
+                            $"{Units.Latency(m.GetValueAtPercentile(99.9))} | {Units.Latency(m.GetValueAtPercentile(100))} | " +
+                            $"{Ratio(r.Latency, m, 99)} | {Ratio(r.Latency, m, 99.9)} |");
+            }
+            report.Line();
+        }
+        report.Line("What the scheduler did to each thread during each paced run (`/proc/self/task/TID/schedstat`: time run, time " +
+                    "waited on a run queue while runnable, slices; involuntary switches = preemptions):");
+        report.Line();
+        foreach (var r in Results)
+        {
+            report.Line($"- {Units.Rate(r.Rate)}: the JIT compiled {r.Jit.Methods:N0} methods in {r.Jit.Time.TotalMilliseconds:F1} ms during the run");
+            foreach (var (name, sched) in r.Sched)
+                report.Line($"- {Units.Rate(r.Rate)}, {name}: {sched.Describe(r.Seconds)}");
+        }
+        report.Line();
         report.Line($"- Sustained maximum throughput (highest rate kept up, >= 98% delivered): **{(SustainedRate > 0 ? Units.Rate(SustainedRate) : "none")}**; " +
                     $"with p99 < 1 ms as well: {(BoundedRate > 0 ? Units.Rate(BoundedRate) : "none")}; " +
                     $"saturation (flooding the input ring): {Units.Rate(Saturation)}, GC {flood.Gcs}.");
@@ -100,6 +133,34 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
         report.Line("- " + PercentilePlot.Write(outputDirectory, "pipeline-latency",
             $"ExchangePipeline latency from planned send time ({workload.Spec.Describe()})", series));
         report.Line();
+    }
+
+    /// <summary>
+    /// Short paced runs at each rate until one whole round of them compiles (almost) nothing while it runs (at most 2
+    /// methods, at most 8 rounds). The flood alone left
+    /// the pipeline's hot path to be promoted during the measured runs: tiered compilation (tier 0, then instrumented
+    /// tier 0, then tier 1, each after 30 calls and a 100 ms quiet period that any new tier-0 method restarts) was still
+    /// compiling `BusinessLogicHandler.OnEvent`, `OutputConsumer.OnEvent`, the sequencers and the wait strategy at
+    /// tier 1 in the 1M/s run, after the 250k/s one (`DOTNET_JitDisasmSummary=1`, docs/benchmarks.md "Tails at 1M/s:
+    /// the warm-up, the scheduler and the meters"). Slower tier-0 code on the business-logic thread builds a queue at
+    /// 1M/s, and the background compiler takes a CPU the three pipeline threads need.
+    /// </summary>
+    private void WarmUntilTheJitIsQuiet(PipelineRun run, int count)
+    {
+        const int MaxRounds = 8;
+        for (var round = 1; round <= MaxRounds; round++)
+        {
+            long compiled = 0;
+            foreach (var rate in options.Rates)
+            {
+                // A quarter of a second at each rate, then a pause for the background compiler to finish what it queued.
+                var r = run.Run(rate, (int)Math.Min(count, Math.Max(10_000, rate / 4)));
+                compiled += r.Jit.Methods;
+                Thread.Sleep(250);
+            }
+            Report.Note($"pipeline: warm-up round {round} at {string.Join(", ", options.Rates.Select(r => Units.Rate(r)))}: {compiled} methods JIT-compiled while the runs ran");
+            if (compiled <= 2) return;
+        }
     }
 
     /// <summary>The pipeline's percentile over the machine's, "x" formatted; a stall floor under 1 µs counts as 1 µs.</summary>

@@ -12,6 +12,18 @@ internal sealed record PipelineResult(
     /// <summary>The machine's stalls during the run (<see cref="HiccupMeter"/>), for paced runs.</summary>
     public LongHistogram? Stalls { get; init; }
 
+    /// <summary>The second, always-runnable meter's stalls (<c>--busy-meter</c>), when it ran.</summary>
+    public LongHistogram? RunnableStalls { get; init; }
+
+    /// <summary>Per thread (pipeline stages, producer, meters): what the scheduler did to it during the run.</summary>
+    public IReadOnlyDictionary<string, SchedStat> Sched { get; init; } = new Dictionary<string, SchedStat>();
+
+    /// <summary>Methods the JIT compiled (any tier) during the run, and the time it spent on them (any thread).</summary>
+    public (long Methods, TimeSpan Time) Jit { get; init; }
+
+    /// <summary>From the plan's start to the last delivery.</summary>
+    public double Seconds { get; init; }
+
     /// <summary>The 10 ms windows of the run whose worst command waited over 5 ms (ms from the start, that wait).</summary>
     public IReadOnlyList<(long AtMs, long WorstNs)> SlowWindows { get; init; } = [];
 

@@ -12,6 +12,23 @@ namespace Exchange.LoadTest;
 /// </summary>
 internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestOptions options)
 {
+    private static readonly string[] PipelineThreads = ["exchange-logic", "exchange-output", "exchange-pipeline", "exchange-journal"];
+
+    /// <summary>Waits (at most 3 s) until no method has been JIT-compiled for 300 ms.</summary>
+    private static void WaitForQuietJit()
+    {
+        var deadline = Stopwatch.GetTimestamp() + 3 * Stopwatch.Frequency;
+        var last = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var quietSince = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            Thread.Sleep(50);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != last) (last, quietSince) = (now, Stopwatch.GetTimestamp());
+            else if (Stopwatch.GetTimestamp() - quietSince > 3 * Stopwatch.Frequency / 10) return;
+        }
+    }
+
     public PipelineResult Run(long rate, int count)
     {
         var x = workload.NewExchange();
@@ -31,6 +48,9 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
         }, recorder);
         try
         {
+            // The background compiler finishes what the last run and its report queued (tier-1 promotions), so it does
+            // not take a CPU from the pipeline's threads during this one.
+            if (rate > 0) WaitForQuietJit();
             pipeline.Start();
             GcCounts.Settle();
             var gc = GcCounts.Now();
@@ -55,7 +75,10 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
             }
             // The machine's stalls in the same minutes, for the tail percentiles to be read against (paced runs only).
             using var meter = rate > 0 ? new HiccupMeter() : null;
+            using var busyMeter = rate > 0 && options.BusyMeter ? new HiccupMeter(runnable: true) : null;
             thread.Start();
+            var stages = SchedStat.Threads(PipelineThreads);
+            var (jitMethods, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
             using var timeline = rate > 0 && options.TimelineMs > 0
                 ? new StartTimeline(start, rate, options.TimelineMs, () => producer.Published, () => recorder.Delivered)
                 : null;
@@ -69,7 +92,15 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
                 Thread.Sleep(1);
             }
             var gcs = GcCounts.Now() - gc;
+            var jit = (System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods, System.Runtime.JitInfo.GetCompilationTime() - jitTime);
+            var sched = new Dictionary<string, SchedStat>();
+            foreach (var (name, after) in SchedStat.Threads(PipelineThreads))
+                if (stages.TryGetValue(name, out var before)) sched[name] = after - before;
             meter?.Dispose();
+            busyMeter?.Dispose();
+            if (rate > 0) sched["paced producer"] = producer.Sched;
+            if (meter is not null) sched["hiccup meter (sleeping)"] = meter.Sched;
+            if (busyMeter is not null) sched["hiccup meter (runnable)"] = busyMeter.Sched;
             timeline?.Dispose();
             pipeline.Dispose();
             var from = rate > 0 ? start : producer.FirstPublish;
@@ -78,6 +109,10 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
             {
                 QueryLatency = recorder.QueryLatency,
                 Stalls = meter?.Stalls,
+                RunnableStalls = busyMeter?.Stalls,
+                Sched = sched,
+                Jit = jit,
+                Seconds = (recorder.LastDelivery - from) / (double)Stopwatch.Frequency,
                 SlowWindows = rate > 0 ? recorder.SlowWindows(5_000_000) : [],
                 Timeline = timeline?.Table(),
             };
