@@ -29,6 +29,10 @@ public sealed class JournalWriter : IJournal
     // Taken around each fsync, file switch and close: the idle-sync timer's only contact with the writer.
     private readonly Lock _syncGate = new();
     private readonly ITimer? _idleSync;
+    // Under interval and never: starts the write-back of the file being written every interval (Writeback), so the
+    // fsync of a file switch, on the journal's thread, finds little left to write.
+    private readonly ITimer? _writeback;
+    private string? _path;
     private FileStream? _file;
     private int _bufferCount;
     private long _fileLength;
@@ -70,6 +74,12 @@ public sealed class JournalWriter : IJournal
         {
             var period = TimeSpan.FromMilliseconds(options.FsyncIntervalMs);
             _idleSync = _time.CreateTimer(static state => ((JournalWriter)state!).SyncIfIdle(), this, period, period);
+        }
+
+        if (options.Fsync != FsyncPolicy.EveryBatch && OperatingSystem.IsLinux())
+        {
+            var period = TimeSpan.FromMilliseconds(options.FsyncIntervalMs);
+            _writeback = _time.CreateTimer(static state => ((JournalWriter)state!).StartWriteback(), this, period, period);
         }
     }
 
@@ -151,6 +161,7 @@ public sealed class JournalWriter : IJournal
             return;
         _disposed = true;
         _idleSync?.Dispose();
+        _writeback?.Dispose();
         try
         {
             if (_file is not null)
@@ -190,6 +201,18 @@ public sealed class JournalWriter : IJournal
         }
     }
 
+    /// <summary>
+    /// The write-back timer (interval and never policies): starts writing back the file being written, so a file switch's
+    /// fsync (<see cref="StartFile"/>, on the journal's thread) finds little left to write. Nothing becomes durable by it
+    /// that the policy does not promise, and <see cref="SyncedSequence"/> does not move: only the switch's (and the
+    /// interval's) fsyncs count. It opens the file by its path, so it shares no state with the writer.
+    /// </summary>
+    private void StartWriteback()
+    {
+        if (Volatile.Read(ref _path) is { } path && !_disposed)
+            Writeback.Start(path);
+    }
+
     // Under _syncGate.
     private void FlushToDisk()
     {
@@ -220,13 +243,15 @@ public sealed class JournalWriter : IJournal
             Sync();
         }
 
-        var next = new FileStream(JournalFile.PathFor(_options.Directory, firstSequence), FileMode.CreateNew,
-            FileAccess.Write, FileShare.Read, bufferSize: 0);
+        var path = JournalFile.PathFor(_options.Directory, firstSequence);
+        var next = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
         lock (_syncGate)
         {
             _file?.Dispose();
             _file = next;
         }
+
+        Volatile.Write(ref _path, path);
 
         _fileLength = 0;
     }
@@ -265,6 +290,7 @@ public sealed class JournalWriter : IJournal
 
             stream.Seek(0, SeekOrigin.End);
             _file = stream;
+            _path = file.Path;
             _fileLength = validEnd;
             LastSequence = FlushedSequence = SyncedSequence = lastSequence;
             return;
