@@ -15,7 +15,7 @@ namespace Exchange.ClusterBench;
 /// read from the leader's log and the AppendEntries request is being sent, 74014 that member's reply arrived and says
 /// replicated, 74017 the leader committed (a majority's replies were counted and the commit index moved). The leader's
 /// append is its log's append counter (entries-append-count, tagged with the node). A commit's end is when the journal
-/// thread is back from the wait (woken by the commit index's move: NodeLog).
+/// thread is back from the wait, i.e. after the leader's applier took the entry and the waiter was woken.
 /// </remarks>
 internal sealed class StageTrace : ILoggerFactory, ILoggerProvider
 {
@@ -161,7 +161,7 @@ internal sealed class StageTrace : ILoggerFactory, ILoggerProvider
             "commit start -> appended (leader's log)", "appended -> round started (1st member)",
             "commit start -> round started (1st member)", "round started -> request sent (1st)",
             "request sent -> reply (1st member to reply)", "reply (1st) -> reply (2nd)",
-            "reply (1st) -> committed", "committed -> commit end (journal thread back)", "commit start -> commit end (total)",
+            "reply (1st) -> committed", "committed -> commit end (applier + waiter)", "commit start -> commit end (total)",
             "commit start -> leader's flush done", "leader's flush done -> committed (when after the 1st reply)",
         ];
         foreach (var name in order) stages[name] = [];

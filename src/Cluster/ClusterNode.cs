@@ -14,11 +14,11 @@ namespace Exchange.Cluster;
 public sealed class ClusterNode : IAsyncDisposable
 {
     private readonly RaftCluster _raft;
-    private readonly NodeLog _log;
+    private readonly WriteAheadLog _log;
     private readonly byte[] _barrier;
     private int _disposed;
 
-    private ClusterNode(ClusterOptions options, RaftCluster raft, NodeLog log, ExchangeStateMachine machine, byte[] barrier)
+    private ClusterNode(ClusterOptions options, RaftCluster raft, WriteAheadLog log, ExchangeStateMachine machine, byte[] barrier)
     {
         _barrier = barrier;
         Options = options;
@@ -44,9 +44,6 @@ public sealed class ClusterNode : IAsyncDisposable
 
     /// <summary>The index of the last log entry a majority holds, as this node knows it.</summary>
     public long CommitIndex => _log.LastCommittedEntryIndex;
-
-    /// <summary>The index of the last entry in this node's log (committed or not).</summary>
-    public long LastLogIndex => _log.LastEntryIndex;
 
     /// <summary>The member this node believes leads, or null while there is none (an election is on).</summary>
     public ClusterMember? Leader
@@ -89,7 +86,7 @@ public sealed class ClusterNode : IAsyncDisposable
         var fingerprint = ConfigurationFingerprint.Of(fresh(), options.Members);
         var machine = new ExchangeStateMachine(Path.Combine(options.DataDirectory, "snapshots"), fresh,
             options.SnapshotEveryCommands, fingerprint, output) { Applied = applied };
-        var log = new NodeLog(new WriteAheadLog.Options
+        var log = new WriteAheadLog(new WriteAheadLog.Options
         {
             Location = Path.Combine(options.DataDirectory, "wal"),
             ChunkSize = options.WalChunkBytes,
@@ -155,19 +152,11 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <param name="batch">The batch's bytes; read until the task completes.</param>
     /// <param name="token">Cancels the wait (the entry may still be committed).</param>
     public ValueTask CommitBatchAsync(ReadOnlyMemory<byte> batch, CancellationToken token = default) =>
-        _raft.ReplicateAsync(batch, null, token);
+        CommitOwnBatchAsync(batch, token, null);
 
-    /// <summary>Appends <paramref name="batch"/> as one entry with the journal's context, and replicates it; the task
-    /// completes once this node has applied it (<see cref="WaitCommitted"/> returns at its commit, earlier).</summary>
-    internal ValueTask ReplicateOwnAsync(ReadOnlyMemory<byte> batch, JournalEntry entry, CancellationToken leadership) =>
-        _raft.ReplicateAsync(batch, entry, leadership);
-
-    /// <summary>Blocks until the commit index reaches the entry being replicated with <paramref name="entry"/>, while
-    /// <paramref name="leadership"/> holds; returns its index (<see cref="NodeLog.WaitCommitted"/>).</summary>
-    internal long WaitCommitted(JournalEntry entry, CancellationToken leadership) => _log.WaitCommitted(entry, leadership);
-
-    /// <summary>Wakes a journal in <see cref="WaitCommitted"/> to look at its entry again.</summary>
-    internal void WakeJournal() => _log.Wake();
+    /// <summary><see cref="CommitBatchAsync"/> with the term's context on the entry (null: none).</summary>
+    internal ValueTask CommitOwnBatchAsync(ReadOnlyMemory<byte> batch, CancellationToken token, SharedTerm? shared) =>
+        _raft.ReplicateAsync(batch, shared, token);
 
     /// <summary>
     /// Takes over as the sequencer of this node's leadership: appends an empty entry and waits until it is applied,

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
@@ -48,9 +47,6 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     private TaskCompletionSource? _handedBack;
     private long _commandsApplied;
     private long _entriesLeftToPipeline;
-    // The index of the last entry the pipeline reported applied (PipelineApplied) in the shared term: a commit returns
-    // at the commit index, so the pipeline may apply an entry before the applier reaches it.
-    private long _pipelineIndex;
 
     private readonly record struct OwnEntry(long Index, long Term, long LastSequence, byte[] Buffer, int Length);
 
@@ -227,7 +223,6 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             if (barrier.Abandoned)
                 return;
             _shared = new SharedTerm(barrier.Term, _exchange);
-            _pipelineIndex = 0;
             _handedBack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             barrier.Shared = _shared;
         }
@@ -235,10 +230,9 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
 
     /// <summary>
     /// While the pipeline owns the exchange (under <see cref="_sync"/>): records an entry this node's journal wrote in
-    /// the shared term instead of applying it (the pipeline applies its commands: a journal commit returns once the
-    /// commit index reaches its entry, so the pipeline may have applied it already, or do so after this). False for an
-    /// entry of another term (the next leader's; wait for the hand-back). An entry of the shared term the journal did
-    /// not write stops the state machine.
+    /// the shared term instead of applying it (the pipeline applies its commands, after this returns: a commit waits
+    /// for its entry to be applied here). False for an entry of another term (the next leader's; wait for the
+    /// hand-back). An entry of the shared term the journal did not write stops the state machine.
     /// </summary>
     private bool TryKeep(LogEntry entry, SharedTerm shared)
     {
@@ -246,7 +240,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             return false;
         if (!entry.TryGetPayload(out var payload))
             Fail(entry.Index, "the log gave no payload for an entry that is not a snapshot");
-        if (entry.Context is not JournalEntry { Shared: var own } || own != shared)
+        if (entry.Context != shared)
         {
             if (!payload.IsEmpty)
                 Fail(entry.Index, $"an entry of term {shared.Term}, in which this node's pipeline owns the state, that its journal did not write");
@@ -257,24 +251,11 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
         int length = (int)payload.Length;
         if (length == 0 || length % JournalBatch.RecordSize != 0)
             Fail(entry.Index, $"{length} bytes is not a whole, non-empty number of records");
-        Command last;
-        if (entry.Index <= _pipelineIndex)
-        {
-            // The pipeline applied it already (and forgot what it kept through it): nothing to keep.
-            Span<byte> record = stackalloc byte[JournalBatch.RecordSize];
-            payload.Slice(length - JournalBatch.RecordSize).CopyTo(record);
-            if (!JournalBatch.TryRead(record, out last))
-                Fail(entry.Index, "its last record fails its checksum");
-        }
-        else
-        {
-            var buffer = Buffers.Rent(length);
-            payload.CopyTo(buffer);
-            if (!JournalBatch.TryRead(buffer.AsSpan(length - JournalBatch.RecordSize, JournalBatch.RecordSize), out last))
-                Fail(entry.Index, "its last record fails its checksum");
-            _kept.Add(new OwnEntry(entry.Index, entry.Term, last.Sequence, buffer, length));
-        }
-
+        var buffer = Buffers.Rent(length);
+        payload.CopyTo(buffer);
+        if (!JournalBatch.TryRead(buffer.AsSpan(length - JournalBatch.RecordSize, JournalBatch.RecordSize), out Command last))
+            Fail(entry.Index, "its last record fails its checksum");
+        _kept.Add(new OwnEntry(entry.Index, entry.Term, last.Sequence, buffer, length));
         _sinceSnapshot += length / JournalBatch.RecordSize;
         Interlocked.Increment(ref _entriesLeftToPipeline);
         Volatile.Write(ref _lastSequence, last.Sequence);
@@ -284,14 +265,13 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
 
     /// <summary>
     /// On the pipeline's thread, between two ring batches: the pipeline applied every command through
-    /// <paramref name="sequence"/>, the last of the committed entry at <paramref name="index"/>, and its exchange is
-    /// the state after that entry. The entries kept through it are forgotten; a snapshot that is due is serialized
-    /// here (the state is consistent only on this thread, now) and written on a pool thread, once the applier has
-    /// passed the entry (the log may drop what a snapshot covers: not before its applier has read it); the
-    /// <see cref="Applied"/> hook sees the state.
+    /// <paramref name="sequence"/>, the last of a committed entry, and its exchange is the state after that entry. The
+    /// entries through it are forgotten; a snapshot that is due is serialized here (the state is consistent only on
+    /// this thread, now) and written on a pool thread; the <see cref="Applied"/> hook sees the state.
     /// </summary>
-    internal void PipelineApplied(SharedTerm shared, long sequence, long index)
+    internal void PipelineApplied(SharedTerm shared, long sequence)
     {
+        long index = -1, term = 0;
         bool snapshot;
         lock (_sync)
         {
@@ -299,17 +279,25 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
                 return;
             int n = 0;
             for (; n < _kept.Count && _kept[n].LastSequence <= sequence; n++)
+            {
+                (index, term) = (_kept[n].Index, _kept[n].Term);
                 Buffers.Return(_kept[n].Buffer);
+            }
+
+            // The pipeline stops between ring batches, which end where an entry ends.
+            if (n > 0 && _kept[n - 1].LastSequence != sequence)
+                index = -1;
             _kept.RemoveRange(0, n);
-            _pipelineIndex = index;
-            snapshot = _appliedIndex >= index && _sinceSnapshot >= _snapshotEvery && _pendingSnapshot is not { IsCompleted: false };
+            snapshot = index >= 0 && _sinceSnapshot >= _snapshotEvery && _pendingSnapshot is not { IsCompleted: false };
             if (snapshot)
                 _sinceSnapshot = 0;
         }
 
+        if (index < 0)
+            return;
         Applied?.Invoke(index, shared.Exchange);
         if (snapshot)
-            TakeSnapshot(index, shared.Term, shared.Exchange);
+            TakeSnapshot(index, term, shared.Exchange);
     }
 
     /// <summary>
@@ -321,30 +309,6 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     /// </summary>
     internal void HandBack(SharedTerm shared)
     {
-        long through;
-        lock (_sync)
-        {
-            if (_shared != shared)
-                return;
-            through = _pipelineIndex;
-        }
-
-        // The pipeline applied entries through `through` once they were committed; the applier may not have reached the
-        // last of them yet. It must have (with nothing kept of them) before it applies entries itself again.
-        var waited = Stopwatch.StartNew();
-        var spin = new SpinWait();
-        while (Volatile.Read(ref _appliedIndex) < through && _fault is null)
-        {
-            if (waited.Elapsed > HandBackWait)
-            {
-                _fault = new InvalidOperationException(
-                    $"The log's applier did not reach index {through}, which this node's pipeline applied, within " +
-                    $"{HandBackWait.TotalSeconds:0} s of the pipeline's end: the node applies nothing more and must be restarted.");
-                break;
-            }
-            spin.SpinOnce(sleep1Threshold: 20);
-        }
-
         lock (_sync)
         {
             if (_shared != shared)
@@ -386,9 +350,6 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             }
         }
     }
-
-    // How long a hand-back waits for the applier to reach what the pipeline applied (normally microseconds).
-    private static readonly TimeSpan HandBackWait = TimeSpan.FromSeconds(30);
 
     /// <summary>A take-over gave up (deposed, or cancelled): a barrier applied later must not hand the state to a pipeline
     /// that never runs; one applied already is handed back at once (no pipeline touched it).</summary>

@@ -27,7 +27,6 @@ public sealed class RaftJournal : IJournal
     private readonly CancellationToken _leadership;
     private readonly byte[] _buffer;
     private readonly SharedTerm? _shared;
-    private readonly JournalEntry _entry;
     private int _count;
     // Sharing the state machine's exchange: a ring batch was committed, and the single-thread pipeline applies it
     // before it calls BatchApplied.
@@ -36,14 +35,11 @@ public sealed class RaftJournal : IJournal
     internal RaftJournal(ClusterNode node, CancellationToken leadership, long lastSequence, int maxEntryBytes, SharedTerm? shared)
     {
         _shared = shared;
-        _entry = new JournalEntry(shared);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntryBytes, JournalBatch.RecordSize);
         _node = node;
         _leadership = leadership;
         _buffer = new byte[maxEntryBytes - maxEntryBytes % JournalBatch.RecordSize];
         LastSequence = lastSequence;
-        // A commit waiting when the leadership ends must wake to throw.
-        leadership.UnsafeRegister(static state => ((ClusterNode)state!).WakeJournal(), node);
     }
 
     /// <inheritdoc/>
@@ -51,9 +47,6 @@ public sealed class RaftJournal : IJournal
 
     /// <summary>The sequence of the last command a majority holds.</summary>
     public long CommittedSequence { get; private set; }
-
-    /// <summary>The log index of the last entry committed.</summary>
-    public long CommittedIndex { get; private set; }
 
     /// <summary>How many log entries this journal appended.</summary>
     public long Entries { get; private set; }
@@ -90,7 +83,7 @@ public sealed class RaftJournal : IJournal
             return;
         _batchApplying = false;
         _reported = CommittedSequence;
-        _node.StateMachine.PipelineApplied(_shared!, CommittedSequence, CommittedIndex);
+        _node.StateMachine.PipelineApplied(_shared!, CommittedSequence);
     }
 
     /// <summary>Nothing to release: the log belongs to the node.</summary>
@@ -98,17 +91,12 @@ public sealed class RaftJournal : IJournal
     {
     }
 
-    // Returns once the commit index reaches the entry: the leader's own flush of it is done (the library's commit waits
-    // for it) and a follower holds it. Not once the leader's applier has taken it too: the state machine copes with
-    // the pipeline applying an entry before its applier reaches it (ExchangeStateMachine.PipelineApplied).
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void CommitBatch()
     {
         try
         {
-            long number = _entry.Next();
-            _ = Observe(_node.ReplicateOwnAsync(_buffer.AsMemory(0, _count), _entry, _leadership), _entry, number, _node);
-            CommittedIndex = _node.WaitCommitted(_entry, _leadership);
+            _node.CommitOwnBatchAsync(_buffer.AsMemory(0, _count), _leadership, _shared).AsTask().GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is NotLeaderException || (e is OperationCanceledException && _leadership.IsCancellationRequested))
         {
@@ -120,21 +108,6 @@ public sealed class RaftJournal : IJournal
         _count = 0;
         CommittedSequence = LastSequence;
         Entries++;
-    }
-
-    // The library's replication call completes once the leader's applier has taken the entry, after the commit this
-    // journal waits for: its outcome matters only if it fails before that commit (it then wakes the wait).
-    private static async Task Observe(ValueTask replication, JournalEntry entry, long number, ClusterNode node)
-    {
-        try
-        {
-            await replication.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            entry.Failed(number, e);
-            node.WakeJournal();
-        }
     }
 
     [DoesNotReturn]
