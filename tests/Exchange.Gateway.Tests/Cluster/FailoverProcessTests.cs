@@ -111,7 +111,7 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : IDisposable
                 var reached = nodes[next]!.LastApplied;
                 Start(leader);
                 await nodes[leader]!.Started.WaitAsync(Wait);
-                await Until(() => nodes[leader]!.LastApplied >= reached, $"node {leader + 1} catching up to index {reached}");
+                await Until(() => nodes[leader]!.LastApplied >= reached, $"node {leader + 1} catching up to index {reached}", () => Describe(nodes));
                 dead.Dispose();
             }
 
@@ -119,7 +119,7 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : IDisposable
             await Task.WhenAll(running).WaitAsync(Wait);
 
             // Every node at the same last index, with the same state after every index two of them applied.
-            await Until(() => nodes.All(n => n!.LastApplied == nodes[0]!.LastApplied), "every node at the same index");
+            await Until(() => nodes.All(n => n!.LastApplied == nodes[0]!.LastApplied), "every node at the same index", () => Describe(nodes));
             var last = nodes[0]!.LastApplied;
             Assert.Empty(mismatches);
             int compared = 0;
@@ -159,7 +159,7 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : IDisposable
                 received[c].AddRange(tail.History);
             }
             await Until(() => nodes[0]!.LastApplied > last && nodes.All(n => n!.LastApplied == nodes[0]!.LastApplied),
-                "every node at the same index, past the query");
+                "every node at the same index, past the query", () => Describe(nodes));
             var final = nodes[0]!.LastApplied;
 
             // Every node's order log, read through its own market-data port (two are followers), from the first message
@@ -317,13 +317,21 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : IDisposable
         return leader;
     }
 
-    private static async Task Until(Func<bool> condition, string what)
+    private static async Task Until(Func<bool> condition, string what, Func<string>? state = null)
     {
         var deadline = DateTime.UtcNow + Wait;
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no {what} within {Wait.TotalSeconds} s");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"no {what} within {Wait.TotalSeconds} s{(state is null ? "" : ": " + state())}");
             await Task.Delay(20);
         }
     }
+
+    /// <summary>Each node's last applied index, term and the end of its stderr: what a timeout needs to be explained.</summary>
+    private static string Describe(NodeProcess?[] nodes) => string.Join("; ", nodes.Select((n, i) => n is null
+        ? $"node {i + 1}: not running"
+        : $"node {i + 1}: applied {n.LastApplied}, term {n.Term}, exited {n.HasExited}, stderr: {Tail(n.Stderr)}"));
+
+    private static string Tail(string text) => text.Length <= 600 ? text : "..." + text[^600..];
 }

@@ -61,7 +61,9 @@ internal sealed class TestServer : IAsyncDisposable
         var defaults = ConfigLoader.Default();
         var testLimits = new GatewayLimits
         {
-            LoginTimeoutMs = 2_000,
+            // Long enough for a loaded machine (a 2 s timeout closed logins waiting on a busy pipeline at load 30);
+            // the tests of the timeout set their own.
+            LoginTimeoutMs = 10_000,
             IdleTimeoutMs = 4_000,
             TimerResolutionMs = 50,
             MaxFailedLogins = 1_000,
