@@ -36,8 +36,9 @@ internal sealed record LoadTestOptions
           --accounts N       accounts (default 2,000)
           --orders N         resting orders per book (default 1,000)
           --wait W           pipeline wait strategy: yielding (default), busyspin, blocking
-          --topology T       pipeline topology: parallel (default: journaler ∥ business logic -> output ring -> output
-                             thread) or single (journal, apply and output on one thread)
+          --topology T       pipeline topology: auto (default: what the gateway runs on this machine, single below
+                             4 CPUs, else parallel), parallel (journaler ∥ business logic -> output ring -> output
+                             thread: for 4 or more dedicated cores) or single (journal, apply and output on one thread)
           --journal          journal to a temporary directory (fsync never: measures the journaler, not the disk)
           --late-joiners N   pipeline: N market-data late joiners' book queries, spread over each paced run (default 0)
           --account-queries N  pipeline: N account queries, spread over each paced run (default 0); both are
@@ -103,7 +104,10 @@ internal sealed record LoadTestOptions
     public int AccountQueries { get; init; }
     /// <summary>Stamp each measured command with a token space and token (the core deduplicates them).</summary>
     public bool Tokens { get; init; }
-    public PipelineTopology Topology { get; init; } = PipelineTopology.Parallel;
+    /// <summary>Null: <see cref="PipelineTopologies.ForThisMachine"/>, what the gateway's <c>auto</c> runs here.</summary>
+    public PipelineTopology? TopologyGiven { get; init; }
+    public PipelineTopology Topology => TopologyGiven ?? PipelineTopologies.ForThisMachine();
+    public string TopologyName => TopologyGiven is null ? $"auto ({Topology} on {Environment.ProcessorCount} CPUs)" : Topology.ToString();
     public FsyncPolicy Fsync { get; init; } = FsyncPolicy.Never;
     public int ModelCommands { get; init; } = 5_000;
     public int TimelineMs { get; init; }
@@ -177,8 +181,9 @@ internal sealed record LoadTestOptions
                     "--late-joiners" => o with { LateJoiners = (int)Count(Value()) },
                     "--account-queries" => o with { AccountQueries = (int)Count(Value()) },
                     "--tokens" => o with { Tokens = true },
-                    "--topology" => o with { Topology = Value() switch
+                    "--topology" => o with { TopologyGiven = Value() switch
                     {
+                        "auto" => null,
                         "parallel" => PipelineTopology.Parallel,
                         "single" => PipelineTopology.SingleThread,
                         var t => throw new FormatException($"unknown topology '{t}'"),

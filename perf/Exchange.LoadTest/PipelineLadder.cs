@@ -65,7 +65,7 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
         report.Line($"### Pipeline, open loop: {workload.Spec.Describe()}");
         report.Line();
         report.Line($"{count:N0} commands per rate, injected by one pacing thread at fixed intervals; latency from each command's " +
-                    $"planned send time to the output handler's OnEvents. Topology {options.Topology}, wait strategy {options.Wait}, " +
+                    $"planned send time to the output handler's OnEvents. Topology {options.TopologyName}, wait strategy {options.Wait}, " +
                     (options.Journal ? $"journal on (fsync {options.Fsync})" : "journal off") + ", rings 16k slots.");
         report.Line();
         report.Line("| rate | achieved | p50 | p90 | p99 | p99.9 | p99.99 | max | GC 0/1/2 | ring full | kept up | p99 < 1 ms |");

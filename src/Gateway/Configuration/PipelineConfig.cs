@@ -11,9 +11,9 @@ public sealed record PipelineConfig
     /// <summary><c>blocking</c> (no CPU when idle), <c>yielding</c> or <c>busy-spin</c> (a core per pipeline thread).</summary>
     public string WaitStrategy { get; init; } = "blocking";
     /// <summary>
-    /// <c>parallel</c> (journaler ∥ business logic → output thread: LMAX's layout, for 4 or more free cores),
+    /// <c>parallel</c> (journaler ∥ business logic → output thread: LMAX's layout, for 4 or more dedicated cores),
     /// <c>single</c> (journal, apply and output on one thread: fewer hand-offs, for small machines) or <c>auto</c>
-    /// (single below 4 logical CPUs, else parallel).
+    /// (<see cref="PipelineTopologies.ForThisMachine"/>: single below 4 logical CPUs, else parallel).
     /// </summary>
     public string Topology { get; init; } = "auto";
     /// <summary>
@@ -54,7 +54,7 @@ public sealed record PipelineConfig
         {
             "single" => PipelineTopology.SingleThread,
             "parallel" => PipelineTopology.Parallel,
-            _ => Environment.ProcessorCount < 4 ? PipelineTopology.SingleThread : PipelineTopology.Parallel,
+            _ => PipelineTopologies.ForThisMachine(),
         },
         PinnedCpus = PinCpus,
         InputRingSize = RingSize,
