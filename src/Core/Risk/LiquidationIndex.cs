@@ -29,7 +29,8 @@ internal sealed class LiquidationIndex
     private int _dirtyCount;
     private bool[] _isDirty;
     private readonly CandidateQueue _candidates = new();
-    // Instruments in which each account has a heap entry (a position may go flat before its entry is removed).
+    // Instruments in which each account may have a heap entry (a position may go flat before its entry is removed; a
+    // position no mark can trigger has none, see Reachable): an entry exists where the position's WatchSlot says so.
     private ulong[] _watched;
 
     public LiquidationIndex(AccountStore accounts, InstrumentTable instruments, MarginCalculator margin, int maxInstruments,
@@ -162,6 +163,12 @@ internal sealed class LiquidationIndex
             var q = p.Qty;
             var delta = TriggerDelta(slack, positions, q, ins.TickValue, ins.Spec.MmrPpm, ins.Spec.MaxPrice);
             var slot = p.WatchSlot;
+            if (!Reachable(q, ins.Mark, delta, ins.Spec.MaxPrice))
+            {
+                if (slot > 0) _longs[i].RemoveAt(slot);
+                else if (slot < 0) _shorts[i].RemoveAt(slot);
+                continue;
+            }
             if (q > 0)
             {
                 if (slot > 0) _longs[i].Update(slot, -(ins.Mark - delta));
@@ -183,6 +190,20 @@ internal sealed class LiquidationIndex
         }
         _watched[a] = held;
     }
+
+    /// <summary>
+    /// Whether some mark a SetMark command can set could pop this position's entry: a long's entry
+    /// (trigger T = mark - delta) pops when a new mark m' &lt; T, a short's (T = mark + delta) when m' &gt; T, and an
+    /// accepted mark is 1 &lt;= m' &lt;= max_price (nothing else moves a mark between evaluations; a snapshot restore
+    /// re-evaluates every account). So a long with T &lt;= 1 or a short with T &gt;= max_price can never be popped, and
+    /// its entry would only cost heap work on every fill of a well-funded account (whose delta is capped at max_price
+    /// + 1, so T &lt;= 0 or T &gt; max_price): it gets none. Popping only marks an account dirty, and an entry that no
+    /// mark can pop marks nothing, so which accounts are evaluated, and every liquidation, are unchanged
+    /// (<c>LiquidationIndexTests</c> checks the boundaries; the model comparison properties check the outcomes).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool Reachable(long qty, long mark, long delta, long maxPrice) =>
+        qty > 0 ? mark - delta > 1 : mark + delta < maxPrice;
 
     /// <summary>
     /// How far (in ticks) the mark of a position of <paramref name="qty"/> lots may move against it before its share
