@@ -17,11 +17,7 @@ internal sealed class AccountStore
     private readonly int _stride;
     private readonly InstrumentTable _instruments;
     private MarginSums[] _sums;
-    private bool[] _exists;
-    private long[] _balance;
-    private ulong[] _active;
-    private ulong[] _held;
-    private int[] _orderHead, _orderTail, _orderCount;
+    private AccountRecord[] _records;
     private Position[] _positions;
     private readonly int[][] _holders;
     private readonly int[] _holderCount;
@@ -32,13 +28,7 @@ internal sealed class AccountStore
         if (maxInstruments is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(maxInstruments), "1..64");
         _stride = maxInstruments;
         capacity = Math.Max(capacity, 2);
-        _exists = new bool[capacity];
-        _balance = new long[capacity];
-        _active = new ulong[capacity];
-        _held = new ulong[capacity];
-        _orderHead = new int[capacity];
-        _orderTail = new int[capacity];
-        _orderCount = new int[capacity];
+        _records = new AccountRecord[capacity];
         _positions = new Position[capacity * _stride];
         _sums = new MarginSums[capacity];
         _holders = new int[2 * _stride][];
@@ -60,33 +50,34 @@ internal sealed class AccountStore
     /// <summary>Highest account id created so far; ids 1..MaxId may exist.</summary>
     public int MaxId { get; private set; }
 
-    public bool Exists(int id) => (uint)id < (uint)_exists.Length && _exists[id];
+    public bool Exists(int id) => (uint)id < (uint)_records.Length && _records[id].Exists;
 
     /// <summary>Creates the account (no-op if it exists).</summary>
     public void Create(int id)
     {
-        if (id >= _exists.Length) Grow(id);
-        if (_exists[id]) return;
-        _exists[id] = true;
-        _orderHead[id] = _orderTail[id] = -1;
+        if (id >= _records.Length) Grow(id);
+        ref var r = ref _records[id];
+        if (r.Exists) return;
+        r.Exists = true;
+        r.OrderHead = r.OrderTail = -1;
         if (id > MaxId) MaxId = id;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref long Balance(int id) => ref _balance[id];
+    public ref long Balance(int id) => ref _records[id].Balance;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref Position Position(int id, int instrument) => ref _positions[id * _stride + instrument];
 
     /// <summary>Instruments in which the account has a position or resting orders (bit i = instrument i).</summary>
-    public ulong ActiveMask(int id) => _active[id];
+    public ulong ActiveMask(int id) => _records[id].Active;
 
     /// <summary>Instruments in which the account holds a non-zero position.</summary>
-    public ulong HeldMask(int id) => _held[id];
+    public ulong HeldMask(int id) => _records[id].Held;
 
-    public bool HasPosition(int id) => _held[id] != 0;
+    public bool HasPosition(int id) => _records[id].Held != 0;
 
-    public int PositionCount(int id) => BitOperations.PopCount(_held[id]);
+    public int PositionCount(int id) => BitOperations.PopCount(_records[id].Held);
 
     /// <summary>The account's cached margin sums, current or not (see <see cref="MarginSums.Epoch"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -102,8 +93,9 @@ internal sealed class AccountStore
         ref var sums = ref _sums[id];
         if (sums.Epoch == _instruments.MarkEpoch) UpdateParts(ref sums, ref p, _instruments[instrument]);
         var bit = 1UL << instrument;
-        if (p.IsIdle) _active[id] &= ~bit; else _active[id] |= bit;
-        if (p.Qty == 0) _held[id] &= ~bit; else _held[id] |= bit;
+        ref var r = ref _records[id];
+        if (p.IsIdle) r.Active &= ~bit; else r.Active |= bit;
+        if (p.Qty == 0) r.Held &= ~bit; else r.Held |= bit;
         // HolderSlot's sign says which side's list holds the account (a fill can flip a position).
         var side = Math.Sign(p.Qty);
         if (Math.Sign(p.HolderSlot) == side) return;
@@ -123,7 +115,7 @@ internal sealed class AccountStore
             sums.OrderLoss += MarginCalculator.OrderLoss(side, price, lots, ins);
             UpdateIm(ref sums, ref p, ins);
         }
-        _active[id] |= 1UL << instrument;
+        _records[id].Active |= 1UL << instrument;
     }
 
     /// <summary><paramref name="lots"/> of an order resting at <paramref name="price"/> leave B or S (a fill, a
@@ -139,7 +131,7 @@ internal sealed class AccountStore
             sums.OrderLoss -= MarginCalculator.OrderLoss(side, price, lots, ins);
             UpdateIm(ref sums, ref p, ins);
         }
-        if (p.IsIdle) _active[id] &= ~(1UL << instrument);
+        if (p.IsIdle) _records[id].Active &= ~(1UL << instrument);
     }
 
     /// <summary>A resting order moves to <paramref name="price"/> with <paramref name="lots"/>: the same as
@@ -156,7 +148,7 @@ internal sealed class AccountStore
             sums.OrderLoss += MarginCalculator.OrderLoss(side, price, lots, ins) - MarginCalculator.OrderLoss(side, oldPrice, oldLots, ins);
             if (lots != oldLots) UpdateIm(ref sums, ref p, ins);
         }
-        _active[id] |= 1UL << instrument;
+        _records[id].Active |= 1UL << instrument;
     }
 
     /// <summary>Recomputes all three of a position's terms and moves the sums by the difference.</summary>
@@ -219,20 +211,21 @@ internal sealed class AccountStore
 
     /// <summary>
     /// Copies what a snapshot keeps of ids 0..<paramref name="ids"/>-1: existence, balance, held mask and order list
-    /// head as block copies, and the held positions' lots and cost, per account in instrument order, into
+    /// head, and the held positions' lots and cost, per account in instrument order, into
     /// <paramref name="qty"/> and <paramref name="cost"/> (grown as needed; only held slots are read, so the copy does
     /// not grow with the instrument capacity). Returns how many positions it copied.
     /// </summary>
     public int CopyTo(int ids, Span<bool> exists, Span<long> balance, Span<ulong> held, Span<int> orderHead, ref long[] qty, ref long[] cost)
     {
-        _exists.AsSpan(0, ids).CopyTo(exists);
-        _balance.AsSpan(0, ids).CopyTo(balance);
-        _held.AsSpan(0, ids).CopyTo(held);
-        _orderHead.AsSpan(0, ids).CopyTo(orderHead);
         var n = 0;
         for (var a = 0; a < ids; a++)
         {
-            var mask = _held[a];
+            ref var r = ref _records[a];
+            exists[a] = r.Exists;
+            balance[a] = r.Balance;
+            held[a] = r.Held;
+            orderHead[a] = r.OrderHead;
+            var mask = r.Held;
             if (mask == 0) continue;
             if (qty.Length - n < 64)
             {
@@ -250,9 +243,9 @@ internal sealed class AccountStore
         return n;
     }
 
-    public ref int OrderHead(int id) => ref _orderHead[id];
-    public ref int OrderTail(int id) => ref _orderTail[id];
-    public ref int OrderCount(int id) => ref _orderCount[id];
+    public ref int OrderHead(int id) => ref _records[id].OrderHead;
+    public ref int OrderTail(int id) => ref _records[id].OrderTail;
+    public ref int OrderCount(int id) => ref _records[id].OrderCount;
 
     /// <summary>
     /// Applies a fill of signed <paramref name="lots"/> with quote <paramref name="quote"/> (RULEBOOK section 3):
@@ -276,7 +269,7 @@ internal sealed class AccountStore
             var vk = absF > absQ ? (long)((Int128)quote * k / absF) : quote;
             var removed = (long)((Int128)p.Cost * k / absQ);
             var qSign = p.Qty > 0 ? 1L : -1L;
-            _balance[id] += qSign * vk - removed;
+            _records[id].Balance += qSign * vk - removed;
             p.Cost -= removed;
             p.Qty -= qSign * k;
             if (absF > absQ)
@@ -291,14 +284,8 @@ internal sealed class AccountStore
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow(int id)
     {
-        var n = Math.Max(_exists.Length * 2, id + 1);
-        Array.Resize(ref _exists, n);
-        Array.Resize(ref _balance, n);
-        Array.Resize(ref _active, n);
-        Array.Resize(ref _held, n);
-        Array.Resize(ref _orderHead, n);
-        Array.Resize(ref _orderTail, n);
-        Array.Resize(ref _orderCount, n);
+        var n = Math.Max(_records.Length * 2, id + 1);
+        Array.Resize(ref _records, n);
         Array.Resize(ref _positions, n * _stride);
         Array.Resize(ref _sums, n);
     }
