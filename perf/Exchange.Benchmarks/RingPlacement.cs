@@ -18,6 +18,8 @@ namespace Exchange.Benchmarks;
 /// Environment: <c>RING_SIZE=N</c> (slots, default 65536); <c>RING_EXPERIMENTS=1</c> adds three other ways for the
 /// consumer to wait when it has caught up (a PAUSE per poll, a yield per poll, a longer spin per poll): how often it
 /// reads the producer's cursor sets its batch size and the producer's cost on two CPUs (docs/benchmarks.md).
+/// <c>RING_EXPERIMENTS=2</c> adds the slot layout: commands in 128-byte slots (no cache line holds parts of two
+/// slots, where 80-byte slots share one at every boundary), with the yielding wait and with a yield per poll.
 /// </summary>
 internal static class RingPlacement
 {
@@ -50,6 +52,12 @@ internal static class RingPlacement
                     Report(round, placement, "ring, yield-now", Ring(new YieldNow(), events, producerCpu, consumerCpu));
                     Report(round, placement, "ring, pause-64", Ring(new PauseSpin(), events, producerCpu, consumerCpu));
                 }
+                if (Environment.GetEnvironmentVariable("RING_EXPERIMENTS") == "2")
+                {
+                    Report(round, placement, "ring, yield-now", Ring(new YieldNow(), events, producerCpu, consumerCpu));
+                    Report(round, placement, "padded, yielding", Ring<PaddedCommand, PaddedHandler, YieldingWaitStrategy>(new YieldingWaitStrategy(), events, producerCpu, consumerCpu));
+                    Report(round, placement, "padded, yield-now", Ring<PaddedCommand, PaddedHandler, YieldNow>(new YieldNow(), events, producerCpu, consumerCpu));
+                }
                 Report(round, placement, "channel", Channel(events, producerCpu, consumerCpu));
             }
         }
@@ -63,23 +71,28 @@ internal static class RingPlacement
             $"lag {(s_lagSamples == 0 ? 0 : 100.0 * s_lagSum / s_lagSamples / BufferSize),3:F0}% of the ring, CPU ns/event producer {r.ProducerCpuMs * 1e6 / r.Events,6:F2} consumer {r.ConsumerCpuMs * 1e6 / r.Events,6:F2}, involuntary switches {r.ProducerInvoluntary} / {r.ConsumerInvoluntary}"));
 
     private static Result Ring<TWait>(TWait wait, int events, int producerCpu, int consumerCpu)
+        where TWait : struct, IWaitStrategy => Ring<Command, CountingHandler, TWait>(wait, events, producerCpu, consumerCpu);
+
+    private static Result Ring<T, THandler, TWait>(TWait wait, int events, int producerCpu, int consumerCpu)
+        where T : struct
+        where THandler : struct, IPlacementHandler<T, THandler>
         where TWait : struct, IWaitStrategy
     {
-        var ring = RingBuffer<Command>.CreateSingleProducer(BufferSize, wait);
-        var processor = new BatchEventProcessor<Command, CountingHandler, TWait>(ring, ring.NewBarrier(), default);
+        var ring = RingBuffer<T>.CreateSingleProducer(BufferSize, wait);
+        var processor = new BatchEventProcessor<T, THandler, TWait>(ring, ring.NewBarrier(), default);
         ring.AddGatingSequences(processor.Sequence);
         var consumerStats = new ThreadStats();
         processor.Start("placement consumer", consumerCpu);
         // Warm: a first lap so the JIT and the pages are out of the way, then the measured events.
         var result = OnThread(producerCpu, () =>
         {
-            Publish(ring, processor.Sequence, 0, BufferSize);
+            Publish<T, THandler>(ring, processor.Sequence, 0, BufferSize);
             consumerStats = ThreadStats.Of(processor);
             var batches0 = consumerStats.Batches;
             var (cpu0, sw0) = Self();
             var c0 = consumerStats.Read();
             var start = Stopwatch.GetTimestamp();
-            Publish(ring, processor.Sequence, BufferSize, events);
+            Publish<T, THandler>(ring, processor.Sequence, BufferSize, events);
             var elapsed = Stopwatch.GetElapsedTime(start);
             var (cpu1, sw1) = Self();
             var c1 = consumerStats.Read();
@@ -94,7 +107,9 @@ internal static class RingPlacement
 
     private static long s_lagSum, s_lagSamples;
 
-    private static void Publish(RingBuffer<Command> ring, Sequence consumed, int from, int count)
+    private static void Publish<T, THandler>(RingBuffer<T> ring, Sequence consumed, int from, int count)
+        where T : struct
+        where THandler : struct, IPlacementHandler<T, THandler>
     {
         long sequence = -1;
         s_lagSum = s_lagSamples = 0;
@@ -107,9 +122,7 @@ internal static class RingPlacement
                 s_lagSamples++;
             }
             sequence = ring.Next();
-            ref var command = ref ring[sequence];
-            command.Sequence = sequence;
-            command.Price = i;
+            THandler.Write(ref ring[sequence], sequence, i);
             ring.Publish(sequence);
         }
         var spin = new SpinWait();
@@ -268,10 +281,12 @@ internal static class RingPlacement
 
         public long Batches => _batches();
 
-        public static ThreadStats Of<TWait>(BatchEventProcessor<Command, CountingHandler, TWait> processor)
+        public static ThreadStats Of<T, THandler, TWait>(BatchEventProcessor<T, THandler, TWait> processor)
+            where T : struct
+            where THandler : struct, IPlacementHandler<T, THandler>
             where TWait : struct, IWaitStrategy
         {
-            var stats = new ThreadStats { _batches = () => Volatile.Read(ref processor.Handler.Batches) };
+            var stats = new ThreadStats { _batches = () => THandler.ReadBatches(ref processor.Handler) };
             foreach (var task in Directory.GetDirectories("/proc/self/task"))
             {
                 try
@@ -294,8 +309,26 @@ internal static class RingPlacement
     }
 
     /// <summary>Sums the events and counts the batches (calls with endOfBatch).</summary>
-    private struct CountingHandler : IEventHandler<Command>
+    /// <summary>A consumer's handler that counts its batches, and how the producer writes its slot type.</summary>
+    private interface IPlacementHandler<T, TSelf> : IEventHandler<T>
+        where T : struct
+        where TSelf : struct, IPlacementHandler<T, TSelf>
     {
+        static abstract void Write(ref T slot, long sequence, long price);
+
+        static abstract long ReadBatches(ref TSelf handler);
+    }
+
+    private struct CountingHandler : IPlacementHandler<Command, CountingHandler>
+    {
+        public static void Write(ref Command slot, long sequence, long price)
+        {
+            slot.Sequence = sequence;
+            slot.Price = price;
+        }
+
+        public static long ReadBatches(ref CountingHandler handler) => Volatile.Read(ref handler.Batches);
+
         public long Sum;
         public long Batches;
 
@@ -362,5 +395,32 @@ internal static class RingPlacement
         }
 
         public void SignalAllWhenBlocking() { }
+    }
+
+    /// <summary>A command in a 128-byte slot, so no two slots share a cache line (a <see cref="Command"/> is 80 bytes).</summary>
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Size = 128)]
+    private struct PaddedCommand
+    {
+        public Command Command;
+    }
+
+    private struct PaddedHandler : IPlacementHandler<PaddedCommand, PaddedHandler>
+    {
+        public static void Write(ref PaddedCommand slot, long sequence, long price)
+        {
+            slot.Command.Sequence = sequence;
+            slot.Command.Price = price;
+        }
+
+        public static long ReadBatches(ref PaddedHandler handler) => Volatile.Read(ref handler.Batches);
+
+        public long Sum;
+        public long Batches;
+
+        public void OnEvent(ref PaddedCommand data, long sequence, bool endOfBatch)
+        {
+            Sum += data.Command.Price;
+            if (endOfBatch) Volatile.Write(ref Batches, Batches + 1);
+        }
     }
 }
