@@ -48,6 +48,8 @@ internal sealed record LoadTestOptions
           --busy-meter       pipeline: a second stall meter beside the sleeping one, always runnable (it yields in a
                              loop, as an idle yielding stage does), for what a runnable thread waits for a CPU; it takes
                              a share of the CPUs, so it is off by default
+          --jit-names        pipeline: name each method the JIT compiled during a paced run, with its flags and the
+                             thread that compiled it (the runtime's JIT events, read in process; off by default)
           --timeline MS      pipeline: print each paced run's first MS ms sampled every ~1 ms (commands due, published,
                              delivered; each pipeline thread's CPU time, run-queue wait and page faults; GCs; JIT'd methods)
           --model N          check the first N commands against the reference model (default 5,000; 0 = off)
@@ -112,6 +114,7 @@ internal sealed record LoadTestOptions
     public int ModelCommands { get; init; } = 5_000;
     public int TimelineMs { get; init; }
     public bool BusyMeter { get; init; }
+    public bool JitNames { get; init; }
     public string OutputDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "exchange-loadtest");
 
     public WorkloadSpec Workload(int defaultCommands) => new()
@@ -190,6 +193,7 @@ internal sealed record LoadTestOptions
                     } },
                     "--timeline" => o with { TimelineMs = (int)Count(Value()) },
                     "--busy-meter" => o with { BusyMeter = true },
+                    "--jit-names" => o with { JitNames = true },
                     "--model" => o with { ModelCommands = (int)Count(Value()) },
                     "--out" => o with { OutputDirectory = Value() },
                     "-h" or "--help" => throw new FormatException(""),

@@ -21,6 +21,9 @@ internal sealed record PipelineResult(
     /// <summary>Methods the JIT compiled (any tier) during the run, and the time it spent on them (any thread).</summary>
     public (long Methods, TimeSpan Time) Jit { get; init; }
 
+    /// <summary>With <c>--jit-names</c>: the methods compiled during the run (name, flags, thread); else empty.</summary>
+    public IReadOnlyList<string> JitNames { get; init; } = [];
+
     /// <summary>From the plan's start to the last delivery.</summary>
     public double Seconds { get; init; }
 

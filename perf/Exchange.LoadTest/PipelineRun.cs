@@ -14,6 +14,8 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
 {
     private static readonly string[] PipelineThreads = ["exchange-logic", "exchange-output", "exchange-pipeline", "exchange-journal"];
 
+    private readonly JitNames? _jitNames = options.JitNames ? new JitNames() : null;
+
     /// <summary>Waits (at most 3 s) until no method has been JIT-compiled for 300 ms.</summary>
     private static void WaitForQuietJit()
     {
@@ -79,6 +81,7 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
             thread.Start();
             var stages = SchedStat.Threads(PipelineThreads);
             var (jitMethods, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+            if (rate > 0) _jitNames?.Begin();
             using var timeline = rate > 0 && options.TimelineMs > 0
                 ? new StartTimeline(start, rate, options.TimelineMs, () => producer.Published, () => recorder.Delivered)
                 : null;
@@ -93,6 +96,7 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
             }
             var gcs = GcCounts.Now() - gc;
             var jit = (System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods, System.Runtime.JitInfo.GetCompilationTime() - jitTime);
+            var jitNames = rate > 0 && _jitNames is not null ? _jitNames.End() : [];
             var sched = new Dictionary<string, SchedStat>();
             foreach (var (name, after) in SchedStat.Threads(PipelineThreads))
                 if (stages.TryGetValue(name, out var before)) sched[name] = after - before;
@@ -112,6 +116,7 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
                 RunnableStalls = busyMeter?.Stalls,
                 Sched = sched,
                 Jit = jit,
+                JitNames = jitNames,
                 Seconds = (recorder.LastDelivery - from) / (double)Stopwatch.Frequency,
                 SlowWindows = rate > 0 ? recorder.SlowWindows(5_000_000) : [],
                 Timeline = timeline?.Table(),
