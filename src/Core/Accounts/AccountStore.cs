@@ -94,7 +94,7 @@ internal sealed class AccountStore
         if (sums.Epoch == _instruments.MarkEpoch) UpdateParts(ref sums, ref p, _instruments[instrument]);
         var bit = 1UL << instrument;
         ref var r = ref _records[id];
-        if (p.IsIdle) r.Active &= ~bit; else r.Active |= bit;
+        if (p.IsIdle) GoIdle(ref r, bit, ref p); else r.Active |= bit;
         if (p.Qty == 0) r.Held &= ~bit; else r.Held |= bit;
         // HolderSlot's sign says which side's list holds the account (a fill can flip a position).
         var side = Math.Sign(p.Qty);
@@ -131,7 +131,19 @@ internal sealed class AccountStore
             sums.OrderLoss -= MarginCalculator.OrderLoss(side, price, lots, ins);
             UpdateIm(ref sums, ref p, ins);
         }
-        if (p.IsIdle) _records[id].Active &= ~(1UL << instrument);
+        if (p.IsIdle) GoIdle(ref _records[id], 1UL << instrument, ref p);
+    }
+
+    /// <summary>
+    /// The position holds nothing any more: it leaves the active mask and its margin terms become 0, as they are when
+    /// the sums are current (UpdateParts gave 0 for it) and as a rebuild, which visits only active positions, assumes
+    /// when they are stale.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GoIdle(ref AccountRecord r, ulong bit, ref Position p)
+    {
+        r.Active &= ~bit;
+        p.UpnlPart = p.ImPart = p.MmPart = 0;
     }
 
     /// <summary>A resting order moves to <paramref name="price"/> with <paramref name="lots"/>: the same as

@@ -172,52 +172,72 @@ internal sealed class MarginCalculator
     }
 
     /// <summary>
-    /// Builds the sums from scratch at the current marks: every position's terms, and the order loss by a walk over
-    /// the account's orders unless no resting order can be on the losing side of its mark.
+    /// Builds the sums from scratch at the current marks: every active position's terms, and the order loss by a walk
+    /// over the account's orders unless no resting order can be on the losing side of its mark. An idle position's
+    /// terms are always 0 (<see cref="AccountStore"/> zeroes them as it goes idle), so only the active ones are visited;
+    /// an account active in one instrument (a socialization's payers, most traders) stores that position's terms as the
+    /// sums without the 128-bit accumulation, whose locals the JIT kept on the stack (docs/benchmarks.md).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Rebuild(int account, ref MarginSums sums)
     {
-        // From zero, each term is added as it is (what UpdateParts' difference against a zeroed term gives), summed in
-        // locals and stored once.
-        Int128 upnl = 0, im = 0, mm = 0;
-        var walk = false;
-        for (var i = 0; i < _instruments.Count; i++)
+        var active = _accounts.ActiveMask(account);
+        bool walk;
+        if ((active & (active - 1)) == 0)
         {
-            ref var p = ref _accounts.Position(account, i);
-            if (p.IsIdle)
-            {
-                p.UpnlPart = p.ImPart = p.MmPart = 0;
-                continue;
-            }
-            var ins = _instruments[i];
-            long u, m, initial;
-            if (p.BuyLots == 0 && p.SellLots == 0 && SmallNotional(p.Qty, ins.Mark, ins.TickValue, out var notional))
-            {
-                // No resting orders (so a position: the entry is not idle): the worst case is the position itself, and
-                // IM's notional is MM's. The same terms as Parts and PositionInitial give, from one product.
-                u = FixedPoint.Upnl(p.Qty, ins.Mark, ins.TickValue, p.Cost);
-                m = CeilPpmSmall(notional, ins.Spec.MmrPpm);
-                initial = CeilPpmSmall(notional, ins.Spec.ImrPpm);
-            }
-            else
-            {
-                AccountStore.Parts(ref p, ins, out u, out m);
-                initial = PositionInitial(ref p, ins);
-            }
-            p.UpnlPart = u;
-            p.MmPart = m;
-            p.ImPart = initial;
-            upnl += u;
-            mm += m;
-            im += initial;
-            walk |= !p.NoOrderLoss(ins.Mark);
+            long u = 0, m = 0, initial = 0;
+            walk = active != 0 && Terms(account, BitOperations.TrailingZeroCount(active), out u, out m, out initial);
+            sums.Upnl = u;
+            sums.Im = initial;
+            sums.Mm = m;
         }
-        sums.Upnl = upnl;
-        sums.Im = im;
-        sums.Mm = mm;
+        else
+        {
+            // From zero, each term is added as it is (what UpdateParts' difference against a zeroed term gives), summed
+            // in locals and stored once.
+            Int128 upnl = 0, im = 0, mm = 0;
+            walk = false;
+            for (var mask = active; mask != 0; mask &= mask - 1)
+            {
+                walk |= Terms(account, BitOperations.TrailingZeroCount(mask), out var u, out var m, out var initial);
+                upnl += u;
+                mm += m;
+                im += initial;
+            }
+            sums.Upnl = upnl;
+            sums.Im = im;
+            sums.Mm = mm;
+        }
         sums.OrderLoss = walk ? WalkOrderLoss(account, -1) : 0;
         sums.Epoch = _instruments.MarkEpoch;
+    }
+
+    /// <summary>
+    /// Computes and stores an active position's upnl, MM and IM terms at its mark; returns whether one of its resting
+    /// orders may be on the losing side of the mark (the order loss needs the walk).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Terms(int account, int instrument, out long u, out long m, out long initial)
+    {
+        ref var p = ref _accounts.Position(account, instrument);
+        var ins = _instruments[instrument];
+        if (p.BuyLots == 0 && p.SellLots == 0 && SmallNotional(p.Qty, ins.Mark, ins.TickValue, out var notional))
+        {
+            // No resting orders (so a position: the entry is active): the worst case is the position itself, and IM's
+            // notional is MM's. The same terms as Parts and PositionInitial give, from one product.
+            u = FixedPoint.Upnl(p.Qty, ins.Mark, ins.TickValue, p.Cost);
+            m = CeilPpmSmall(notional, ins.Spec.MmrPpm);
+            initial = CeilPpmSmall(notional, ins.Spec.ImrPpm);
+        }
+        else
+        {
+            AccountStore.Parts(ref p, ins, out u, out m);
+            initial = PositionInitial(ref p, ins);
+        }
+        p.UpnlPart = u;
+        p.MmPart = m;
+        p.ImPart = initial;
+        return !p.NoOrderLoss(ins.Mark);
     }
 
     /// <summary>
@@ -252,6 +272,8 @@ internal sealed class MarginCalculator
             ref var p = ref _accounts.Position(account, i);
             if (parts[3 * i] != p.UpnlPart || parts[3 * i + 1] != p.ImPart || parts[3 * i + 2] != p.MmPart)
                 found = $"account {account} instrument {i}: margin terms {parts[3 * i]}/{parts[3 * i + 1]}/{parts[3 * i + 2]} != rebuilt {p.UpnlPart}/{p.ImPart}/{p.MmPart}";
+            else if (p.IsIdle && (p.UpnlPart | p.ImPart | p.MmPart) != 0)
+                found = $"account {account} instrument {i}: idle position with terms {p.UpnlPart}/{p.ImPart}/{p.MmPart}";
         }
         return found;
     }
