@@ -130,7 +130,9 @@ internal sealed class LiquidationIndex
     private void Evaluate(int a)
     {
         Evaluations++;
-        if (!_accounts.HasPosition(a))
+        // Read once: every haircut payer of a socialization is evaluated here.
+        var held = _accounts.HeldMask(a);
+        if (held == 0)
         {
             Unwatch(a);
             // A flat account in debt is liquidatable with MM = 0, which the exact E/MM order puts first.
@@ -148,13 +150,12 @@ internal sealed class LiquidationIndex
             return;
         }
         if (_candidates.Contains(a)) _candidates.Remove(a);
-        var held = _accounts.HeldMask(a);
         // Entries of positions closed since the last evaluation go; a position still watched on its side is re-keyed
         // in place (one sift instead of a removal and a push: each haircut payer of a socialization comes here).
         // Which slot an entry lands in is not observable: the heaps only decide which triggers a mark crosses.
         for (var mask = _watched[a] & ~held; mask != 0; mask &= mask - 1)
             RemoveEntry(a, BitOperations.TrailingZeroCount(mask));
-        var positions = _accounts.PositionCount(a);
+        var positions = BitOperations.PopCount(held);
         for (var mask = held; mask != 0; mask &= mask - 1)
         {
             var i = BitOperations.TrailingZeroCount(mask);
