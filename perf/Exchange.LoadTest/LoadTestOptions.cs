@@ -53,6 +53,10 @@ internal sealed record LoadTestOptions
           --timeline MS      pipeline: print each paced run's first MS ms sampled every ~1 ms (commands due, published,
                              delivered; each pipeline thread's CPU time, run-queue wait and page faults; GCs; JIT'd methods)
           --model N          check the first N commands against the reference model (default 5,000; 0 = off)
+          --profile-kind K   bl: before the measured passes, 25 replays in which every command of kind K (gtc, ioc,
+                             cancel, move, mark, deposit) goes through BusinessLogicRun.ApplyProfiled, a method of its
+                             own, so a profiler's call stacks separate that kind's samples from the mix's (perf with
+                             DOTNET_PerfMapEnabled=1: the samples under ApplyProfiled)
           --connections N    tcp: trader connections (default 4; users lt01.. are generated)
           --seconds S        tcp: seconds per rate and target (default 3)
           --warmup-max-seconds S  tcp: the gateway's warm-up runs 2 s slices at the highest rate until the server
@@ -112,6 +116,8 @@ internal sealed record LoadTestOptions
     public string TopologyName => TopologyGiven is null ? $"auto ({Topology} on {Environment.ProcessorCount} CPUs)" : Topology.ToString();
     public FsyncPolicy Fsync { get; init; } = FsyncPolicy.Never;
     public int ModelCommands { get; init; } = 5_000;
+    /// <summary>bl: the command kind replayed through its own method for a profiler (null: none).</summary>
+    public CommandKind? ProfileKind { get; init; }
     public int TimelineMs { get; init; }
     public bool BusyMeter { get; init; }
     public bool JitNames { get; init; }
@@ -195,6 +201,16 @@ internal sealed record LoadTestOptions
                     "--busy-meter" => o with { BusyMeter = true },
                     "--jit-names" => o with { JitNames = true },
                     "--model" => o with { ModelCommands = (int)Count(Value()) },
+                    "--profile-kind" => o with { ProfileKind = Value() switch
+                    {
+                        "gtc" => CommandKind.Gtc,
+                        "ioc" => CommandKind.Ioc,
+                        "cancel" => CommandKind.Cancel,
+                        "move" => CommandKind.Move,
+                        "mark" => CommandKind.Mark,
+                        "deposit" => CommandKind.Deposit,
+                        var k => throw new FormatException($"unknown command kind '{k}'"),
+                    } },
                     "--out" => o with { OutputDirectory = Value() },
                     "-h" or "--help" => throw new FormatException(""),
                     var a => throw new FormatException($"unknown argument '{a}'"),

@@ -36,7 +36,7 @@ void Mode(int defaultCommands, Action<Workload, RunChecks> run)
 }
 
 if (options.RunBusinessLogic)
-    Mode(3_000_000, (w, c) => new BusinessLogicRun(w, c, report, options.OutputDirectory).Run());
+    Mode(3_000_000, (w, c) => new BusinessLogicRun(w, c, report, options.OutputDirectory, options.ProfileKind).Run());
 if (options.RunPipeline)
     Mode(1_000_000, (w, c) => new PipelineLadder(w, c, report, options, options.OutputDirectory).Run());
 
