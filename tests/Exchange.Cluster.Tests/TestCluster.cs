@@ -38,8 +38,10 @@ internal sealed class TestCluster : IAsyncDisposable
 
     /// <param name="running">How many nodes to start (the first ones; the others with <see cref="StartNodeAsync"/>).</param>
     /// <param name="wal">How every node's write-ahead log holds its pages.</param>
+    /// <param name="electionTimeoutMs">Every node's lower election timeout (the upper is twice it; the leader's heartbeat
+    /// half of it).</param>
     public static async Task<TestCluster> StartAsync(int count = 3, long snapshotEveryCommands = 1_000_000, int running = -1,
-        WalMemory wal = WalMemory.Shared)
+        WalMemory wal = WalMemory.Shared, int electionTimeoutMs = 1000)
     {
         var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-cluster-" + Guid.NewGuid().ToString("N"))).FullName;
         var members = new ClusterMember[count];
@@ -54,8 +56,8 @@ internal sealed class TestCluster : IAsyncDisposable
                 NodeId = i + 1,
                 Members = members,
                 DataDirectory = Path.Combine(root, $"node{i + 1}"),
-                LowerElectionTimeoutMs = 1000,
-                UpperElectionTimeoutMs = 2000,
+                LowerElectionTimeoutMs = electionTimeoutMs,
+                UpperElectionTimeoutMs = 2 * electionTimeoutMs,
                 WalChunkBytes = 1024 * 1024,
                 SnapshotEveryCommands = snapshotEveryCommands,
                 WalMemory = wal,
@@ -134,7 +136,9 @@ internal sealed class TestCluster : IAsyncDisposable
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"Not every node applied index {index}: " +
-                    string.Join(", ", _nodes.Where(n => n is not null).Select(n => $"node {n!.Options.NodeId} at {n.StateMachine.AppliedIndex}")));
+                    string.Join(", ", _nodes.Where(n => n is not null).Select(n =>
+                        $"node {n!.Options.NodeId} at {n.StateMachine.AppliedIndex} (commit index {n.CommitIndex}, " +
+                        $"term {n.Term}, {(n.IsLeader ? "leading" : "following")}{(n.StateMachine.SharesState ? ", state shared" : "")})")));
             await Task.Delay(20);
         }
     }
