@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Exchange.Core.Commands;
 using Exchange.Core.Pipeline;
 
@@ -28,6 +29,9 @@ internal sealed class PacedProducer(ExchangePipeline pipeline, Command[] command
     /// <summary>Most commands entered with one claim and publish.</summary>
     public const int MaxBatch = 64;
 
+    // Called once per run, so tiering never promotes it: it would run each run's start as tier-0 code until its loop
+    // is patched (OSR). Fully optimized at the first call instead, and never compiled during a measured run.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run()
     {
         var frequency = Stopwatch.Frequency;

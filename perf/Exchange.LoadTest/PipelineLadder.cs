@@ -149,6 +149,7 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
     /// </summary>
     private void WarmUntilTheJitIsQuiet(PipelineRun run, int count)
     {
+        PipelineRun.WarmBookkeeping();
         const int MaxRounds = 8;
         for (var round = 1; round <= MaxRounds; round++)
         {

@@ -31,6 +31,31 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
         }
     }
 
+    /// <summary>
+    /// Runs the bookkeeping around a paced run (a histogram, GC counts, a meter, a started and joined thread that reads its
+    /// own scheduler figures, every pipeline thread's figures before and after) 40 times without a pipeline. Each paced
+    /// run calls these once to a few times, so tiering's 30 calls came during the measured runs and the background
+    /// compiler promoted them (and the runtime's methods under them: file reads, string splits, number parsing, thread
+    /// start) while the measured 1M/s run ran: 24 methods there at load 15 (`--jit-names`, docs/benchmarks.md). Done
+    /// before the warm-up rounds, whose quiet criterion then covers their promotions too.
+    /// </summary>
+    public static void WarmBookkeeping()
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            _ = HistogramFiles.NewNanoseconds();
+            var gc = GcCounts.Now();
+            using var meter = new HiccupMeter();
+            var before = SchedStat.Threads(PipelineThreads);
+            var thread = new Thread(() => _ = SchedStat.Self()) { Name = "bookkeeping warm-up", IsBackground = true };
+            thread.Start();
+            thread.Join();
+            foreach (var (name, after) in SchedStat.Threads(PipelineThreads))
+                if (before.TryGetValue(name, out var start)) _ = after - start;
+            _ = GcCounts.Now() - gc;
+        }
+    }
+
     public PipelineResult Run(long rate, int count)
     {
         var x = workload.NewExchange();
