@@ -71,6 +71,8 @@ internal sealed class PacedProducer(ExchangePipeline pipeline, Command[] command
         Sched = SchedStat.Self() - sched;
     }
 
+    // Only when the ring is full, which warm-up runs rarely see: compiled optimized at once, not promoted mid-run.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Retry(ReadOnlySpan<Command> batch, ReadOnlySpan<long> ids)
     {
         RingFull++;

@@ -33,7 +33,7 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
 
     /// <summary>
     /// Runs the bookkeeping around a paced run (a histogram, GC counts, a meter, a started and joined thread that reads its
-    /// own scheduler figures, every pipeline thread's figures before and after) 40 times without a pipeline. Each paced
+    /// own scheduler figures, every pipeline thread's figures before and after) 80 times without a pipeline. Each paced
     /// run calls these once to a few times, so tiering's 30 calls came during the measured runs and the background
     /// compiler promoted them (and the runtime's methods under them: file reads, string splits, number parsing, thread
     /// start) while the measured 1M/s run ran: 24 methods there at load 15 (`--jit-names`, docs/benchmarks.md). Done
@@ -41,7 +41,8 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
     /// </summary>
     public static void WarmBookkeeping()
     {
-        for (var i = 0; i < 40; i++)
+        // 80: with dynamic PGO a method is promoted twice (tier 0, instrumented tier 0, tier 1), 30 calls each.
+        for (var i = 0; i < 80; i++)
         {
             _ = HistogramFiles.NewNanoseconds();
             var gc = GcCounts.Now();
