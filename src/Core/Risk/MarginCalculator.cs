@@ -221,32 +221,71 @@ internal sealed class MarginCalculator
     {
         ref var p = ref _accounts.Position(account, instrument);
         var ins = _instruments[instrument];
-        if (p.BuyLots == 0 && p.SellLots == 0 && SmallNotional(p.Qty, ins.Mark, ins.TickValue, out var notional))
-        {
-            // No resting orders (so a position: the entry is active): the worst case is the position itself, and IM's
-            // notional is MM's. The same terms as Parts and PositionInitial give, from one product.
-            u = FixedPoint.Upnl(p.Qty, ins.Mark, ins.TickValue, p.Cost);
-            m = CeilPpmSmall(notional, ins.Spec.MmrPpm);
-            initial = CeilPpmSmall(notional, ins.Spec.ImrPpm);
-        }
-        else
+        if (!PlainTerms(ref p, ins, out u, out m, out initial))
         {
             AccountStore.Parts(ref p, ins, out u, out m);
             initial = PositionInitial(ref p, ins);
+            p.UpnlPart = u;
+            p.MmPart = m;
+            p.ImPart = initial;
         }
+        return !p.NoOrderLoss(ins.Mark);
+    }
+
+    /// <summary>
+    /// The terms of a position with no resting orders and a notional below 2^42 (most positions), computed and stored;
+    /// false for any other position, whose terms the caller computes the general way. The worst case is the position
+    /// itself, so IM's notional is MM's: the same terms as Parts and PositionInitial give, from one product.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PlainTerms(ref Position p, Instrument ins, out long u, out long m, out long initial)
+    {
+        if (p.BuyLots != 0 || p.SellLots != 0 || !SmallNotional(p.Qty, ins.Mark, ins.TickValue, out var notional))
+        {
+            u = m = initial = 0;
+            return false;
+        }
+        u = FixedPoint.Upnl(p.Qty, ins.Mark, ins.TickValue, p.Cost);
+        m = CeilPpmSmall(notional, ins.Spec.MmrPpm);
+        initial = CeilPpmSmall(notional, ins.Spec.ImrPpm);
         p.UpnlPart = u;
         p.MmPart = m;
         p.ImPart = initial;
-        return !p.NoOrderLoss(ins.Mark);
+        return true;
     }
 
     /// <summary>
     /// Makes the account's sums current (rebuilding them if a mark moved since they were built), so later reads of
     /// its E, MM or a position's <see cref="Position.UpnlPart"/> cost nothing: the socializer measures its payers
     /// this way, and their ADL scores, re-evaluation and reports then read the sums.
+    /// An account holding one position and no orders (a socialization's payers) is rebuilt inline, without the call.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref MarginSums Refresh(int account) => ref Current(account);
+    public ref MarginSums Refresh(int account)
+    {
+        ref var sums = ref _accounts.Sums(account);
+        if (sums.Epoch != _instruments.MarkEpoch && !RebuildPlain(account, ref sums)) Rebuild(account, ref sums);
+        return ref sums;
+    }
+
+    /// <summary>
+    /// <see cref="Rebuild"/> of an account active in one instrument whose position has <see cref="PlainTerms"/>
+    /// (its terms are the sums; no order, no order loss); false, having changed nothing, for any other account.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool RebuildPlain(int account, ref MarginSums sums)
+    {
+        var active = _accounts.ActiveMask(account);
+        if (active == 0 || (active & (active - 1)) != 0) return false;
+        var i = BitOperations.TrailingZeroCount(active);
+        if (!PlainTerms(ref _accounts.Position(account, i), _instruments[i], out var u, out var m, out var initial)) return false;
+        sums.Upnl = u;
+        sums.Im = initial;
+        sums.Mm = m;
+        sums.OrderLoss = 0;
+        sums.Epoch = _instruments.MarkEpoch;
+        return true;
+    }
 
     /// <summary>
     /// Null when the account's sums are stale or equal a rebuild from scratch, else what differs (the invariant
