@@ -153,7 +153,32 @@ public sealed class ExchangePipeline : IDisposable
     /// for its own rejects, which must be journaled to be answered). The check precedes the claim, so concurrent
     /// publishers may each take one slot of the reserve at worst.
     /// </summary>
-    public bool TryPublish(in Command command, long correlation, int headroom, out long sequence)
+    public bool TryPublish(in Command command, long correlation, int headroom, out long sequence) =>
+        TryPublish(in command, correlation, headroom, signal: true, out sequence);
+
+    /// <summary>
+    /// Whether producers may run the pipeline on their own threads (<see cref="PipelineOptions.InlineRuns"/> with the
+    /// single-thread topology): then <see cref="TryPublishDeferred"/> does not wake the pipeline thread.
+    /// </summary>
+    public bool InlineRuns => _stages.InlineRuns;
+
+    /// <summary>
+    /// As <see cref="TryPublish(in Command, long, int, out long)"/>, but with <see cref="InlineRuns"/> it wakes no
+    /// pipeline thread: the caller must call <see cref="RunPublished"/> after it (it may publish several commands first,
+    /// which then run as one batch). Without inline runs it is <see cref="TryPublish(in Command, long, int, out long)"/>.
+    /// </summary>
+    public bool TryPublishDeferred(in Command command, long correlation, int headroom, out long sequence) =>
+        TryPublish(in command, correlation, headroom, signal: !_stages.InlineRuns, out sequence);
+
+    /// <summary>
+    /// With <see cref="InlineRuns"/>: runs the pipeline (journal, commit, apply, output handler) on the calling thread
+    /// over every command published, unless another thread is running it, which then takes them before it lets go.
+    /// The output handler runs on the calling thread then, holding no lock of the pipeline. Without inline runs: nothing.
+    /// Call it holding no lock the output handler takes.
+    /// </summary>
+    public void RunPublished() => _stages.RunPublished();
+
+    private bool TryPublish(in Command command, long correlation, int headroom, bool signal, out long sequence)
     {
         if (Volatile.Read(ref _state) >= Stopping || (headroom > 0 && !_input.HasAvailableCapacity(headroom + 1))
             || !_input.TryNext(out long slotSequence))
@@ -173,7 +198,10 @@ public sealed class ExchangePipeline : IDisposable
         // rather than left unprocessed after the drain.
         bool refused = Volatile.Read(ref _state) >= Stopping;
         slot.Refused = refused;
-        _input.Publish(slotSequence);
+        if (signal)
+            _input.Publish(slotSequence);
+        else
+            _input.PublishWithoutSignal(slotSequence);
         if (refused)
             sequence = 0;
         return !refused;

@@ -90,6 +90,9 @@ public sealed class MultiProducerSequencer : Sequencer
     }
 
     /// <inheritdoc />
+    internal override void PublishWithoutSignal(long sequence) => SetAvailable(sequence);
+
+    /// <inheritdoc />
     public override void Publish(long lo, long hi)
     {
         for (long sequence = lo; sequence <= hi; sequence++)

@@ -25,6 +25,17 @@ public sealed record PipelineOptions
     public PipelineTopology Topology { get; init; } = PipelineTopology.Parallel;
 
     /// <summary>
+    /// With <see cref="PipelineTopology.SingleThread"/>: whether a producer that publishes with
+    /// <see cref="ExchangePipeline.TryPublishDeferred"/> then runs the pipeline itself on its own thread
+    /// (<see cref="ExchangePipeline.RunPublished"/>) when no other thread is running it, rather than waking the pipeline
+    /// thread: no hand-off between the thread that decoded a command and the one that applies it. One thread runs the
+    /// stages at a time, in sequence order, as before; the pipeline thread still runs what other producers publish.
+    /// Off by default; ignored by <see cref="PipelineTopology.Parallel"/>. Only for a journal whose commit does not wait
+    /// on other machines (not a cluster's Raft log): the producer's thread waits for it.
+    /// </summary>
+    public bool InlineRuns { get; init; }
+
+    /// <summary>
     /// CPUs to pin the pipeline's threads to, in this order: the business-logic thread (the one thread of
     /// <see cref="PipelineTopology.SingleThread"/>), the output thread, the journaler; threads beyond the list are not
     /// pinned. Empty (the default): the OS places them. For machines with cores set aside for the pipeline (isolcpus

@@ -26,6 +26,15 @@ internal abstract class PipelineStages
     /// </summary>
     public abstract bool Drained(long claimed);
 
+    /// <summary>Whether producers may run the stages on their own threads (<see cref="PipelineOptions.InlineRuns"/>).</summary>
+    public virtual bool InlineRuns => false;
+
+    /// <summary>With <see cref="InlineRuns"/>: runs what was published on the calling thread unless another thread is
+    /// running the stages. Otherwise nothing (the publish woke the stages' threads).</summary>
+    public virtual void RunPublished()
+    {
+    }
+
     /// <summary>Starts each processor on its own thread.</summary>
     public abstract void Start();
 
@@ -47,9 +56,12 @@ internal abstract class PipelineStages
                 options, new BusySpinWaitStrategy(), exchange, journal, snapshots, output, abort),
             WaitStrategyKind.Yielding => new SingleThreadStages<YieldingWaitStrategy>(
                 options, new YieldingWaitStrategy(), exchange, journal, snapshots, output, abort),
-            // One pipeline thread: a short spin before sleeping pays (see BlockingWaitStrategy's constructor).
+            // One pipeline thread: a short spin before sleeping pays (see BlockingWaitStrategy's constructor), unless
+            // producers run the stages themselves; the thread then runs only what the others publish, and its spin
+            // would take the CPU the producer running them needs.
             _ => new SingleThreadStages<BlockingWaitStrategy>(
-                options, new BlockingWaitStrategy(SingleThreadSpin), exchange, journal, snapshots, output, abort),
+                options, new BlockingWaitStrategy(options.InlineRuns ? TimeSpan.Zero : SingleThreadSpin),
+                exchange, journal, snapshots, output, abort),
         }
         : options.WaitStrategy switch
     {

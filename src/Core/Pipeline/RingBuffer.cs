@@ -99,6 +99,10 @@ public sealed class RingBuffer<T>
             _fields.MultiProducer!.Publish(sequence);
     }
 
+    /// <summary>Publishes the slot at <paramref name="sequence"/>, once written, without waking a blocked consumer: for a
+    /// producer that then runs the consumer itself (<see cref="InlineRunProcessor{THandler, TWait}"/>).</summary>
+    internal void PublishWithoutSignal(long sequence) => _fields.Sequencer.PublishWithoutSignal(sequence);
+
     /// <summary>Publishes the slots <c>[lo, hi]</c>, once written.</summary>
     public void Publish(long lo, long hi)
     {

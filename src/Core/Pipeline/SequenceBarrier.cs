@@ -58,6 +58,16 @@ public sealed class SequenceBarrier
         return _multiProducer.GetHighestPublishedSequence(sequence, available);
     }
 
+    /// <summary>Without waiting: the highest sequence the consumer may read from <paramref name="sequence"/> on (below it
+    /// when there is none yet).</summary>
+    internal long Available(long sequence)
+    {
+        long available = DependentValue;
+        if (available < sequence || _multiProducer is null)
+            return available;
+        return _multiProducer.GetHighestPublishedSequence(sequence, available);
+    }
+
     /// <summary>Alerts the barrier: its waiting consumer returns from its wait, blocked ones included.</summary>
     public void Alert()
     {

@@ -67,6 +67,9 @@ public abstract class Sequencer
     /// <summary>Makes the slots <c>[lo, hi]</c> visible to consumers.</summary>
     public abstract void Publish(long lo, long hi);
 
+    /// <summary>As <see cref="Publish(long)"/>, without waking blocked consumers.</summary>
+    internal abstract void PublishWithoutSignal(long sequence);
+
     /// <summary>Whether the slot at <paramref name="sequence"/> has been published (and not yet reused).</summary>
     public abstract bool IsAvailable(long sequence);
 

@@ -78,6 +78,9 @@ public sealed class SingleProducerSequencer : Sequencer
     public override void Publish(long lo, long hi) => Publish(hi);
 
     /// <inheritdoc />
+    internal override void PublishWithoutSignal(long sequence) => Cursor.SetValue(sequence);
+
+    /// <inheritdoc />
     public override bool IsAvailable(long sequence)
     {
         long cursor = Cursor.Value;

@@ -17,6 +17,12 @@ public sealed record PipelineConfig
     /// </summary>
     public string Topology { get; init; } = "auto";
     /// <summary>
+    /// With the single-thread topology: the connection's thread that decoded a batch of messages runs the pipeline itself
+    /// (journal, apply, route, send) when no other thread is running it, instead of waking the pipeline thread
+    /// (<see cref="PipelineOptions.InlineRuns"/>). Off on a cluster's leader, whose commit waits for the other nodes.
+    /// </summary>
+    public bool InlineRuns { get; init; } = true;
+    /// <summary>
     /// CPUs to pin the pipeline's threads to: business logic (the single thread), output, journaler; empty = not
     /// pinned. Only for cores set aside for the exchange (isolcpus or a cpuset), usually with <c>busy-spin</c>; see
     /// docs/operations.md.
@@ -56,6 +62,7 @@ public sealed record PipelineConfig
             "parallel" => PipelineTopology.Parallel,
             _ => PipelineTopologies.ForThisMachine(),
         },
+        InlineRuns = InlineRuns,
         PinnedCpus = PinCpus,
         InputRingSize = RingSize,
         OutputRingSize = RingSize,

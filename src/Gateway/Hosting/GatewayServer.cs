@@ -78,7 +78,8 @@ public sealed class GatewayServer : IAsyncDisposable
         _configureLogging = configureLogging;
         var options = config.Pipeline.ToOptions(config.Journal);
         if (term is not null)
-            options = options with { Journal = null, JournalInstance = term.Journal, SnapshotDirectory = null, SnapshotEveryCommands = 0 };
+            // A leader's commit waits for the other nodes: never on a connection's thread.
+            options = options with { Journal = null, JournalInstance = term.Journal, SnapshotDirectory = null, SnapshotEveryCommands = 0, InlineRuns = false };
         else if (embedded)
             options = options with { Journal = null, JournalInstance = null, SnapshotDirectory = null, SnapshotEveryCommands = 0 };
         else if (inProcess)

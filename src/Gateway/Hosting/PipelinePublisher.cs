@@ -28,5 +28,10 @@ internal sealed class PipelinePublisher(CoreExchange exchange, PipelineOptions o
     public bool TryPublish(in Command command, long correlation, bool reserve, out long sequence) =>
         _pipeline.TryPublish(in command, correlation, reserve ? 0 : _reserve, out sequence);
 
+    public bool TryPublishDeferred(in Command command, long correlation, bool reserve, out long sequence) =>
+        _pipeline.TryPublishDeferred(in command, correlation, reserve ? 0 : _reserve, out sequence);
+
+    public void RunPublished() => _pipeline.RunPublished();
+
     public void Dispose() => _pipeline.Dispose();
 }

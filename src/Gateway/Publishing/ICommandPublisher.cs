@@ -17,4 +17,15 @@ internal interface ICommandPublisher : IDisposable
     /// own rejects (<paramref name="reserve"/> true), which are journaled commands too, so that a message refused because
     /// the exchange is saturated can still be answered RATE_LIMITED.</summary>
     bool TryPublish(in Command command, long correlation, bool reserve, out long sequence);
+
+    /// <summary>As <see cref="TryPublish"/>, but the exchange may wait for <see cref="RunPublished"/> to run it (the
+    /// pipeline's inline runs): the caller calls that once it has published what it had, holding no lock.</summary>
+    bool TryPublishDeferred(in Command command, long correlation, bool reserve, out long sequence) =>
+        TryPublish(in command, correlation, reserve, out sequence);
+
+    /// <summary>Runs what <see cref="TryPublishDeferred"/> published, on the calling thread if no other thread is
+    /// running the exchange (which then takes it). Nothing for an exchange that runs on threads of its own.</summary>
+    void RunPublished()
+    {
+    }
 }

@@ -17,7 +17,8 @@ namespace Exchange.Gateway.Routing;
 /// else may. Runs on session threads; a user's messages are published under its stream gate, so that two connections
 /// of one user publish one at a time. Each method returns the sequence of the command published (the message's, or its
 /// reject's), 0 when the exchange could take neither: the session then retries the reject until it is taken, reading
-/// nothing more from that connection meanwhile.
+/// nothing more from that connection meanwhile. <see cref="Submit"/> and <see cref="Reject"/> may leave the command
+/// for <see cref="RunPublished"/> to run (the pipeline's inline runs): their caller calls it after, holding no gate.
 /// </summary>
 internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher publisher, Metrics.GatewayRejects? rejects = null)
 {
@@ -27,7 +28,7 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
     {
         lock (stream.Gate)
         {
-            var sequence = TryPublish(stream, in m, in command, book: null, reserve: false);
+            var sequence = TryPublish(stream, in m, in command, book: null, reserve: false, deferred: true);
             return sequence != 0 ? sequence : PublishReject(stream, in m, command.Origin, command.Timestamp, RejectCode.RateLimited);
         }
     }
@@ -43,8 +44,12 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
     public bool SubmitBookQuery(MarketData.BookRequest request)
     {
         var command = Command.BookQuery();
-        return TryPublish(null, default, in command, request, reserve: false) != 0;
+        return TryPublish(null, default, in command, request, reserve: false, deferred: false) != 0;
     }
+
+    /// <summary>Runs what <see cref="Submit"/> and <see cref="Reject"/> published on the calling thread, unless another
+    /// thread is running the exchange (it then takes it). Call it holding no stream gate.</summary>
+    public void RunPublished() => publisher.RunPublished();
 
     private long PublishReject(UserStream stream, in InboundMessage m, uint origin, long timestamp, RejectCode code)
     {
@@ -52,13 +57,13 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
         command.Origin = origin;
         command.Token = m.Token;
         command.Timestamp = timestamp;
-        var sequence = TryPublish(stream, in m, in command, book: null, reserve: true);
+        var sequence = TryPublish(stream, in m, in command, book: null, reserve: true, deferred: true);
         // Counted once, when taken (a saturated exchange makes the session retry it).
         if (sequence != 0) rejects?.Count(code);
         return sequence;
     }
 
-    private long TryPublish(UserStream? stream, in InboundMessage m, in Command command, MarketData.BookRequest? book, bool reserve)
+    private long TryPublish(UserStream? stream, in InboundMessage m, in Command command, MarketData.BookRequest? book, bool reserve, bool deferred)
     {
         if (!pending.TryClaim(out var correlation)) return 0;
         ref var slot = ref pending[correlation];
@@ -69,7 +74,8 @@ internal sealed class CommandSubmitter(PendingTable pending, ICommandPublisher p
         // The ingress time of the command's latency metric (and of the stage latencies when they are on).
         slot.PublishedAt = Stopwatch.GetTimestamp();
         StageLatency.Record(StageLatency.Published, StageLatency.ReadAt);
-        if (publisher.TryPublish(in command, correlation, reserve, out var sequence)) return sequence;
+        if (deferred ? publisher.TryPublishDeferred(in command, correlation, reserve, out var sequence)
+                : publisher.TryPublish(in command, correlation, reserve, out sequence)) return sequence;
         pending.Release(correlation);
         return 0;
     }

@@ -41,7 +41,16 @@ internal sealed class SessionReceiver(ConnectionState state, SessionLogin login)
             var result = await input.ReadAsync().ConfigureAwait(false);
             if (StageLatency.On) StageLatency.ReadAt = Stopwatch.GetTimestamp();
             var buffer = result.Buffer;
-            var step = ProcessFrames(ref buffer);
+            Step step;
+            try
+            {
+                step = ProcessFrames(ref buffer);
+            }
+            finally
+            {
+                // What this read published runs now, as one batch, on this thread when no other is running the exchange.
+                state.Context.Submitter.RunPublished();
+            }
             if (step == Step.NeedMore) input.AdvanceTo(buffer.Start, buffer.End);
             else input.AdvanceTo(buffer.Start);
             if (step == Step.Login && !await login.RunAsync().ConfigureAwait(false)) return;
@@ -71,6 +80,7 @@ internal sealed class SessionReceiver(ConnectionState state, SessionLogin login)
             var sequence = state.Context.Submitter.Reject(attached.Stream, attached.User.Origin, in _waiting, _waitingTimestamp, _waitingCode);
             if (sequence != 0)
             {
+                state.Context.Submitter.RunPublished();
                 state.LastPublished = sequence;
                 return true;
             }

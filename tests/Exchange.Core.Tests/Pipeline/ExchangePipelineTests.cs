@@ -10,8 +10,12 @@ public abstract class ExchangePipelineTests
 {
     protected abstract PipelineTopology Topology { get; }
 
+    /// <summary>Whether producers run the pipeline themselves (<see cref="PipelineOptions.InlineRuns"/>): the workload's
+    /// publishes are then deferred and followed by <see cref="ExchangePipeline.RunPublished"/>.</summary>
+    protected virtual bool InlineRuns => false;
+
     private PipelineOptions Options(WaitStrategyKind wait = WaitStrategyKind.Yielding, ProducerType producers = ProducerType.Multi) =>
-        new() { InputRingSize = 256, OutputRingSize = 64, WaitStrategy = wait, ProducerType = producers, Topology = Topology };
+        new() { InputRingSize = 256, OutputRingSize = 64, WaitStrategy = wait, ProducerType = producers, Topology = Topology, InlineRuns = InlineRuns };
 
     [Theory]
     [InlineData(WaitStrategyKind.Yielding, ProducerType.Multi)]
@@ -36,6 +40,7 @@ public abstract class ExchangePipelineTests
 
         PipelineWorkload.AssertDeliveredInOrder(output.Deliveries, expected);
         Assert.Equal(direct.StateHash(), exchange.StateHash());
+        Assert.Equal(0, output.Overlaps);
         PipelineWorkload.AssertInvariants(exchange);
     }
 
@@ -519,4 +524,89 @@ public sealed class ParallelPipelineTests : ExchangePipelineTests
 public sealed class SingleThreadPipelineTests : ExchangePipelineTests
 {
     protected override PipelineTopology Topology => PipelineTopology.SingleThread;
+}
+
+[Collection(PipelineThreadsCollection.Name)]
+public sealed class InlineRunsPipelineTests : ExchangePipelineTests
+{
+    protected override PipelineTopology Topology => PipelineTopology.SingleThread;
+
+    protected override bool InlineRuns => true;
+
+    [Theory]
+    [InlineData(WaitStrategyKind.Blocking)]
+    [InlineData(WaitStrategyKind.Yielding)]
+    public void RunPublished_RunsOnTheProducersThreads_OneAtATime_AndSignalledPublishesStillRun(WaitStrategyKind wait)
+    {
+        const int perThread = 1000;
+        var commands = PipelineWorkload.Commands(4 * perThread);
+        var bySequence = new Command[commands.Length + 1];
+        var exchange = PipelineWorkload.Fresh();
+        var output = new OutputRecorder();
+        var options = new PipelineOptions
+        {
+            InputRingSize = 64, OutputRingSize = 16, WaitStrategy = wait, Topology = PipelineTopology.SingleThread, InlineRuns = true,
+        };
+
+        using (var pipeline = new ExchangePipeline(exchange, options, output))
+        {
+            Assert.True(pipeline.InlineRuns);
+            pipeline.Start();
+            var producers = new Action[4];
+            for (int t = 0; t < producers.Length; t++)
+            {
+                int first = t * perThread;
+                // Three producers run what they publish; the fourth publishes with a signal, for the pipeline thread.
+                bool deferred = t < 3;
+                producers[t] = () =>
+                {
+                    Thread.CurrentThread.Name = deferred ? "producer" : "signalling producer";
+                    for (int i = first; i < first + perThread; i++)
+                    {
+                        long sequence;
+                        while (!(deferred
+                                   ? pipeline.TryPublishDeferred(commands[i], i, headroom: 0, out sequence)
+                                   : pipeline.TryPublish(commands[i], i, out sequence)))
+                        {
+                            if (deferred) pipeline.RunPublished();
+                            Thread.Yield();
+                        }
+                        bySequence[sequence] = commands[i];
+                        if (deferred && i % 3 == 0) pipeline.RunPublished();
+                    }
+                    if (deferred) pipeline.RunPublished();
+                };
+            }
+
+            Eventually.Completes(producers, "the producers");
+            output.WaitFor(commands.Length);
+        }
+
+        var (direct, expected) = PipelineWorkload.ApplyDirectly(bySequence.AsSpan(1));
+        Assert.Equal(commands.Length, output.Deliveries.Count);
+        for (int i = 0; i < output.Deliveries.Count; i++)
+        {
+            Assert.Equal(i + 1, output.Deliveries[i].Sequence);
+            Assert.Equal(expected[i], output.Deliveries[i].Events);
+        }
+        Assert.Equal(direct.StateHash(), exchange.StateHash());
+        Assert.Equal(0, output.Overlaps);
+        Assert.Contains("producer", output.Threads);
+        Assert.DoesNotContain("signalling producer", output.Threads);
+    }
+
+    [Fact]
+    public void TryPublish_WithoutInlineRuns_IsSignalledAsBefore_AndRunPublishedDoesNothing()
+    {
+        var output = new OutputRecorder();
+        var options = new PipelineOptions { Topology = PipelineTopology.Parallel, InlineRuns = true };
+        using (var pipeline = new ExchangePipeline(PipelineWorkload.Fresh(), options, output))
+        {
+            Assert.False(pipeline.InlineRuns);
+            pipeline.Start();
+            Assert.True(pipeline.TryPublishDeferred(Command.DepositTo(1, 1), 1, headroom: 0, out _));
+            output.WaitFor(1);
+        }
+        Assert.DoesNotContain(Thread.CurrentThread.Name, output.Threads);
+    }
 }

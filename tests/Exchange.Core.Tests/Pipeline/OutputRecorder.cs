@@ -33,8 +33,34 @@ internal sealed class OutputRecorder : IOutputHandler
 
     public IReadOnlyList<string> Violations => _violations;
 
+    // Calls inside the handler right now, and the threads that made deliveries (inline runs make them on producers).
+    private int _inside;
+    private int _overlaps;
+    private readonly HashSet<string?> _threads = new();
+
+    /// <summary>How many deliveries began while another was under way on another thread (the pipeline allows none).</summary>
+    public int Overlaps => Volatile.Read(ref _overlaps);
+
+    /// <summary>The names of the threads deliveries were made on.</summary>
+    public IReadOnlyCollection<string?> Threads => _threads;
+
     public void OnEvents(long commandSequence, long correlation, ReadOnlySpan<Event> events)
     {
+        if (Interlocked.Increment(ref _inside) != 1)
+            Interlocked.Increment(ref _overlaps);
+        try
+        {
+            Record(commandSequence, correlation, events);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inside);
+        }
+    }
+
+    private void Record(long commandSequence, long correlation, ReadOnlySpan<Event> events)
+    {
+        _threads.Add(Thread.CurrentThread.Name);
         BeforeDelivery?.Invoke(commandSequence);
         if (DurableProbe is { } probe && probe() is var durable && durable < commandSequence)
             _violations.Add($"command {commandSequence} delivered while durable only to {durable}");

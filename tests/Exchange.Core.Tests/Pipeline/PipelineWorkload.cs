@@ -47,17 +47,23 @@ internal static class PipelineWorkload
         }
     }
 
+    /// <summary>Publishes one command, retrying while the ring is full (bounded). With inline runs the command is
+    /// published deferred and this thread then runs the pipeline, unless another thread is running it.</summary>
     public static long Publish(ExchangePipeline pipeline, in Command command, long correlation)
     {
         long deadline = Environment.TickCount64 + (long)Eventually.Timeout.TotalMilliseconds;
         long sequence;
-        while (!pipeline.TryPublish(command, correlation, out sequence))
+        while (!(pipeline.InlineRuns
+                   ? pipeline.TryPublishDeferred(command, correlation, headroom: 0, out sequence)
+                   : pipeline.TryPublish(command, correlation, out sequence)))
         {
             if (Environment.TickCount64 > deadline)
                 Assert.Fail($"The input ring stayed full for {Eventually.Timeout.TotalSeconds} s (fault: {pipeline.Fault})");
+            pipeline.RunPublished();
             Thread.Yield();
         }
 
+        pipeline.RunPublished();
         return sequence;
     }
 
