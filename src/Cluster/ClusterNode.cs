@@ -152,11 +152,21 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <param name="batch">The batch's bytes; read until the task completes.</param>
     /// <param name="token">Cancels the wait (the entry may still be committed).</param>
     public ValueTask CommitBatchAsync(ReadOnlyMemory<byte> batch, CancellationToken token = default) =>
-        CommitOwnBatchAsync(batch, token, null);
+        _raft.ReplicateAsync(batch, null, token);
 
-    /// <summary><see cref="CommitBatchAsync"/> with the term's context on the entry (null: none).</summary>
-    internal ValueTask CommitOwnBatchAsync(ReadOnlyMemory<byte> batch, CancellationToken token, SharedTerm? shared) =>
-        _raft.ReplicateAsync(batch, shared, token);
+    /// <summary>
+    /// <see cref="CommitBatchAsync"/> for a leadership's journal: the entry carries the leadership's
+    /// <paramref name="term"/> and the term's context (null: none).
+    /// </summary>
+    /// <remarks>
+    /// Not the library's <c>ReplicateAsync(payload, context)</c>, which labels the entry with the node's term as it reads
+    /// it then: a node being deposed persists the new term before it leaves the leader's state (and cancels the
+    /// leadership), so in that window a batch would be appended as an entry of the next leader's term. A follower then
+    /// takes that entry for the new leader's own at the same index and term (the log-matching check passes) and applies
+    /// it: commands no leader committed (docs/cluster.md, "Depositions under load").
+    /// </remarks>
+    internal ValueTask CommitOwnBatchAsync(ReadOnlyMemory<byte> batch, long term, CancellationToken token, SharedTerm? shared) =>
+        _raft.ReplicateAsync(new BinaryLogEntry { Content = batch, Term = term, Context = shared }, token);
 
     /// <summary>
     /// Takes over as the sequencer of this node's leadership: appends an empty entry and waits until it is applied,
@@ -187,7 +197,9 @@ public sealed class ClusterNode : IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(leadership, token);
         try
         {
-            await _raft.ReplicateAsync(_barrier, barrier, linked.Token).ConfigureAwait(false);
+            // Labelled with the term read once, as the journal's entries are (CommitOwnBatchAsync).
+            await _raft.ReplicateAsync(new BinaryLogEntry { Content = _barrier, Term = barrier.Term, Context = barrier }, linked.Token)
+                .ConfigureAwait(false);
         }
         catch (Exception e) when (e is NotLeaderException || (e is OperationCanceledException && leadership.IsCancellationRequested))
         {
@@ -208,14 +220,14 @@ public sealed class ClusterNode : IAsyncDisposable
                 StateMachine.Abandon(barrier);
                 return null;
             }
-            var journal = new RaftJournal(this, leadership, shared.Exchange.LastSequence, maxEntryBytes, shared);
+            var journal = new RaftJournal(this, leadership, barrier.Term, shared.Exchange.LastSequence, maxEntryBytes, shared);
             return new Leadership(shared.Exchange, journal, leadership, barrier.Term) { Shared = shared };
         }
 
         if (barrier.State is not { } state)
             return null;
         var exchange = StateMachine.Restore(state);
-        return new Leadership(exchange, new RaftJournal(this, leadership, exchange.LastSequence, maxEntryBytes, null), leadership, barrier.Term);
+        return new Leadership(exchange, new RaftJournal(this, leadership, barrier.Term, exchange.LastSequence, maxEntryBytes, null), leadership, barrier.Term);
     }
 
     /// <summary>

@@ -25,6 +25,7 @@ public sealed class RaftJournal : IJournal
 
     private readonly ClusterNode _node;
     private readonly CancellationToken _leadership;
+    private readonly long _term;
     private readonly byte[] _buffer;
     private readonly SharedTerm? _shared;
     private int _count;
@@ -32,8 +33,9 @@ public sealed class RaftJournal : IJournal
     // before it calls BatchApplied.
     private bool _batchApplying;
 
-    internal RaftJournal(ClusterNode node, CancellationToken leadership, long lastSequence, int maxEntryBytes, SharedTerm? shared)
+    internal RaftJournal(ClusterNode node, CancellationToken leadership, long term, long lastSequence, int maxEntryBytes, SharedTerm? shared)
     {
+        _term = term;
         _shared = shared;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntryBytes, JournalBatch.RecordSize);
         _node = node;
@@ -96,7 +98,7 @@ public sealed class RaftJournal : IJournal
     {
         try
         {
-            _node.CommitOwnBatchAsync(_buffer.AsMemory(0, _count), _leadership, _shared).AsTask().GetAwaiter().GetResult();
+            _node.CommitOwnBatchAsync(_buffer.AsMemory(0, _count), _term, _leadership, _shared).AsTask().GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is NotLeaderException || (e is OperationCanceledException && _leadership.IsCancellationRequested))
         {
