@@ -19,9 +19,12 @@ public sealed record PipelineConfig
     /// <summary>
     /// With the single-thread topology: the connection's thread that decoded a batch of messages runs the pipeline itself
     /// (journal, apply, route, send) when no other thread is running it, instead of waking the pipeline thread
-    /// (<see cref="PipelineOptions.InlineRuns"/>). Off on a cluster's leader, whose commit waits for the other nodes.
+    /// (<see cref="PipelineOptions.InlineRuns"/>). Off by default: on the quiet 2-vCPU machine it lowered the p50 at
+    /// 10k/s but raised it at 100k/s, where one socket thread then receives, runs and sends everything serially
+    /// (docs/benchmarks.md, "Quiet-machine re-measurement after the session of 2026-12-07 12:49 UTC"). Never on a
+    /// cluster's leader, whose commit waits for the other nodes.
     /// </summary>
-    public bool InlineRuns { get; init; } = true;
+    public bool InlineRuns { get; init; }
     /// <summary>
     /// CPUs to pin the pipeline's threads to: business logic (the single thread), output, journaler; empty = not
     /// pinned. Only for cores set aside for the exchange (isolcpus or a cpuset), usually with <c>busy-spin</c>; see
