@@ -18,12 +18,14 @@ internal sealed class Matcher
     private readonly Ledgers _ledgers;
     private readonly EventBuffer _events;
     private readonly LiquidationIndex _index;
+    private readonly AccountReports _reports;
     private readonly InstrumentTable _instruments;
     private long _lastTradeId;
 
     public Matcher(AccountStore accounts, OrderStore orders, InstrumentTable instruments, Ledgers ledgers, EventBuffer events,
-        LiquidationIndex index)
+        LiquidationIndex index, AccountReports reports)
     {
+        _reports = reports;
         _instruments = instruments;
         _accounts = accounts;
         _orders = orders;
@@ -95,16 +97,23 @@ internal sealed class Matcher
     {
         ref var m = ref _orders[maker];
         var makerAccount = m.AccountId;
+        // The maker is a random account, cold in cache: its lines are fetched while the taker's side is settled, and
+        // the lines both accounts' re-evaluation and reports read after the command are fetched with them.
+        _accounts.Prefetch(makerAccount, ins.Id);
+        _index.Prefetch(makerAccount);
+        _index.Prefetch(taker);
+        _reports.Prefetch(makerAccount);
+        _reports.Prefetch(taker);
         var quote = Quote(lots, m.Price, ins.TickValue);
         var spec = ins.Spec;
         var takerFee = liquidation ? 0 : CeilPpm(quote, spec.TakerFeePpm);
         long makerFee = spec.MakerFeePpm >= 0 ? CeilPpm(quote, spec.MakerFeePpm)
             : liquidation ? 0 : -FloorPpm(quote, -spec.MakerFeePpm);
-        _accounts.Balance(taker) -= takerFee;
-        _accounts.Balance(makerAccount) -= makerFee;
         _ledgers.Fees += takerFee + makerFee;
         var signed = side == Side.Buy ? lots : -lots;
+        _accounts.Balance(taker) -= takerFee;
         _accounts.ApplyFill(taker, ins.Id, signed, quote);
+        _accounts.Balance(makerAccount) -= makerFee;
         _accounts.ApplyFill(makerAccount, ins.Id, -signed, quote);
 
         ref var e = ref _events.Add(EventType.Trade);

@@ -21,7 +21,9 @@ internal sealed class CandidateQueue
     public long TopEquity => _heap[0].Equity;
     public long TopMaintenance => _heap[0].Maintenance;
 
-    public bool Contains(int account) => account < _slot.Length && _slot[account] != 0;
+    /// <summary>Whether the account is queued. An empty queue (the usual case) answers without reading the account's slot,
+    /// a cold line for a random account (every slot is 0 while the queue is empty).</summary>
+    public bool Contains(int account) => _count > 0 && account < _slot.Length && _slot[account] != 0;
 
     /// <summary>Inserts the account or updates its key.</summary>
     public void Set(int account, long equity, long maintenance)
