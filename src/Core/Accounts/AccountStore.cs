@@ -292,8 +292,8 @@ internal sealed class AccountStore
             var absF = Math.Abs(lots);
             var absQ = Math.Abs(p.Qty);
             var k = Math.Min(absF, absQ);
-            var vk = absF > absQ ? (long)((Int128)quote * k / absF) : quote;
-            var removed = (long)((Int128)p.Cost * k / absQ);
+            var vk = absF > absQ ? MulDiv(quote, k, absF) : quote;
+            var removed = MulDiv(p.Cost, k, absQ);
             var qSign = p.Qty > 0 ? 1L : -1L;
             _records[id].Balance += qSign * vk - removed;
             p.Cost -= removed;

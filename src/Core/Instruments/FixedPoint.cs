@@ -89,6 +89,60 @@ public static class FixedPoint
     /// <summary>An unsigned 128-bit product as two halves (returned in two registers).</summary>
     internal readonly record struct Wide(ulong High, ulong Low);
 
+    /// <summary>
+    /// <c>(long)((Int128)a * b / c)</c> for every input: the product divided with truncation toward zero, as Int128
+    /// division truncates, its low 64 bits kept as the cast keeps them. A fill reducing a position takes its pro-rata
+    /// share of the cost basis (and a flip its share of the quote) this way, once or twice per fill. When b &gt;= 0,
+    /// c &gt; 0 and |a| x b is below 2^64 (formed by <see cref="Multiply"/>, whose high half is then 0), the quotient is
+    /// sign(a) x floor(|a| x b / c), and floor of a non-negative quotient is the unsigned 64-bit division's; negating
+    /// or casting that quotient keeps the low 64 bits as the Int128 path does. Anything else takes the Int128 path
+    /// (<c>FixedPointTests</c> compares both with BigInteger on random inputs and the bounds).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static long MulDiv(long a, long b, long c)
+    {
+        if (b >= 0 && c > 0)
+        {
+            var magnitude = a < 0 ? unchecked(0UL - (ulong)a) : (ulong)a;
+            var product = Multiply(magnitude, (ulong)b);
+            if (product.High == 0)
+            {
+                var q = product.Low / (ulong)c;
+                return a < 0 ? unchecked(0L - (long)q) : unchecked((long)q);
+            }
+        }
+        return MulDivWide(a, b, c);
+    }
+
+    /// <summary><see cref="MulDiv"/> in Int128, out of line.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    internal static long MulDivWide(long a, long b, long c) => (long)((Int128)a * b / c);
+
+    /// <summary>
+    /// <c>(Int128)a * b * c</c> for every input (an order's loss: price difference x lots x tick value, for every order
+    /// a command rests, moves or checks). When all three are non-negative and the products of <see cref="Multiply"/>
+    /// have zero high halves, the product is below 2^64 and is that unsigned value; anything else takes the Int128
+    /// multiplication (<c>FixedPointTests</c>).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static Int128 Product(long a, long b, long c)
+    {
+        if ((a | b | c) >= 0)
+        {
+            var ab = Multiply((ulong)a, (ulong)b);
+            if (ab.High == 0)
+            {
+                var abc = Multiply(ab.Low, (ulong)c);
+                if (abc.High == 0) return abc.Low;
+            }
+        }
+        return ProductWide(a, b, c);
+    }
+
+    /// <summary><see cref="Product"/> in Int128, out of line.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    internal static Int128 ProductWide(long a, long b, long c) => (Int128)a * b * c;
+
     /// <summary><see cref="CeilPpm"/> of a notional <see cref="SmallNotional"/> returned (0 &lt;= notional &lt;
     /// 2^42): the same 64-bit rounding <see cref="CeilPpm"/> takes for it.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]

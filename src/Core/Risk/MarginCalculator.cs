@@ -145,22 +145,24 @@ internal sealed class MarginCalculator
     private Int128 ImChange(int account, Instrument ins, long lessBuy, long lessSell)
     {
         ref var p = ref _accounts.Position(account, ins.Id);
-        var im = CeilPpm((Int128)WorstLots(p.Qty, p.BuyLots - lessBuy, p.SellLots - lessSell) * ins.Mark * ins.TickValue, ins.Spec.ImrPpm);
-        return (Int128)im - p.ImPart;
+        return (Int128)Initial(WorstLots(p.Qty, p.BuyLots - lessBuy, p.SellLots - lessSell), ins) - p.ImPart;
     }
 
     /// <summary>IM of one position with its resting orders at their worst case (0 when idle).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long PositionInitial(ref Position p, Instrument ins)
     {
-        if (p.IsIdle) return 0;
-        var lots = WorstLots(p.Qty, p.BuyLots, p.SellLots);
+        return p.IsIdle ? 0 : Initial(WorstLots(p.Qty, p.BuyLots, p.SellLots), ins);
+    }
+
+    /// <summary>IM of a worst case of <paramref name="lots"/> (&gt;= 0): ceil(lots x m x tick_value x imr / 1e6).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long Initial(long lots, Instrument ins) =>
         // The same rounding: CeilPpm takes its 64-bit branch for a notional below 2^42, which SmallNotional forms without
         // the Int128 multiplications (FixedPointTests).
-        return SmallNotional(lots, ins.Mark, ins.TickValue, out var notional)
+        SmallNotional(lots, ins.Mark, ins.TickValue, out var notional)
             ? CeilPpmSmall(notional, ins.Spec.ImrPpm)
             : CeilPpm((Int128)lots * ins.Mark * ins.TickValue, ins.Spec.ImrPpm);
-    }
 
     /// <summary>The account's sums, rebuilt first when a mark moved since they were built.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -349,6 +351,6 @@ internal sealed class MarginCalculator
     public static Int128 OrderLoss(Side side, long price, long lots, Instrument ins)
     {
         var diff = side == Side.Buy ? price - ins.Mark : ins.Mark - price;
-        return diff <= 0 ? 0 : (Int128)diff * lots * ins.TickValue;
+        return diff <= 0 ? 0 : Product(diff, lots, ins.TickValue);
     }
 }

@@ -116,4 +116,58 @@ public sealed class MarginArithmeticFastPathTests
         // Both paths were taken often.
         Assert.True(wideCount > 20_000, $"wide products: {wideCount}");
     }
+
+    /// <summary>
+    /// <see cref="FixedPoint.MulDiv"/> (a fill's pro-rata share of a cost basis or quote) is <c>(long)((Int128)a * b / c)</c>
+    /// for every input, and <see cref="FixedPoint.Product"/> (an order's loss) is <c>(Int128)a * b * c</c>: against the
+    /// Int128 expressions and BigInteger, on the bounds of their 64-bit paths (|a| x b at 2^64, a product at 2^64, the
+    /// signs) and on random inputs of every magnitude, where both paths are taken often.
+    /// </summary>
+    [Fact]
+    public void MulDivAndProduct_EqualTheInt128Expressions_OnTheBoundsAndEveryMagnitude()
+    {
+        static void CheckMulDiv(long a, long b, long c)
+        {
+            if (c == 0) return;
+            var exact = (Int128)a * b / c;
+            Assert.Equal((long)exact, FixedPoint.MulDiv(a, b, c));
+            // Truncation toward zero, from BigInteger (whose division truncates too), low 64 bits.
+            var big = BigInteger.Divide((BigInteger)a * b, c) & ulong.MaxValue;
+            Assert.Equal((ulong)big, unchecked((ulong)FixedPoint.MulDiv(a, b, c)));
+        }
+        static void CheckProduct(long a, long b, long c)
+        {
+            Assert.Equal((Int128)a * b * c, FixedPoint.Product(a, b, c));
+            var big = (BigInteger)a * b * c;
+            if (BigInteger.Abs(big) < BigInteger.One << 126) Assert.Equal(big, (BigInteger)FixedPoint.Product(a, b, c));
+        }
+        long[] edges = [0, 1, -1, 2, -2, 3, (1L << 31) - 1, 1L << 31, (1L << 32) - 1, 1L << 32, (1L << 32) + 1, 1L << 42,
+            (1L << 62) + 3, long.MaxValue, long.MaxValue - 1, long.MinValue, long.MinValue + 1, -(1L << 32), 60_000_000_000];
+        foreach (var a in edges)
+            foreach (var b in edges)
+                foreach (var c in edges)
+                {
+                    CheckMulDiv(a, b, c);
+                    CheckProduct(a, b, c);
+                }
+        // |a| x b right below and at 2^64 (the 64-bit path's bound), with the quotient past 2^63 for c = 1.
+        CheckMulDiv(-(1L << 32) + 1, (1L << 32) + 1, 1);
+        CheckMulDiv(1L << 32, 1L << 32, 3);
+        CheckMulDiv(-(1L << 32), 1L << 32, 3);
+        CheckMulDiv(long.MinValue, 1, 1);
+        CheckMulDiv(long.MinValue, 2, 7);
+        var r = new Random(5151);
+        int fastMulDiv = 0, fastProduct = 0;
+        for (var n = 0; n < 200_000; n++)
+        {
+            var a = Signed(r, r.Next(3) == 0 ? 63 : 40);
+            var b = r.Next(10) == 0 ? Signed(r, 63) : AnyMagnitude(r, r.Next(2) == 0 ? 63 : 24);
+            var c = r.Next(10) == 0 ? Signed(r, 63) : AnyMagnitude(r, r.Next(2) == 0 ? 63 : 24);
+            CheckMulDiv(a, b, c);
+            CheckProduct(a, b, c);
+            if (b >= 0 && c > 0 && (BigInteger)BigInteger.Abs(a) * b <= ulong.MaxValue) fastMulDiv++;
+            if ((a | b | c) >= 0 && (BigInteger)a * b * c <= ulong.MaxValue) fastProduct++;
+        }
+        Assert.True(fastMulDiv > 20_000 && fastProduct > 20_000, $"64-bit paths: MulDiv {fastMulDiv}, Product {fastProduct}");
+    }
 }
