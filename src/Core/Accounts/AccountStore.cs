@@ -307,6 +307,22 @@ internal sealed class AccountStore
         Touch(id, instrument);
     }
 
+    /// <summary>
+    /// A maker's fill: <paramref name="filled"/> lots of its order resting at <paramref name="price"/> leave B or S, and
+    /// the fill of signed <paramref name="lots"/> applies. The same state as <see cref="RemoveOrderLots"/> then
+    /// <see cref="ApplyFill"/> (the sums are exact, so the order of their updates does not matter), with the
+    /// position's IM computed once, by the fill's <see cref="Touch"/>, instead of once for each.
+    /// </summary>
+    public void ApplyMakerFill(int id, int instrument, Side side, long price, long filled, long lots, long quote)
+    {
+        ref var p = ref _positions[id * _stride + instrument];
+        p.RemoveOrderLots(side, filled);
+        ref var sums = ref _sums[id];
+        if (sums.Epoch == _instruments.MarkEpoch)
+            sums.OrderLoss -= MarginCalculator.OrderLoss(side, price, filled, _instruments[instrument]);
+        ApplyFill(id, instrument, lots, quote);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow(int id)
     {

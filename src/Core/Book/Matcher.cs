@@ -114,7 +114,7 @@ internal sealed class Matcher
         _accounts.Balance(taker) -= takerFee;
         _accounts.ApplyFill(taker, ins.Id, signed, quote);
         _accounts.Balance(makerAccount) -= makerFee;
-        _accounts.ApplyFill(makerAccount, ins.Id, -signed, quote);
+        _accounts.ApplyMakerFill(makerAccount, ins.Id, m.Side, m.Price, lots, -signed, quote);
 
         ref var e = ref _events.Add(EventType.Trade);
         e.AccountId = taker;
@@ -235,17 +235,18 @@ internal sealed class Matcher
         return _instruments[o.InstrumentId].Book.Own(o.Side);
     }
 
+    /// <summary>The book's side of a maker's fill (its account's side, the lots leaving B or S, is
+    /// <see cref="AccountStore.ApplyMakerFill"/>): the order shrinks, or leaves the book and is freed when filled.</summary>
     private void ReduceResting(int maker, long lots)
     {
         ref var m = ref _orders[maker];
         if (m.Remaining == lots)
         {
-            Unlink(maker);
+            BookOf(maker).Remove(maker);
             Discard(maker);
             return;
         }
         BookOf(maker).Reduce(maker, lots);
-        _accounts.RemoveOrderLots(m.AccountId, m.InstrumentId, m.Side, m.Price, lots);
     }
 
     /// <summary>A priority-keeping amend: the order shrinks in place.</summary>
