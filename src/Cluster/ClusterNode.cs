@@ -45,6 +45,16 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <summary>The index of the last log entry a majority holds, as this node knows it.</summary>
     public long CommitIndex => _log.LastCommittedEntryIndex;
 
+    /// <summary>
+    /// The index of the last log entry this node applied, counting the library's own empty entries (the one each new
+    /// leader appends when elected), which the log never hands to the state machine: a node whose last committed entry
+    /// is one of them has <see cref="ExchangeStateMachine.AppliedIndex"/> one short of it, with nothing missing.
+    /// </summary>
+    public long AppliedIndex => _log.LastAppliedIndex;
+
+    /// <summary>The index of the last entry in this node's log (committed or not).</summary>
+    public long LastLogIndex => _log.LastEntryIndex;
+
     /// <summary>The member this node believes leads, or null while there is none (an election is on).</summary>
     public ClusterMember? Leader
     {

@@ -35,6 +35,10 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     private long _sinceSnapshot;
     private int _installed;
     private volatile Exception? _snapshotFault;
+    // The newest snapshot was sent again: a follower may have installed it without the leader hearing so, and then
+    // rejects it for good; a newer snapshot (taken at the next entry or batch end) is what moves it on.
+    private volatile bool _freshWanted;
+    private int _resent;
     private volatile Exception? _fault;
     private readonly ulong? _fingerprint;
     private readonly ICommittedOutput? _output;
@@ -85,6 +89,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             var newest = snapshots[0];
             (_exchange, extra) = Load(File.ReadAllBytes(newest.Path), newest.Path);
             _snapshot = newest;
+            newest.Resent = OnSnapshotResent;
             _appliedIndex = newest.Index;
             _lastSequence = _exchange.LastSequence;
         }
@@ -99,6 +104,22 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     public int SnapshotsSkipped => Volatile.Read(ref _skipped);
 
     private int _skipped;
+
+    /// <summary>How many times this node, leading, sent its newest snapshot again (each makes the next snapshot due at
+    /// once: see <see cref="RaftSnapshot.Resent"/>).</summary>
+    public int SnapshotsResent => Volatile.Read(ref _resent);
+
+    private void OnSnapshotResent()
+    {
+        Interlocked.Increment(ref _resent);
+        _freshWanted = true;
+    }
+
+    // Whether a snapshot is due after the entry at index: enough commands since the last, or a newer one wanted because
+    // the newest was sent again; and none being written.
+    private bool SnapshotDue(long index) =>
+        (_sinceSnapshot >= _snapshotEvery || (_freshWanted && index > (Volatile.Read(ref _snapshot)?.Index ?? 0)))
+        && _pendingSnapshot is not { IsCompleted: false };
 
     /// <summary>The exchange as the committed log made it. It belongs to the log's applier: read it only once the node
     /// is stopped (or from <see cref="Applied"/>).</summary>
@@ -203,7 +224,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
         Applied?.Invoke(entry.Index, _exchange);
         Volatile.Write(ref _lastSequence, _exchange.LastSequence);
         Volatile.Write(ref _appliedIndex, entry.Index);
-        if (_sinceSnapshot >= _snapshotEvery && _pendingSnapshot is not { IsCompleted: false })
+        if (!entry.IsSnapshot && SnapshotDue(entry.Index))
             TakeSnapshot(entry.Index, entry.Term, _exchange);
         return entry.Index;
     }
@@ -288,7 +309,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             if (n > 0 && _kept[n - 1].LastSequence != sequence)
                 index = -1;
             _kept.RemoveRange(0, n);
-            snapshot = index >= 0 && _sinceSnapshot >= _snapshotEvery && _pendingSnapshot is not { IsCompleted: false };
+            snapshot = index >= 0 && SnapshotDue(index);
             if (snapshot)
                 _sinceSnapshot = 0;
         }
@@ -465,6 +486,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
         byte[] bytes = RaftSnapshot.Pack(SnapshotCodec.Write(exchange), _output?.Capture());
         long sequence = exchange.LastSequence;
         _sinceSnapshot = 0;
+        _freshWanted = false;
         var path = Path.Combine(_directory, RaftSnapshot.FileName(index, term));
         _pendingSnapshot = Task.Run(() =>
         {
@@ -490,6 +512,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     // Only ever forward: an installed snapshot must not be replaced by an older one finishing late.
     private void Publish(RaftSnapshot snapshot)
     {
+        snapshot.Resent = OnSnapshotResent;
         var current = Volatile.Read(ref _snapshot);
         while ((current is null || current.Index < snapshot.Index)
                && Interlocked.CompareExchange(ref _snapshot, snapshot, current) is var seen && seen != current)

@@ -24,6 +24,20 @@ internal sealed class RaftSnapshot : ISnapshot
         _length = length;
     }
 
+    private int _sends;
+
+    /// <summary>
+    /// Called each time this snapshot is sent again after a first complete send (on the leader's replication thread).
+    /// </summary>
+    /// <remarks>
+    /// DotNext.Net.Cluster 6.12.2's leader resends a snapshot when it did not hear the follower's answer (the request
+    /// timed out while the follower installed it, or the connection broke). The follower, whose commit index is now the
+    /// snapshot's index, rejects it ("not newer than my commit index"), and the leader answers a rejection by lowering
+    /// the follower's next index, which keeps it at or below the snapshot: it sends the same snapshot again and again and
+    /// the follower gets no entry after it until the leader has a newer snapshot (or the leadership changes).
+    /// </remarks>
+    public Action? Resent { get; set; }
+
     /// <summary>The snapshot's file.</summary>
     public string Path { get; }
 
@@ -43,6 +57,8 @@ internal sealed class RaftSnapshot : ISnapshot
             bufferSize: 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (stream.ConfigureAwait(false))
             await writer.CopyFromAsync(stream, token: token).ConfigureAwait(false);
+        if (Interlocked.Increment(ref _sends) > 1)
+            Resent?.Invoke();
     }
 
     private static ReadOnlySpan<byte> ExtraMagic => "EXSTRM01"u8;

@@ -63,7 +63,7 @@ public sealed class DepositionTests
         for (int i = 0; i < cluster.Count; i++)
         {
             Assert.True(cluster[i]!.Fault is null, $"node {i + 1} stopped applying: {cluster[i]!.Fault?.Message}");
-            Assert.Equal(index, cluster[i]!.StateMachine.AppliedIndex);
+            Assert.Equal(index, cluster[i]!.AppliedIndex);
             Assert.False(cluster[i]!.StateMachine.SharesState);
         }
 

@@ -40,8 +40,9 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <param name="wal">How every node's write-ahead log holds its pages.</param>
     /// <param name="electionTimeoutMs">Every node's lower election timeout (the upper is twice it; the leader's heartbeat
     /// half of it).</param>
+    /// <param name="requestTimeoutMs">How long a Raft request may take (0: the lower election timeout).</param>
     public static async Task<TestCluster> StartAsync(int count = 3, long snapshotEveryCommands = 1_000_000, int running = -1,
-        WalMemory wal = WalMemory.Shared, int electionTimeoutMs = 1000)
+        WalMemory wal = WalMemory.Shared, int electionTimeoutMs = 1000, int requestTimeoutMs = 0)
     {
         var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-cluster-" + Guid.NewGuid().ToString("N"))).FullName;
         var members = new ClusterMember[count];
@@ -58,6 +59,7 @@ internal sealed class TestCluster : IAsyncDisposable
                 DataDirectory = Path.Combine(root, $"node{i + 1}"),
                 LowerElectionTimeoutMs = electionTimeoutMs,
                 UpperElectionTimeoutMs = 2 * electionTimeoutMs,
+                RequestTimeoutMs = requestTimeoutMs,
                 WalChunkBytes = 1024 * 1024,
                 SnapshotEveryCommands = snapshotEveryCommands,
                 WalMemory = wal,
@@ -75,11 +77,13 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <param name="i">The node's slot.</param>
     /// <param name="fresh">Its exchange's configuration (the cluster's by default).</param>
     /// <param name="options">Its options (the cluster's by default).</param>
-    public async Task StartNodeAsync(int i, Func<Exchange.Core.Exchange>? fresh = null, ClusterOptions? options = null)
+    /// <param name="output">What the node makes of the committed commands besides its state (none by default).</param>
+    public async Task StartNodeAsync(int i, Func<Exchange.Core.Exchange>? fresh = null, ClusterOptions? options = null,
+        ICommittedOutput? output = null)
     {
         if (_nodes[i] is not null)
             throw new InvalidOperationException($"Node {i + 1} is running.");
-        _nodes[i] = await ClusterNode.StartAsync(options ?? _options[i], fresh ?? Workload.Fresh, applied: Probes[i].OnApplied);
+        _nodes[i] = await ClusterNode.StartAsync(options ?? _options[i], fresh ?? Workload.Fresh, applied: Probes[i].OnApplied, output: output);
     }
 
     public async Task StopNodeAsync(int i)
@@ -132,13 +136,15 @@ internal sealed class TestCluster : IAsyncDisposable
     public async Task WaitAppliedAsync(long index)
     {
         var deadline = DateTime.UtcNow + Timeout;
-        while (_nodes.Any(n => n is { Fault: null } && n.StateMachine.AppliedIndex < index))
+        // The node's applied index: a new leader's empty entry is applied without the state machine seeing it.
+        while (_nodes.Any(n => n is { Fault: null } && n.AppliedIndex < index))
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"Not every node applied index {index}: " +
                     string.Join(", ", _nodes.Where(n => n is not null).Select(n =>
-                        $"node {n!.Options.NodeId} at {n.StateMachine.AppliedIndex} (commit index {n.CommitIndex}, " +
-                        $"term {n.Term}, {(n.IsLeader ? "leading" : "following")}{(n.StateMachine.SharesState ? ", state shared" : "")})")));
+                        $"node {n!.Options.NodeId} at {n.AppliedIndex} (state machine at {n.StateMachine.AppliedIndex}, commit index {n.CommitIndex}, " +
+                        $"log to {n.LastLogIndex}, snapshot at {n.StateMachine.Snapshot?.Index ?? 0}, installed {n.StateMachine.SnapshotsInstalled}, " +
+                        $"resent {n.StateMachine.SnapshotsResent}, term {n.Term}, {(n.IsLeader ? "leading" : "following")}{(n.StateMachine.SharesState ? ", state shared" : "")})")));
             await Task.Delay(20);
         }
     }
