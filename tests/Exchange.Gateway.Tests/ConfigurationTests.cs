@@ -35,4 +35,13 @@ public sealed class ConfigurationTests
         Assert.Throws<InvalidDataException>(() => new PipelineConfig { PinCpus = [Environment.ProcessorCount] }.Validate());
         Assert.Throws<InvalidDataException>(() => new PipelineConfig { PinCpus = [-1] }.Validate());
     }
+
+    [Fact]
+    public void PipelineConfig_YieldMicros_ReachesThePipelineOptions_AndIsRangeChecked()
+    {
+        Assert.Equal(TimeSpan.FromMicroseconds(200), new PipelineConfig { YieldMicros = 200 }.ToOptions("").YieldBeforeSleep);
+        Assert.Equal(TimeSpan.Zero, new PipelineConfig { YieldMicros = 0 }.ToOptions("").YieldBeforeSleep);
+        Assert.Throws<InvalidDataException>(() => new PipelineConfig { YieldMicros = -1 }.Validate());
+        Assert.Throws<InvalidDataException>(() => new PipelineConfig { YieldMicros = 1_000_001 }.Validate());
+    }
 }

@@ -36,6 +36,16 @@ public sealed record PipelineOptions
     public bool InlineRuns { get; init; }
 
     /// <summary>
+    /// With <see cref="PipelineTopology.SingleThread"/> and <see cref="WaitStrategyKind.Blocking"/>: how long the
+    /// pipeline thread, finding no work after its short spin, keeps polling the input ring with
+    /// <see cref="Thread.Yield"/> between polls before it sleeps (<see cref="BlockingWaitStrategy(TimeSpan, TimeSpan)"/>).
+    /// Zero (the default) sleeps at once after the spin. Under continuous traffic a yield phase longer than the gaps
+    /// between batches keeps the thread awake, so no batch costs a wake-up; an idle pipeline still sleeps after it.
+    /// Ignored with inline runs (the producers then run the stages) and by the other topologies and strategies.
+    /// </summary>
+    public TimeSpan YieldBeforeSleep { get; init; }
+
+    /// <summary>
     /// CPUs to pin the pipeline's threads to, in this order: the business-logic thread (the one thread of
     /// <see cref="PipelineTopology.SingleThread"/>), the output thread, the journaler; threads beyond the list are not
     /// pinned. Empty (the default): the OS places them. For machines with cores set aside for the pipeline (isolcpus
@@ -111,6 +121,7 @@ public sealed record PipelineOptions
             if (cpu < 0 || cpu >= Environment.ProcessorCount)
                 throw new ArgumentOutOfRangeException(nameof(PinnedCpus), cpu, $"Must be a CPU of this machine (0 to {Environment.ProcessorCount - 1}).");
         ArgumentOutOfRangeException.ThrowIfNegative(SnapshotEveryCommands);
+        ArgumentOutOfRangeException.ThrowIfNegative(YieldBeforeSleep.Ticks, nameof(YieldBeforeSleep));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SnapshotsToKeep);
         ArgumentNullException.ThrowIfNull(TimeProvider);
         if (Journal is not null && JournalInstance is not null)

@@ -60,7 +60,9 @@ internal abstract class PipelineStages
             // producers run the stages themselves; the thread then runs only what the others publish, and its spin
             // would take the CPU the producer running them needs.
             _ => new SingleThreadStages<BlockingWaitStrategy>(
-                options, new BlockingWaitStrategy(options.InlineRuns ? TimeSpan.Zero : SingleThreadSpin),
+                options, new BlockingWaitStrategy(
+                    options.InlineRuns ? TimeSpan.Zero : SingleThreadSpin,
+                    options.InlineRuns ? TimeSpan.Zero : options.YieldBeforeSleep),
                 exchange, journal, snapshots, output, abort),
         }
         : options.WaitStrategy switch

@@ -26,6 +26,13 @@ public sealed record PipelineConfig
     /// </summary>
     public bool InlineRuns { get; init; }
     /// <summary>
+    /// With the single-thread topology and <c>blocking</c> waits (inline runs off): microseconds the pipeline thread keeps
+    /// polling for work, yielding its CPU between polls, before it sleeps (<see cref="PipelineOptions.YieldBeforeSleep"/>).
+    /// 0 sleeps right after the 10 µs spin. Under continuous traffic the thread then never sleeps between batches, so no
+    /// batch waits for its wake-up; an idle server still sleeps after it (docs/operations.md, "Threads and CPU").
+    /// </summary>
+    public int YieldMicros { get; init; }
+    /// <summary>
     /// CPUs to pin the pipeline's threads to: business logic (the single thread), output, journaler; empty = not
     /// pinned. Only for cores set aside for the exchange (isolcpus or a cpuset), usually with <c>busy-spin</c>; see
     /// docs/operations.md.
@@ -49,6 +56,7 @@ public sealed record PipelineConfig
         if (Topology is not ("auto" or "parallel" or "single"))
             throw new InvalidDataException("pipeline.topology must be auto, parallel or single");
         if (Fsync is not ("batch" or "interval" or "never")) throw new InvalidDataException("pipeline.fsync must be batch, interval or never");
+        if (YieldMicros is < 0 or > 1_000_000) throw new InvalidDataException("pipeline.yieldMicros must be in 0..1000000");
         if (FsyncIntervalMs <= 0 || SnapshotEveryCommands < 0) throw new InvalidDataException("pipeline: bad fsync interval or snapshot period");
         foreach (var cpu in PinCpus)
             if (cpu < 0 || cpu >= Environment.ProcessorCount)
@@ -66,6 +74,7 @@ public sealed record PipelineConfig
             _ => PipelineTopologies.ForThisMachine(),
         },
         InlineRuns = InlineRuns,
+        YieldBeforeSleep = TimeSpan.FromMicroseconds(YieldMicros),
         PinnedCpus = PinCpus,
         InputRingSize = RingSize,
         OutputRingSize = RingSize,

@@ -25,15 +25,31 @@ public sealed class BlockingWaitStrategyTests
         WaitStrategyChecks.DependentBehindCursor_WaitsForDependent(new BlockingWaitStrategy(TimeSpan.FromMicroseconds(50)));
 
     [Fact]
+    public void WaitFor_WithYielding_PublishedByAnotherThread_ReturnsHighestPublished() =>
+        WaitStrategyChecks.PublishedByAnotherThread_ReturnsIt(
+            new BlockingWaitStrategy(TimeSpan.FromMicroseconds(10), TimeSpan.FromMicroseconds(500)));
+
+    [Fact]
+    public void WaitFor_WithYielding_DependentBehindCursor_ReturnsOnceDependentCatchesUp() =>
+        WaitStrategyChecks.DependentBehindCursor_WaitsForDependent(
+            new BlockingWaitStrategy(TimeSpan.FromMicroseconds(10), TimeSpan.FromMicroseconds(500)));
+
+    [Fact]
     public void Constructor_NegativeSpin_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new BlockingWaitStrategy(TimeSpan.FromTicks(-1)));
 
+    [Fact]
+    public void Constructor_NegativeYield_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BlockingWaitStrategy(TimeSpan.Zero, TimeSpan.FromTicks(-1)));
+
     [Theory]
-    [InlineData(0)]
-    [InlineData(50)]
-    public void WaitFor_NothingPublished_SleepsUntilPublishSignals(int spinMicroseconds)
+    [InlineData(0, 0)]
+    [InlineData(50, 0)]
+    [InlineData(10, 2_000)]
+    public void WaitFor_NothingPublished_SleepsUntilPublishSignals(int spinMicroseconds, int yieldMicroseconds)
     {
-        var ring = RingBuffer<TestEvent>.CreateSingleProducer(8, new BlockingWaitStrategy(TimeSpan.FromMicroseconds(spinMicroseconds)));
+        var ring = RingBuffer<TestEvent>.CreateSingleProducer(8, new BlockingWaitStrategy(
+            TimeSpan.FromMicroseconds(spinMicroseconds), TimeSpan.FromMicroseconds(yieldMicroseconds)));
         var barrier = ring.NewBarrier();
         long result = -2;
         var waiter = TestThread.Start(() =>

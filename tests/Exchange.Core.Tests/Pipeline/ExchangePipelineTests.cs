@@ -14,8 +14,15 @@ public abstract class ExchangePipelineTests
     /// publishes are then deferred and followed by <see cref="ExchangePipeline.RunPublished"/>.</summary>
     protected virtual bool InlineRuns => false;
 
+    /// <summary>How long the single pipeline thread's blocking wait yields before it sleeps (<see cref="PipelineOptions.YieldBeforeSleep"/>).</summary>
+    protected virtual TimeSpan YieldBeforeSleep => TimeSpan.Zero;
+
     private PipelineOptions Options(WaitStrategyKind wait = WaitStrategyKind.Yielding, ProducerType producers = ProducerType.Multi) =>
-        new() { InputRingSize = 256, OutputRingSize = 64, WaitStrategy = wait, ProducerType = producers, Topology = Topology, InlineRuns = InlineRuns };
+        new()
+        {
+            InputRingSize = 256, OutputRingSize = 64, WaitStrategy = wait, ProducerType = producers, Topology = Topology,
+            InlineRuns = InlineRuns, YieldBeforeSleep = YieldBeforeSleep,
+        };
 
     [Theory]
     [InlineData(WaitStrategyKind.Yielding, ProducerType.Multi)]
@@ -524,6 +531,21 @@ public sealed class ParallelPipelineTests : ExchangePipelineTests
 public sealed class SingleThreadPipelineTests : ExchangePipelineTests
 {
     protected override PipelineTopology Topology => PipelineTopology.SingleThread;
+}
+
+/// <summary>The single thread's blocking wait with a yield phase before it sleeps (the gateway's <c>pipeline.yieldMicros</c>):
+/// the whole contract again, the blocking cases now mostly served while the thread yields.</summary>
+[Collection(PipelineThreadsCollection.Name)]
+public sealed class YieldBeforeSleepPipelineTests : ExchangePipelineTests
+{
+    protected override PipelineTopology Topology => PipelineTopology.SingleThread;
+
+    protected override TimeSpan YieldBeforeSleep => TimeSpan.FromMicroseconds(200);
+
+    [Fact]
+    public void NegativeYieldBeforeSleep_IsRejected() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ExchangePipeline(
+            PipelineWorkload.Fresh(), new PipelineOptions { YieldBeforeSleep = TimeSpan.FromTicks(-1) }, new OutputRecorder()));
 }
 
 [Collection(PipelineThreadsCollection.Name)]
