@@ -18,6 +18,10 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
     private sealed record StepResult(string Target, long Rate, int Commands, int Responded, double Achieved, LongHistogram Latency,
         GcCounts Gcs, long Rejected, long RateLimited, long MaxLagNs, string RejectCodes, ServerGc? ServerGcs)
     {
+        /// <summary>Each command's send lag: the pacing thread's send call against its planned time (the client's own share
+        /// of every latency, the same kind of figure for the echo and the gateway).</summary>
+        public LongHistogram? SendLag { get; init; }
+
         /// <summary>The server's CPU time in the window (gateway steps only).</summary>
         public ServerCpu? ServerCpu { get; init; }
     }
@@ -195,6 +199,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         var serverGc = server?.Gc;
         var serverCpu = server is null ? default : ServerCpu.Read(server.Pid);
         long sent = 0, maxLag = 0;
+        var sendLag = HistogramFiles.NewNanoseconds();
         while (Stopwatch.GetTimestamp() < start) Thread.Yield();
         while (sent < total)
         {
@@ -207,6 +212,8 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                 continue;
             }
             maxLag = Math.Max(maxLag, now - (start + sent * frequency / rate));
+            for (var i = sent; i < due; i++)
+                sendLag.RecordValue(Math.Clamp(Units.Nanoseconds(now - (start + i * frequency / rate)), 0, sendLag.HighestTrackableValue));
             for (var c = 0; c < n; c++)
             {
                 var end = (int)((due - c + n - 1) / n);
@@ -252,6 +259,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                 .Select(x => $"{Exchange.Core.Events.RejectCodeNames.Name((Exchange.Core.Events.RejectCode)x.code)} {x.count:N0}")), serverGcs)
         {
             ServerCpu = cpu,
+            SendLag = sendLag,
         };
     }
 
@@ -266,7 +274,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                     $"strategy {options.ServerWait}, topology {options.ServerTopology}, rate limits off. Echo: in-process, one thread per connection, replies of the outcome's size. " +
                     (_warmUp is null ? "Server warm-up: 1 s at the first rate." : $"Server warm-up, after 1 s at the first rate: {_warmUp}."));
         report.Line();
-        report.Line("| target | rate | commands | responded | achieved | p50 | p90 | p99 | p99.9 | max | rejected | max send lag | client GC 0/1/2 | server GC 0/1/2 | server allocated per command | server CPU per command, µs: all (pipeline / sockets / pool / other) |");
+        report.Line("| target | rate | commands | responded | achieved | p50 | p90 | p99 | p99.9 | max | rejected | send lag p50 / max | client GC 0/1/2 | server GC 0/1/2 | server allocated per command | server CPU per command, µs: all (pipeline / sockets / pool / other) |");
         report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var series = new List<(string, HistogramBase)>();
         foreach (var r in results)
@@ -276,7 +284,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                         $"{Units.Latency(h.GetValueAtPercentile(50))} | {Units.Latency(h.GetValueAtPercentile(90))} | " +
                         $"{Units.Latency(h.GetValueAtPercentile(99))} | {Units.Latency(h.GetValueAtPercentile(99.9))} | " +
                         $"{Units.Latency(h.GetMaxValue())} | {r.Rejected:N0}{(r.RateLimited > 0 ? $" ({r.RateLimited:N0} rate-limited)" : "")} | " +
-                        $"{Units.Latency(r.MaxLagNs)} | {r.Gcs} | {(r.ServerGcs is { } g ? g.Counts.ToString() : "–")} | " +
+                        $"{(r.SendLag is { } lag ? Units.Latency(lag.GetValueAtPercentile(50)) + " / " : "")}{Units.Latency(r.MaxLagNs)} | {r.Gcs} | {(r.ServerGcs is { } g ? g.Counts.ToString() : "–")} | " +
                         $"{(r.ServerGcs is { } a ? $"{a.Allocated / Math.Max(1, r.Commands):N0} B" : "–")} | " +
                         $"{(r.ServerCpu is { } c ? c.PerCommand(r.Commands) : "–")} |");
             var name = $"tcp-{r.Target}-{Units.Short(r.Rate)}";

@@ -28,6 +28,7 @@ internal static class StageLatency
         "output->notified",   // the output handler's routing of the command's events into the users' logs
         "notified->sender",   // a log grew -> its connection's sender runs (the wake-up of the sender task)
         "sender flush",       // the sender's FlushAsync (with inline I/O, the send itself)
+        "published->sent",    // per command: in the ring -> the end of its output batch's sends (its whole stay after the read)
     ];
 
     private static readonly LongHistogram[] Histograms = Names.Select(_ => new LongHistogram(TimeStamp.Seconds(10), 3)).ToArray();
@@ -37,7 +38,7 @@ internal static class StageLatency
     private static long _reportedOutputThreadAllocated;
     private static long _reportedProcessAllocated;
 
-    public const int Published = 0, Output = 1, Routed = 2, SenderWoken = 3, Flushed = 4;
+    public const int Published = 0, Output = 1, Routed = 2, SenderWoken = 3, Flushed = 4, Sent = 5;
 
     /// <summary>Records the time from <paramref name="fromTicks"/> (a <see cref="Stopwatch"/> reading) to now.</summary>
     public static void Record(int stage, long fromTicks)

@@ -44,6 +44,8 @@ internal sealed class OutboundRouter : IOutputHandler
         {
             StageLatency.Record(StageLatency.Output, p.PublishedAt);
             outputAt = Stopwatch.GetTimestamp();
+            if (_batchPublishedCount == _batchPublishedAt.Length) Array.Resize(ref _batchPublishedAt, 2 * _batchPublishedAt.Length);
+            _batchPublishedAt[_batchPublishedCount++] = p.PublishedAt;
         }
         if (p.Book is { } book)
         {
@@ -97,9 +99,19 @@ internal sealed class OutboundRouter : IOutputHandler
     public void OnEndOfBatch()
     {
         _wakes.Flush();
+        if (StageLatency.On)
+        {
+            // Each command of the batch: from its publication to the end of the batch's sends (its whole stay here).
+            for (var i = 0; i < _batchPublishedCount; i++) StageLatency.Record(StageLatency.Sent, _batchPublishedAt[i]);
+            _batchPublishedCount = 0;
+        }
         Volatile.Write(ref _writtenThrough, _routed);
         StageLatency.OutputThreadAllocated();
     }
+
+    // Stage latency only: when each command of the current batch was published (output thread).
+    private long[] _batchPublishedAt = StageLatency.On ? new long[1024] : [];
+    private int _batchPublishedCount;
 
     // The last command routed (output thread), and the last one at the end of a batch, when all streams were written.
     private long _routed;
