@@ -74,7 +74,7 @@ internal static class PairedLiquidation
         }
     }
 
-    private sealed class BuildContext(string dir) : AssemblyLoadContext
+    internal sealed class BuildContext(string dir) : AssemblyLoadContext
     {
         protected override Assembly? Load(AssemblyName name) =>
             name.Name is { } n && n.StartsWith("Exchange.", StringComparison.Ordinal) && File.Exists(Path.Combine(dir, n + ".dll"))
