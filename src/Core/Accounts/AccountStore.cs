@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Exchange.Core.Commands;
 using Exchange.Core.Instruments;
 using Exchange.Core.Risk;
@@ -243,14 +244,33 @@ internal sealed class AccountStore
     /// </summary>
     public int CopyTo(int ids, Span<bool> exists, Span<long> balance, Span<ulong> held, Span<int> orderHead, ref long[] qty, ref long[] cost)
     {
+        var records = _records.AsSpan(0, ids);
+        exists = exists[..ids];
+        balance = balance[..ids];
+        held = held[..ids];
+        orderHead = orderHead[..ids];
+        var positions = _positions;
+        var stride = _stride;
+        // Prefetch only when the positions spanned are beyond the caches: with all of them in cache (10,000 accounts,
+        // ~1 MB) the prefetches measured 1.17-1.19x slower.
+        var prefetch = Sse.IsSupported && (long)ids * stride * Unsafe.SizeOf<Position>() >= Journal.StreamingCopy.Threshold;
         var n = 0;
-        for (var a = 0; a < ids; a++)
+        for (var a = 0; a < records.Length; a++)
         {
-            ref var r = ref _records[a];
+            ref var r = ref records[a];
             exists[a] = r.Exists;
             balance[a] = r.Balance;
             held[a] = r.Held;
             orderHead[a] = r.OrderHead;
+            // The positions are 96 bytes apart and each read is a miss the hardware prefetchers do not hide at this
+            // stride (the positions pass alone: 546 -> 344 us at 100k accounts, docs/benchmarks.md "Snapshot pause"): ask
+            // for the first held position of the account PrefetchAhead places on. A prefetch never faults, so a stale
+            // address (the array moved) is harmless.
+            if (prefetch && a + PrefetchAhead < records.Length)
+            {
+                var ahead = records[a + PrefetchAhead].Held;
+                if (ahead != 0) Prefetch(ref positions[(a + PrefetchAhead) * stride + BitOperations.TrailingZeroCount(ahead)]);
+            }
             var mask = r.Held;
             if (mask == 0) continue;
             if (qty.Length - n < 64)
@@ -258,16 +278,23 @@ internal sealed class AccountStore
                 Array.Resize(ref qty, Math.Max(2 * qty.Length, n + 64));
                 Array.Resize(ref cost, qty.Length);
             }
-            var row = a * _stride;
+            var row = a * stride;
             for (; mask != 0; mask &= mask - 1)
             {
-                ref var p = ref _positions[row + BitOperations.TrailingZeroCount(mask)];
+                ref var p = ref positions[row + BitOperations.TrailingZeroCount(mask)];
                 qty[n] = p.Qty;
                 cost[n++] = p.Cost;
             }
         }
         return n;
     }
+
+    /// <summary>Accounts ahead whose position <see cref="CopyTo"/> prefetches (16-128 measured alike at 100k accounts,
+    /// 4 and 8 too short, 256 too far).</summary>
+    private const int PrefetchAhead = 32;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Prefetch(ref Position p) => Sse.Prefetch0(Unsafe.AsPointer(ref p));
 
     public ref int OrderHead(int id) => ref _records[id].OrderHead;
     public ref int OrderTail(int id) => ref _records[id].OrderTail;

@@ -46,7 +46,7 @@ internal sealed class OrderStore
     }
 
     /// <summary>Copies the slots below <see cref="HighWater"/> (in use or not), a block copy for a snapshot's capture.</summary>
-    public void CopyTo(Span<Order> destination) => _orders.AsSpan(0, _highWater).CopyTo(destination);
+    public void CopyTo(Span<Order> destination) => Journal.StreamingCopy.Copy<Order>(_orders.AsSpan(0, _highWater), destination);
 
     /// <summary>Registers an allocated order in the id maps (its fields must be set).</summary>
     public void Register(int handle)

@@ -8,9 +8,9 @@ namespace Exchange.Core.Journal;
 /// <summary>
 /// A copy of the exchange's state as raw arrays, taken between two commands: what <see cref="SnapshotCodec"/>
 /// serializes, without the serializing. <see cref="Capture"/> is the only part that must run on the business-logic
-/// thread: block copies of the account arrays (existence, balance, held mask, order list head) and of the order slots in
-/// use, one pass copying each held position's lots and cost, and a few hundred words (instruments, book level heads,
-/// ledgers, token windows). <see cref="SnapshotCodec.Write(SnapshotImage, SnapshotBuffer)"/> then walks the copy
+/// thread: one pass over the account records copying existence, balance, held mask, order list head and each held
+/// position's lots and cost, a block copy of the order slots in use (streamed past the caches when large:
+/// <see cref="StreamingCopy"/>), and a few hundred words (instruments, book level heads, ledgers, token windows). <see cref="SnapshotCodec.Write(SnapshotImage, SnapshotBuffer)"/> then walks the copy
 /// (account order lists, book priority order) on any thread while the business-logic thread goes on: the pause is a
 /// memory copy instead of a serialization (docs/benchmarks.md, "Snapshot pause"). Every array grows to the largest
 /// state captured and is then reused, so periodic snapshots allocate nothing once the population stops growing. One
