@@ -269,7 +269,7 @@ internal sealed class AccountStore
             if (prefetch && a + PrefetchAhead < records.Length)
             {
                 var ahead = records[a + PrefetchAhead].Held;
-                if (ahead != 0) Prefetch(ref positions[(a + PrefetchAhead) * stride + BitOperations.TrailingZeroCount(ahead)]);
+                if (ahead != 0) PrefetchLotsAndCost(ref positions[(a + PrefetchAhead) * stride + BitOperations.TrailingZeroCount(ahead)]);
             }
             var mask = r.Held;
             if (mask == 0) continue;
@@ -293,8 +293,10 @@ internal sealed class AccountStore
     /// 4 and 8 too short, 256 too far).</summary>
     private const int PrefetchAhead = 32;
 
+    /// <summary>The line of the position's lots and cost only (<see cref="CacheLines.Prefetch{T}"/> would fetch its last
+    /// line too, which the capture does not read).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Prefetch(ref Position p) => Sse.Prefetch0(Unsafe.AsPointer(ref p));
+    private static unsafe void PrefetchLotsAndCost(ref Position p) => Sse.Prefetch0(Unsafe.AsPointer(ref p));
 
     public ref int OrderHead(int id) => ref _records[id].OrderHead;
     public ref int OrderTail(int id) => ref _records[id].OrderTail;
