@@ -300,7 +300,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
             if (e is null || g is null) continue;
             var p50 = g.Latency.GetValueAtPercentile(50) / (double)Math.Max(1, e.Latency.GetValueAtPercentile(50));
             var p999 = g.Latency.GetValueAtPercentile(99.9);
-            report.Line($"- {Units.Rate(rate)}: gateway p50 = **{p50:F1}x** bare loopback ({(p50 <= 2 ? "within" : "NOT within")} 2x); " +
+            report.Line($"- {Units.Rate(rate)}: gateway p50 = **{p50:F2}x** bare loopback ({(p50 <= 1.5 ? "within" : "NOT within")} 1.5x); " +
                         $"gateway p99.9 {Units.Latency(p999)} ({(p999 < 1_000_000 ? "under" : "NOT under")} 1 ms).");
         }
         var codes = results.Where(r => r.Target == "gateway" && r.RejectCodes.Length > 0).Select(r => $"{Units.Rate(r.Rate)}: {r.RejectCodes}").ToList();
