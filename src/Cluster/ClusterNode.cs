@@ -17,6 +17,8 @@ public sealed class ClusterNode : IAsyncDisposable
     private readonly WriteAheadLog _log;
     private readonly byte[] _barrier;
     private int _disposed;
+    // The term of this node's latest leadership, recorded as it became the leader (see TakeOverAsync).
+    private long _leadershipTerm;
 
     private ClusterNode(ClusterOptions options, RaftCluster raft, WriteAheadLog log, ExchangeStateMachine machine, byte[] barrier)
     {
@@ -129,7 +131,14 @@ public sealed class ClusterNode : IAsyncDisposable
 
         var raft = new RaftCluster(configuration) { AuditTrail = log };
         var node = new ClusterNode(options, raft, log, machine, LeadershipBarrier.Payload(fingerprint, output?.SessionProposal ?? 0));
-        raft.LeaderChanged += (_, leader) => node.LeaderChanged?.Invoke(node.Leader);
+        raft.LeaderChanged += (_, leader) =>
+        {
+            // Raised inside the library's move to the leader's state, under its transition lock, where the node's term is
+            // the new leadership's (a vote or a newer leader's message cannot move it meanwhile).
+            if (leader is { IsRemote: false })
+                Volatile.Write(ref node._leadershipTerm, raft.Term);
+            node.LeaderChanged?.Invoke(node.Leader);
+        };
         try
         {
             try
@@ -203,7 +212,14 @@ public sealed class ClusterNode : IAsyncDisposable
         var leadership = _raft.LeadershipToken;
         if (leadership.IsCancellationRequested)
             return null;
-        var barrier = new LeadershipBarrier(_raft.Term, shareState);
+        // The leadership's term, not the node's as read now: a node being deposed persists the next term before it leaves
+        // the leader's state, so the term read inside that window is the next leader's, and a barrier labelled with it
+        // could stand in this node's log for the next leader's entry at the same index (docs/cluster.md). Read after
+        // the token: a live token is the latest leadership's, whose term was recorded as it began.
+        long term = Volatile.Read(ref _leadershipTerm);
+        if (term == 0)
+            term = _raft.Term;
+        var barrier = new LeadershipBarrier(term, shareState);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(leadership, token);
         try
         {
