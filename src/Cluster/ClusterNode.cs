@@ -131,6 +131,7 @@ public sealed class ClusterNode : IAsyncDisposable
 
         var raft = new RaftCluster(configuration) { AuditTrail = log };
         var node = new ClusterNode(options, raft, log, machine, LeadershipBarrier.Payload(fingerprint, output?.SessionProposal ?? 0));
+        machine.FreshSnapshotWanted = node.AppendEmptyEntry;
         raft.LeaderChanged += (_, leader) =>
         {
             // Raised inside the library's move to the leader's state, under its transition lock, where the node's term is
@@ -186,6 +187,36 @@ public sealed class ClusterNode : IAsyncDisposable
     /// </remarks>
     internal ValueTask CommitOwnBatchAsync(ReadOnlyMemory<byte> batch, long term, CancellationToken token, SharedTerm? shared) =>
         _raft.ReplicateAsync(new BinaryLogEntry { Content = batch, Term = term, Context = shared }, token);
+
+    private int _appendingEmpty;
+
+    // The state machine wants a snapshot newer than the one the leader keeps resending (RaftSnapshot.Resent), and takes
+    // it at the next entry it applies; an idle leader has none coming, so it appends one without commands. The entry
+    // has an identifier but no payload, so the log hands it to every node's state machine, which applies nothing for it
+    // (a leader whose pipeline owns the state records it as applied, and snapshots at its pipeline's next batch end).
+    private void AppendEmptyEntry()
+    {
+        var leadership = _raft.LeadershipToken;
+        if (leadership.IsCancellationRequested || Interlocked.Exchange(ref _appendingEmpty, 1) != 0)
+            return;
+        long term = Volatile.Read(ref _leadershipTerm);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _raft.ReplicateAsync(new BinaryLogEntry { Content = ReadOnlyMemory<byte>.Empty, Term = term, CommandId = 0 }, leadership)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Deposed or stopping: the next leader starts every follower afresh.
+            }
+            finally
+            {
+                Volatile.Write(ref _appendingEmpty, 0);
+            }
+        });
+    }
 
     /// <summary>
     /// Takes over as the sequencer of this node's leadership: appends an empty entry and waits until it is applied,

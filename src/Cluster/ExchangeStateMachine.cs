@@ -113,7 +113,12 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     {
         Interlocked.Increment(ref _resent);
         _freshWanted = true;
+        FreshSnapshotWanted?.Invoke();
     }
+
+    /// <summary>Called (on the leader's replication thread) when a newer snapshot is wanted at the next entry: an idle
+    /// leader appends an entry without commands for it (<see cref="ClusterNode"/>).</summary>
+    internal Action? FreshSnapshotWanted { get; set; }
 
     // Whether a snapshot is due after the entry at index: enough commands since the last, or a newer one wanted because
     // the newest was sent again; and none being written.
