@@ -13,10 +13,12 @@ namespace Exchange.Cluster.Tests;
 [Collection(nameof(ClusterCollection))]
 public sealed class DepositionTests
 {
-    // Failed about one run in ten under load: a node stopped on a batch whose sequences did not follow its state (a
-    // deposed leader's batch labelled with the next term: fixed), or a follower stayed one entry behind for good (not
-    // explained yet). docs/cluster.md, "Not built yet"; docs/benchmarks.md, "The commit-index wait under depositions".
-    [KnownFaultFact("A follower may stay one entry behind after depositions under load")]
+    // Failed about one run in ten under load until two faults were fixed: a deposed leader's batch labelled with the next
+    // term (a node stopped on a batch whose sequences did not follow its state), and a follower stalled behind a snapshot
+    // the leader resent (it stayed one entry behind for good; ResentSnapshotTests). Still a known-fault test: at load
+    // 28-34 three runs of 26 found no leader every node agreed on within 30 s while the pool was starved (liveness under
+    // this test's 100-200 ms timeouts, not explained yet). docs/cluster.md, "Not built yet".
+    [KnownFaultFact("At load 28 and more no leader may be agreed on within 30 s under the starved pool")]
     public async Task LeadersSharingTheirState_DeposedByElectionTimeoutsUnderLoad_EveryNodeReachesTheSameIndexAndState()
     {
         // Election timeouts of 100-200 ms (heartbeats every 50 ms) and a thread pool starved for 300 ms every 700 ms:
