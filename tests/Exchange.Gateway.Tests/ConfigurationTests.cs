@@ -37,12 +37,12 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public void PipelineConfig_YieldMicros_Defaults200_ReachesThePipelineOptions_AndIsRangeChecked()
+    public void PipelineConfig_YieldMicros_DefaultsToZero_ReachesThePipelineOptions_AndIsRangeChecked()
     {
         Assert.Equal(TimeSpan.FromMicroseconds(200), new PipelineConfig { YieldMicros = 200 }.ToOptions("").YieldBeforeSleep);
         Assert.Equal(TimeSpan.Zero, new PipelineConfig { YieldMicros = 0 }.ToOptions("").YieldBeforeSleep);
         // The shipped default (the embedded configuration says the same: EmbeddedDefault_LimitsAndPipeline_AreTheDocumentedDefaults).
-        Assert.Equal(TimeSpan.FromMicroseconds(200), ConfigLoader.Default().Pipeline.ToOptions("").YieldBeforeSleep);
+        Assert.Equal(TimeSpan.Zero, ConfigLoader.Default().Pipeline.ToOptions("").YieldBeforeSleep);
         Assert.Throws<InvalidDataException>(() => new PipelineConfig { YieldMicros = -1 }.Validate());
         Assert.Throws<InvalidDataException>(() => new PipelineConfig { YieldMicros = 1_000_001 }.Validate());
     }

@@ -29,11 +29,12 @@ public sealed record PipelineConfig
     /// With the single-thread topology and <c>blocking</c> waits (inline runs off): microseconds the pipeline thread keeps
     /// polling for work, yielding its CPU between polls, before it sleeps (<see cref="PipelineOptions.YieldBeforeSleep"/>).
     /// 0 sleeps right after the 10 µs spin. Under continuous traffic the thread then never sleeps between batches, so no
-    /// batch waits for its wake-up; an idle server still sleeps after it. Default 200: it halved the p50 at 10k/s over TCP
-    /// and kept 100k/s where the sleeping thread fell behind, for more CPU per command at low rates
-    /// (docs/operations.md, "Threads and CPU"; docs/benchmarks.md, "The pipeline thread yields before it sleeps").
+    /// batch waits for its wake-up; an idle server still sleeps after it. Default 0: on the quiet 2-vCPU machine a 200 µs
+    /// yield raised the p50 at 10k/s over TCP (59-80 against 43-48 µs) for about five times the server's CPU per
+    /// command there, and did not clearly lower it at 100k/s (docs/operations.md, "Threads and CPU"; docs/benchmarks.md,
+    /// "The pipeline thread yields before it sleeps" and the quiet re-measurement after it).
     /// </summary>
-    public int YieldMicros { get; init; } = 200;
+    public int YieldMicros { get; init; }
     /// <summary>
     /// CPUs to pin the pipeline's threads to: business logic (the single thread), output, journaler; empty = not
     /// pinned. Only for cores set aside for the exchange (isolcpus or a cpuset), usually with <c>busy-spin</c>; see
