@@ -19,28 +19,7 @@ internal static class PairedSnapshot
         var calls = int.Parse(args[1]);
         var dirs = args[2..];
         var subjects = dirs.Select(d => new Subject(Path.GetFullPath(d), accounts)).ToArray();
-        for (var round = 1; round <= 60; round++)
-        {
-            foreach (var s in subjects) s.Call();
-            if (round % 10 == 0) Thread.Sleep(20);
-        }
-        var cpu = subjects.Select(_ => new long[calls]).ToArray();
-        for (var i = 0; i < calls; i++)
-            for (var k = 0; k < subjects.Length; k++)
-            {
-                var j = (i + k) % subjects.Length;
-                cpu[j][i] = subjects[j].Call();
-            }
-        for (var k = 0; k < subjects.Length; k++)
-        {
-            var sorted = cpu[k].Order().ToArray();
-            Console.WriteLine($"{dirs[k]}: capture of {accounts} accounts, thread CPU per call: p10 {sorted[calls / 10] / 1e3:F1} us, median {sorted[calls / 2] / 1e3:F1} us, mean {cpu[k].Average() / 1e3:F1} us");
-        }
-        for (var k = 1; k < subjects.Length; k++)
-        {
-            var ratios = Enumerable.Range(0, calls).Select(i => (double)cpu[k][i] / cpu[0][i]).Order().ToArray();
-            Console.WriteLine($"{dirs[k]} / {dirs[0]}: median ratio of paired calls {ratios[calls / 2]:F3}");
-        }
+        PairedCalls.Run(dirs, subjects.Select(s => (Func<long>)s.Call).ToArray(), warmRounds: 60, calls, $"capture of {accounts} accounts");
     }
 
     private sealed class Subject
