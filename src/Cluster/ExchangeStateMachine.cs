@@ -116,8 +116,8 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
         FreshSnapshotWanted?.Invoke();
     }
 
-    /// <summary>Called (on the leader's replication thread) when a newer snapshot is wanted at the next entry: an idle
-    /// leader appends an entry without commands for it (<see cref="ClusterNode"/>).</summary>
+    /// <summary>Called (on the library thread that sends the leader's log to a follower) when a newer snapshot is wanted
+    /// at the next entry: an idle leader appends an entry without commands for it (<see cref="ClusterNode"/>).</summary>
     internal Action? FreshSnapshotWanted { get; set; }
 
     // Whether a snapshot is due after the entry at index: enough commands since the last, or a newer one wanted because

@@ -27,7 +27,8 @@ internal sealed class RaftSnapshot : ISnapshot
     private int _sends;
 
     /// <summary>
-    /// Called each time this snapshot is sent again after a first complete send (on the leader's replication thread).
+    /// Called each time this snapshot is sent again after a first complete send (on the library thread that sends the
+    /// leader's log to that follower).
     /// </summary>
     /// <remarks>
     /// DotNext.Net.Cluster 6.12.2's leader resends a snapshot when it did not hear the follower's answer (the request
