@@ -3,25 +3,32 @@ using System.Diagnostics.Tracing;
 namespace Exchange.LoadTest;
 
 /// <summary>
-/// <c>--jit-names</c>: which methods the JIT compiled during a measured run, on which thread and at which tier, from the
-/// runtime's own JIT events read in process. "JIT during the run" only counts them; a tier-0 compile of a rare path runs
-/// on the thread that first calls it (the pipeline thread), a promotion on the background compiler, and either can be
-/// a millisecond-scale gap in the tail. Off by default: the listener is an EventPipe session with a thread of its own.
+/// <c>--jit-names</c>: which methods the JIT compiled during a measured run, on which thread and at which tier, and each
+/// time the runtime stopped every managed thread (for a collection, or the tiered compiler's call-counting clean-up,
+/// which stops the world without a collection and so shows in no GC count), with its reason and length, from the
+/// runtime's own events read in process. "JIT during the run" only counts compilations; a tier-0 compile of a rare path
+/// runs on the thread that first calls it (the pipeline thread), a promotion on the background compiler, and either, or
+/// a stop whose suspending thread waits for a CPU, can be a millisecond-scale gap in the tail. Off by default: the
+/// listener is an EventPipe session with a thread of its own.
 /// </summary>
 internal sealed class JitNames : EventListener
 {
     private const string RuntimeProvider = "Microsoft-Windows-DotNETRuntime";
-    private const long JitKeyword = 0x10;
+    private const long GcKeyword = 0x1, JitKeyword = 0x10;
     private readonly List<string> _names = [];
-    private DateTime _from = DateTime.MaxValue, _to = DateTime.MaxValue;
+    private DateTime _from = DateTime.MaxValue, _to = DateTime.MaxValue, _plan;
+    private (DateTime At, uint Reason)? _suspending;
 
-    /// <summary>Starts collecting the methods whose compilation ended from now on.</summary>
-    public void Begin()
+    /// <summary>
+    /// Starts collecting what happens from now on; <paramref name="plan"/> (UTC) is the run's planned start, which the
+    /// stops' times are given from (as the slow-window report's).
+    /// </summary>
+    public void Begin(DateTime plan)
     {
         lock (_names)
         {
             _names.Clear();
-            (_from, _to) = (DateTime.UtcNow, DateTime.MaxValue);
+            (_from, _to, _plan, _suspending) = (DateTime.UtcNow, DateTime.MaxValue, plan, null);
         }
     }
 
@@ -36,20 +43,37 @@ internal sealed class JitNames : EventListener
     protected override void OnEventSourceCreated(EventSource eventSource)
     {
         if (eventSource.Name == RuntimeProvider)
-            EnableEvents(eventSource, EventLevel.Verbose, (EventKeywords)JitKeyword);
+            EnableEvents(eventSource, EventLevel.Verbose, (EventKeywords)(JitKeyword | GcKeyword));
     }
 
     protected override void OnEventWritten(EventWrittenEventArgs e)
     {
-        if (e.EventName is null || !e.EventName.StartsWith("MethodLoadVerbose", StringComparison.Ordinal) || e.Payload is null)
-            return;
+        if (e.EventName is null || e.Payload is null) return;
         var stamp = e.TimeStamp.ToUniversalTime();
         lock (_names)
         {
             if (stamp < _from || stamp > _to) return;
-            _names.Add($"{Field(e, "MethodNamespace")}.{Field(e, "MethodName")} ({Tier(e)}, thread {e.OSThreadId})");
+            if (e.EventName.StartsWith("MethodLoadVerbose", StringComparison.Ordinal))
+                _names.Add($"compiled: {Field(e, "MethodNamespace")}.{Field(e, "MethodName")} ({Tier(e)}, thread {e.OSThreadId})");
+            else if (e.EventName.StartsWith("GCSuspendEEBegin", StringComparison.Ordinal))
+                _suspending = (stamp, Convert.ToUInt32(e.Payload[e.PayloadNames!.IndexOf("Reason")], System.Globalization.CultureInfo.InvariantCulture));
+            else if (e.EventName.StartsWith("GCRestartEEEnd", StringComparison.Ordinal) && _suspending is { } s)
+            {
+                _names.Add($"the runtime stopped every managed thread for {(stamp - s.At).TotalMicroseconds:F0} µs " +
+                           $"({Reason(s.Reason)}, {(s.At - _plan).TotalMilliseconds:F1} ms into the run)");
+                _suspending = null;
+            }
         }
     }
+
+    // The runtime's SuspendEE reasons (its GCSuspendEEBegin event's Reason field).
+    private static string Reason(uint reason) => reason switch
+    {
+        0 => "other: the tiered compiler's call counting, among others",
+        1 => "a collection",
+        6 => "preparing a collection",
+        _ => $"reason {reason}",
+    };
 
     private static string Field(EventWrittenEventArgs e, string name)
     {

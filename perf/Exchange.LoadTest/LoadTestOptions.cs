@@ -49,7 +49,8 @@ internal sealed record LoadTestOptions
                              loop, as an idle yielding stage does), for what a runnable thread waits for a CPU; it takes
                              a share of the CPUs, so it is off by default
           --jit-names        pipeline: name each method the JIT compiled during a paced run, with its flags and the
-                             thread that compiled it (the runtime's JIT events, read in process; off by default)
+                             thread that compiled it, and each stop of every managed thread (reason, length, when); the
+                             runtime's JIT and GC events, read in process; off by default
           --timeline MS      pipeline: print each paced run's first MS ms sampled every ~1 ms (commands due, published,
                              delivered; each pipeline thread's CPU time, run-queue wait and page faults; GCs; JIT'd methods)
           --model N          check the first N commands against the reference model (default 5,000; 0 = off)

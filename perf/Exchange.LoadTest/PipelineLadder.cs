@@ -43,7 +43,7 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
                             $"p99.9 {Units.Latency(runnable.GetValueAtPercentile(99.9))}, max {Units.Latency(runnable.GetValueAtPercentile(100))}");
             Report.Note($"  JIT during the run: {r.Jit.Methods:N0} methods, {r.Jit.Time.TotalMilliseconds:F1} ms");
             foreach (var name in r.JitNames)
-                Report.Note($"    compiled: {name}");
+                Report.Note($"    {name}");
             foreach (var (name, sched) in r.Sched)
                 Report.Note($"  {name}: {sched.Describe(r.Seconds)}");
             if (r.SlowWindows.Count > 0)

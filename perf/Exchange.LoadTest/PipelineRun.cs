@@ -107,7 +107,7 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
             thread.Start();
             var stages = SchedStat.Threads(PipelineThreads);
             var (jitMethods, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
-            if (rate > 0) _jitNames?.Begin();
+            if (rate > 0) _jitNames?.Begin(DateTime.UtcNow + TimeSpan.FromSeconds((start - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
             using var timeline = rate > 0 && options.TimelineMs > 0
                 ? new StartTimeline(start, rate, options.TimelineMs, () => producer.Published, () => recorder.Delivered)
                 : null;
