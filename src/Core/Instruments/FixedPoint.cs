@@ -89,6 +89,39 @@ public static class FixedPoint
     /// <summary>An unsigned 128-bit product as two halves (returned in two registers).</summary>
     internal readonly record struct Wide(ulong High, ulong Low);
 
+    /// <summary>The reciprocal <see cref="DivideByReciprocal"/> takes for the divisor <paramref name="d"/> &gt;= 1:
+    /// floor((2^64 - 1) / d), one division for any number of quotients by the same d.</summary>
+    internal static ulong ReciprocalOf(ulong d) => ulong.MaxValue / d;
+
+    /// <summary>
+    /// floor(n / d) and n mod d for d &gt;= 1, from R = <see cref="ReciprocalOf"/>(d) with a multiplication instead of
+    /// a division (the socializer divides every payer's D x w by the same W). Exact for every n and d: R &gt;= (2^64 - d)
+    /// / d, so n x R / 2^64 &gt;= n / d - n / 2^64 &gt; n / d - 1 and its floor q' = high half of n x R is &gt; n / d - 2,
+    /// i.e. q' &gt;= floor(n / d) - 1; and R &lt; 2^64 / d gives q' &lt;= n / d. So r' = n - q' x d (no underflow) is below
+    /// 2d, and one correction (r' &gt;= d: q' + 1, r' - d) gives the quotient and remainder. <c>FixedPointTests</c>
+    /// compares it with the division on the bounds (d = 1, powers of two, 2^64 - 1; n around multiples of d) and at random.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static Wide DivideByReciprocal(ulong n, ulong d, ulong reciprocal)
+    {
+        var q = MultiplyHigh(n, reciprocal);
+        var r = n - q * d;
+        if (r >= d)
+        {
+            q++;
+            r -= d;
+        }
+        // High = quotient, Low = remainder.
+        return new Wide(q, r);
+    }
+
+    /// <summary>The high 64 bits of the unsigned product a x b, in registers (<c>mulx</c> where BMI2 is present).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static ulong MultiplyHigh(ulong a, ulong b) =>
+        System.Runtime.Intrinsics.X86.Bmi2.X64.IsSupported
+            ? System.Runtime.Intrinsics.X86.Bmi2.X64.MultiplyNoFlags(a, b)
+            : (ulong)(((UInt128)a * b) >> 64);
+
     /// <summary>
     /// <c>(long)((Int128)a * b / c)</c> for every input: the product divided with truncation toward zero, as Int128
     /// division truncates, its low 64 bits kept as the cast keeps them. A fill reducing a position takes its pro-rata

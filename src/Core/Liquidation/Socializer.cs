@@ -168,6 +168,10 @@ internal sealed class Socializer
             // 64-bit when provably exact: with 0 < w and W <= 2^63 - 1 and the product D x w below 2^64 (its high half
             // 0), unsigned division gives the same quotient and remainder as the Int128 path (all non-negative).
             var small = total <= long.MaxValue;
+            // W > 0 (W >= D > 0): its reciprocal turns each payer's division by W into a multiplication (exact,
+            // FixedPoint.DivideByReciprocal; the division was a fifth of this loop's samples).
+            var divisor = small ? (ulong)(long)total : 1;
+            var reciprocal = FixedPoint.ReciprocalOf(divisor);
             for (var i = 0; i < n; i++)
             {
                 var a = payers[i];
@@ -180,9 +184,9 @@ internal sealed class Socializer
                 Int128 remainder;
                 if (small && wide.High == 0)
                 {
-                    var q = low / (ulong)total;
-                    share = (long)q;
-                    remainder = (long)(low - q * (ulong)total);
+                    var split = FixedPoint.DivideByReciprocal(low, divisor, reciprocal);
+                    share = (long)split.High;
+                    remainder = (long)split.Low;
                 }
                 else
                 {

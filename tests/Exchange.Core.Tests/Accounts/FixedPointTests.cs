@@ -48,4 +48,52 @@ public class FixedPointTests
         Assert.Equal(1, (long)FixedPoint.FloorDiv(3, 2));
         Assert.Equal(-2, (long)FixedPoint.FloorDiv(-4, 2));
     }
+
+    [Fact]
+    public void DivideByReciprocal_IsTheDivision_OnTheBoundsAndAtRandom()
+    {
+        var divisors = new List<ulong> { 1, 2, 3, 7, 10, 1_000_000, 6_500_000_000, (1UL << 32) - 1, 1UL << 32, (1UL << 32) + 1,
+            (1UL << 62) + 1, long.MaxValue, 1UL << 63, (1UL << 63) + 1, ulong.MaxValue - 1, ulong.MaxValue };
+        for (var k = 0; k < 64; k++) divisors.Add(1UL << k);
+        var random = new Random(16);
+        for (var k = 0; k < 200; k++) divisors.Add((ulong)random.NextInt64(1, long.MaxValue) >> random.Next(0, 63) | 1);
+        var checkedCount = 0;
+        foreach (var d in divisors)
+        {
+            var reciprocal = FixedPoint.ReciprocalOf(d);
+            var numerators = new List<ulong> { 0, 1, d - 1, d, d + 1, ulong.MaxValue, ulong.MaxValue - 1, ulong.MaxValue - d };
+            // Around multiples of d, where an estimate one short needs the correction.
+            foreach (var m in new[] { 2UL, 3UL, 1_000UL, ulong.MaxValue / d, ulong.MaxValue / d - 1, (ulong)random.NextInt64() % (ulong.MaxValue / d) })
+            {
+                var product = (UInt128)m * d;
+                if (product > ulong.MaxValue) continue;
+                numerators.Add((ulong)product);
+                if (product > 0) numerators.Add((ulong)product - 1);
+                if (product < ulong.MaxValue) numerators.Add((ulong)product + 1);
+            }
+            for (var k = 0; k < 50; k++) numerators.Add((ulong)random.NextInt64() << 1 ^ (ulong)random.Next(2));
+            foreach (var n in numerators)
+            {
+                var split = FixedPoint.DivideByReciprocal(n, d, reciprocal);
+                Assert.Equal(n / d, split.High);
+                Assert.Equal(n % d, split.Low);
+                checkedCount++;
+            }
+        }
+        Assert.True(checkedCount > 20_000);
+    }
+
+    [Fact]
+    public void MultiplyHigh_IsTheHighHalfOfTheProduct()
+    {
+        var random = new Random(64);
+        foreach (var (a, b) in new[] { (0UL, 0UL), (ulong.MaxValue, ulong.MaxValue), (1UL << 32, 1UL << 32), (ulong.MaxValue, 2UL) })
+            Assert.Equal((ulong)(((UInt128)a * b) >> 64), FixedPoint.MultiplyHigh(a, b));
+        for (var k = 0; k < 1_000; k++)
+        {
+            var a = (ulong)random.NextInt64() << 1 ^ (ulong)random.Next(2);
+            var b = (ulong)random.NextInt64() << 1 ^ (ulong)random.Next(2);
+            Assert.Equal((ulong)(((UInt128)a * b) >> 64), FixedPoint.MultiplyHigh(a, b));
+        }
+    }
 }
