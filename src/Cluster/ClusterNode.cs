@@ -95,6 +95,7 @@ public sealed class ClusterNode : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        RaisePoolMinimum(options.MinPoolThreads);
         var fingerprint = ConfigurationFingerprint.Of(fresh(), options.Members);
         var machine = new ExchangeStateMachine(Path.Combine(options.DataDirectory, "snapshots"), fresh,
             options.SnapshotEveryCommands, fingerprint, output) { Applied = applied };
@@ -161,6 +162,17 @@ public sealed class ClusterNode : IAsyncDisposable
         }
 
         return node;
+    }
+
+    // The log's flusher blocks pool threads in synchronous disk writes; with no spare worker the library's hand-offs
+    // (the replication loop's wake, the followers' send tasks, the applier) wait for those writes (ClusterOptions).
+    private static void RaisePoolMinimum(int workers)
+    {
+        if (workers <= 0)
+            return;
+        ThreadPool.GetMinThreads(out int current, out int io);
+        if (current < workers)
+            ThreadPool.SetMinThreads(workers, io);
     }
 
     /// <summary>

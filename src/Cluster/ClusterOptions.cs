@@ -48,6 +48,16 @@ public sealed record ClusterOptions
     /// </summary>
     public long SnapshotEveryCommands { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// The fewest thread-pool worker threads the process keeps ready (<see cref="ThreadPool.SetMinThreads"/>, raised,
+    /// never lowered; 0 leaves the pool alone). The library runs its log's flusher on pool threads, and a flush blocks
+    /// its thread in synchronous disk writes (msync, the checkpoint's O_DSYNC write) for about a millisecond; with the
+    /// pool's default minimum (one thread per CPU) those writes hold every worker of a 2-CPU machine, and the library's
+    /// own hand-offs (the replication loop's wake after an append, each follower's send task, the applier) queue
+    /// behind them: the wake's p90 was 2-3 ms instead of 0.2 ms (docs/benchmarks.md, "The replication loop's wake").
+    /// </summary>
+    public int MinPoolThreads { get; init; } = 16;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first thing wrong.</summary>
     public void Validate()
     {
@@ -81,6 +91,8 @@ public sealed record ClusterOptions
             throw new ArgumentException($"WAL chunks of {WalChunkBytes} bytes are too small: use MiB-scale chunks.", nameof(WalChunkBytes));
         if (SnapshotEveryCommands <= 0)
             throw new ArgumentException("SnapshotEveryCommands must be positive.", nameof(SnapshotEveryCommands));
+        if (MinPoolThreads is < 0 or > 1024)
+            throw new ArgumentException($"MinPoolThreads must be 0-1024; got {MinPoolThreads}.", nameof(MinPoolThreads));
     }
 
     /// <summary>This node's own entry in <see cref="Members"/>.</summary>

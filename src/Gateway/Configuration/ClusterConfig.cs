@@ -39,6 +39,10 @@ public sealed record ClusterConfig
     /// <summary>A snapshot after this many commands; the log below it is deleted.</summary>
     public long SnapshotEveryCommands { get; init; } = 1_000_000;
 
+    /// <summary>The fewest thread-pool workers the process keeps ready (0: the runtime's default, one per CPU): the Raft
+    /// library's log flushes block pool threads in disk writes, and its hand-offs must not queue behind them.</summary>
+    public int MinPoolThreads { get; init; } = 16;
+
     /// <summary>The largest Raft log entry the leader makes from one input batch (a larger batch takes several).</summary>
     public int MaxEntryBytes { get; init; } = RaftJournal.DefaultMaxEntryBytes;
 
@@ -71,6 +75,7 @@ public sealed record ClusterConfig
             WalChunkBytes = WalChunkBytes,
             WalMemory = walMemory,
             SnapshotEveryCommands = SnapshotEveryCommands,
+            MinPoolThreads = MinPoolThreads,
         };
         try
         {
