@@ -165,7 +165,7 @@ public sealed class ClusterNode : IAsyncDisposable
     }
 
     // The log's flusher blocks pool threads in synchronous disk writes; with no spare worker the library's hand-offs
-    // (the replication loop's wake, the followers' send tasks, the applier) wait for those writes (ClusterOptions).
+    // (the wake of the loop that sends the log to the followers, their send tasks, the applier) wait for those writes (ClusterOptions).
     private static void RaisePoolMinimum(int workers)
     {
         if (workers <= 0)

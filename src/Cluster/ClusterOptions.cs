@@ -53,8 +53,9 @@ public sealed record ClusterOptions
     /// never lowered; 0 leaves the pool alone). The library runs its log's flusher on pool threads, and a flush blocks
     /// its thread in synchronous disk writes (msync, the checkpoint's O_DSYNC write) for about a millisecond; with the
     /// pool's default minimum (one thread per CPU) those writes hold every worker of a 2-CPU machine, and the library's
-    /// own hand-offs (the replication loop's wake after an append, each follower's send task, the applier) queue
-    /// behind them: the wake's p90 was 2-3 ms instead of 0.2 ms (docs/benchmarks.md, "The replication loop's wake").
+    /// own hand-offs (the wake of its loop that sends the log to the followers after an append, each follower's send
+    /// task, the applier) queue behind them: that wake's p90 was 0.6-3.3 ms instead of 0.2-0.3 ms (docs/benchmarks.md,
+    /// "The send loop's wake after an append: the pool's workers").
     /// </summary>
     public int MinPoolThreads { get; init; } = 16;
 
