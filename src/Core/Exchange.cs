@@ -44,7 +44,7 @@ public sealed class Exchange
         _reports = new AccountReports(_accounts, _margin, _adl, _events, _options.AccountCapacity);
         _matcher = new Matcher(_accounts, _orders, _instruments, _ledgers, _events, _index, _reports);
         _entry = new OrderEntry(_accounts, _instruments, _orders, _margin, _matcher, _events, _options.MaxOpenOrdersPerAccount);
-        var socializer = new Socializer(_accounts, _instruments, _margin, _ledgers, _events, _index, _adl);
+        var socializer = new Socializer(_accounts, _instruments, _margin, _ledgers, _events, _index, _adl, _reports);
         _liquidator = new Liquidator(_accounts, _instruments, _margin, _index, _matcher, _orders, _adl, socializer,
             _ledgers, _events, _options.Policy);
         _tokens = new TokenTable(_options.TokenWindow, _options.MaxTokenSpaces, _options.InitialTokenSpaces);

@@ -23,7 +23,10 @@ internal sealed class AccountReports
     private Stamp[] _stamps;
     private int[] _touched;
     private int _count;
-    private long _command;
+    // The command being applied (a counter; stamps start at 0, never a command).
+    private long _command = 1;
+    // Events [0, _scanned) of the command have had their touches recorded.
+    private int _scanned;
 
     public AccountReports(AccountStore accounts, MarginCalculator margin, AdlQueue adl, EventBuffer events, int capacity)
     {
@@ -44,18 +47,36 @@ internal sealed class AccountReports
         if ((uint)account < (uint)_stamps.Length) CacheLines.Prefetch(ref _stamps[account]);
     }
 
-    /// <summary>Appends the state events of the accounts the command's events (all those in the buffer) touched.</summary>
-    public void AfterCommand()
+    /// <summary>Records the touches of the events added since the last call (or the command's start), in order.</summary>
+    public void CatchUp()
     {
-        _command++;
-        _count = 0;
         var n = _events.Count;
-        for (var i = 0; i < n; i++)
+        for (var i = _scanned; i < n; i++)
         {
             var touched = EventTouches.Accounts(in _events[i], out var first, out var second, out var instrument);
             if (touched > 0) Touch(first, instrument);
             if (touched > 1) Touch(second, instrument);
         }
+        _scanned = n;
+    }
+
+    /// <summary>
+    /// Records the touch of the event just added, which touches <paramref name="account"/> alone and no instrument
+    /// (a haircut: <see cref="EventTouches"/>), when every earlier event's touches are recorded (after
+    /// <see cref="CatchUp"/>); otherwise leaves it to the scan. The touches and their order are the scan's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TouchedAlone(int account)
+    {
+        if (_scanned != _events.Count - 1) return;
+        Touch(account, -1);
+        _scanned++;
+    }
+
+    /// <summary>Appends the state events of the accounts the command's events (all those in the buffer) touched.</summary>
+    public void AfterCommand()
+    {
+        CatchUp();
         for (var i = 0; i < _count; i++)
         {
             var a = _touched[i];
@@ -63,6 +84,9 @@ internal sealed class AccountReports
                 Position(a, BitOperations.TrailingZeroCount(mask), adlQuintile: 0);
             Account(a);
         }
+        _command++;
+        _count = 0;
+        _scanned = 0;
     }
 
     /// <summary>

@@ -22,6 +22,7 @@ internal sealed class Socializer
     private readonly LiquidationIndex _index;
     private readonly InstrumentTable _instruments;
     private readonly AdlQueue _adl;
+    private readonly AccountReports _reports;
     private long[] _weight = new long[1024];
     private int[] _payers = new int[256];
     private int _payerCount;
@@ -36,8 +37,9 @@ internal sealed class Socializer
     private ulong[] _bits = new ulong[64];
 
     public Socializer(AccountStore accounts, InstrumentTable instruments, MarginCalculator margin, Ledgers ledgers,
-        EventBuffer events, LiquidationIndex index, AdlQueue adl)
+        EventBuffer events, LiquidationIndex index, AdlQueue adl, AccountReports reports)
     {
+        _reports = reports;
         _instruments = instruments;
         _adl = adl;
         _accounts = accounts;
@@ -213,6 +215,7 @@ internal sealed class Socializer
                     if (ranked[i].CompareTo(cut) > 0) cut = ranked[i];
             }
             // Report in account order, as the reference model does.
+            _reports.CatchUp();
             for (var i = 0; i < n; i++)
             {
                 var a = payers[i];
@@ -224,6 +227,7 @@ internal sealed class Socializer
         }
         else
         {
+            _reports.CatchUp();
             for (var i = 0; i < n; i++)
             {
                 var a = payers[i];
@@ -253,6 +257,8 @@ internal sealed class Socializer
         e.AccountId = payer;
         e.CounterpartyId = bankrupt;
         e.Amount = amount;
+        // A haircut touches its payer alone: recorded now rather than read back at the command's end.
+        _reports.TouchedAlone(payer);
         _index.EvaluateNow(payer);
         return amount;
     }
