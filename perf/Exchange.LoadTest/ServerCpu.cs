@@ -15,13 +15,16 @@ internal readonly record struct ServerCpu(long PipelineNs, long SocketsNs, long 
         new(a.PipelineNs - b.PipelineNs, a.SocketsNs - b.SocketsNs, a.PoolNs - b.PoolNs, a.OtherNs - b.OtherNs);
 
     /// <summary>Reads every thread of process <paramref name="pid"/> (threads that ended are not counted).</summary>
-    public static ServerCpu Read(int pid)
+    public static ServerCpu Read(int pid) => Sum(Threads(pid), null);
+
+    /// <summary>Each thread's name and CPU time so far, by thread id (empty where it cannot be read).</summary>
+    public static Dictionary<int, (string Comm, long Ns)> Threads(int pid)
     {
-        if (!OperatingSystem.IsLinux()) return default;
-        long pipeline = 0, sockets = 0, pool = 0, other = 0;
+        var threads = new Dictionary<int, (string, long)>();
+        if (!OperatingSystem.IsLinux()) return threads;
         string[] tasks;
         try { tasks = Directory.GetDirectories($"/proc/{pid}/task"); }
-        catch (IOException) { return default; }
+        catch (IOException) { return threads; }
         foreach (var task in tasks)
         {
             string comm, schedstat;
@@ -35,6 +38,19 @@ internal readonly record struct ServerCpu(long PipelineNs, long SocketsNs, long 
                 continue; // the thread ended meanwhile
             }
             var ns = long.Parse(schedstat.AsSpan(0, schedstat.IndexOf(' ')), System.Globalization.CultureInfo.InvariantCulture);
+            threads[int.Parse(Path.GetFileName(task), System.Globalization.CultureInfo.InvariantCulture)] = (comm, ns);
+        }
+        return threads;
+    }
+
+    /// <summary>The CPU time each thread of <paramref name="now"/> ran since <paramref name="before"/> (a thread that
+    /// started meanwhile counts whole; one that ended meanwhile is lost, never negative), split by kind.</summary>
+    public static ServerCpu Sum(Dictionary<int, (string Comm, long Ns)> now, Dictionary<int, (string Comm, long Ns)>? before)
+    {
+        long pipeline = 0, sockets = 0, pool = 0, other = 0;
+        foreach (var (tid, (comm, total)) in now)
+        {
+            var ns = before is not null && before.TryGetValue(tid, out var b) && b.Comm == comm ? total - b.Ns : total;
             if (comm.StartsWith("exchange-", StringComparison.Ordinal)) pipeline += ns;
             else if (comm.StartsWith(".NET Sockets", StringComparison.Ordinal)) sockets += ns;
             else if (comm.StartsWith(".NET TP Worker", StringComparison.Ordinal)) pool += ns;

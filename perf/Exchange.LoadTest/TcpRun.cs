@@ -24,6 +24,10 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
 
         /// <summary>The server's CPU time in the window (gateway steps only).</summary>
         public ServerCpu? ServerCpu { get; init; }
+
+        /// <summary>The load generator's CPU time in the window (pacing thread, the target's receivers) and, for an echo
+        /// step, the echo server's threads.</summary>
+        public ClientCpu ClientCpu { get; init; }
     }
 
     public int Failures { get; private set; }
@@ -197,7 +201,9 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         var gc = GcCounts.Now();
         // The server's report is at most 100 ms old, and it is idle before the window: nothing is missed or added.
         var serverGc = server?.Gc;
-        var serverCpu = server is null ? default : ServerCpu.Read(server.Pid);
+        var serverCpu = server is null ? null : ServerCpu.Threads(server.Pid);
+        var receivers = target == "gateway" ? "gw recv" : "echo recv";
+        var clientCpu = ClientCpu.Read(receivers);
         long sent = 0, maxLag = 0;
         var sendLag = HistogramFiles.NewNanoseconds();
         while (Stopwatch.GetTimestamp() < start) Thread.Yield();
@@ -237,7 +243,9 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
         while (steps.Sum(s => Volatile.Read(ref s.Received)) < total && Stopwatch.GetTimestamp() - lastSend < 10 * frequency)
             Thread.Sleep(1);
         var gcs = GcCounts.Now() - gc;
-        var cpu = server is null ? (ServerCpu?)null : ServerCpu.Read(server.Pid) - serverCpu;
+        // Per thread: a pool thread that exits in the window no longer takes its earlier CPU time out of the sum.
+        var cpu = server is null ? (ServerCpu?)null : ServerCpu.Sum(ServerCpu.Threads(server.Pid), serverCpu);
+        var client = ClientCpu.Read(receivers) - clientCpu;
         foreach (var s in sessions) s.Step = null;
         Thread.Sleep(5);
         ServerGc? serverGcs = null;
@@ -259,6 +267,7 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                 .Select(x => $"{Exchange.Core.Events.RejectCodeNames.Name((Exchange.Core.Events.RejectCode)x.code)} {x.count:N0}")), serverGcs)
         {
             ServerCpu = cpu,
+            ClientCpu = client,
             SendLag = sendLag,
         };
     }
@@ -274,8 +283,8 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                     $"strategy {options.ServerWait}, topology {options.ServerTopology}, rate limits off. Echo: in-process, one thread per connection, replies of the outcome's size. " +
                     (_warmUp is null ? "Server warm-up: 1 s at the first rate." : $"Server warm-up, after 1 s at the first rate: {_warmUp}."));
         report.Line();
-        report.Line("| target | rate | commands | responded | achieved | p50 | p90 | p99 | p99.9 | max | rejected | send lag p50 / max | client GC 0/1/2 | server GC 0/1/2 | server allocated per command | server CPU per command, µs: all (pipeline / sockets / pool / other) |");
-        report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.Line("| target | rate | commands | responded | achieved | p50 | p90 | p99 | p99.9 | max | rejected | send lag p50 / max | client GC 0/1/2 | server GC 0/1/2 | server allocated per command | server CPU per command, µs: all (pipeline / sockets / pool / other), or the echo's threads | load generator CPU per command, µs: all (pacing / receivers) |");
+        report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var series = new List<(string, HistogramBase)>();
         foreach (var r in results)
         {
@@ -286,7 +295,8 @@ internal sealed class TcpRun(LoadTestOptions options, Report report, string outp
                         $"{Units.Latency(h.GetMaxValue())} | {r.Rejected:N0}{(r.RateLimited > 0 ? $" ({r.RateLimited:N0} rate-limited)" : "")} | " +
                         $"{(r.SendLag is { } lag ? Units.Latency(lag.GetValueAtPercentile(50)) + " / " : "")}{Units.Latency(r.MaxLagNs)} | {r.Gcs} | {(r.ServerGcs is { } g ? g.Counts.ToString() : "–")} | " +
                         $"{(r.ServerGcs is { } a ? $"{a.Allocated / Math.Max(1, r.Commands):N0} B" : "–")} | " +
-                        $"{(r.ServerCpu is { } c ? c.PerCommand(r.Commands) : "–")} |");
+                        $"{(r.ServerCpu is { } c ? c.PerCommand(r.Commands) : r.ClientCpu.EchoPerCommand(r.Commands) + " (echo)")} | " +
+                        $"{r.ClientCpu.LoadPerCommand(r.Commands)} |");
             var name = $"tcp-{r.Target}-{Units.Short(r.Rate)}";
             HistogramFiles.WriteHgrm(outputDirectory, name, h);
             HistogramFiles.WritePlotData(outputDirectory, name, h);
