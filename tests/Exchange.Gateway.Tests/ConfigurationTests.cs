@@ -1,3 +1,4 @@
+using Exchange.Core.Pipeline;
 using Exchange.Gateway.Configuration;
 
 namespace Exchange.Gateway.Tests;
@@ -45,5 +46,17 @@ public sealed class ConfigurationTests
         Assert.Equal(TimeSpan.Zero, ConfigLoader.Default().Pipeline.ToOptions("").YieldBeforeSleep);
         Assert.Throws<InvalidDataException>(() => new PipelineConfig { YieldMicros = -1 }.Validate());
         Assert.Throws<InvalidDataException>(() => new PipelineConfig { YieldMicros = 1_000_001 }.Validate());
+    }
+
+    [Fact]
+    public void PipelineConfig_SpinMicros_DefaultsToTen_ReachesThePipelineOptions_AndIsRangeChecked()
+    {
+        Assert.Equal(TimeSpan.Zero, new PipelineConfig { SpinMicros = 0 }.ToOptions("").SpinBeforeSleep);
+        Assert.Equal(TimeSpan.FromMicroseconds(50), new PipelineConfig { SpinMicros = 50 }.ToOptions("").SpinBeforeSleep);
+        // The shipped default is the spin the single-thread pipeline always had (the embedded configuration says the same).
+        Assert.Equal(TimeSpan.FromMicroseconds(10), ConfigLoader.Default().Pipeline.ToOptions("").SpinBeforeSleep);
+        Assert.Equal(TimeSpan.FromMicroseconds(10), new PipelineOptions().SpinBeforeSleep);
+        Assert.Throws<InvalidDataException>(() => new PipelineConfig { SpinMicros = -1 }.Validate());
+        Assert.Throws<InvalidDataException>(() => new PipelineConfig { SpinMicros = 1_001 }.Validate());
     }
 }

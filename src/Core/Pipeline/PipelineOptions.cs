@@ -46,6 +46,16 @@ public sealed record PipelineOptions
     public TimeSpan YieldBeforeSleep { get; init; }
 
     /// <summary>
+    /// With <see cref="PipelineTopology.SingleThread"/> and <see cref="WaitStrategyKind.Blocking"/> (inline runs off):
+    /// how long the pipeline thread spins, finding no work, before it yields or sleeps
+    /// (<see cref="BlockingWaitStrategy(TimeSpan, TimeSpan)"/>). 10 µs by default: work arriving within it costs no
+    /// futex wake-up. Zero sleeps at once, which leaves the CPU to other threads on a machine where every CPU is
+    /// shared (docs/benchmarks.md, "Where the server's CPU goes at 100k/s over TCP"). Ignored with inline runs (no
+    /// spin then) and by the other topologies and strategies.
+    /// </summary>
+    public TimeSpan SpinBeforeSleep { get; init; } = TimeSpan.FromMicroseconds(10);
+
+    /// <summary>
     /// CPUs to pin the pipeline's threads to, in this order: the business-logic thread (the one thread of
     /// <see cref="PipelineTopology.SingleThread"/>), the output thread, the journaler; threads beyond the list are not
     /// pinned. Empty (the default): the OS places them. For machines with cores set aside for the pipeline (isolcpus
@@ -122,6 +132,7 @@ public sealed record PipelineOptions
                 throw new ArgumentOutOfRangeException(nameof(PinnedCpus), cpu, $"Must be a CPU of this machine (0 to {Environment.ProcessorCount - 1}).");
         ArgumentOutOfRangeException.ThrowIfNegative(SnapshotEveryCommands);
         ArgumentOutOfRangeException.ThrowIfNegative(YieldBeforeSleep.Ticks, nameof(YieldBeforeSleep));
+        ArgumentOutOfRangeException.ThrowIfNegative(SpinBeforeSleep.Ticks, nameof(SpinBeforeSleep));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SnapshotsToKeep);
         ArgumentNullException.ThrowIfNull(TimeProvider);
         if (Journal is not null && JournalInstance is not null)

@@ -44,8 +44,6 @@ internal abstract class PipelineStages
     /// <summary>Waits for every processor's thread to return; false if one did not within <paramref name="timeout"/>.</summary>
     public abstract bool WaitForShutdown(TimeSpan timeout);
 
-    private static readonly TimeSpan SingleThreadSpin = TimeSpan.FromMicroseconds(10);
-
     /// <summary>Builds the stages for the chosen topology and wait strategy.</summary>
     public static PipelineStages Create(
         PipelineOptions options, Exchange exchange, IJournal? journal, SnapshotStore? snapshots,
@@ -61,7 +59,7 @@ internal abstract class PipelineStages
             // would take the CPU the producer running them needs.
             _ => new SingleThreadStages<BlockingWaitStrategy>(
                 options, new BlockingWaitStrategy(
-                    options.InlineRuns ? TimeSpan.Zero : SingleThreadSpin,
+                    options.InlineRuns ? TimeSpan.Zero : options.SpinBeforeSleep,
                     options.InlineRuns ? TimeSpan.Zero : options.YieldBeforeSleep),
                 exchange, journal, snapshots, output, abort),
         }

@@ -36,6 +36,14 @@ public sealed record PipelineConfig
     /// </summary>
     public int YieldMicros { get; init; }
     /// <summary>
+    /// With the single-thread topology and <c>blocking</c> waits (inline runs off): microseconds the pipeline thread spins
+    /// for work before it yields or sleeps (<see cref="PipelineOptions.SpinBeforeSleep"/>). Default 10: work arriving
+    /// within it costs no wake-up. 0 sleeps at once: on the loaded 2-vCPU machine that halved the p50 at 10k/s over TCP
+    /// (94-119 against 206-220 µs in three pairs) and left 100k/s unchanged within the noise (docs/operations.md,
+    /// "Threads and CPU"; docs/benchmarks.md, "Where the server's CPU goes at 100k/s over TCP").
+    /// </summary>
+    public int SpinMicros { get; init; } = 10;
+    /// <summary>
     /// CPUs to pin the pipeline's threads to: business logic (the single thread), output, journaler; empty = not
     /// pinned. Only for cores set aside for the exchange (isolcpus or a cpuset), usually with <c>busy-spin</c>; see
     /// docs/operations.md.
@@ -60,6 +68,7 @@ public sealed record PipelineConfig
             throw new InvalidDataException("pipeline.topology must be auto, parallel or single");
         if (Fsync is not ("batch" or "interval" or "never")) throw new InvalidDataException("pipeline.fsync must be batch, interval or never");
         if (YieldMicros is < 0 or > 1_000_000) throw new InvalidDataException("pipeline.yieldMicros must be in 0..1000000");
+        if (SpinMicros is < 0 or > 1_000) throw new InvalidDataException("pipeline.spinMicros must be in 0..1000");
         if (FsyncIntervalMs <= 0 || SnapshotEveryCommands < 0) throw new InvalidDataException("pipeline: bad fsync interval or snapshot period");
         foreach (var cpu in PinCpus)
             if (cpu < 0 || cpu >= Environment.ProcessorCount)
@@ -78,6 +87,7 @@ public sealed record PipelineConfig
         },
         InlineRuns = InlineRuns,
         YieldBeforeSleep = TimeSpan.FromMicroseconds(YieldMicros),
+        SpinBeforeSleep = TimeSpan.FromMicroseconds(SpinMicros),
         PinnedCpus = PinCpus,
         InputRingSize = RingSize,
         OutputRingSize = RingSize,
