@@ -21,6 +21,40 @@ public class FixedPointTests
         Assert.Equal((long)floor, FixedPoint.FloorPpm(notional, ppm));
     }
 
+    [Fact]
+    public void QuoteAndLongPpm_EqualTheInt128Expressions_OnBoundsAndRandomInputs()
+    {
+        // Quote was the cast of the Int128 product (its low 64 bits); the long CeilPpm and FloorPpm replace the Int128
+        // methods for a fill's fees. Equal for every input, wrapping and negative operands included.
+        long[] edges = [0, 1, -1, 2, 999_999, 1_000_000, (1L << 42) - 1, 1L << 42, -(1L << 42), 1L << 59, -(1L << 59),
+            long.MaxValue, long.MinValue, long.MaxValue / 3, 3_037_000_499, 3_037_000_500];
+        long[] ppms = [0, 1, 500, 999_999, 1_000_000, 1_000_001, 1L << 40, -1];
+        var random = new Random(16);
+        var values = new List<long>(edges);
+        for (var i = 0; i < 2_000; i++)
+            values.Add(random.Next(4) switch
+            {
+                0 => random.NextInt64(0, 1L << 42),
+                1 => random.NextInt64(long.MinValue, long.MaxValue),
+                2 => random.NextInt64(-(1L << 20), 1L << 20),
+                _ => random.NextInt64(1L << 42, 1L << 62),
+            });
+        for (var i = 0; i < values.Count; i++)
+        {
+            var a = values[i];
+            var b = values[(i * 7 + 3) % values.Count];
+            var c = values[(i * 13 + 5) % values.Count];
+            Assert.Equal((long)((Int128)a * b * c), FixedPoint.Quote(a, b, c));
+            // The Int128 methods' own 128-bit paths throw for a product past Int128 (none of these: |a| x ppm < 2^127).
+            foreach (var ppm in ppms)
+            {
+                if (ppm < 0 || ppm > 1L << 40) continue;
+                Assert.Equal(FixedPoint.CeilPpm((Int128)a, ppm), FixedPoint.CeilPpm(a, ppm));
+                Assert.Equal(FixedPoint.FloorPpm((Int128)a, ppm), FixedPoint.FloorPpm(a, ppm));
+            }
+        }
+    }
+
     [Theory]
     [InlineData(0L, 0L)]
     [InlineData(1L, 50_000L)]

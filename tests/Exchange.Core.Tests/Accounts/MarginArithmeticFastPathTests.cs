@@ -6,7 +6,7 @@ namespace Exchange.Core.Tests.Accounts;
 /// <summary>
 /// The 64-bit forms of the margin terms against the Int128 expressions they replace and against BigInteger:
 /// <see cref="FixedPoint.Upnl"/> is <c>(long)((Int128)q * m * tv - C)</c> for every input (the same value modulo 2^64),
-/// and a notional below 2^42 from <see cref="FixedPoint.SmallNotional"/> rounds as <see cref="FixedPoint.CeilPpm"/> does
+/// and a notional below 2^42 from <see cref="FixedPoint.SmallNotional"/> rounds as <see cref="FixedPoint.CeilPpm(Int128, long)"/> does
 /// with the Int128 notional; outside that bound SmallNotional says no.
 /// </summary>
 public sealed class MarginArithmeticFastPathTests
