@@ -33,6 +33,11 @@ internal sealed class OrderStore
 
     public ref Order this[int handle] => ref _orders[handle];
 
+    /// <summary>Prefetches a resting order's line(s) (see <see cref="CacheLines"/>); <paramref name="handle"/> must be
+    /// one in use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(int handle) => CacheLines.Prefetch(ref _orders[handle]);
+
     /// <summary>One past the highest handle ever allocated: every order in use is below it (a snapshot copies only
     /// these slots, not the whole capacity).</summary>
     public int HighWater => _highWater;
