@@ -182,8 +182,8 @@ internal sealed class AccountStore
     internal static void UpdateParts(ref MarginSums sums, ref Position p, Instrument ins)
     {
         Parts(ref p, ins, out var upnl, out var mm);
-        sums.Upnl += (Int128)upnl - p.UpnlPart;
-        sums.Mm += (Int128)mm - p.MmPart;
+        sums.Upnl = unchecked(sums.Upnl + (upnl - p.UpnlPart));
+        sums.Mm = unchecked(sums.Mm + (mm - p.MmPart));
         p.UpnlPart = upnl;
         p.MmPart = mm;
         UpdateIm(ref sums, ref p, ins);

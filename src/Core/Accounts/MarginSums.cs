@@ -12,12 +12,17 @@ internal struct MarginSums
 {
     /// <summary>The mark epoch the sums were built at; 0 = never built.</summary>
     public long Epoch;
-    /// <summary>Sum of upnl over held positions (each <see cref="Position.UpnlPart"/>).</summary>
-    public Int128 Upnl;
-    /// <summary>Sum of IM with resting orders at their worst case over active positions.</summary>
+    /// <summary>
+    /// Sum of upnl over held positions (each <see cref="Position.UpnlPart"/>), modulo 2^64. Every reader takes E as the
+    /// long cast of balance + the Int128 sum, or MM as the long cast of its sum: the low 64 bits, which wrapping 64-bit
+    /// sums equal exactly (addition commutes with the reduction modulo 2^64), without the 128-bit updates of every fill.
+    /// </summary>
+    public long Upnl;
+    /// <summary>Sum of MM over held positions, modulo 2^64 (see <see cref="Upnl"/>).</summary>
+    public long Mm;
+    /// <summary>Sum of IM with resting orders at their worst case over active positions (read whole: the free margin's
+    /// sign).</summary>
     public Int128 Im;
-    /// <summary>Sum of MM over held positions.</summary>
-    public Int128 Mm;
     /// <summary>Order loss of every resting order against its mark (never negative).</summary>
     public Int128 OrderLoss;
 }

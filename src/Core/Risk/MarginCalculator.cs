@@ -43,7 +43,7 @@ internal sealed class MarginCalculator
     public long Equity(int account)
     {
         ref var sums = ref _accounts.Sums(account);
-        if (sums.Epoch == _instruments.MarkEpoch) return (long)(_accounts.Balance(account) + sums.Upnl);
+        if (sums.Epoch == _instruments.MarkEpoch) return unchecked(_accounts.Balance(account) + sums.Upnl);
         Int128 e = _accounts.Balance(account);
         for (var mask = _accounts.HeldMask(account); mask != 0; mask &= mask - 1)
             e += Upnl(account, BitOperations.TrailingZeroCount(mask));
@@ -62,7 +62,7 @@ internal sealed class MarginCalculator
     public long Maintenance(int account)
     {
         ref var sums = ref _accounts.Sums(account);
-        if (sums.Epoch == _instruments.MarkEpoch) return (long)sums.Mm;
+        if (sums.Epoch == _instruments.MarkEpoch) return sums.Mm;
         long mm = 0;
         for (var mask = _accounts.HeldMask(account); mask != 0; mask &= mask - 1)
             mm += PositionMaintenance(account, BitOperations.TrailingZeroCount(mask));
@@ -87,19 +87,19 @@ internal sealed class MarginCalculator
     public void State(int account, out long equity, out long initial, out long maintenance, out long free)
     {
         ref var sums = ref Current(account);
-        Int128 e = _accounts.Balance(account) + sums.Upnl;
-        equity = (long)e;
-        maintenance = (long)sums.Mm;
+        // The long casts of the Int128 E and E - IM - order loss: their low 64 bits, the wrapping 64-bit differences.
+        equity = unchecked(_accounts.Balance(account) + sums.Upnl);
+        maintenance = sums.Mm;
         initial = (long)sums.Im;
-        free = (long)(e - sums.Im - sums.OrderLoss);
+        free = unchecked(equity - initial - (long)sums.OrderLoss);
     }
 
     /// <summary>E and MM, from the account's sums (rebuilt first if a mark moved since they were built).</summary>
     public void Totals(int account, out long equity, out long maintenance)
     {
         ref var sums = ref Current(account);
-        equity = (long)(_accounts.Balance(account) + sums.Upnl);
-        maintenance = (long)sums.Mm;
+        equity = unchecked(_accounts.Balance(account) + sums.Upnl);
+        maintenance = sums.Mm;
     }
 
     /// <summary>
@@ -113,7 +113,7 @@ internal sealed class MarginCalculator
         // the pass over every active instrument and the walk over every order that the sums replace
         // (MarginSumsTests checks it against that pass with random books, marks and fills).
         ref var sums = ref Current(account);
-        Int128 free = (long)(_accounts.Balance(account) + sums.Upnl);
+        Int128 free = unchecked(_accounts.Balance(account) + sums.Upnl);
         free -= sums.Im + sums.OrderLoss;
         var exInstrument = -1;
         if (excludeHandle >= 0)
@@ -197,13 +197,15 @@ internal sealed class MarginCalculator
         {
             // From zero, each term is added as it is (what UpdateParts' difference against a zeroed term gives), summed
             // in locals and stored once.
-            Int128 upnl = 0, im = 0, mm = 0;
+            // upnl and MM modulo 2^64, as the sums keep them (MarginSums.Upnl); IM whole.
+            long upnl = 0, mm = 0;
+            Int128 im = 0;
             walk = false;
             for (var mask = active; mask != 0; mask &= mask - 1)
             {
                 walk |= Terms(account, BitOperations.TrailingZeroCount(mask), out var u, out var m, out var initial);
-                upnl += u;
-                mm += m;
+                upnl = unchecked(upnl + u);
+                mm = unchecked(mm + m);
                 im += initial;
             }
             sums.Upnl = upnl;
