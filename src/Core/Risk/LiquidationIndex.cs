@@ -152,8 +152,10 @@ internal sealed class LiquidationIndex
             return;
         }
         _margin.Totals(a, out var equity, out var maintenance);
-        var slack = (Int128)equity - maintenance;
-        if (slack < 0)
+        // E - MM < 0 exactly when E < MM. Past it, E - MM is a non-negative long unless MM is negative (never: MM sums
+        // ceilings of non-negative notionals, but the Int128 difference keeps even that exact): one position's delta
+        // then comes from the 64-bit TriggerDelta, without the Int128 slack kept across the loop.
+        if (equity < maintenance)
         {
             Unwatch(a);
             _candidates.Set(a, equity, maintenance);
@@ -166,13 +168,17 @@ internal sealed class LiquidationIndex
         for (var mask = _watched[a] & ~held; mask != 0; mask &= mask - 1)
             RemoveEntry(a, BitOperations.TrailingZeroCount(mask));
         var positions = BitOperations.PopCount(held);
+        var narrow = maintenance >= 0;
+        var slack = unchecked(equity - maintenance);
         for (var mask = held; mask != 0; mask &= mask - 1)
         {
             var i = BitOperations.TrailingZeroCount(mask);
             var ins = _instruments[i];
             ref var p = ref _accounts.Position(a, i);
             var q = p.Qty;
-            var delta = TriggerDelta(slack, positions, q, ins.TickValue, ins.Spec.MmrPpm, ins.Spec.MaxPrice);
+            var delta = narrow
+                ? TriggerDelta(slack, positions, q, ins.TickValue, ins.Spec.MmrPpm, ins.Spec.MaxPrice)
+                : TriggerDelta((Int128)equity - maintenance, positions, q, ins.TickValue, ins.Spec.MmrPpm, ins.Spec.MaxPrice);
             var slot = p.WatchSlot;
             if (!Reachable(q, ins.Mark, delta, ins.Spec.MaxPrice))
             {
@@ -235,12 +241,19 @@ internal sealed class LiquidationIndex
     /// transcription, on random inputs of every magnitude and on the bounds above.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static long TriggerDelta(Int128 slack, int positions, long qty, long tickValue, long mmrPpm, long maxPrice)
+    internal static long TriggerDelta(Int128 slack, int positions, long qty, long tickValue, long mmrPpm, long maxPrice) =>
+        slack >= 0 && slack <= long.MaxValue
+            ? TriggerDelta((long)slack, positions, qty, tickValue, mmrPpm, maxPrice)
+            : TriggerDeltaExact(slack, positions, qty, tickValue, mmrPpm, maxPrice);
+
+    /// <summary><see cref="TriggerDelta(Int128, int, long, long, long, long)"/> of a 64-bit slack: the same 64-bit path
+    /// (the slack's bound holds for every long), the exact one for a negative slack or anything else.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static long TriggerDelta(long slack, int positions, long qty, long tickValue, long mmrPpm, long maxPrice)
     {
         const long fastPerTick = 1L << 42;
         var lots = Math.Abs(qty);
-        if (slack >= 0 && slack <= long.MaxValue && positions >= 1 && tickValue >= 0 && (ulong)mmrPpm <= Million
-            && maxPrice < long.MaxValue)
+        if (slack >= 0 && positions >= 1 && tickValue >= 0 && (ulong)mmrPpm <= Million && maxPrice < long.MaxValue)
         {
             var product = Multiply((ulong)lots, (ulong)tickValue);
             var perTick = product.Low;
@@ -248,7 +261,7 @@ internal sealed class LiquidationIndex
             {
                 var rate = (long)perTick + ((long)perTick * mmrPpm + (Million - 1)) / Million;
                 // One position (the usual case) needs no first division: slack / 1 is slack.
-                var share = positions == 1 ? (long)slack : (long)slack / positions;
+                var share = positions == 1 ? slack : slack / positions;
                 if (rate > 0)
                 {
                     // floor(share / rate) >= cap exactly when share >= cap x rate (all non-negative): a capped delta
@@ -261,7 +274,7 @@ internal sealed class LiquidationIndex
         return TriggerDeltaExact(slack, positions, qty, tickValue, mmrPpm, maxPrice);
     }
 
-    /// <summary><see cref="TriggerDelta"/> in Int128 for every input: the reference its 64-bit path is tested against.</summary>
+    /// <summary><see cref="TriggerDelta(Int128, int, long, long, long, long)"/> in Int128 for every input: the reference its 64-bit path is tested against.</summary>
     internal static long TriggerDeltaExact(Int128 slack, int positions, long qty, long tickValue, long mmrPpm, long maxPrice)
     {
         var share = slack / positions;

@@ -4,7 +4,7 @@ using Exchange.Core.Risk;
 namespace Exchange.Core.Tests.Risk;
 
 /// <summary>
-/// The liquidation index's trigger distance in 64 bits (<see cref="LiquidationIndex.TriggerDelta"/>) against its Int128
+/// The liquidation index's trigger distance in 64 bits (<see cref="LiquidationIndex.TriggerDelta(Int128, int, long, long, long, long)"/>) against its Int128
 /// path (<see cref="LiquidationIndex.TriggerDeltaExact"/>) and against the formula of the index written in
 /// BigInteger: Δ = min(floor(floor(S / k) / r), max_price + 1), r = |q| x tv + ceil(|q| x tv x mmr / 1e6).
 /// </summary>
@@ -27,6 +27,12 @@ public class LiquidationIndexFastPathTests
         var fast = LiquidationIndex.TriggerDelta(slack, k, qty, tickValue, mmrPpm, maxPrice);
         var exact = LiquidationIndex.TriggerDeltaExact(slack, k, qty, tickValue, mmrPpm, maxPrice);
         Assert.True(fast == exact, $"TriggerDelta({slack}, {k}, {qty}, {tickValue}, {mmrPpm}, {maxPrice}) = {fast}, exact {exact}");
+        // The 64-bit overload (the re-evaluation's, for E - MM as a long) agrees wherever the slack is a long.
+        if (slack >= long.MinValue && slack <= long.MaxValue)
+        {
+            var narrow = LiquidationIndex.TriggerDelta((long)slack, k, qty, tickValue, mmrPpm, maxPrice);
+            Assert.True(narrow == exact, $"TriggerDelta((long){slack}, {k}, {qty}, {tickValue}, {mmrPpm}, {maxPrice}) = {narrow}, exact {exact}");
+        }
         Assert.Equal(Formula((BigInteger)slack, k, qty, tickValue, mmrPpm, maxPrice), (BigInteger)exact);
     }
 
