@@ -181,12 +181,27 @@ internal sealed class AccountStore
     /// <summary>Recomputes all three of a position's terms and moves the sums by the difference.</summary>
     internal static void UpdateParts(ref MarginSums sums, ref Position p, Instrument ins)
     {
-        Parts(ref p, ins, out var upnl, out var mm);
+        long upnl, mm, im;
+        // A held position with no resting orders and a notional below 2^42 (an IOC's taker, a maker whose last order
+        // filled): its worst case is |q| itself, so IM's notional is MM's and one product gives both, as Parts and
+        // PositionInitial would (MarginCalculator.PlainTerms, the same terms for a rebuild).
+        if (p.Qty != 0 && p.BuyLots == 0 && p.SellLots == 0 && SmallNotional(p.Qty, ins.Mark, ins.TickValue, out var notional))
+        {
+            upnl = FixedPoint.Upnl(p.Qty, ins.Mark, ins.TickValue, p.Cost);
+            mm = CeilPpmSmall(notional, ins.Spec.MmrPpm);
+            im = CeilPpmSmall(notional, ins.Spec.ImrPpm);
+        }
+        else
+        {
+            Parts(ref p, ins, out upnl, out mm);
+            im = MarginCalculator.PositionInitial(ref p, ins);
+        }
         sums.Upnl = unchecked(sums.Upnl + (upnl - p.UpnlPart));
         sums.Mm = unchecked(sums.Mm + (mm - p.MmPart));
+        sums.Im += (Int128)im - p.ImPart;
         p.UpnlPart = upnl;
         p.MmPart = mm;
-        UpdateIm(ref sums, ref p, ins);
+        p.ImPart = im;
     }
 
     /// <summary>A position's upnl and MM terms at its instrument's mark (0 and 0 when flat).</summary>
