@@ -92,11 +92,7 @@ public sealed class Exchange
         // An order command's account is a random one, cold in cache: its record, sums and position are fetched together
         // rather than one miss after another as the checks reach them (CacheLines).
         if (command.Type is CommandType.NewOrder or CommandType.Cancel or CommandType.Amend)
-        {
             _accounts.Prefetch(command.AccountId, command.InstrumentId);
-            // A new order that trades reads the best opposite order (its maker) first: fetched with the account's lines.
-            if (command.Type == CommandType.NewOrder) _matcher.PrefetchBest(command.InstrumentId, command.Side);
-        }
         LastSequence = command.Sequence;
         var slot = -1;
         if (command.IsTokened && !Admit(in command, out slot)) return _events.Span;
