@@ -14,13 +14,13 @@ namespace Exchange.Cluster;
 public sealed class ClusterNode : IAsyncDisposable
 {
     private readonly RaftCluster _raft;
-    private readonly WriteAheadLog _log;
+    private readonly NodeLog _log;
     private readonly byte[] _barrier;
     private int _disposed;
     // The term of this node's latest leadership, recorded as it became the leader (see TakeOverAsync).
     private long _leadershipTerm;
 
-    private ClusterNode(ClusterOptions options, RaftCluster raft, WriteAheadLog log, ExchangeStateMachine machine, byte[] barrier)
+    private ClusterNode(ClusterOptions options, RaftCluster raft, NodeLog log, ExchangeStateMachine machine, byte[] barrier)
     {
         _barrier = barrier;
         Options = options;
@@ -99,7 +99,7 @@ public sealed class ClusterNode : IAsyncDisposable
         var fingerprint = ConfigurationFingerprint.Of(fresh(), options.Members);
         var machine = new ExchangeStateMachine(Path.Combine(options.DataDirectory, "snapshots"), fresh,
             options.SnapshotEveryCommands, fingerprint, output) { Applied = applied };
-        var log = new WriteAheadLog(new WriteAheadLog.Options
+        var log = new NodeLog(new WriteAheadLog.Options
         {
             Location = Path.Combine(options.DataDirectory, "wal"),
             ChunkSize = options.WalChunkBytes,
@@ -199,6 +199,14 @@ public sealed class ClusterNode : IAsyncDisposable
     /// </remarks>
     internal ValueTask CommitOwnBatchAsync(ReadOnlyMemory<byte> batch, long term, CancellationToken token, SharedTerm? shared) =>
         _raft.ReplicateAsync(new BinaryLogEntry { Content = batch, Term = term, Context = shared }, token);
+
+    /// <summary>Blocks until the commit index reaches the entry being appended for <paramref name="shared"/>, while
+    /// <paramref name="leadership"/> holds; returns its index (<see cref="NodeLog.WaitCommitted"/>).</summary>
+    internal long WaitCommitted(SharedTerm shared, Task replication, CancellationToken leadership) =>
+        _log.WaitCommitted(shared, replication, leadership);
+
+    /// <summary>Wakes a journal in <see cref="WaitCommitted"/> to look at its entry again.</summary>
+    internal void WakeJournal() => _log.Wake();
 
     private int _appendingEmpty;
 

@@ -51,6 +51,11 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     private TaskCompletionSource? _handedBack;
     private long _commandsApplied;
     private long _entriesLeftToPipeline;
+    // The last shared term handed back, and the index of the entry that ended its pipeline's last applied ring batch:
+    // entries of that term through it are already in the exchange (the journal's commit returns at the commit index,
+    // so the pipeline may apply an entry before the applier reaches it) and the applier skips them.
+    private long _handedBackTerm;
+    private long _handedBackThrough;
 
     private readonly record struct OwnEntry(long Index, long Term, long LastSequence, byte[] Buffer, int Length);
 
@@ -192,6 +197,16 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             await handedBack.WaitAsync(token).ConfigureAwait(false);
         }
 
+        // An entry of a term whose pipeline applied it before this applier reached it, handed back since: already in the
+        // exchange, which is past it (no hash or snapshot at its index).
+        if (!entry.IsSnapshot && entry.Term == Volatile.Read(ref _handedBackTerm) && entry.Index <= Volatile.Read(ref _handedBackThrough))
+        {
+            if (entry.Context is SharedTerm && entry.TryGetPayload(out var own) && !own.IsEmpty)
+                Interlocked.Increment(ref _entriesLeftToPipeline);
+            Volatile.Write(ref _appliedIndex, entry.Index);
+            return entry.Index;
+        }
+
         try
         {
             if (entry.IsSnapshot)
@@ -256,8 +271,8 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
 
     /// <summary>
     /// While the pipeline owns the exchange (under <see cref="_sync"/>): records an entry this node's journal wrote in
-    /// the shared term instead of applying it (the pipeline applies its commands, after this returns: a commit waits
-    /// for its entry to be applied here). False for an entry of another term (the next leader's; wait for the
+    /// the shared term instead of applying it (the pipeline applies its commands: the journal's commit returns at the
+    /// commit index, so the pipeline may have applied them already). False for an entry of another term (the next leader's; wait for the
     /// hand-back). An entry of the shared term the journal did not write stops the state machine.
     /// </summary>
     private bool TryKeep(LogEntry entry, SharedTerm shared)
@@ -291,39 +306,36 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
 
     /// <summary>
     /// On the pipeline's thread, between two ring batches: the pipeline applied every command through
-    /// <paramref name="sequence"/>, the last of a committed entry, and its exchange is the state after that entry. The
-    /// entries through it are forgotten; a snapshot that is due is serialized here (the state is consistent only on
-    /// this thread, now) and written on a pool thread; the <see cref="Applied"/> hook sees the state.
+    /// <paramref name="sequence"/>, the last of the committed entry at <paramref name="index"/>, and its exchange is the
+    /// state after that entry. The kept entries through it are forgotten. The journal's commit returns at the commit
+    /// index, so the applier may not have recorded that entry yet: only once it has (its applied index is at or past
+    /// <paramref name="index"/>) is a due snapshot serialized here (the state is consistent only on this thread, now;
+    /// written on a pool thread, and the log compacted below it only once the applier is past it) and the
+    /// <see cref="Applied"/> hook given the state; otherwise a due snapshot waits for a later batch end.
     /// </summary>
-    internal void PipelineApplied(SharedTerm shared, long sequence)
+    internal void PipelineApplied(SharedTerm shared, long sequence, long index)
     {
-        long index = -1, term = 0;
-        bool snapshot;
+        bool snapshot, reached;
         lock (_sync)
         {
             if (_shared != shared)
                 return;
+            shared.PipelineIndex = index;
             int n = 0;
             for (; n < _kept.Count && _kept[n].LastSequence <= sequence; n++)
-            {
-                (index, term) = (_kept[n].Index, _kept[n].Term);
                 Buffers.Return(_kept[n].Buffer);
-            }
-
-            // The pipeline stops between ring batches, which end where an entry ends.
-            if (n > 0 && _kept[n - 1].LastSequence != sequence)
-                index = -1;
             _kept.RemoveRange(0, n);
-            snapshot = index >= 0 && SnapshotDue(index);
+            reached = Volatile.Read(ref _appliedIndex) >= index;
+            snapshot = reached && SnapshotDue(index);
             if (snapshot)
                 _sinceSnapshot = 0;
         }
 
-        if (index < 0)
+        if (!reached)
             return;
         Applied?.Invoke(index, shared.Exchange);
         if (snapshot)
-            TakeSnapshot(index, term, shared.Exchange);
+            TakeSnapshot(index, shared.Term, shared.Exchange);
     }
 
     /// <summary>
@@ -371,7 +383,9 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
                 _kept.Clear();
                 _exchange = exchange;
                 Volatile.Write(ref _lastSequence, exchange.LastSequence);
-                _shared = null;
+                Volatile.Write(ref _handedBackTerm, shared.Term);
+                Volatile.Write(ref _handedBackThrough, shared.PipelineIndex);
+                Volatile.Write(ref _shared, null);
                 _handedBack!.TrySetResult();
             }
         }

@@ -42,6 +42,9 @@ public sealed class RaftJournal : IJournal
         _leadership = leadership;
         _buffer = new byte[maxEntryBytes - maxEntryBytes % JournalBatch.RecordSize];
         LastSequence = lastSequence;
+        // A commit waiting at the commit index when the leadership ends must wake to throw.
+        if (shared is not null)
+            leadership.UnsafeRegister(static state => ((ClusterNode)state!).WakeJournal(), node);
     }
 
     /// <inheritdoc/>
@@ -49,6 +52,9 @@ public sealed class RaftJournal : IJournal
 
     /// <summary>The sequence of the last command a majority holds.</summary>
     public long CommittedSequence { get; private set; }
+
+    /// <summary>The log index of the last entry committed (sharing the state machine's exchange; 0 otherwise).</summary>
+    public long CommittedIndex { get; private set; }
 
     /// <summary>How many log entries this journal appended.</summary>
     public long Entries { get; private set; }
@@ -85,7 +91,7 @@ public sealed class RaftJournal : IJournal
             return;
         _batchApplying = false;
         _reported = CommittedSequence;
-        _node.StateMachine.PipelineApplied(_shared!, CommittedSequence);
+        _node.StateMachine.PipelineApplied(_shared!, CommittedSequence, CommittedIndex);
     }
 
     /// <summary>Nothing to release: the log belongs to the node.</summary>
@@ -98,7 +104,25 @@ public sealed class RaftJournal : IJournal
     {
         try
         {
-            _node.CommitOwnBatchAsync(_buffer.AsMemory(0, _count), _term, _leadership, _shared).AsTask().GetAwaiter().GetResult();
+            if (_shared is { } shared)
+            {
+                // Returns once the commit index reaches the entry (NodeLog.WaitCommitted: the leader's own flush of it is
+                // done and a follower holds it, fenced on the leadership), not once the leader's applier has recorded it
+                // too: the state machine copes with the pipeline applying an entry before its applier reaches it.
+                shared.BeginEntry();
+                var replication = _node.CommitOwnBatchAsync(_buffer.AsMemory(0, _count), _term, _leadership, shared).AsTask();
+                if (!replication.IsCompleted)
+                    replication.ContinueWith(static (task, node) =>
+                    {
+                        _ = task.Exception; // observed: a failure after the commit changes nothing
+                        ((ClusterNode)node!).WakeJournal();
+                    }, _node, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                CommittedIndex = _node.WaitCommitted(shared, replication, _leadership);
+            }
+            else
+            {
+                _node.CommitOwnBatchAsync(_buffer.AsMemory(0, _count), _term, _leadership, null).AsTask().GetAwaiter().GetResult();
+            }
         }
         catch (Exception e) when (e is NotLeaderException || (e is OperationCanceledException && _leadership.IsCancellationRequested))
         {
