@@ -57,6 +57,9 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     private long _handedBackTerm;
     private long _handedBackThrough;
 
+    // Set by the applier each time it records an entry of a shared term (PipelineApplied waits on it).
+    private readonly ManualResetEventSlim _recorded = new(false, spinCount: 1);
+
     private readonly record struct OwnEntry(long Index, long Term, long LastSequence, byte[] Buffer, int Length);
 
     private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Shared;
@@ -286,6 +289,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             if (!payload.IsEmpty)
                 Fail(entry.Index, $"an entry of term {shared.Term}, in which this node's pipeline owns the state, that its journal did not write");
             Volatile.Write(ref _appliedIndex, entry.Index);
+            _recorded.Set();
             return true;
         }
 
@@ -301,6 +305,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
         Interlocked.Increment(ref _entriesLeftToPipeline);
         Volatile.Write(ref _lastSequence, last.Sequence);
         Volatile.Write(ref _appliedIndex, entry.Index);
+        _recorded.Set();
         return true;
     }
 
@@ -315,6 +320,20 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     /// </summary>
     internal void PipelineApplied(SharedTerm shared, long sequence, long index)
     {
+        // The applier records the entry soon after its commit (a hop on the library's side); wait for it, so the hook
+        // and a due snapshot see every batch end. Bounded: a node being stopped may never get there.
+        if (Volatile.Read(ref _appliedIndex) < index)
+        {
+            var deadline = Environment.TickCount64 + 1000;
+            while (Volatile.Read(ref _appliedIndex) < index && _fault is null && Environment.TickCount64 < deadline)
+            {
+                _recorded.Reset();
+                if (Volatile.Read(ref _appliedIndex) >= index)
+                    break;
+                _recorded.Wait(10);
+            }
+        }
+
         bool snapshot, reached;
         lock (_sync)
         {

@@ -64,7 +64,59 @@ public sealed class RaftJournalTests
         Assert.Equal(opening.Count, acks.Count);
     }
 
-    internal static ExchangePipeline Start(Leadership lead, PipelineTopology topology, AckRecorder acks)
+    [Fact]
+    public async Task Acknowledgement_ComesOnlyOnceTheLeaderCommittedTheEntry_AndAFollowerHoldsIt()
+    {
+        // The journal's commit returns when the commit index passes its entry (not when the leader's applier has taken
+        // it too): at every acknowledgement the leader's commit index is at or past the entry that ends the batch, and a
+        // follower's log holds it. An acknowledgement at the leader's own append would find neither.
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        var lead = await leader.TakeOverAsync(shareState: true) ?? throw new InvalidOperationException("The leader did not take over.");
+        var followers = Enumerable.Range(0, cluster.Count).Select(i => cluster[i]!).Where(n => n != leader).ToArray();
+        var checks = new CommitChecks(leader, followers, lead.Journal);
+        var commands = Workload.Opening();
+        commands.AddRange(Workload.Orders(new Random(34), 2000));
+        using (var pipeline = Start(lead, PipelineTopology.SingleThread, checks))
+        {
+            foreach (var command in commands)
+                await PublishAsync(pipeline, command);
+            await Until(() => checks.Count == commands.Count || pipeline.Fault is not null, "every command acknowledged");
+            Assert.Null(pipeline.Fault);
+        }
+
+        leader.HandBack(lead);
+        Assert.Null(checks.Violation);
+        Assert.Equal(commands.Count, checks.Count);
+        long index = lead.Journal.CommittedIndex;
+        await cluster.WaitAppliedAsync(index);
+        cluster.AssertConsistent(index);
+        InvariantChecker.Check(leader.StateMachine.Exchange);
+    }
+
+    // At each acknowledgement (on the pipeline's thread, after the batch's commit returned): the entry the batch ends
+    // with is committed on the leader and in at least one follower's log.
+    private sealed class CommitChecks(ClusterNode leader, ClusterNode[] followers, RaftJournal journal) : IOutputHandler
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public string? Violation { get; private set; }
+
+        public void OnEvents(long commandSequence, long correlation, ReadOnlySpan<Exchange.Core.Events.Event> events)
+        {
+            long entry = journal.CommittedIndex;
+            long committed = leader.CommitIndex;
+            long held = followers.Max(f => f.LastLogIndex);
+            if (Violation is null && (entry <= 0 || committed < entry || held < entry))
+                Violation = $"command {commandSequence} acknowledged with its entry at {entry}, the leader's commit index at {committed}, " +
+                            $"the followers' logs through {held}";
+            Interlocked.Increment(ref _count);
+        }
+    }
+
+    internal static ExchangePipeline Start(Leadership lead, PipelineTopology topology, IOutputHandler acks)
     {
         var pipeline = new ExchangePipeline(lead.Exchange, new PipelineOptions
         {

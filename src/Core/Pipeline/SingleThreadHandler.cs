@@ -41,8 +41,9 @@ internal struct SingleThreadHandler(
         _batchStart = -1;
         for (long s = first; s <= sequence; s++)
             Apply(ref input[s], s);
-        journal.BatchApplied();
+        // The output first: a journal's batch-end report may wait (the Raft journal's, for its state machine's applier).
         EndOfBatch(sequence);
+        journal.BatchApplied();
     }
 
     private void EndOfBatch(long sequence)
