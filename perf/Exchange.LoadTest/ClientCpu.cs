@@ -1,7 +1,7 @@
 namespace Exchange.LoadTest;
 
 /// <summary>
-/// The CPU time of this process's threads that a TCP step runs (Linux <c>/proc/self/task/*/schedstat</c>, nanoseconds,
+/// The CPU time of this process's threads that a TCP step runs (Linux <c>/proc/self/task/*/schedstat</c>, read by <see cref="ServerCpu.Threads"/>, nanoseconds,
 /// user and system together): the pacing thread (the caller's own, <see cref="ThreadCpu"/>), the receivers of the
 /// target's connections (<c>gw recv N</c> or <c>echo recv N</c>) and the in-process echo server's threads (<c>echo</c>,
 /// one per connection). Over a step, divided by its commands, the echo's figure is the bare loopback's cost per
@@ -18,24 +18,9 @@ internal readonly record struct ClientCpu(long PacingNs, long ReceiversNs, long 
     public static ClientCpu Read(string receivers)
     {
         var pacing = ThreadCpu.Nanoseconds();
-        if (!OperatingSystem.IsLinux()) return new(pacing, 0, 0);
         long received = 0, echo = 0;
-        string[] tasks;
-        try { tasks = Directory.GetDirectories("/proc/self/task"); }
-        catch (IOException) { return new(pacing, 0, 0); }
-        foreach (var task in tasks)
+        foreach (var (comm, ns) in ServerCpu.Threads(Environment.ProcessId).Values)
         {
-            string comm, schedstat;
-            try
-            {
-                comm = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
-                schedstat = File.ReadAllText(Path.Combine(task, "schedstat"));
-            }
-            catch (IOException)
-            {
-                continue; // the thread ended meanwhile
-            }
-            var ns = long.Parse(schedstat.AsSpan(0, schedstat.IndexOf(' ')), System.Globalization.CultureInfo.InvariantCulture);
             if (comm.StartsWith(receivers, StringComparison.Ordinal)) received += ns;
             else if (comm == "echo") echo += ns;
         }
