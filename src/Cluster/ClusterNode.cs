@@ -202,8 +202,8 @@ public sealed class ClusterNode : IAsyncDisposable
 
     /// <summary>Blocks until the commit index reaches the entry being appended for <paramref name="shared"/>, while
     /// <paramref name="leadership"/> holds; returns its index (<see cref="NodeLog.WaitCommitted"/>).</summary>
-    internal long WaitCommitted(SharedTerm shared, Task replication, CancellationToken leadership) =>
-        _log.WaitCommitted(shared, replication, leadership);
+    internal long WaitCommitted(SharedTerm shared, Task commit, CancellationToken leadership) =>
+        _log.WaitCommitted(shared, commit, leadership);
 
     /// <summary>Wakes a journal in <see cref="WaitCommitted"/> to look at its entry again.</summary>
     internal void WakeJournal() => _log.Wake();

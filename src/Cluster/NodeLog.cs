@@ -32,7 +32,7 @@ internal sealed class NodeLog(WriteAheadLog.Options options, IStateMachine machi
     /// Blocks until the commit index reaches the entry being appended for <paramref name="shared"/>, while
     /// <paramref name="leadership"/> holds, and returns the entry's index. Throws <see cref="OperationCanceledException"/>
     /// once <paramref name="leadership"/> is cancelled (the entry may still be committed by the next leader, or dropped),
-    /// and what <paramref name="replication"/> failed with if it failed first.
+    /// and what <paramref name="commit"/> failed with if it failed first.
     /// </summary>
     /// <remarks>
     /// The fence on the leadership's term: the commit index is read before the leadership token. The library cancels a
@@ -42,7 +42,7 @@ internal sealed class NodeLog(WriteAheadLog.Options options, IStateMachine machi
     /// holds, is this leadership's own commit of its own entry; one moved by the next leader is seen only after the token
     /// is cancelled, and the wait throws.
     /// </remarks>
-    internal long WaitCommitted(SharedTerm shared, Task replication, CancellationToken leadership)
+    internal long WaitCommitted(SharedTerm shared, Task commit, CancellationToken leadership)
     {
         while (true)
         {
@@ -54,11 +54,11 @@ internal sealed class NodeLog(WriteAheadLog.Options options, IStateMachine machi
                 return index;
             }
             leadership.ThrowIfCancellationRequested();
-            if (replication.IsCompleted)
+            if (commit.IsCompleted)
             {
                 // Failed (NotLeaderException, cancelled), or done: it completes only after the commit, which the next
                 // look sees.
-                replication.GetAwaiter().GetResult();
+                commit.GetAwaiter().GetResult();
                 continue;
             }
             _moved.Wait();

@@ -110,14 +110,14 @@ public sealed class RaftJournal : IJournal
                 // done and a follower holds it, fenced on the leadership), not once the leader's applier has recorded it
                 // too: the state machine copes with the pipeline applying an entry before its applier reaches it.
                 shared.BeginEntry();
-                var replication = _node.CommitOwnBatchAsync(_buffer.AsMemory(0, _count), _term, _leadership, shared).AsTask();
-                if (!replication.IsCompleted)
-                    replication.ContinueWith(static (task, node) =>
+                var commit = _node.CommitOwnBatchAsync(_buffer.AsMemory(0, _count), _term, _leadership, shared).AsTask();
+                if (!commit.IsCompleted)
+                    commit.ContinueWith(static (task, node) =>
                     {
                         _ = task.Exception; // observed: a failure after the commit changes nothing
                         ((ClusterNode)node!).WakeJournal();
                     }, _node, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                CommittedIndex = _node.WaitCommitted(shared, replication, _leadership);
+                CommittedIndex = _node.WaitCommitted(shared, commit, _leadership);
             }
             else
             {
