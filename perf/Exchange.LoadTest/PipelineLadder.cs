@@ -24,8 +24,6 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
         var run = new PipelineRun(workload, checks, options);
         Report.Note("pipeline: measuring the machine's own stalls (3 s) ...");
         var hiccups = Hiccups.Measure(3);
-        Report.Note("pipeline: warm-up (flood) ...");
-        run.Run(0, Math.Min(count, 300_000));
         WarmUntilTheJitIsQuiet(run, count);
 
         foreach (var rate in options.Rates)
@@ -138,22 +136,26 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
     }
 
     /// <summary>
-    /// Short paced runs at each rate until one whole round of them compiles (almost) nothing while it runs (at most 2
-    /// methods, at most 8 rounds). The flood alone left
-    /// the pipeline's hot path to be promoted during the measured runs: tiered compilation (tier 0, then instrumented
-    /// tier 0, then tier 1, each after 30 calls and a 100 ms quiet period that any new tier-0 method restarts) was still
-    /// compiling `BusinessLogicHandler.OnEvent`, `OutputConsumer.OnEvent`, the sequencers and the wait strategy at
-    /// tier 1 in the 1M/s run, after the 250k/s one (`DOTNET_JitDisasmSummary=1`, docs/benchmarks.md "Tails at 1M/s:
-    /// the warm-up, the scheduler and the meters"). Slower tier-0 code on the business-logic thread builds a queue at
-    /// 1M/s, and the background compiler takes a CPU the three pipeline threads need.
+    /// Rounds of a flood of the whole workload and short paced runs at each rate, until one whole round compiles nothing
+    /// while its runs run (at most 12 rounds). The flood alone left the pipeline's hot path to be promoted during the
+    /// measured runs: tiered compilation (tier 0, then instrumented tier 0, then tier 1, each after 30 calls and a 100 ms
+    /// quiet period that any new tier-0 method restarts) was still compiling `BusinessLogicHandler.OnEvent`,
+    /// `OutputConsumer.OnEvent`, the sequencers and the wait strategy at tier 1 in the 1M/s run, after the 250k/s one
+    /// (`DOTNET_JitDisasmSummary=1`, docs/benchmarks.md "Tails at 1M/s: the warm-up, the scheduler and the meters").
+    /// Slower tier-0 code on the business-logic thread builds a queue at 1M/s, and the background compiler takes a CPU the
+    /// three pipeline threads need. The paced runs alone (a quarter of a second each, the workload's first commands)
+    /// never reached the liquidation index's heap (`WatchHeap`) 30 times per tier, which the measured runs, going
+    /// through the whole workload, did: its promotions were the only JIT left in the measured runs (docs/benchmarks.md,
+    /// 2026-12-07). So every round floods the whole workload first, which calls what the measured runs will call.
     /// </summary>
     private void WarmUntilTheJitIsQuiet(PipelineRun run, int count)
     {
-        PipelineRun.WarmBookkeeping();
-        const int MaxRounds = 8;
+        run.WarmLifetime();
+        const int MaxRounds = 12;
         for (var round = 1; round <= MaxRounds; round++)
         {
-            long compiled = 0;
+            var compiled = run.Run(0, count).Jit.Methods;
+            Thread.Sleep(250);
             foreach (var rate in options.Rates)
             {
                 // A quarter of a second at each rate, then a pause for the background compiler to finish what it queued.
@@ -161,8 +163,9 @@ internal sealed class PipelineLadder(Workload workload, RunChecks checks, Report
                 compiled += r.Jit.Methods;
                 Thread.Sleep(250);
             }
-            Report.Note($"pipeline: warm-up round {round} at {string.Join(", ", options.Rates.Select(r => Units.Rate(r)))}: {compiled} methods JIT-compiled while the runs ran");
-            if (compiled <= 2) return;
+            Report.Note($"pipeline: warm-up round {round} (a flood of {count:N0}, then {string.Join(", ", options.Rates.Select(r => Units.Rate(r)))}): " +
+                        $"{compiled} methods JIT-compiled while the runs ran");
+            if (compiled == 0) return;
         }
     }
 

@@ -31,29 +31,67 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
         }
     }
 
-    /// <summary>
-    /// Runs the bookkeeping around a paced run (a histogram, GC counts, a meter, a started and joined thread that reads its
-    /// own scheduler figures, every pipeline thread's figures before and after) 80 times without a pipeline. Each paced
-    /// run calls these once to a few times, so tiering's 30 calls came during the measured runs and the background
-    /// compiler promoted them (and the runtime's methods under them: file reads, string splits, number parsing, thread
-    /// start) while the measured 1M/s run ran: 24 methods there at load 15 (`--jit-names`, docs/benchmarks.md). Done
-    /// before the warm-up rounds, whose quiet criterion then covers their promotions too.
-    /// </summary>
-    public static void WarmBookkeeping()
-    {
-        // 80: with dynamic PGO a method is promoted twice (tier 0, instrumented tier 0, tier 1), 30 calls each.
-        for (var i = 0; i < 80; i++)
+    private static string NewJournalDirectory() =>
+        Path.Combine(Path.GetTempPath(), "exchange-loadtest-journal-" + Guid.NewGuid().ToString("N"));
+
+    private ExchangePipeline NewPipeline(Core.Exchange x, bool queried, string? journal, LatencyRecorder recorder) =>
+        new(x, new PipelineOptions
         {
-            _ = HistogramFiles.NewNanoseconds();
-            var gc = GcCounts.Now();
-            using var meter = new HiccupMeter();
-            var before = SchedStat.Threads(PipelineThreads);
-            var thread = new Thread(() => _ = SchedStat.Self()) { Name = "bookkeeping warm-up", IsBackground = true };
-            thread.Start();
-            thread.Join();
-            foreach (var (name, after) in SchedStat.Threads(PipelineThreads))
-                if (before.TryGetValue(name, out var start)) _ = after - start;
-            _ = GcCounts.Now() - gc;
+            // Queries come from a thread of their own, as a gateway's sessions send them.
+            ProducerType = queried ? ProducerType.Multi : ProducerType.Single,
+            WaitStrategy = options.Wait,
+            Topology = options.Topology,
+            Journal = journal is null ? null : new JournalOptions { Directory = journal, Fsync = options.Fsync },
+        }, recorder);
+
+    /// <summary>
+    /// Does what every run does once or a few times, without commands, in passes of 40 until a pass and the quarter of
+    /// a second after it compile nothing (at most 8 passes): the bookkeeping around a paced run (a histogram, GC counts,
+    /// a meter, a started and joined thread that reads its own scheduler figures, every pipeline thread's figures before
+    /// and after, the JIT counters), an empty pipeline started and stopped (every stage's event loop,
+    /// `BatchEventProcessor.ProcessEvents`, runs once per pipeline), and a gen2 collection with its finalizer work (each
+    /// run settles the heap with two; the runtime's array-pool trimming runs after each).
+    /// Tiering promotes a method after 30 calls, twice with dynamic PGO, and does not count calls made within 100 ms
+    /// of any tier-0 compile: what a run calls once was promoted only after about 30 runs, in the measured ones (24
+    /// bookkeeping methods at load 15; `ProcessEvents`' tier-1 promotion, 4.7 ms of JIT, and `SharedArrayPool.Trim`'s,
+    /// 2-6 ms, in 1M/s runs; docs/benchmarks.md). The pauses between the passes let the counting start.
+    /// </summary>
+    public void WarmLifetime()
+    {
+        var x = workload.NewExchange();
+        var queried = options.LateJoiners + options.AccountQueries > 0;
+        for (var pass = 1; pass <= 8; pass++)
+        {
+            var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+            for (var i = 0; i < 40; i++)
+            {
+                _ = HistogramFiles.NewNanoseconds();
+                var gc = GcCounts.Now();
+                var jit = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+                using (new HiccupMeter())
+                {
+                    var before = SchedStat.Threads(PipelineThreads);
+                    var thread = new Thread(() => _ = SchedStat.Self()) { Name = "bookkeeping warm-up", IsBackground = true };
+                    thread.Start();
+                    thread.Join();
+                    var journal = options.Journal ? NewJournalDirectory() : null;
+                    using (var pipeline = NewPipeline(x, queried, journal, new LatencyRecorder(HistogramFiles.NewNanoseconds())))
+                    {
+                        pipeline.Start();
+                        foreach (var (name, after) in SchedStat.Threads(PipelineThreads))
+                            if (before.TryGetValue(name, out var start)) _ = after - start;
+                    }
+                    if (journal is not null && Directory.Exists(journal)) Directory.Delete(journal, recursive: true);
+                }
+                _ = GcCounts.Now() - gc;
+                _ = (System.Runtime.JitInfo.GetCompiledMethodCount() - jit.Item1, System.Runtime.JitInfo.GetCompilationTime() - jit.Item2);
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+                GC.WaitForPendingFinalizers();
+            }
+            Thread.Sleep(250);
+            compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - compiled;
+            Report.Note($"pipeline: warm-up of what each run does once, pass {pass}: {compiled} methods JIT-compiled");
+            if (compiled == 0) return;
         }
     }
 
@@ -63,17 +101,8 @@ internal sealed class PipelineRun(Workload workload, RunChecks checks, LoadTestO
         var histogram = HistogramFiles.NewNanoseconds();
         var recorder = new LatencyRecorder(histogram);
         var queried = rate > 0 && options.LateJoiners + options.AccountQueries > 0;
-        string? journal = options.Journal
-            ? Path.Combine(Path.GetTempPath(), "exchange-loadtest-journal-" + Guid.NewGuid().ToString("N"))
-            : null;
-        var pipeline = new ExchangePipeline(x, new PipelineOptions
-        {
-            // Queries come from a thread of their own, as a gateway's sessions send them.
-            ProducerType = queried ? ProducerType.Multi : ProducerType.Single,
-            WaitStrategy = options.Wait,
-            Topology = options.Topology,
-            Journal = journal is null ? null : new JournalOptions { Directory = journal, Fsync = options.Fsync },
-        }, recorder);
+        string? journal = options.Journal ? NewJournalDirectory() : null;
+        var pipeline = NewPipeline(x, queried, journal, recorder);
         try
         {
             // The background compiler finishes what the last run and its report queued (tier-1 promotions), so it does
