@@ -347,7 +347,7 @@ internal static class RingPlacement
         {
             int counter = 100;
             long available;
-            while ((available = barrier.DependentValue) < sequence)
+            while ((available = barrier.Poll(sequence)) < sequence)
             {
                 if (barrier.IsAlerted) return available;
                 if (counter > 0) { counter--; Thread.SpinWait(1); }
@@ -366,7 +366,7 @@ internal static class RingPlacement
         public long WaitFor(long sequence, SequenceBarrier barrier)
         {
             long available;
-            while ((available = barrier.DependentValue) < sequence)
+            while ((available = barrier.Poll(sequence)) < sequence)
             {
                 if (barrier.IsAlerted) return available;
                 Thread.Yield();
@@ -385,7 +385,7 @@ internal static class RingPlacement
         {
             long available;
             int counter = 0;
-            while ((available = barrier.DependentValue) < sequence)
+            while ((available = barrier.Poll(sequence)) < sequence)
             {
                 if (barrier.IsAlerted) return available;
                 if (++counter < 1000) Thread.SpinWait(64);
