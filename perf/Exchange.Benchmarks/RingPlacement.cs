@@ -20,6 +20,10 @@ namespace Exchange.Benchmarks;
 /// reads the producer's cursor sets its batch size and the producer's cost on two CPUs (docs/benchmarks.md).
 /// <c>RING_EXPERIMENTS=2</c> adds the slot layout: commands in 128-byte slots (no cache line holds parts of two
 /// slots, where 80-byte slots share one at every boundary), with the yielding wait and with a yield per poll.
+/// <c>RING_CASES=yielding,busy-spin,channel</c> (the default: those three) picks the standard cases, and <c>batched</c>
+/// adds the yielding ring with the producer claiming and publishing 64 slots at a time; with more than one
+/// round a summary follows per placement and case: the fastest and the median round, the median batch and CPU times
+/// (on a loaded machine the fastest round is the one least disturbed by the scheduler).
 /// </summary>
 internal static class RingPlacement
 {
@@ -44,8 +48,9 @@ internal static class RingPlacement
                     "same" => (0, 0),
                     _ => (-1, -1),
                 };
-                Report(round, placement, "ring, yielding", Ring(new YieldingWaitStrategy(), events, producerCpu, consumerCpu));
-                Report(round, placement, "ring, busy-spin", Ring(new BusySpinWaitStrategy(), events, producerCpu, consumerCpu));
+                if (Case("yielding")) Report(round, placement, "ring, yielding", Ring(new YieldingWaitStrategy(), events, producerCpu, consumerCpu));
+                if (Case("batched")) Report(round, placement, "ring, batch 64", Ring<Command, CountingHandler, YieldingWaitStrategy>(new YieldingWaitStrategy(), events, producerCpu, consumerCpu, 64));
+                if (Case("busy-spin")) Report(round, placement, "ring, busy-spin", Ring(new BusySpinWaitStrategy(), events, producerCpu, consumerCpu));
                 if (Environment.GetEnvironmentVariable("RING_EXPERIMENTS") == "1")
                 {
                     Report(round, placement, "ring, yield-pause", Ring(new YieldPause(), events, producerCpu, consumerCpu));
@@ -58,22 +63,47 @@ internal static class RingPlacement
                     Report(round, placement, "padded, yielding", Ring<PaddedCommand, PaddedHandler, YieldingWaitStrategy>(new YieldingWaitStrategy(), events, producerCpu, consumerCpu));
                     Report(round, placement, "padded, yield-now", Ring<PaddedCommand, PaddedHandler, YieldNow>(new YieldNow(), events, producerCpu, consumerCpu));
                 }
-                Report(round, placement, "channel", Channel(events, producerCpu, consumerCpu));
+                if (Case("channel")) Report(round, placement, "channel", Channel(events, producerCpu, consumerCpu));
             }
+        }
+        if (rounds > 1) Summarize();
+    }
+
+    private static readonly string[] s_cases = (Environment.GetEnvironmentVariable("RING_CASES") ?? "yielding,busy-spin,channel").Split(',');
+
+    private static bool Case(string name) => Array.IndexOf(s_cases, name) >= 0;
+
+    private static readonly List<(string Placement, string Subject, Result Result)> s_results = [];
+
+    private static void Summarize()
+    {
+        Console.WriteLine("summary (per placement and case: ns per event fastest / median round, M/s of each, median batch, median CPU ns per event producer / consumer)");
+        foreach (var group in s_results.GroupBy(r => (r.Placement, r.Subject)))
+        {
+            var ns = group.Select(r => r.Result.NsPerEvent).Order().ToArray();
+            var batch = group.Select(r => r.Result.MeanBatch).Order().ToArray();
+            var producer = group.Select(r => r.Result.ProducerCpuMs * 1e6 / r.Result.Events).Order().ToArray();
+            var consumer = group.Select(r => r.Result.ConsumerCpuMs * 1e6 / r.Result.Events).Order().ToArray();
+            var median = ns[ns.Length / 2];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {group.Key.Placement,-5} {group.Key.Subject,-16} {ns[0],7:F2} / {median,7:F2} ns ({1000 / ns[0],6:F1} / {1000 / median,6:F1} M/s), batch {batch[batch.Length / 2],9:F1}, CPU {producer[producer.Length / 2],6:F2} / {consumer[consumer.Length / 2],6:F2} ns, {ns.Length} rounds"));
         }
     }
 
     private sealed record Result(long Events, double NsPerEvent, double MeanBatch, double ProducerCpuMs, double ConsumerCpuMs, long ProducerInvoluntary, long ConsumerInvoluntary);
 
-    private static void Report(int round, string placement, string subject, Result r) =>
+    private static void Report(int round, string placement, string subject, Result r)
+    {
+        s_results.Add((placement, subject, r));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{round} {placement,-5} {subject,-16} {r.NsPerEvent,7:F2} ns/event ({1000 / r.NsPerEvent,6:F1} M/s), mean batch {r.MeanBatch,9:F1}, " +
             $"lag {(s_lagSamples == 0 ? 0 : 100.0 * s_lagSum / s_lagSamples / BufferSize),3:F0}% of the ring, CPU ns/event producer {r.ProducerCpuMs * 1e6 / r.Events,6:F2} consumer {r.ConsumerCpuMs * 1e6 / r.Events,6:F2}, involuntary switches {r.ProducerInvoluntary} / {r.ConsumerInvoluntary}"));
+    }
 
     private static Result Ring<TWait>(TWait wait, int events, int producerCpu, int consumerCpu)
         where TWait : struct, IWaitStrategy => Ring<Command, CountingHandler, TWait>(wait, events, producerCpu, consumerCpu);
 
-    private static Result Ring<T, THandler, TWait>(TWait wait, int events, int producerCpu, int consumerCpu)
+    private static Result Ring<T, THandler, TWait>(TWait wait, int events, int producerCpu, int consumerCpu, int batch = 1)
         where T : struct
         where THandler : struct, IPlacementHandler<T, THandler>
         where TWait : struct, IWaitStrategy
@@ -92,7 +122,10 @@ internal static class RingPlacement
             var (cpu0, sw0) = Self();
             var c0 = consumerStats.Read();
             var start = Stopwatch.GetTimestamp();
-            Publish<T, THandler>(ring, processor.Sequence, BufferSize, events);
+            if (batch == 1)
+                Publish<T, THandler>(ring, processor.Sequence, BufferSize, events);
+            else
+                PublishBatches<T, THandler>(ring, processor.Sequence, BufferSize, events, batch);
             var elapsed = Stopwatch.GetElapsedTime(start);
             var (cpu1, sw1) = Self();
             var c1 = consumerStats.Read();
@@ -127,6 +160,27 @@ internal static class RingPlacement
         }
         var spin = new SpinWait();
         while (consumed.Value < sequence)
+            spin.SpinOnce(sleep1Threshold: -1);
+    }
+
+    // The same transfer with one claim and one publish per batch slots: what moving the slots alone costs, with one
+    // cursor store and one flag hand-over per batch instead of per event.
+    private static void PublishBatches<T, THandler>(RingBuffer<T> ring, Sequence consumed, int from, int count, int batch)
+        where T : struct
+        where THandler : struct, IPlacementHandler<T, THandler>
+    {
+        long hi = -1;
+        s_lagSum = s_lagSamples = 0;
+        for (var i = from; i < from + count; i += batch)
+        {
+            hi = ring.Next(batch);
+            var lo = hi - batch + 1;
+            for (var s = lo; s <= hi; s++)
+                THandler.Write(ref ring[s], s, i + (s - lo));
+            ring.Publish(lo, hi);
+        }
+        var spin = new SpinWait();
+        while (consumed.Value < hi)
             spin.SpinOnce(sleep1Threshold: -1);
     }
 

@@ -183,7 +183,8 @@ public sealed class RingBuffer<T>
         ArgumentNullException.ThrowIfNull(dependentSequences);
         if (_fields.SingleProducer is null || dependentSequences.Length > 0)
             return _fields.Sequencer.NewBarrier(dependentSequences);
-        var flags = new SlotFlags(_fields.Entries, Unsafe.SizeOf<RingSlot<T>>(), FlagOffset, SlotPadding, _fields.IndexMask);
+        var flags = new SlotFlags(
+            _fields.Entries, Unsafe.SizeOf<RingSlot<T>>(), SlotPadding * Unsafe.SizeOf<RingSlot<T>>() + FlagOffset, _fields.IndexMask);
         return new SequenceBarrier(_fields.Sequencer, dependentSequences, flags);
     }
 
