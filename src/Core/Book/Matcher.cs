@@ -65,15 +65,18 @@ internal sealed class Matcher
 
     /// <summary>
     /// Prefetches the order a new order on <paramref name="side"/> would meet first (the oldest at the opposite side's
-    /// best price), when the instrument exists and that side is not empty: an IOC's maker is a random order whose line
-    /// the checks before the match would otherwise wait for at the match's first read (its account).
+    /// best price), when the instrument exists, that side is not empty and the order would reach it (a market order, or
+    /// a limit the best price crosses): an IOC's maker is a random order whose line the checks before the match would
+    /// otherwise wait for at the match's first read (its account). A GTC that rests without trading (most of them) issues
+    /// no prefetch it would not use. Only a hint: whether it is issued changes nothing but timing.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public void PrefetchBest(int instrument, Side side)
+    public void PrefetchBest(int instrument, Side side, OrderType type, long limit)
     {
         if (!_instruments.Exists(instrument)) return;
-        var best = _instruments[instrument].Book.Opposite(side).BestHandle;
-        if (best >= 0) _orders.Prefetch(best);
+        var book = _instruments[instrument].Book.Opposite(side);
+        if (book.IsEmpty || (type != OrderType.Market && !book.Crosses(book.BestPrice, limit))) return;
+        _orders.Prefetch(book.BestHandle);
     }
 
     /// <summary>

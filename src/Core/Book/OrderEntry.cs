@@ -40,8 +40,9 @@ internal sealed class OrderEntry
     public void NewOrder(in Command c)
     {
         // A new order that trades reads the best opposite order (its maker) first: fetched before the checks, while the
-        // account's lines Exchange.Apply asked for arrive (here rather than in Apply, whose code every move runs).
-        _matcher.PrefetchBest(c.InstrumentId, c.Side);
+        // account's lines Exchange.Apply asked for arrive (here rather than in Apply, whose code every move runs); only
+        // when the order reaches it.
+        _matcher.PrefetchBest(c.InstrumentId, c.Side, c.OrderType, c.Price);
         var code = CheckNew(in c, out var limit, out var lots, out var tif);
         if (code != RejectCode.None)
         {
