@@ -401,7 +401,7 @@ internal static class RingPlacement
         {
             int counter = 100;
             long available;
-            while ((available = barrier.Poll(sequence)) < sequence)
+            while ((available = barrier.DependentValue) < sequence)
             {
                 if (barrier.IsAlerted) return available;
                 if (counter > 0) { counter--; Thread.SpinWait(1); }
@@ -420,7 +420,7 @@ internal static class RingPlacement
         public long WaitFor(long sequence, SequenceBarrier barrier)
         {
             long available;
-            while ((available = barrier.Poll(sequence)) < sequence)
+            while ((available = barrier.DependentValue) < sequence)
             {
                 if (barrier.IsAlerted) return available;
                 Thread.Yield();
@@ -439,7 +439,7 @@ internal static class RingPlacement
         {
             long available;
             int counter = 0;
-            while ((available = barrier.Poll(sequence)) < sequence)
+            while ((available = barrier.DependentValue) < sequence)
             {
                 if (barrier.IsAlerted) return available;
                 if (++counter < 1000) Thread.SpinWait(64);

@@ -64,11 +64,10 @@ public readonly struct BlockingWaitStrategy : IWaitStrategy
     /// <inheritdoc />
     public long WaitFor(long sequence, SequenceBarrier barrier)
     {
-        // The dependents (or, with none, the slot's flag or the cursor) never pass the cursor, so they are the one thing
-        // to wait for; producers and the consumers followed both signal this monitor (BatchEventProcessor signals after
-        // a batch).
+        // The dependents (or, with none, the cursor) never pass the cursor, so they are the one thing to wait for;
+        // producers and the consumers followed both signal this monitor (BatchEventProcessor signals after a batch).
         long available;
-        if ((available = barrier.Poll(sequence)) >= sequence)
+        if ((available = barrier.DependentValue) >= sequence)
             return available;
 
         if (_spinTicks > 0)
@@ -77,7 +76,7 @@ public readonly struct BlockingWaitStrategy : IWaitStrategy
             do
             {
                 Thread.SpinWait(8);
-                if ((available = barrier.Poll(sequence)) >= sequence || barrier.IsAlerted)
+                if ((available = barrier.DependentValue) >= sequence || barrier.IsAlerted)
                     return available;
             }
             while (Stopwatch.GetTimestamp() < spinUntil);
@@ -89,7 +88,7 @@ public readonly struct BlockingWaitStrategy : IWaitStrategy
             do
             {
                 Thread.Yield();
-                if ((available = barrier.Poll(sequence)) >= sequence || barrier.IsAlerted)
+                if ((available = barrier.DependentValue) >= sequence || barrier.IsAlerted)
                     return available;
             }
             while (Stopwatch.GetTimestamp() < yieldUntil);
@@ -102,7 +101,7 @@ public readonly struct BlockingWaitStrategy : IWaitStrategy
                 // A full fence between announcing the sleep and re-reading the sequence: a publisher that missed the
                 // announcement published before this read, and one that comes after sees it and pulses (Dekker).
                 Interlocked.Exchange(ref _monitor.SignalNeeded, 1);
-                if ((available = barrier.Poll(sequence)) >= sequence || barrier.IsAlerted)
+                if ((available = barrier.DependentValue) >= sequence || barrier.IsAlerted)
                     return available;
                 Monitor.Wait(_monitor);
             }

@@ -14,7 +14,7 @@ public readonly struct BusySpinWaitStrategy : IWaitStrategy
     public long WaitFor(long sequence, SequenceBarrier barrier)
     {
         long available;
-        while ((available = barrier.Poll(sequence)) < sequence)
+        while ((available = barrier.DependentValue) < sequence)
         {
             if (barrier.IsAlerted)
                 return available;

@@ -15,8 +15,8 @@ public interface IWaitStrategy
     bool IsBlockingStrategy { get; }
 
     /// <summary>
-    /// Waits until <see cref="SequenceBarrier.Poll"/> of <paramref name="sequence"/> reaches it (the slot's flag, the
-    /// cursor or the dependents, whichever the barrier watches) or the barrier is alerted.
+    /// Waits until <see cref="SequenceBarrier.DependentValue"/> reaches <paramref name="sequence"/> or the barrier is
+    /// alerted.
     /// </summary>
     /// <returns>
     /// The highest sequence the dependents have reached (possibly beyond <paramref name="sequence"/>); a value below

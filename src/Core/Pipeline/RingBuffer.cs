@@ -9,23 +9,13 @@ namespace Exchange.Core.Pipeline;
 /// <see cref="this[long]"/> and <see cref="Publish(long)"/>es it; consumers read slots in sequence order behind a
 /// <see cref="SequenceBarrier"/>. Nothing is allocated per event.
 /// </summary>
-/// <remarks>
-/// With a single producer, publishing also stamps the slot's own flag (<see cref="RingSlot{T}.Published"/>) before the
-/// cursor, and a consumer that follows the producer directly (<see cref="NewBarrier"/> with no dependents) polls that
-/// flag rather than the cursor: it never reads the cursor's cache line while it keeps up, so the producer's cursor
-/// stores stay local and the only line handed across per event is the slot's own (docs/benchmarks.md, "The ring's
-/// per-slot flags").
-/// </remarks>
 /// <typeparam name="T">The slot type, copied into and read in place.</typeparam>
 public sealed class RingBuffer<T>
     where T : struct
 {
     // Unused slots before the first and after the last keep the live slots off cache lines shared with the array
     // header (read on every access) or with whatever object the allocator put next to the array.
-    private static readonly int SlotPadding = Math.Max(1, 128 / Unsafe.SizeOf<RingSlot<T>>());
-
-    // Where a slot's flag sits inside it, for the barrier's non-generic read (SlotFlags).
-    private static readonly int FlagOffset = ComputeFlagOffset();
+    private static readonly int SlotPadding = Math.Max(1, 128 / Unsafe.SizeOf<T>());
 
     // Exactly one of the sequencers in the fields is set: calls through the sealed type are direct and inlinable,
     // where a call through the abstract Sequencer would be a virtual call per claim and publish.
@@ -37,7 +27,7 @@ public sealed class RingBuffer<T>
         _fields.SingleProducer = sequencer as SingleProducerSequencer;
         _fields.MultiProducer = sequencer as MultiProducerSequencer;
         _fields.IndexMask = sequencer.BufferSize - 1;
-        var entries = new RingSlot<T>[sequencer.BufferSize + 2 * SlotPadding];
+        var entries = new T[sequencer.BufferSize + 2 * SlotPadding];
         _fields.Entries = entries;
         // Writes every page now, on the constructing thread. A large array is fresh memory that the OS maps page by
         // page on its first write; left to the ring's first lap, those page faults land on the producer and the
@@ -45,9 +35,6 @@ public sealed class RingBuffer<T>
         // business-logic thread at 10-20 µs each on the loaded test VM: the 40-70 ms stall at the start of every
         // 1M/s pipeline run (docs/benchmarks.md, "The 1M/s early stall").
         Array.Clear(entries);
-        // No sequence is published yet; 0 would read as sequence 0.
-        for (int i = 0; i < entries.Length; i++)
-            entries[i].Published = Sequence.InitialValue;
     }
 
     /// <summary>Creates a ring buffer for one publishing thread.</summary>
@@ -74,8 +61,7 @@ public sealed class RingBuffer<T>
     /// <summary>The producers' cursor value (see <see cref="Sequencer.Cursor"/>).</summary>
     public long Cursor => _fields.Sequencer.Cursor.Value;
 
-    /// <summary>The sequencer coordinating this ring's producers and consumers. Publish through the ring, not through
-    /// this: with a single producer, the ring's consumers read the slots' flags, which only the ring stamps.</summary>
+    /// <summary>The sequencer coordinating this ring's producers and consumers.</summary>
     public Sequencer Sequencer => _fields.Sequencer;
 
     /// <summary>The slot for <paramref name="sequence"/>, by reference; it is reused every <see cref="BufferSize"/> sequences.</summary>
@@ -83,12 +69,9 @@ public sealed class RingBuffer<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         // The mask keeps the index inside the array, so the bounds check is redundant.
-        get => ref Slot(sequence).Value;
+        get => ref Unsafe.Add(
+            ref MemoryMarshal.GetArrayDataReference(Unsafe.As<T[]>(_fields.Entries)), (nint)(sequence & _fields.IndexMask) + SlotPadding);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref RingSlot<T> Slot(long sequence) => ref Unsafe.Add(
-        ref MemoryMarshal.GetArrayDataReference(Unsafe.As<RingSlot<T>[]>(_fields.Entries)), (nint)(sequence & _fields.IndexMask) + SlotPadding);
 
     /// <summary>Claims the next slot, waiting while the ring is full.</summary>
     public long Next() => _fields.SingleProducer is not null ? _fields.SingleProducer.Next() : _fields.MultiProducer!.Next();
@@ -108,54 +91,25 @@ public sealed class RingBuffer<T>
         _fields.SingleProducer is not null ? _fields.SingleProducer.TryNext(n, out sequence) : _fields.MultiProducer!.TryNext(n, out sequence);
 
     /// <summary>Publishes the slot at <paramref name="sequence"/>, once written.</summary>
-    /// <remarks>With a single producer, every claimed slot up to <paramref name="sequence"/> is published.</remarks>
     public void Publish(long sequence)
     {
-        var singleProducer = _fields.SingleProducer;
-        if (singleProducer is not null)
-        {
-            StampPublished(singleProducer, sequence);
-            singleProducer.Publish(sequence);
-        }
+        if (_fields.SingleProducer is not null)
+            _fields.SingleProducer.Publish(sequence);
         else
-        {
             _fields.MultiProducer!.Publish(sequence);
-        }
     }
 
     /// <summary>Publishes the slot at <paramref name="sequence"/>, once written, without waking a blocked consumer: for a
     /// producer that then runs the consumer itself (<see cref="InlineRunProcessor{THandler, TWait}"/>).</summary>
-    internal void PublishWithoutSignal(long sequence)
-    {
-        if (_fields.SingleProducer is { } singleProducer)
-            StampPublished(singleProducer, sequence);
-        _fields.Sequencer.PublishWithoutSignal(sequence);
-    }
+    internal void PublishWithoutSignal(long sequence) => _fields.Sequencer.PublishWithoutSignal(sequence);
 
     /// <summary>Publishes the slots <c>[lo, hi]</c>, once written.</summary>
     public void Publish(long lo, long hi)
     {
-        var singleProducer = _fields.SingleProducer;
-        if (singleProducer is not null)
-        {
-            StampPublished(singleProducer, hi);
-            singleProducer.Publish(lo, hi);
-        }
+        if (_fields.SingleProducer is not null)
+            _fields.SingleProducer.Publish(lo, hi);
         else
-        {
             _fields.MultiProducer!.Publish(lo, hi);
-        }
-    }
-
-    // Stamps the flag of every slot after the last published one up to hi (one slot, in the common case), each with a
-    // release store after the slots' values were written; the cursor store follows. Last to first: a consumer reaches
-    // a range through its first slot, and by the time that flag shows, the rest of the range's flags do too, so a range
-    // published at once is seen at once, as with the cursor (a batch never ends inside it).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void StampPublished(SingleProducerSequencer singleProducer, long hi)
-    {
-        for (long sequence = hi, last = singleProducer.PublishedValue; sequence > last; sequence--)
-            Volatile.Write(ref Slot(sequence).Published, sequence);
     }
 
     /// <summary>Whether the slot at <paramref name="sequence"/> is published (and not yet reused).</summary>
@@ -177,22 +131,7 @@ public sealed class RingBuffer<T>
     public long GetMinimumGatingSequence() => _fields.Sequencer.GetMinimumGatingSequence();
 
     /// <summary>Creates a barrier for a consumer following the producers and <paramref name="dependentSequences"/>.</summary>
-    /// <remarks>With a single producer and no dependents, the consumer polls the slots' flags, not the cursor.</remarks>
-    public SequenceBarrier NewBarrier(params Sequence[] dependentSequences)
-    {
-        ArgumentNullException.ThrowIfNull(dependentSequences);
-        if (_fields.SingleProducer is null || dependentSequences.Length > 0)
-            return _fields.Sequencer.NewBarrier(dependentSequences);
-        var flags = new SlotFlags(
-            _fields.Entries, Unsafe.SizeOf<RingSlot<T>>(), SlotPadding * Unsafe.SizeOf<RingSlot<T>>() + FlagOffset, _fields.IndexMask);
-        return new SequenceBarrier(_fields.Sequencer, dependentSequences, flags);
-    }
-
-    private static int ComputeFlagOffset()
-    {
-        RingSlot<T> slot = default;
-        return (int)Unsafe.ByteOffset(ref Unsafe.As<RingSlot<T>, byte>(ref slot), ref Unsafe.As<long, byte>(ref slot.Published));
-    }
+    public SequenceBarrier NewBarrier(params Sequence[] dependentSequences) => _fields.Sequencer.NewBarrier(dependentSequences);
 
     /// <summary>A copy of the wait strategy, sharing any state (a monitor) with the producers' copy.</summary>
     internal TWait GetWaitStrategy<TWait>()

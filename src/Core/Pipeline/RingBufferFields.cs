@@ -15,7 +15,7 @@ internal struct RingBufferFields
 {
     private const int Padding = 128;
 
-    /// <summary>The slot array, a <c>RingSlot&lt;T&gt;[]</c>.</summary>
+    /// <summary>The slot array, a <c>T[]</c>.</summary>
     [FieldOffset(Padding)]
     public Array Entries;
 

@@ -13,22 +13,15 @@ public sealed class SequenceBarrier
     private readonly MultiProducerSequencer? _multiProducer;
     private readonly Sequence _cursor;
     private readonly Sequence[] _dependents;
-    // Set for a consumer that follows a single producer's ring directly: it polls the slots' flags, not the cursor.
-    private readonly SlotFlags _flags;
     private volatile bool _alerted;
 
-    /// <summary>How many slots past the first published one <see cref="Poll"/> checks flag by flag; when all are
-    /// published the consumer is far behind, and one read of the cursor bounds the rest of its batch.</summary>
-    internal const int FlagScan = 64;
-
-    internal SequenceBarrier(Sequencer sequencer, Sequence[] dependentSequences, SlotFlags flags = default)
+    internal SequenceBarrier(Sequencer sequencer, Sequence[] dependentSequences)
     {
         ArgumentNullException.ThrowIfNull(dependentSequences);
         _sequencer = sequencer;
         _multiProducer = sequencer as MultiProducerSequencer;
         _cursor = sequencer.Cursor;
         _dependents = (Sequence[])dependentSequences.Clone();
-        _flags = flags;
     }
 
     /// <summary>The producers' cursor value (for a multi producer, the highest claimed, not published, sequence).</summary>
@@ -44,27 +37,6 @@ public sealed class SequenceBarrier
         1 => _dependents[0].Value,
         _ => Sequencer.GetMinimumSequence(_dependents, long.MaxValue),
     };
-
-    /// <summary>
-    /// What a wait strategy polls: the highest sequence the consumer may read as far as one look tells, at least
-    /// <paramref name="sequence"/> when that one is ready, below it when not. For a consumer that follows a single
-    /// producer's ring directly, this reads the slots' own flags from <paramref name="sequence"/> on (up to
-    /// <see cref="FlagScan"/> of them, then the cursor) and never the cursor while the consumer keeps up; otherwise it
-    /// is <see cref="DependentValue"/>.
-    /// </summary>
-    public long Poll(long sequence)
-    {
-        if (_flags.Slots is null)
-            return DependentValue;
-        if (!_flags.IsPublished(sequence))
-            return sequence - 1;
-        long last = sequence;
-        long limit = sequence + FlagScan;
-        while (last < limit && _flags.IsPublished(last + 1))
-            last++;
-        // The cursor is stored after the flags, so every slot up to the value read is published.
-        return last < limit ? last : Math.Max(last, _cursor.Value);
-    }
 
     /// <summary>Whether <see cref="Alert"/> was called and not yet cleared.</summary>
     public bool IsAlerted => _alerted;
@@ -90,7 +62,7 @@ public sealed class SequenceBarrier
     /// when there is none yet).</summary>
     internal long Available(long sequence)
     {
-        long available = Poll(sequence);
+        long available = DependentValue;
         if (available < sequence || _multiProducer is null)
             return available;
         return _multiProducer.GetHighestPublishedSequence(sequence, available);

@@ -21,12 +21,7 @@ public sealed class SingleProducerSequencer : Sequencer
     {
         _fields.NextValue = Sequence.InitialValue;
         _fields.CachedGatingValue = Sequence.InitialValue;
-        _fields.PublishedValue = Sequence.InitialValue;
     }
-
-    /// <summary>The highest published sequence, read by the producer without touching the cursor's cache line (the
-    /// ring stamps the slots' flags from here on: <see cref="RingBuffer{T}.Publish(long)"/>).</summary>
-    internal long PublishedValue => _fields.PublishedValue;
 
     /// <inheritdoc />
     public override long Next() => Next(1);
@@ -74,7 +69,6 @@ public sealed class SingleProducerSequencer : Sequencer
     /// <inheritdoc />
     public override void Publish(long sequence)
     {
-        _fields.PublishedValue = sequence;
         // Release store: the consumer that reads this cursor value also sees the slot written before it.
         Cursor.SetValue(sequence);
         SignalAllWhenBlocking();
@@ -84,11 +78,7 @@ public sealed class SingleProducerSequencer : Sequencer
     public override void Publish(long lo, long hi) => Publish(hi);
 
     /// <inheritdoc />
-    internal override void PublishWithoutSignal(long sequence)
-    {
-        _fields.PublishedValue = sequence;
-        Cursor.SetValue(sequence);
-    }
+    internal override void PublishWithoutSignal(long sequence) => Cursor.SetValue(sequence);
 
     /// <inheritdoc />
     public override bool IsAvailable(long sequence)
@@ -150,9 +140,5 @@ public sealed class SingleProducerSequencer : Sequencer
         /// <summary>The consumers' minimum as last read: saves reading their sequences on every claim.</summary>
         [FieldOffset(64)]
         public long CachedGatingValue;
-
-        /// <summary>The highest published sequence: the cursor's value, kept where only the producer reads it.</summary>
-        [FieldOffset(72)]
-        public long PublishedValue;
     }
 }

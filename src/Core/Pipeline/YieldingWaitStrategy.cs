@@ -18,7 +18,7 @@ public readonly struct YieldingWaitStrategy : IWaitStrategy
     {
         int counter = SpinTries;
         long available;
-        while ((available = barrier.Poll(sequence)) < sequence)
+        while ((available = barrier.DependentValue) < sequence)
         {
             if (barrier.IsAlerted)
                 return available;
