@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Exchange.Core.Commands;
+using Microsoft.Win32.SafeHandles;
 
 namespace Exchange.Core.Journal;
 
@@ -32,6 +33,10 @@ public sealed class JournalWriter : IJournal
     // Under interval and never: starts the write-back of the file being written every interval (Writeback), so the
     // fsync of a file switch, on the journal's thread, finds little left to write.
     private readonly ITimer? _writeback;
+    // The write-back timer's own: its read-only handle of the file being written, and that file's path (under the gate).
+    private readonly Lock _writebackGate = new();
+    private SafeFileHandle? _writebackHandle;
+    private string? _writebackPath;
     private string? _path;
     private FileStream? _file;
     private int _bufferCount;
@@ -162,6 +167,11 @@ public sealed class JournalWriter : IJournal
         _disposed = true;
         _idleSync?.Dispose();
         _writeback?.Dispose();
+        lock (_writebackGate)
+        {
+            _writebackHandle?.Dispose();
+            _writebackHandle = null;
+        }
         try
         {
             if (_file is not null)
@@ -205,13 +215,33 @@ public sealed class JournalWriter : IJournal
     /// The write-back timer (interval and never policies): starts writing back the file being written, so a file switch's
     /// fsync (<see cref="StartFile"/>, on the journal's thread) finds little left to write. Nothing becomes durable by it
     /// that the policy does not promise, and <see cref="SyncedSequence"/> does not move: only the switch's (and the
-    /// interval's) fsyncs count. It opens the file by its path, so it shares no state with the writer.
+    /// interval's) fsyncs count. It writes back through a read-only handle of its own, so it shares no state with the
+    /// writer; the handle is opened once per file (by its path, when the path it last opened is no longer the writer's)
+    /// and kept, not opened and closed every interval (about six system calls each time, idle or not).
     /// </summary>
     private void StartWriteback()
     {
-        if (Volatile.Read(ref _path) is { } path && !_disposed)
-            Writeback.Start(path);
+        // Timer callbacks may overlap, and Dispose closes the handle: the gate orders them. The journal's thread never
+        // takes it.
+        lock (_writebackGate)
+        {
+            if (_disposed || Volatile.Read(ref _path) is not { } path)
+                return;
+            if (!ReferenceEquals(path, _writebackPath))
+            {
+                _writebackHandle?.Dispose();
+                _writebackHandle = Writeback.Open(path);
+                _writebackPath = path;
+                WritebackOpens++;
+            }
+
+            if (_writebackHandle is { } handle)
+                Writeback.Start(handle);
+        }
     }
+
+    /// <summary>How often the write-back timer opened a journal file (once per file it wrote back): for tests.</summary>
+    internal int WritebackOpens { get; private set; }
 
     // Under _syncGate.
     private void FlushToDisk()

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Exchange.Core.Journal;
 
@@ -15,22 +16,28 @@ internal static partial class Writeback
     private const uint SyncFileRangeWrite = 2;
     private static bool _works = OperatingSystem.IsLinux();
 
-    /// <summary>Starts writing back every dirty page of the file at <paramref name="path"/> (opened read-only for the
-    /// call, so the writer's handle is not touched); a file that is gone, or an error, is ignored.</summary>
-    public static void Start(string path)
+    /// <summary>Opens <paramref name="path"/> read-only for <see cref="Start(SafeFileHandle)"/> (so the writer's handle is
+    /// not touched); null where write-back does nothing, or when the file is gone.</summary>
+    public static SafeFileHandle? Open(string path)
     {
         if (!_works)
-            return;
+            return null;
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if (SyncFileRange((int)handle.DangerousGetHandle(), 0, 0, SyncFileRangeWrite) != 0 && Marshal.GetLastPInvokeError() == 38)
-                _works = false; // ENOSYS
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Deleted by retention, or the directory is going away: nothing to write back.
+            return null;
         }
+    }
+
+    /// <summary>Starts writing back every dirty page of the file <paramref name="handle"/> is open on; an error is ignored.</summary>
+    public static void Start(SafeFileHandle handle)
+    {
+        if (_works && SyncFileRange((int)handle.DangerousGetHandle(), 0, 0, SyncFileRangeWrite) != 0 && Marshal.GetLastPInvokeError() == 38)
+            _works = false; // ENOSYS
     }
 
     [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]

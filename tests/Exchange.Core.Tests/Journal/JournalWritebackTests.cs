@@ -76,4 +76,28 @@ public sealed partial class JournalWritebackTests : IDisposable
         // Written back, not made durable by the journal's account: only fsyncs move SyncedSequence.
         Assert.True(writer.SyncedSequence < writer.LastSequence, $"synced {writer.SyncedSequence} of {writer.LastSequence}");
     }
+
+    [Fact]
+    public void TheTimer_OpensEachFileOnce_AndFollowsASwitch()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        // Two files of 1,000 records; the timer ticks every 10 ms.
+        using var writer = new JournalWriter(Options(_directory.Path, recordsPerFile: 1_000) with { Fsync = FsyncPolicy.Never, FsyncIntervalMs = 10 });
+        Append(writer, 1, 500);
+        var ticks = Stopwatch.StartNew();
+        while (writer.WritebackOpens < 1 && ticks.Elapsed < TimeSpan.FromSeconds(20))
+            Thread.Sleep(10);
+        // Many ticks on the first file: it was opened once, not once a tick (which was about six system calls each).
+        Thread.Sleep(300);
+        Assert.Equal(1, writer.WritebackOpens);
+
+        Append(writer, 501, 1_000);
+        Assert.Equal(2, Directory.GetFiles(_directory.Path, "*.log").Length);
+        ticks.Restart();
+        while (writer.WritebackOpens < 2 && ticks.Elapsed < TimeSpan.FromSeconds(20))
+            Thread.Sleep(10);
+        Thread.Sleep(300);
+        Assert.Equal(2, writer.WritebackOpens);
+    }
 }
