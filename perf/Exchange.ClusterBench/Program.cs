@@ -147,7 +147,9 @@ void Run(string name, Exchange.Core.Exchange exchange, IJournal journal, int win
         {
             var spin = new SpinWait();
             if (blockingProducer) acks.WaitForRoom(n - 1, window);
-            else while (n - 1 - acks.Acknowledged >= window) spin.SpinOnce();
+            else while (n - 1 - acks.Acknowledged >= window && pipeline.Fault is null) spin.SpinOnce();
+            // A leader deposed under load stops its pipeline: say so instead of waiting for acknowledgements for ever.
+            if (pipeline.Fault is not null) throw new InvalidOperationException($"the pipeline failed at command {n}", pipeline.Fault);
             acks.Published(n);
             while (!pipeline.TryPublish(in flow[n - 1], n, out _)) spin.SpinOnce();
         }
