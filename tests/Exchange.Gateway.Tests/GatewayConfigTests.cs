@@ -41,10 +41,10 @@ public class GatewayConfigTests
     }
 
     [Theory]
-    [InlineData(null, 4)]
+    [InlineData(null, 1)]
     [InlineData("1", 1)]
     [InlineData("8", 8)]
-    public void ClusterSection_CommitsInFlight_DefaultsToFour_AndIsCarriedToTheNode(string? value, int expected)
+    public void ClusterSection_CommitsInFlight_DefaultsToOne_AndIsCarriedToTheNode(string? value, int expected)
     {
         var path = Path.Combine(Path.GetTempPath(), $"cluster-{Guid.NewGuid():N}.json");
         File.WriteAllText(path, ClusterJson(null, value is null ? null : ", \"commitsInFlight\": " + value));
