@@ -86,7 +86,7 @@ internal sealed class NodeLog(WriteAheadLog.Options options, IStateMachine machi
 
     /// <summary>
     /// Blocks until the commit index reaches <paramref name="index"/> (an entry this leadership appended, whose
-    /// replication is <paramref name="commit"/>), while <paramref name="leadership"/> holds (<see cref="IsCommitted"/>).
+    /// append-and-commit task is <paramref name="commit"/>), while <paramref name="leadership"/> holds (<see cref="IsCommitted"/>).
     /// Throws <see cref="OperationCanceledException"/> once <paramref name="leadership"/> is cancelled, and what
     /// <paramref name="commit"/> failed with if it failed first.
     /// </summary>

@@ -118,18 +118,7 @@ public sealed class RaftJournal : IJournal
         if (_entriesInFlight > 0)
         {
             // Every entry sent is committed once the last one is.
-            int last = (_entryHead + _entriesInFlight - 1) % _buffers.Length;
-            long index = _entryIndex[last];
-            try
-            {
-                _node.WaitCommitted(index, _entryCommit[last]!, _leadership);
-            }
-            catch (Exception e) when (IsLeadershipEnd(e))
-            {
-                throw LeadershipLost(e);
-            }
-            Retire(index);
-            CommittedIndex = index;
+            CommittedIndex = WaitAndRetire((_entryHead + _entriesInFlight - 1) % _buffers.Length);
         }
         CommittedSequence = LastSequence;
         _batchApplying = _shared is not null && CommittedSequence > _reported;
@@ -210,24 +199,13 @@ public sealed class RaftJournal : IJournal
     private byte[] Filling()
     {
         if (_count == 0 && _entriesInFlight == _buffers.Length)
-        {
-            long oldest = _entryIndex[_entryHead];
-            try
-            {
-                _node.WaitCommitted(oldest, _entryCommit[_entryHead]!, _leadership);
-            }
-            catch (Exception e) when (IsLeadershipEnd(e))
-            {
-                throw LeadershipLost(e);
-            }
-            Retire(oldest);
-        }
+            WaitAndRetire(_entryHead);
         int at = (_entryHead + _entriesInFlight) % _buffers.Length;
         return _buffers[at] ??= new byte[_buffers[0].Length];
     }
 
     // Appends the buffer being filled as one entry and returns once the log has given it its index (sharing the state);
-    // a copying leadership's entry is awaited until committed and applied, as the library's replication does.
+    // a copying leadership's entry is awaited until committed and applied, as the library's own append-and-commit does.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void SendEntry()
     {
@@ -265,6 +243,23 @@ public sealed class RaftJournal : IJournal
         _count = 0;
     }
 
+    // Waits until the entry in flight in buffer `at` is committed (the leadership's end is the pipeline's
+    // LeadershipLostException), forgets it and every older one, and returns its index.
+    private long WaitAndRetire(int at)
+    {
+        long index = _entryIndex[at];
+        try
+        {
+            _node.WaitCommitted(index, _entryCommit[at]!, _leadership);
+        }
+        catch (Exception e) when (IsLeadershipEnd(e))
+        {
+            throw LeadershipLost(e);
+        }
+        Retire(index);
+        return index;
+    }
+
     // Forgets the entries in flight through `index` (committed).
     private void Retire(long index)
     {
@@ -277,7 +272,7 @@ public sealed class RaftJournal : IJournal
         }
     }
 
-    // Rethrows what the replication of an entry in flight through `index` failed with. One that completed without
+    // Rethrows what the commit of an entry in flight through `index` failed with. One that completed without
     // failing is committed, which the next look at the commit index sees.
     private void ThrowIfFailed(long index)
     {
