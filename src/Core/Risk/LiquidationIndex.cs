@@ -31,8 +31,6 @@ internal sealed class LiquidationIndex
     private readonly CandidateQueue _candidates = new();
     // Instruments in which each account may have a heap entry (a position may go flat before its entry is removed; a
     // position no mark can trigger has none, see Reachable): an entry exists where the position's WatchSlot says so.
-    // An evaluation leaves exactly its entries' bits, and only a mark's pop removes an entry without clearing its bit
-    // (the account is then dirty), so 0 means the account has no entry (Filled relies on it).
     private ulong[] _watched;
 
     public LiquidationIndex(AccountStore accounts, InstrumentTable instruments, MarginCalculator margin, int maxInstruments,
@@ -73,56 +71,6 @@ internal sealed class LiquidationIndex
         _isDirty[account] = true;
         if (_dirtyCount == _dirty.Length) Array.Resize(ref _dirty, _dirty.Length * 2);
         _dirty[_dirtyCount++] = account;
-    }
-
-    /// <summary>
-    /// A client order's fill changed the account (its balance, position and margin sums, the fill's last change to it):
-    /// marks it dirty, unless its re-evaluation provably would change nothing (<see cref="NeedsEvaluation"/>), in which
-    /// case it is left alone. A later change to it in the same command marks it again (every fill, and every other change
-    /// to an account, calls this or <see cref="MarkDirty"/> after it), so the decision is always taken on the state the
-    /// re-evaluation would see. Liquidation fills mark dirty as before (their waterfall changes balances after the fill).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Filled(int account)
-    {
-        if (SkipUnchanged && (uint)account < (uint)_isDirty.Length && !_isDirty[account] && !NeedsEvaluation(account)) return;
-        MarkDirty(account);
-    }
-
-    /// <summary>Whether <see cref="Filled"/> leaves out the re-evaluations that would change nothing (on; tests turn it
-    /// off to compare the index's state with and without).</summary>
-    internal bool SkipUnchanged = true;
-
-    /// <summary>Re-evaluations <see cref="Filled"/> left out (tests).</summary>
-    internal long Skipped { get; private set; }
-
-    /// <summary>
-    /// False when <see cref="Evaluate"/> of the account, now, would change nothing but the evaluation count: it has no
-    /// heap entry (<c>_watched</c> is 0: every entry's bit is set, <see cref="Evaluate"/> leaves exactly the entries' bits),
-    /// no liquidatable account is queued (the queue is empty between commands; so it is not a candidate), and
-    /// <see cref="Evaluate"/>'s own tests on the same E and MM find it not liquidatable and no position's trigger
-    /// reachable, so it would push no entry (and remove none: there are none), queue nothing and leave the mask 0.
-    /// True (evaluate) otherwise, including whenever a test is not reached.
-    /// </summary>
-    private bool NeedsEvaluation(int a)
-    {
-        if (_watched[a] != 0 || _candidates.Count != 0) return true;
-        var held = _accounts.HeldMask(a);
-        if (held == 0) return _accounts.Balance(a) < 0;
-        _margin.Totals(a, out var equity, out var maintenance);
-        if (equity < maintenance || maintenance < 0) return true;
-        var positions = BitOperations.PopCount(held);
-        var slack = unchecked(equity - maintenance);
-        for (var mask = held; mask != 0; mask &= mask - 1)
-        {
-            var i = BitOperations.TrailingZeroCount(mask);
-            var ins = _instruments[i];
-            var q = _accounts.Position(a, i).Qty;
-            var delta = TriggerDelta(slack, positions, q, ins.TickValue, ins.Spec.MmrPpm, ins.Spec.MaxPrice);
-            if (Reachable(q, ins.Mark, delta, ins.Spec.MaxPrice)) return true;
-        }
-        Skipped++;
-        return false;
     }
 
     /// <summary>Prefetches the account's dirty flag and watched mask, which a fill's <see cref="MarkDirty"/> and the
@@ -221,8 +169,6 @@ internal sealed class LiquidationIndex
             RemoveEntry(a, BitOperations.TrailingZeroCount(mask));
         var positions = BitOperations.PopCount(held);
         var narrow = maintenance >= 0;
-        // The instruments left with an entry: the mask says exactly where entries are, so 0 means none (Filled).
-        var entries = 0UL;
         var slack = unchecked(equity - maintenance);
         for (var mask = held; mask != 0; mask &= mask - 1)
         {
@@ -240,7 +186,6 @@ internal sealed class LiquidationIndex
                 else if (slot < 0) _shorts[i].RemoveAt(slot);
                 continue;
             }
-            entries |= 1UL << i;
             if (q > 0)
             {
                 if (slot > 0) _longs[i].Update(slot, -(ins.Mark - delta));
@@ -260,7 +205,7 @@ internal sealed class LiquidationIndex
                 }
             }
         }
-        _watched[a] = entries;
+        _watched[a] = held;
     }
 
     /// <summary>
@@ -350,27 +295,6 @@ internal sealed class LiquidationIndex
         var slot = _accounts.Position(a, i).WatchSlot;
         if (slot > 0) _longs[i].RemoveAt(slot);
         else if (slot < 0) _shorts[i].RemoveAt(slot);
-    }
-
-    /// <summary>
-    /// Null when <paramref name="other"/> (an index of the same accounts and instruments) is in the same state between
-    /// commands: the same heap entries in the same slots, the same watched masks, no account dirty or queued in either;
-    /// else the first difference (tests; allocates). The evaluation counts may differ.
-    /// </summary>
-    internal string? Difference(LiquidationIndex other)
-    {
-        for (var i = 0; i < _longs.Length; i++)
-            if ((_longs[i].Difference(other._longs[i]) ?? _shorts[i].Difference(other._shorts[i])) is { } found) return found;
-        var n = Math.Max(_watched.Length, other._watched.Length);
-        for (var a = 0; a < n; a++)
-        {
-            var mine = a < _watched.Length ? _watched[a] : 0;
-            var theirs = a < other._watched.Length ? other._watched[a] : 0;
-            if (mine != theirs) return $"account {a}: watched mask {mine:x} against {theirs:x}";
-        }
-        if (_dirtyCount != 0 || other._dirtyCount != 0) return $"dirty accounts left: {_dirtyCount} and {other._dirtyCount}";
-        if (_candidates.Count != 0 || other._candidates.Count != 0) return $"candidates left: {_candidates.Count} and {other._candidates.Count}";
-        return null;
     }
 
     /// <summary>Null when every watch heap is a heap whose entries' slots point back at them, else what is wrong

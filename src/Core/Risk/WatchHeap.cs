@@ -110,17 +110,6 @@ internal sealed class WatchHeap
     /// Null when every entry is no smaller than its parent and its position's slot points back at it, else what is
     /// wrong (the invariant checker's view; allocates).
     /// </summary>
-    /// <summary>Null when <paramref name="other"/> holds the same entries in the same slots, else the first difference
-    /// (tests: the index with and without <see cref="LiquidationIndex.Filled"/>'s skip).</summary>
-    internal string? Difference(WatchHeap other)
-    {
-        if (_count != other._count) return $"watch heap {_instrument}/{_slotSign}: {_count} entries against {other._count}";
-        for (var i = 0; i < _count; i++)
-            if (_ids[i] != other._ids[i] || _keys[i] != other._keys[i])
-                return $"watch heap {_instrument}/{_slotSign}: entry {i} is account {_ids[i]} key {_keys[i]} against account {other._ids[i]} key {other._keys[i]}";
-        return null;
-    }
-
     internal string? Mismatch(ulong[] watched)
     {
         for (var i = 0; i < _count; i++)
