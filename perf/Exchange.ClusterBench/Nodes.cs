@@ -19,7 +19,7 @@ internal sealed class Nodes : IAsyncDisposable
     /// 3 keep theirs under this one (a tmpfs: their flushes stay off the leader's disk, as on three machines), and
     /// node 1, with short election timeouts, is made the leader (<see cref="TakeOverAsync"/> waits for it).</param>
     public static async Task<Nodes> StartAsync(string directory, Microsoft.Extensions.Logging.ILoggerFactory? logging = null,
-        WalMemory wal = WalMemory.Shared, string? followers = null, int commitsInFlight = ClusterOptions.DefaultCommitsInFlight)
+        WalMemory wal = WalMemory.Shared, string? followers = null)
     {
         var listeners = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
         foreach (var l in listeners) l.Start();
@@ -31,7 +31,6 @@ internal sealed class Nodes : IAsyncDisposable
             DataDirectory = Path.Combine(followers is not null && m.Id != 1 ? followers : directory, $"node-{m.Id}"),
             LowerElectionTimeoutMs = followers is not null && m.Id == 1 ? 200 : 1000,
             UpperElectionTimeoutMs = followers is not null && m.Id == 1 ? 400 : 2000, WalMemory = wal,
-            CommitsInFlight = commitsInFlight,
         }, Fresh, logging)));
         return new Nodes(nodes) { _leader = followers is null ? 0 : 1 };
     }

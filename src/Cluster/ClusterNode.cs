@@ -200,25 +200,13 @@ public sealed class ClusterNode : IAsyncDisposable
     internal ValueTask CommitOwnBatchAsync(ReadOnlyMemory<byte> batch, long term, CancellationToken token, SharedTerm? shared) =>
         _raft.ReplicateAsync(new BinaryLogEntry { Content = batch, Term = term, Context = shared }, token);
 
-    /// <summary>Blocks until the entry being appended for <paramref name="shared"/> has its index; returns it
-    /// (<see cref="NodeLog.WaitAppended"/>).</summary>
-    internal long WaitAppended(SharedTerm shared, Task commit, CancellationToken leadership) =>
-        _log.WaitAppended(shared, commit, leadership);
+    /// <summary>Blocks until the commit index reaches the entry being appended for <paramref name="shared"/>, while
+    /// <paramref name="leadership"/> holds; returns its index (<see cref="NodeLog.WaitCommitted"/>).</summary>
+    internal long WaitCommitted(SharedTerm shared, Task commit, CancellationToken leadership) =>
+        _log.WaitCommitted(shared, commit, leadership);
 
-    /// <summary>Whether the commit index has reached <paramref name="index"/> while <paramref name="leadership"/> holds
-    /// (<see cref="NodeLog.IsCommitted"/>: the fence on the term).</summary>
-    internal bool IsCommitted(long index, CancellationToken leadership) => _log.IsCommitted(index, leadership);
-
-    /// <summary>Blocks until the commit index reaches <paramref name="index"/>, while <paramref name="leadership"/> holds
-    /// (<see cref="NodeLog.WaitCommitted"/>).</summary>
-    internal void WaitCommitted(long index, Task commit, CancellationToken leadership) =>
-        _log.WaitCommitted(index, commit, leadership);
-
-    /// <summary>Wakes a journal in <see cref="WaitCommitted"/> to look at its entry again (and its pipeline).</summary>
+    /// <summary>Wakes a journal in <see cref="WaitCommitted"/> to look at its entry again.</summary>
     internal void WakeJournal() => _log.Wake();
-
-    /// <summary>The latest leadership's pipeline, woken with its journal (its commits overlap).</summary>
-    internal void OnJournalProgress(Action signal) => _log.OnProgress(signal);
 
     private int _appendingEmpty;
 
@@ -309,8 +297,7 @@ public sealed class ClusterNode : IAsyncDisposable
                 StateMachine.Abandon(barrier);
                 return null;
             }
-            var journal = new RaftJournal(this, leadership, barrier.Term, shared.Exchange.LastSequence, maxEntryBytes, shared,
-                Options.CommitsInFlight);
+            var journal = new RaftJournal(this, leadership, barrier.Term, shared.Exchange.LastSequence, maxEntryBytes, shared);
             return new Leadership(shared.Exchange, journal, leadership, barrier.Term) { Shared = shared };
         }
 

@@ -59,19 +59,6 @@ public sealed record ClusterOptions
     /// </summary>
     public int MinPoolThreads { get; init; } = 16;
 
-    /// <summary>
-    /// How many input batches the leader's pipeline may have committing at once (its journal sharing the state, as
-    /// <c>exchange serve</c> runs it). Above 1 the commits overlap: the next batch's entry is appended while earlier ones
-    /// are committing, so a command that arrives during a commit waits for its own commit only, not for the one in flight
-    /// first; each batch is still applied and acknowledged only once the commit index passes it, in order. 1 (the
-    /// default) waits for each commit before the next batch: with 4, forced depositions once made a node's write-ahead
-    /// log fail in its background flush, a library fault not yet understood (docs/cluster.md, "Overlapping commits").
-    /// </summary>
-    public int CommitsInFlight { get; init; } = DefaultCommitsInFlight;
-
-    /// <summary>The default of <see cref="CommitsInFlight"/>.</summary>
-    public const int DefaultCommitsInFlight = 1;
-
     /// <summary>Throws <see cref="ArgumentException"/> naming the first thing wrong.</summary>
     public void Validate()
     {
@@ -105,8 +92,6 @@ public sealed record ClusterOptions
             throw new ArgumentException($"WAL chunks of {WalChunkBytes} bytes are too small: use MiB-scale chunks.", nameof(WalChunkBytes));
         if (SnapshotEveryCommands <= 0)
             throw new ArgumentException("SnapshotEveryCommands must be positive.", nameof(SnapshotEveryCommands));
-        if (CommitsInFlight is < 1 or > 64)
-            throw new ArgumentException($"CommitsInFlight must be 1-64; got {CommitsInFlight}.", nameof(CommitsInFlight));
         if (MinPoolThreads is < 0 or > 1024)
             throw new ArgumentException($"MinPoolThreads must be 0-1024; got {MinPoolThreads}.", nameof(MinPoolThreads));
     }

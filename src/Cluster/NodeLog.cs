@@ -25,49 +25,14 @@ internal sealed class NodeLog(WriteAheadLog.Options options, IStateMachine machi
     // Not disposed: it holds no kernel handle unless asked for one, and a late signal must not throw.
     private readonly ManualResetEventSlim _moved = new(false, spinCount: 1);
 
-    // The pipeline of the leader's journal, when its commits overlap: woken with the journal (RaftJournal.OnCommitProgress).
-    private Action? _progress;
-
-    /// <summary>Wakes the journal waiting in <see cref="WaitCommitted"/> or <see cref="WaitAppended"/>, and its
-    /// pipeline if it waits for a commit in flight (each checks its condition again).</summary>
-    internal void Wake()
-    {
-        _moved.Set();
-        Volatile.Read(ref _progress)?.Invoke();
-    }
-
-    /// <summary>What to call besides waking the journal's own wait (the latest leadership's pipeline; null: nothing).</summary>
-    internal void OnProgress(Action? progress) => Volatile.Write(ref _progress, progress);
+    /// <summary>Wakes the journal waiting in <see cref="WaitCommitted"/> (it checks its condition again).</summary>
+    internal void Wake() => _moved.Set();
 
     /// <summary>
-    /// Blocks until the entry being appended for <paramref name="shared"/> has its index, and returns it. Throws
-    /// <see cref="OperationCanceledException"/> once <paramref name="leadership"/> is cancelled, and what
-    /// <paramref name="commit"/> failed with if it failed first (before its append: the entry is not in the log).
-    /// </summary>
-    internal long WaitAppended(SharedTerm shared, Task commit, CancellationToken leadership)
-    {
-        while (true)
-        {
-            _moved.Reset();
-            long index = shared.PendingIndex;
-            if (index > 0)
-                return index;
-            leadership.ThrowIfCancellationRequested();
-            if (commit.IsCompleted)
-            {
-                // Failed (NotLeaderException, cancelled): the append did not happen. Done: the append's index was
-                // written before the commit could complete, which the next look sees.
-                commit.GetAwaiter().GetResult();
-                continue;
-            }
-            _moved.Wait();
-        }
-    }
-
-    /// <summary>
-    /// Whether the commit index has reached <paramref name="index"/> (an entry this leadership appended) while
-    /// <paramref name="leadership"/> holds. Throws <see cref="OperationCanceledException"/> once
-    /// <paramref name="leadership"/> is cancelled (the entry may still be committed by the next leader, or dropped).
+    /// Blocks until the commit index reaches the entry being appended for <paramref name="shared"/>, while
+    /// <paramref name="leadership"/> holds, and returns the entry's index. Throws <see cref="OperationCanceledException"/>
+    /// once <paramref name="leadership"/> is cancelled (the entry may still be committed by the next leader, or dropped),
+    /// and what <paramref name="commit"/> failed with if it failed first.
     /// </summary>
     /// <remarks>
     /// The fence on the leadership's term: the commit index is read before the leadership token. The library cancels a
@@ -75,28 +40,20 @@ internal sealed class NodeLog(WriteAheadLog.Options options, IStateMachine machi
     /// the next leader's: an AppendEntries steps down first, then touches the log), and a leader moves its commit index
     /// only over entries a majority of its term holds. So a commit index at or past the entry, read while the token still
     /// holds, is this leadership's own commit of its own entry; one moved by the next leader is seen only after the token
-    /// is cancelled, and the look throws.
+    /// is cancelled, and the wait throws.
     /// </remarks>
-    internal bool IsCommitted(long index, CancellationToken leadership)
-    {
-        bool reached = LastCommittedEntryIndex >= index;
-        leadership.ThrowIfCancellationRequested();
-        return reached;
-    }
-
-    /// <summary>
-    /// Blocks until the commit index reaches <paramref name="index"/> (an entry this leadership appended, whose
-    /// append-and-commit task is <paramref name="commit"/>), while <paramref name="leadership"/> holds (<see cref="IsCommitted"/>).
-    /// Throws <see cref="OperationCanceledException"/> once <paramref name="leadership"/> is cancelled, and what
-    /// <paramref name="commit"/> failed with if it failed first.
-    /// </summary>
-    internal void WaitCommitted(long index, Task commit, CancellationToken leadership)
+    internal long WaitCommitted(SharedTerm shared, Task commit, CancellationToken leadership)
     {
         while (true)
         {
             _moved.Reset();
-            if (IsCommitted(index, leadership))
-                return;
+            long index = shared.PendingIndex;
+            if (index > 0 && LastCommittedEntryIndex >= index)
+            {
+                leadership.ThrowIfCancellationRequested();
+                return index;
+            }
+            leadership.ThrowIfCancellationRequested();
             if (commit.IsCompleted)
             {
                 // Failed (NotLeaderException, cancelled), or done: it completes only after the commit, which the next
@@ -115,7 +72,7 @@ internal sealed class NodeLog(WriteAheadLog.Options options, IStateMachine machi
         var commit = CommitAsync(endIndex, token);
         if (!commit.IsCompleted)
             return CommittedAsync(commit);
-        Wake();
+        _moved.Set();
         return commit;
     }
 
@@ -127,7 +84,7 @@ internal sealed class NodeLog(WriteAheadLog.Options options, IStateMachine machi
         }
         finally
         {
-            Wake();
+            _moved.Set();
         }
     }
 

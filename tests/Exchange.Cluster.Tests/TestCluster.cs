@@ -41,10 +41,8 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <param name="electionTimeoutMs">Every node's lower election timeout (the upper is twice it; the leader's heartbeat
     /// half of it).</param>
     /// <param name="requestTimeoutMs">How long a Raft request may take (0: the lower election timeout).</param>
-    /// <param name="commitsInFlight">How many batches a leader's pipeline may have committing at once.</param>
     public static async Task<TestCluster> StartAsync(int count = 3, long snapshotEveryCommands = 1_000_000, int running = -1,
-        WalMemory wal = WalMemory.Shared, int electionTimeoutMs = 1000, int requestTimeoutMs = 0,
-        int commitsInFlight = ClusterOptions.DefaultCommitsInFlight)
+        WalMemory wal = WalMemory.Shared, int electionTimeoutMs = 1000, int requestTimeoutMs = 0)
     {
         var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-cluster-" + Guid.NewGuid().ToString("N"))).FullName;
         var members = new ClusterMember[count];
@@ -65,7 +63,6 @@ internal sealed class TestCluster : IAsyncDisposable
                 WalChunkBytes = 1024 * 1024,
                 SnapshotEveryCommands = snapshotEveryCommands,
                 WalMemory = wal,
-                CommitsInFlight = commitsInFlight,
             };
         }
 

@@ -40,45 +40,9 @@ public class GatewayConfigTests
         }
     }
 
-    [Theory]
-    [InlineData(null, 1)]
-    [InlineData("1", 1)]
-    [InlineData("8", 8)]
-    public void ClusterSection_CommitsInFlight_DefaultsToOne_AndIsCarriedToTheNode(string? value, int expected)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"cluster-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, ClusterJson(null, value is null ? null : ", \"commitsInFlight\": " + value));
-        try
-        {
-            Assert.Equal(expected, (ConfigLoader.LoadCluster(path) with { NodeId = 1 }).ToOptions().CommitsInFlight);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
-    [Theory]
-    [InlineData("0")]
-    [InlineData("65")]
-    public void ClusterSection_CommitsInFlight_OutsideOneTo64_IsRefusedNamingTheKey(string value)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"cluster-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, ClusterJson(null, ", \"commitsInFlight\": " + value));
-        try
-        {
-            var e = Assert.Throws<InvalidDataException>(() => (ConfigLoader.LoadCluster(path) with { NodeId = 1 }).Validate());
-            Assert.Contains("CommitsInFlight must be 1-64", e.Message);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
-    private static string ClusterJson(string? walMemory, string? more = null) =>
+    private static string ClusterJson(string? walMemory) =>
         "{ \"members\": [ { \"id\": 1, \"raft\": \"127.0.0.1:9109\", \"client\": \"127.0.0.1:9100\" } ]" +
-        (walMemory is null ? "" : ", \"walMemory\": " + walMemory) + more + " }";
+        (walMemory is null ? "" : ", \"walMemory\": " + walMemory) + " }";
 
     [Fact]
     public void DefaultConfiguration_IsValid_AndCarriesItsDecimalsToTheCore()

@@ -32,37 +32,4 @@ public interface IJournal : IDisposable
     void BatchApplied()
     {
     }
-
-    /// <summary>
-    /// How many batches' commits the single-thread pipeline may have in flight at once (overlapping commits); 1, the
-    /// default, keeps the plain group commit: <see cref="Commit"/> waits, and none of the members below is called. A
-    /// journal whose commit is a round trip (the Raft log of a cluster) answers more: the pipeline then
-    /// <see cref="BeginCommit"/>s a batch while earlier ones are still committing, and applies and acknowledges each batch,
-    /// in order, once <see cref="TryEndCommit"/> says its commit is done.
-    /// </summary>
-    int MaxCommitsInFlight => 1;
-
-    /// <summary>
-    /// Overlapping commits: starts making everything appended since the last commit durable and returns without waiting.
-    /// The pipeline begins no more than <see cref="MaxCommitsInFlight"/> commits that <see cref="TryEndCommit"/> has not
-    /// ended. Throws as <see cref="Commit"/> does.
-    /// </summary>
-    void BeginCommit() => Commit();
-
-    /// <summary>
-    /// Overlapping commits: whether the oldest commit begun and not yet ended is done (its commands as durable as
-    /// <see cref="Commit"/> makes them); if so it is ended, and <see cref="BatchApplied"/> next refers to its batch. Does
-    /// not wait. Throws what the commit failed with (the pipeline stops: nothing of that batch or a later one is
-    /// acknowledged).
-    /// </summary>
-    bool TryEndCommit() => true;
-
-    /// <summary>
-    /// Overlapping commits: the pipeline's wake-up. The journal calls <paramref name="signal"/> (from any thread) after
-    /// anything that may end a commit in flight or make it fail, so a pipeline waiting for either its next input or a
-    /// commit wakes to look. Called once, before the first <see cref="BeginCommit"/>.
-    /// </summary>
-    void OnCommitProgress(Action signal)
-    {
-    }
 }

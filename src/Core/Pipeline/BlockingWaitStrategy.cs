@@ -109,30 +109,6 @@ public readonly struct BlockingWaitStrategy : IWaitStrategy
     }
 
     /// <inheritdoc />
-    /// <summary>
-    /// Sleeps until <paramref name="sequence"/> is available (as <see cref="WaitFor"/> sees it) or
-    /// <paramref name="progress"/> differs from <paramref name="seen"/>; an alert does not end it. Whoever moves
-    /// <paramref name="progress"/> (with a full fence) then calls <see cref="SignalAllWhenBlocking"/>. For the single-thread
-    /// pipeline with overlapping commits, which waits for its next input or a commit, whichever comes first. No spin: what
-    /// it waits for takes a disk write or a round trip.
-    /// </summary>
-    internal void WaitForInputOr(long sequence, SequenceBarrier barrier, ref long progress, long seen)
-    {
-        if (barrier.DependentValue >= sequence || Volatile.Read(ref progress) != seen)
-            return;
-        lock (_monitor)
-        {
-            while (true)
-            {
-                // The same Dekker handshake as WaitFor's: announce, then look again, then sleep.
-                Interlocked.Exchange(ref _monitor.SignalNeeded, 1);
-                if (barrier.DependentValue >= sequence || Volatile.Read(ref progress) != seen)
-                    return;
-                Monitor.Wait(_monitor);
-            }
-        }
-    }
-
     public void SignalAllWhenBlocking()
     {
         // The caller's sequence store comes before this exchange (a full fence); the lock then orders the pulse after

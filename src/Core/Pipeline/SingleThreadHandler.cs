@@ -7,14 +7,9 @@ namespace Exchange.Core.Pipeline;
 /// command of a batch, commits the batch (the durability gate), then applies the batch's commands one by one and
 /// hands each command's events straight to the <see cref="IOutputHandler"/>, read in place from the exchange's buffer.
 /// </summary>
-/// <remarks>
-/// With a <see cref="CommitWindow"/> (a journal with <see cref="IJournal.MaxCommitsInFlight"/> above 1) commits overlap:
-/// a batch's commit is begun at its end and the batch applied once it is done, while the next batches are journaled
-/// and their commits begun (see <see cref="Overlapped"/>). Still nothing is applied or acknowledged before its commit.
-/// </remarks>
 internal struct SingleThreadHandler(
     RingBuffer<CommandSlot> input, Exchange exchange, IJournal? journal, Sequence? journaled,
-    IOutputHandler output, SnapshotTaker? snapshots, CommitWindow? window = null) : IEventHandler<CommandSlot>
+    IOutputHandler output, SnapshotTaker? snapshots) : IEventHandler<CommandSlot>
 {
     // The first sequence of the batch being journaled, or −1 between batches.
     private long _batchStart = -1;
@@ -38,14 +33,6 @@ internal struct SingleThreadHandler(
         if (!endOfBatch)
             return;
 
-        if (window is not null)
-        {
-            long start = _batchStart;
-            _batchStart = -1;
-            Overlapped(window, start, sequence);
-            return;
-        }
-
         // Nothing of the batch is acknowledged before it is committed. The slots stay ours until the processor
         // moves its sequence past the batch, so they can be read again.
         journal.Commit();
@@ -57,44 +44,6 @@ internal struct SingleThreadHandler(
         // The output first: a journal's batch-end report may wait (the Raft journal's, for its state machine's applier).
         EndOfBatch(sequence);
         journal.BatchApplied();
-    }
-
-    /// <summary>
-    /// The end of ring batch <paramref name="first"/>..<paramref name="last"/> with commits overlapping: begins its
-    /// commit, then applies every batch whose commit is done, oldest first, and returns once none is left in flight, or
-    /// once more input is published and the window has room (the processor hands that input over at once, and its end
-    /// comes back here). Otherwise it sleeps until a commit moves or input comes. A commit that fails throws: the
-    /// batches after the last applied one are never applied or acknowledged.
-    /// </summary>
-    private void Overlapped(CommitWindow window, long first, long last)
-    {
-        journal!.BeginCommit();
-        window.Push(first, last);
-        while (true)
-        {
-            // Read before the journal is looked at: a signal after the look moves it, so the wait below returns.
-            long seen = window.Progress;
-            while (window.Count > 0 && journal.TryEndCommit())
-            {
-                long from = window.OldestFirst, to = window.OldestLast;
-                window.Pop();
-                journaled!.SetValue(to);
-                for (long s = from; s <= to; s++)
-                    Apply(ref input[s], s);
-                // Every applied batch ends the output's batch: the next one waits for a commit, not for the thread.
-                output.OnEndOfBatch();
-                journal.BatchApplied();
-                // Release store: producers may overwrite these slots from here on.
-                window.Applied.SetValue(to);
-            }
-
-            if (window.Count == 0)
-                return;
-            bool room = window.Count < window.Max;
-            if (room && window.InputAfter(last))
-                return;
-            window.Wait(room ? last + 1 : long.MaxValue, seen);
-        }
     }
 
     private void EndOfBatch(long sequence)

@@ -25,23 +25,12 @@ internal sealed class SingleThreadStages<TWait> : PipelineStages
         var input = RingBuffer<CommandSlot>.Create(options.ProducerType, options.InputRingSize, inputWait);
         var journaled = journal is null ? null : new Sequence();
         var taker = snapshots is null ? null : new SnapshotTaker(snapshots, options.SnapshotEveryCommands, journaled, abort, options.Retention);
-        // Overlapping commits (a journal that allows several in flight), with a processor of its own: producers running
-        // the stages inline could not wait for a commit and for input at once.
-        CommitWindow? window = journal is { MaxCommitsInFlight: > 1 } && !options.InlineRuns
-            ? new CommitWindow<TWait>(journal.MaxCommitsInFlight, input)
-            : null;
-        var handler = new SingleThreadHandler(input, exchange, journal, journaled, output, taker, window);
+        var handler = new SingleThreadHandler(input, exchange, journal, journaled, output, taker);
         Sequence processed;
         if (options.InlineRuns)
             processed = (_inline = new(input, input.NewBarrier(), handler)).Sequence;
         else
             processed = (_processor = new(input, input.NewBarrier(), handler)).Sequence;
-        if (window is not null)
-        {
-            // The processor moves past batches still committing: producers and the drain go by what is applied.
-            processed = window.Applied;
-            journal!.OnCommitProgress(window.Signal);
-        }
         input.AddGatingSequences(processed);
 
         Input = input;

@@ -43,9 +43,6 @@ public sealed record ClusterConfig
     /// library's log flushes block pool threads in disk writes, and its hand-offs must not queue behind them.</summary>
     public int MinPoolThreads { get; init; } = 16;
 
-    /// <summary>How many input batches the leader may have committing at once (overlapping commits; 1: none).</summary>
-    public int CommitsInFlight { get; init; } = ClusterOptions.DefaultCommitsInFlight;
-
     /// <summary>The largest Raft log entry the leader makes from one input batch (a larger batch takes several).</summary>
     public int MaxEntryBytes { get; init; } = RaftJournal.DefaultMaxEntryBytes;
 
@@ -79,7 +76,6 @@ public sealed record ClusterConfig
             WalMemory = walMemory,
             SnapshotEveryCommands = SnapshotEveryCommands,
             MinPoolThreads = MinPoolThreads,
-            CommitsInFlight = CommitsInFlight,
         };
         try
         {
