@@ -23,7 +23,9 @@ internal sealed class Socializer
     private readonly InstrumentTable _instruments;
     private readonly AdlQueue _adl;
     private readonly AccountReports _reports;
-    private long[] _weight = new long[1024];
+    // Per account (by id): its weight, and the headroom of its re-evaluation after a haircut (LiquidationIndex.Headroom),
+    // side by side so the measuring pass writes one line for both.
+    private PayerSlot[] _slots = new PayerSlot[1024];
     private int[] _payers = new int[256];
     private int _payerCount;
     // Lowest and highest payer id measured (for OrderPayers' bitmap).
@@ -110,6 +112,10 @@ internal sealed class Socializer
     private void MeasureSide(int bankrupt, int i, bool longs, AdlQueue.SideHeap? adl)
     {
         var ins = _instruments[i];
+        // What the payers' headroom needs of the instrument, once per side.
+        var ticks = LiquidationIndex.ReachTicks(ins, longs);
+        var tickValue = ins.TickValue;
+        var mmrPpm = ins.Spec.MmrPpm;
         foreach (var a in _accounts.Holders(i, longs))
         {
             if (a == bankrupt)
@@ -124,17 +130,24 @@ internal sealed class Socializer
             ref var sums = ref _margin.Refresh(a);
             ref var p = ref _accounts.Position(a, i);
             var u = p.UpnlPart;
-            if (adl is not null) _adl.AddHolder(adl, a, u, p.Cost, p.Qty, ins, (long)(_accounts.Balance(a) + sums.Upnl));
+            var equity = _accounts.Balance(a) + sums.Upnl;
+            if (adl is not null) _adl.AddHolder(adl, a, u, p.Cost, p.Qty, ins, equity);
             if (u <= 0) continue;
-            if (a >= _weight.Length) Array.Resize(ref _weight, Math.Max(_weight.Length * 2, a + 1));
-            if (_weight[a] == 0)
+            if (a >= _slots.Length) Array.Resize(ref _slots, Math.Max(_slots.Length * 2, a + 1));
+            ref var slot = ref _slots[a];
+            if (slot.Weight == 0)
             {
                 if (_payerCount == _payers.Length) Array.Resize(ref _payers, _payers.Length * 2);
                 _payers[_payerCount++] = a;
                 _minPayer = Math.Min(_minPayer, a);
                 _maxPayer = Math.Max(_maxPayer, a);
             }
-            _weight[a] += u;
+            slot.Weight += u;
+            // Taken while the account's lines are in cache: what its haircut may take with its re-evaluation skipped
+            // (-1 for an account measured twice: it holds two positions). Measured from the sums just made current.
+            // The ticks are those of a position on this side (as a holder's is; checked all the same).
+            slot.Headroom = _index.Headroom(a, _accounts.HeldMask(a), equity, sums.Mm, ref p, tickValue, mmrPpm,
+                p.Qty > 0 == longs ? ticks : -1);
             _total += u;
         }
     }
@@ -145,7 +158,9 @@ internal sealed class Socializer
     /// go to the payers whose (remainder, id) ranks at or before the leftover-th best, found by selection; a second pass,
     /// in account order, debits each payer, reports its haircut and re-evaluates it in the liquidation index at once
     /// (<see cref="LiquidationIndex.EvaluateNow"/>: a haircut is the last change a liquidation makes to a payer, so
-    /// this is what the next refresh would find), while its account is in cache.
+    /// this is what the next refresh would find), while its account is in cache; or, when the headroom measured with
+    /// its weight shows that evaluation would change nothing (<see cref="LiquidationIndex.Headroom"/>, most payers: a
+    /// haircut is small against a winner's slack), skips it and reads none of the payer's sums or position again.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Charge(int bankrupt, long deficit)
@@ -153,7 +168,7 @@ internal sealed class Socializer
         var total = _total;
         var n = _payerCount;
         var payers = _payers;
-        var weight = _weight;
+        var slots = _slots;
         long paid = 0;
         if (total >= deficit)
         {
@@ -177,9 +192,9 @@ internal sealed class Socializer
             for (var i = 0; i < n; i++)
             {
                 var a = payers[i];
-                var w = weight[a];
+                var w = slots[a].Weight;
                 // Forgotten as it is read (Clear's pass, folded in).
-                weight[a] = 0;
+                slots[a].Weight = 0;
                 var wide = FixedPoint.Multiply((ulong)deficit, (ulong)w);
                 var low = wide.Low;
                 long share;
@@ -221,7 +236,7 @@ internal sealed class Socializer
                 var a = payers[i];
                 var amount = shares[i];
                 if (leftover > 0 && new Remainder(rems[i], a, 0).CompareTo(cut) <= 0) amount++;
-                paid += Haircut(a, bankrupt, amount);
+                paid += Haircut(a, bankrupt, amount, slots[a].Headroom);
             }
             _accounts.Balance(bankrupt) += paid;
         }
@@ -231,8 +246,9 @@ internal sealed class Socializer
             for (var i = 0; i < n; i++)
             {
                 var a = payers[i];
-                paid += Haircut(a, bankrupt, weight[a]);
-                weight[a] = 0;
+                ref var slot = ref slots[a];
+                paid += Haircut(a, bankrupt, slot.Weight, slot.Headroom);
+                slot.Weight = 0;
             }
             _accounts.Balance(bankrupt) += paid;
             var loss = deficit - (long)total;
@@ -247,9 +263,10 @@ internal sealed class Socializer
     }
 
     /// <summary>Debits the payer (the caller credits the bankrupt with the sum), reports the haircut and re-evaluates
-    /// the payer; returns the amount.</summary>
+    /// the payer unless its measured <paramref name="headroom"/> shows the evaluation would change nothing
+    /// (<see cref="LiquidationIndex.EvaluateAfterDrop"/>); returns the amount.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private long Haircut(int payer, int bankrupt, long amount)
+    private long Haircut(int payer, int bankrupt, long amount, long headroom)
     {
         if (amount == 0) return 0;
         _accounts.Balance(payer) -= amount;
@@ -259,14 +276,14 @@ internal sealed class Socializer
         e.Amount = amount;
         // A haircut touches its payer alone: recorded now rather than read back at the command's end.
         _reports.TouchedAlone(payer);
-        _index.EvaluateNow(payer);
+        _index.EvaluateAfterDrop(payer, amount, headroom);
         return amount;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Clear()
     {
-        for (var i = 0; i < _payerCount; i++) _weight[_payers[i]] = 0;
+        for (var i = 0; i < _payerCount; i++) _slots[_payers[i]].Weight = 0;
         ResetPayers();
     }
 
@@ -314,6 +331,12 @@ internal sealed class Socializer
     }
 
     private static void Swap(Span<Remainder> items, int i, int j) => (items[i], items[j]) = (items[j], items[i]);
+
+    private struct PayerSlot
+    {
+        public long Weight;
+        public long Headroom;
+    }
 
     internal readonly record struct Remainder(Int128 Value, int AccountId, long Share) : IComparable<Remainder>
     {

@@ -130,6 +130,66 @@ internal sealed class LiquidationIndex
         Evaluate(account);
     }
 
+    /// <summary>
+    /// How far the account's balance may fall (a haircut: its positions, orders and marks unchanged) with
+    /// <see cref="Evaluate"/> then changing nothing, or -1 when that is not shown. Shown for an account not a candidate,
+    /// holding one position that has no heap entry, watched as held, whose slack E - MM &gt;= 0 (from the
+    /// <paramref name="equity"/> and <paramref name="maintenance"/> of its current sums) is at least n x r, r the
+    /// position's per-tick rate (from <paramref name="tickValue"/> and <paramref name="mmrPpm"/>, its instrument's) and n
+    /// = <paramref name="ticks"/> the ticks a mark may move against it before its trigger is out of reach
+    /// (<see cref="ReachTicks"/>: mark - 1 for a long, max_price - mark for a short, <see cref="Reachable"/>). Then for every slack from n x r up,
+    /// <see cref="TriggerDelta(long, int, long, long, long, long)"/> gives a delta of at least n (its 64-bit path, whose
+    /// conditions are checked here the same way: floor(slack / r) &gt;= n exactly when slack &gt;= n x r, and n &lt;
+    /// max_price + 1, its cap), so the position stays without an entry, the account out of the candidates and its
+    /// watched mask as it is: the evaluation changes nothing. The index holds what the account's last evaluation left
+    /// provided it is not dirty (nothing but a mark changed it since; a mark does not move inside the command); that is
+    /// checked when the drop comes (<see cref="EvaluateAfterDrop"/>): only an evaluation clears the flag, so an account
+    /// not dirty then was not dirty when this was taken.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal long Headroom(int a, ulong held, long equity, long maintenance, ref Position p, long tickValue, long mmrPpm, long ticks)
+    {
+        if (ticks < 0 || (uint)a >= (uint)_watched.Length || held == 0 || (held & (held - 1)) != 0 || _watched[a] != held ||
+            p.WatchSlot != 0 || p.Qty == long.MinValue || maintenance < 0 || equity < maintenance ||
+            _candidates.Contains(a)) return -1;
+        var slack = equity - maintenance;
+        var product = Multiply((ulong)Math.Abs(p.Qty), (ulong)tickValue);
+        var perTick = product.Low;
+        if (product.High != 0 || perTick >= 1UL << 42) return -1;
+        var rate = (long)perTick + ((long)perTick * mmrPpm + (Million - 1)) / Million;
+        if (rate <= 0) return -1;
+        var need = Multiply((ulong)ticks, (ulong)rate);
+        if (need.High != 0 || (ulong)slack < need.Low) return -1;
+        return slack - (long)need.Low;
+    }
+
+    /// <summary>The ticks n of <see cref="Headroom"/> for the positions of one side of the instrument (mark - 1 for
+    /// longs, max_price - mark for shorts), or -1 where it shows nothing (TriggerDelta's 64-bit path's conditions on
+    /// the instrument fail, or the mark is outside 1..max_price): the same for every holder, computed once.</summary>
+    internal static long ReachTicks(Instrument ins, bool longs)
+    {
+        var maxPrice = ins.Spec.MaxPrice;
+        var mark = ins.Mark;
+        if (ins.TickValue < 0 || (ulong)ins.Spec.MmrPpm > Million || maxPrice >= long.MaxValue || mark < 1 || mark > maxPrice) return -1;
+        return longs ? mark - 1 : maxPrice - mark;
+    }
+
+    /// <summary>
+    /// The account's balance just fell by <paramref name="amount"/> (a haircut) and nothing else changed it since its
+    /// <see cref="Headroom"/> was taken: re-evaluates it now (<see cref="EvaluateNow"/>) unless the drop is within the
+    /// headroom and the account is still not dirty, when the evaluation would change nothing (counted all the same).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void EvaluateAfterDrop(int account, long amount, long headroom)
+    {
+        if (amount <= headroom && !_isDirty[account])
+        {
+            Evaluations++;
+            return;
+        }
+        EvaluateNow(account);
+    }
+
     /// <summary>Drops an account from the candidates (it was liquidated or found safe) and re-evaluates it.</summary>
     public void Resolve(int account)
     {
@@ -295,6 +355,20 @@ internal sealed class LiquidationIndex
         var slot = _accounts.Position(a, i).WatchSlot;
         if (slot > 0) _longs[i].RemoveAt(slot);
         else if (slot < 0) _shorts[i].RemoveAt(slot);
+    }
+
+    /// <summary>What the index holds for the account: dirty flag, candidate, watched mask and each held position's heap
+    /// entry (side and key), for tests comparing it with a fresh evaluation (allocates).</summary>
+    internal string Describe(int a)
+    {
+        var text = $"dirty {a < _isDirty.Length && _isDirty[a]} candidate {_candidates.Contains(a)} watched {(a < _watched.Length ? _watched[a] : 0)}";
+        for (var mask = _accounts.HeldMask(a); mask != 0; mask &= mask - 1)
+        {
+            var i = BitOperations.TrailingZeroCount(mask);
+            var slot = _accounts.Position(a, i).WatchSlot;
+            text += $" | {i}: {(slot > 0 ? "long " + _longs[i].KeyAt(slot) : slot < 0 ? "short " + _shorts[i].KeyAt(slot) : "none")}";
+        }
+        return text;
     }
 
     /// <summary>Null when every watch heap is a heap whose entries' slots point back at them, else what is wrong

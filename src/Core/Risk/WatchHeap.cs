@@ -29,6 +29,9 @@ internal sealed class WatchHeap
     }
 
     public int Count => _count;
+
+    /// <summary>The key of the entry at a position's slot (tests).</summary>
+    internal long KeyAt(int slot) => _keys[slot * _slotSign - 1];
     public long TopKey => _keys[0];
     public int TopAccount => _ids[0];
 
