@@ -83,7 +83,8 @@ internal sealed class TestCluster : IAsyncDisposable
     {
         if (_nodes[i] is not null)
             throw new InvalidOperationException($"Node {i + 1} is running.");
-        _nodes[i] = await ClusterNode.StartAsync(options ?? _options[i], fresh ?? Workload.Fresh, applied: Probes[i].OnApplied, output: output);
+        _nodes[i] = await ClusterNode.StartAsync(options ?? _options[i], fresh ?? Workload.Fresh, FileLog.For(i + 1),
+            applied: Probes[i].OnApplied, output: output);
     }
 
     public async Task StopNodeAsync(int i)
