@@ -14,6 +14,7 @@ using HdrHistogram;
 //        Exchange.ClusterBench cpu [--commands 200000] [--window 64] [--election 1000,2000]
 //        Exchange.ClusterBench stages [--commands 5000] [--window 1] [--wal shared|private] [--followers-dir /dev/shm]
 //        Exchange.ClusterBench wal [--commands 1000] [--rounds 3] [--only 0,1,2]
+//        Exchange.ClusterBench install-race [--rounds 2000] [--gap 200] [--install-ms 0] [--wal shared|private] [--commit] [--flush-first]
 // The last two run three `exchange serve --cluster` processes (ProcessRuns); `stages` runs the in-process nodes with
 // the Raft library's debug events timed, and prints where a commit's time goes (StageTrace).
 if (args.Length > 0 && args[0] is "failover" or "cpu")
@@ -63,6 +64,26 @@ if (args.Length > 0 && args[0] == "wal")
     }
     Console.WriteLine($"Load at the end: {Load()}.");
     return 0;
+}
+if (args.Length > 0 && args[0] == "install-race")
+{
+    string Arg(string name, string fallback)
+    {
+        var at = Array.IndexOf(args, name);
+        return at > 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+    }
+    Console.WriteLine($"# Exchange.ClusterBench {string.Join(' ', args)}: {Environment.ProcessorCount} CPUs, {Load()}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    var raceRoot = Path.Combine(Path.GetTempPath(), "exchange-clusterbench-" + Guid.NewGuid().ToString("N"));
+    try
+    {
+        return await InstallRace.RunAsync(raceRoot, int.Parse(Arg("--rounds", "2000")), int.Parse(Arg("--gap", "200")),
+            int.Parse(Arg("--install-ms", "0")), wal, Array.IndexOf(args, "--commit") > 0, Array.IndexOf(args, "--flush-first") > 0);
+    }
+    finally
+    {
+        if (Directory.Exists(raceRoot))
+            Directory.Delete(raceRoot, recursive: true);
+    }
 }
 if (args.Length > 0 && args[0] == "stages")
 {
