@@ -22,23 +22,39 @@ namespace Exchange.ClusterBench;
 /// 64 entries: a gap that stays on the page written does not fault); <c>--install-ms</c> how long the state machine's
 /// install takes; <c>--flush-first</c> awaits the log's <c>FlushAsync</c> before each install (enough against the append's
 /// wake, not against the commit's: the flusher's checkpoint of the new commit index is not awaitable).
-/// Exits 1 with the library's exception once a round faults, 0 if none did.
+/// Exits 1 with the library's exception once a round faults (after opening the stopped log again from its directory,
+/// as a restarted node would, and appending, committing and reading entries after the snapshot), 0 if none did.
 /// </remarks>
 internal static class InstallRace
 {
     public static async Task<int> RunAsync(string directory, int rounds, int gap, int installMs, WalMemory wal, bool commit, bool flushFirst)
     {
         var machine = new Machine(installMs);
-        await using var log = new WriteAheadLog(new WriteAheadLog.Options
-        {
-            Location = directory,
-            ChunkSize = 1024 * 1024,
-            HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash3,
-            MemoryManagement = wal == WalMemory.Private
-                ? WriteAheadLog.MemoryManagementStrategy.PrivateMemory
-                : WriteAheadLog.MemoryManagementStrategy.SharedMemory,
-        }, machine);
+        var log = Open(directory, wal, machine);
         await log.InitializeAsync();
+        try
+        {
+            return await RunAsync(log, directory, rounds, gap, commit, flushFirst, wal, machine);
+        }
+        finally
+        {
+            await log.DisposeAsync();
+        }
+    }
+
+    private static WriteAheadLog Open(string directory, WalMemory wal, IStateMachine machine) => new(new WriteAheadLog.Options
+    {
+        Location = directory,
+        ChunkSize = 1024 * 1024,
+        HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash3,
+        MemoryManagement = wal == WalMemory.Private
+            ? WriteAheadLog.MemoryManagementStrategy.PrivateMemory
+            : WriteAheadLog.MemoryManagementStrategy.SharedMemory,
+    }, machine);
+
+    private static async Task<int> RunAsync(WriteAheadLog log, string directory, int rounds, int gap, bool commit, bool flushFirst,
+        WalMemory wal, Machine machine)
+    {
         var payload = new byte[288];
         for (int round = 1; round <= rounds; round++)
         {
@@ -58,12 +74,40 @@ internal static class InstallRace
             {
                 Console.WriteLine($"round {round}: entry {index} appended{(commit ? " and committed" : "")}, snapshot installed at {snapshot}:");
                 Console.WriteLine(e);
+                await log.DisposeAsync();
+                await ReopenAsync(directory, wal, machine, payload);
                 return 1;
             }
         }
 
         Console.WriteLine($"no fault in {rounds} rounds (last index {log.LastEntryIndex})");
         return 0;
+    }
+
+    // The stopped log opened again from its directory (as a restarted node would): entries appended after the installed
+    // snapshot, committed and read back.
+    private static async Task ReopenAsync(string directory, WalMemory wal, Machine machine, byte[] payload)
+    {
+        try
+        {
+            await using var log = Open(directory, wal, machine);
+            await log.InitializeAsync();
+            long first = 0, last = 0;
+            for (int i = 0; i < 100; i++)
+            {
+                last = await log.AppendAsync(new BinaryLogEntry { Term = 2, Content = payload });
+                if (first == 0)
+                    first = last;
+            }
+            await log.CommitAsync(last);
+            await log.FlushAsync();
+            using var read = await log.ReadAsync(first, last);
+            Console.WriteLine($"reopened: snapshot at {machine.Snapshot?.Index}, entries {first}-{last} appended, committed and read back ({read.Count}); commit index {log.LastCommittedEntryIndex}");
+        }
+        catch (Exception e)
+        {
+            Console.WriteLine("reopened: failed: " + e);
+        }
     }
 
     private sealed class Machine(int installMs) : IStateMachine
