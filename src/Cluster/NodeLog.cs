@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
@@ -15,12 +16,22 @@ namespace Exchange.Cluster;
 /// </summary>
 /// <remarks>
 /// The library calls the log through its interfaces (<see cref="IAuditTrail"/>, <see cref="IAuditTrail{T}"/>); this
-/// class implements the two methods again (interface re-implementation) and calls the library's own, so nothing of the
-/// log's behaviour changes: it only signals.
+/// class implements three of their methods again (interface re-implementation) and calls the library's own, so nothing of
+/// the log's behaviour changes: the appends and commits only signal, and a snapshot install only waits first.
+/// <para>
+/// A snapshot install waits first for the log's background flusher to have nothing pending (<see cref="QuiesceFlusherAsync"/>):
+/// DotNext.Net.Cluster 6.12.2's flusher reads the snapshot index before its read lock and not again under it, and an
+/// install in between made it flush up to the installed index, which this node never wrote, and stop the log for good
+/// (<c>MissingPageException</c>; docs/cluster.md, "The write-ahead log's flusher and an installed snapshot").
+/// </para>
 /// </remarks>
 internal sealed class NodeLog(WriteAheadLog.Options options, IStateMachine machine)
     : WriteAheadLog(options, machine), IAuditTrail, IAuditTrail<IRaftLogEntry>
 {
+    // The library's checkpoint file (6.12.2: a u32 version, 1, then the flushed commit index and the flushed last index,
+    // little-endian), written by the flusher under its read lock after each flush.
+    private readonly string _checkpoint = Path.Combine(options.Location, "checkpoint");
+
     // One journal waits at a time (the leader's, on its pipeline's thread); anything that may end its wait sets this.
     // Not disposed: it holds no kernel handle unless asked for one, and a late signal must not throw.
     private readonly ManualResetEventSlim _moved = new(false, spinCount: 1);
@@ -99,6 +110,53 @@ internal sealed class NodeLog(WriteAheadLog.Options options, IStateMachine machi
         own.Appended(index);
         _moved.Set();
         return new ValueTask<long>(index);
+    }
+
+    ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(TEntry entry, long startIndex, CancellationToken token) =>
+        entry.IsSnapshot ? InstallAsync(entry, startIndex, token) : AppendAsync(entry, startIndex, token);
+
+    private async ValueTask InstallAsync<TEntry>(TEntry snapshot, long index, CancellationToken token)
+        where TEntry : IRaftLogEntry
+    {
+        await QuiesceFlusherAsync(token).ConfigureAwait(false);
+        await AppendAsync(snapshot, index, token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Returns once the background flusher has flushed every entry and checkpointed the commit index, so that it has
+    /// nothing pending: a flusher with nothing pending does not take its read lock, and cannot act on a snapshot index read
+    /// before an install (the library's race, see the remarks). Called where nothing else moves the log: the library installs
+    /// a snapshot under its transition lock, after stepping down. Gives up waiting after 2 s (the install goes ahead, as
+    /// before), or at once if the checkpoint file is not the 6.12.2 layout.
+    /// </summary>
+    internal async Task QuiesceFlusherAsync(CancellationToken token)
+    {
+        long deadline = Environment.TickCount64 + 2000;
+        while (true)
+        {
+            await FlushAsync(token).ConfigureAwait(false);
+            if (FlusherCaughtUp() || Environment.TickCount64 > deadline)
+                return;
+            await Task.Delay(1, token).ConfigureAwait(false);
+        }
+    }
+
+    private bool FlusherCaughtUp()
+    {
+        Span<byte> bytes = stackalloc byte[20];
+        try
+        {
+            using var handle = File.OpenHandle(_checkpoint, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            if (RandomAccess.Read(handle, bytes, 0) < bytes.Length || BinaryPrimitives.ReadUInt32LittleEndian(bytes) != 1)
+                return true;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+
+        return BinaryPrimitives.ReadInt64LittleEndian(bytes[4..]) >= LastCommittedEntryIndex
+               && BinaryPrimitives.ReadInt64LittleEndian(bytes[12..]) >= LastEntryIndex;
     }
 
     private async ValueTask<long> AppendedAsync(ValueTask<long> append, SharedTerm own)
