@@ -111,7 +111,8 @@ public sealed class Exchange
             case CommandType.ResumeTrading: ResumeTrading(in command); break;
             default: _entry.Reject(in command, RejectCode.Malformed); break;
         }
-        // Every change to an account marked it dirty; liquidation re-evaluates exactly those (and the mark's triggers).
+        // Every change to an account marked it dirty, but a client fill's whose re-evaluation would change nothing
+        // (LiquidationIndex.Filled); liquidation re-evaluates exactly those (and the mark's triggers).
         if (_index.HasDirty || _index.Candidates.Count > 0) _liquidator.Run();
         if (_ledgers.Insurance != insurance) _events.Add(EventType.InsuranceFund).Amount = _ledgers.Insurance;
         _reports.AfterCommand();

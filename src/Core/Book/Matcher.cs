@@ -150,8 +150,17 @@ internal sealed class Matcher
         e.Flags = liquidation ? EventFlags.Liquidation : EventFlags.None;
 
         ReduceResting(maker, lots);
-        _index.MarkDirty(taker);
-        _index.MarkDirty(makerAccount);
+        if (liquidation)
+        {
+            _index.MarkDirty(taker);
+            _index.MarkDirty(makerAccount);
+        }
+        else
+        {
+            // The fill's last change to either account: a well-funded one with nothing watched is not re-evaluated.
+            _index.Filled(taker);
+            _index.Filled(makerAccount);
+        }
         return quote;
     }
 

@@ -8,6 +8,12 @@ internal sealed class Instrument
     public readonly int Id;
     public readonly InstrumentSpec Spec;
     public readonly long TickValue;
+    /// <summary>
+    /// tv + ceil(tv x mmr / 1e6): a bound on what one tick costs one lot of a position in E - MM (the liquidation
+    /// index's rate r = |q| x tv + ceil(|q| x tv x mmr / 1e6) is at most |q| times it, as ceil(n x y) &lt;= n x ceil(y)
+    /// for a whole n), for <see cref="Risk.LiquidationIndex"/>'s test of a fill it need not re-evaluate.
+    /// </summary>
+    public readonly long RatePerLot;
     public readonly OrderBook Book;
     /// <summary>Current mark price in ticks; 0 until the feed sends one. Setting it advances the table's
     /// <see cref="InstrumentTable.MarkEpoch"/>, which makes every account's cached margin sums stale.</summary>
@@ -30,6 +36,8 @@ internal sealed class Instrument
         Id = id;
         Spec = spec;
         TickValue = spec.TickValue;
+        // tv <= 2^60 and mmr <= 1e6 (InstrumentSpec.Validate): at most 2 x tv <= 2^61, a long.
+        RatePerLot = (long)(spec.TickValue + FixedPoint.CeilDiv((Int128)spec.TickValue * spec.MmrPpm, FixedPoint.Million));
         Book = new OrderBook(orders, levelCapacity);
         Breaker = new CircuitBreaker(spec);
     }

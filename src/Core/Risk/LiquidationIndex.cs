@@ -31,6 +31,8 @@ internal sealed class LiquidationIndex
     private readonly CandidateQueue _candidates = new();
     // Instruments in which each account may have a heap entry (a position may go flat before its entry is removed; a
     // position no mark can trigger has none, see Reachable): an entry exists where the position's WatchSlot says so.
+    // An evaluation leaves exactly its entries' bits, and only a mark's pop removes an entry without clearing its bit
+    // (the account is then dirty), so 0 means the account has no entry (Filled relies on it).
     private ulong[] _watched;
 
     public LiquidationIndex(AccountStore accounts, InstrumentTable instruments, MarginCalculator margin, int maxInstruments,
@@ -71,6 +73,81 @@ internal sealed class LiquidationIndex
         _isDirty[account] = true;
         if (_dirtyCount == _dirty.Length) Array.Resize(ref _dirty, _dirty.Length * 2);
         _dirty[_dirtyCount++] = account;
+    }
+
+    /// <summary>
+    /// A client order's fill changed the account (its balance, position and margin sums, the fill's last change to it):
+    /// marks it dirty, unless its re-evaluation provably would change nothing (<see cref="NeedsEvaluation"/>), in which
+    /// case it is left alone. A later change to it in the same command marks it again (every fill, and every other change
+    /// to an account, calls this or <see cref="MarkDirty"/> after it), so the decision is always taken on the state the
+    /// re-evaluation would see. Liquidation fills mark dirty as before (their waterfall changes balances after the fill).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Filled(int account)
+    {
+        if (SkipUnchanged && (uint)account < (uint)_isDirty.Length && !_isDirty[account] && !NeedsEvaluation(account)) return;
+        MarkDirty(account);
+    }
+
+    /// <summary>Whether <see cref="Filled"/> leaves out the re-evaluations that would change nothing (on; tests turn it
+    /// off to compare the index's state with and without).</summary>
+    internal bool SkipUnchanged = true;
+
+    /// <summary>Re-evaluations <see cref="Filled"/> left out (tests).</summary>
+    internal long Skipped { get; private set; }
+
+    /// <summary>
+    /// False when <see cref="Evaluate"/> of the account, now, would change nothing but the evaluation count: it has no
+    /// heap entry (<c>_watched</c> is 0: every entry's bit is set, <see cref="Evaluate"/> leaves exactly the entries' bits),
+    /// no liquidatable account is queued (the queue is empty between commands; so it is not a candidate), its margin
+    /// sums are current, and on their E and MM (what <see cref="Evaluate"/> reads) it is not liquidatable and no
+    /// position's trigger is reachable, so it would push no entry (and remove none: there are none), queue nothing and
+    /// leave the mask 0. True (evaluate) otherwise, including whenever a test is not reached.
+    /// <para>
+    /// Stale sums (a mark moved since they were built) send the account to the evaluation: rebuilding them here, in the
+    /// middle of a command, would walk the account's order list while a replacing amend's order is off the book (its
+    /// lots out of B or S) but still in the list at its new price and quantity, count its order loss, and leave it
+    /// counted when the amend then cancels or discards it (the failure of the first version of this skip, 96da99c:
+    /// the report's free margin 7,408 short, 8 lots x 926 ticks). The evaluation after the command rebuilds them on
+    /// the finished state, as the report does.
+    /// </para>
+    /// <para>
+    /// Reachability without a division: position i's delta is min(floor(S / (k x r_i)), max_price + 1) (S the slack,
+    /// k the positions, <see cref="TriggerDelta(long, int, long, long, long, long)"/>); a long's trigger is unreachable
+    /// exactly when delta &gt;= mark - 1, a short's when delta &gt;= max_price - mark (<see cref="Reachable"/>; the cap
+    /// exceeds both), that is when S &gt;= k x r_i x D with D that distance. With r_i &lt;= |q| x
+    /// <see cref="Instrument.RatePerLot"/>, S &gt;= k x |q| x RatePerLot x D is sufficient; a thin account fails it at
+    /// its first position (or has an entry, the first test) and goes to the evaluation without the trigger's arithmetic.
+    /// </para>
+    /// </summary>
+    private bool NeedsEvaluation(int a)
+    {
+        if (_watched[a] != 0 || _candidates.Count != 0) return true;
+        var held = _accounts.HeldMask(a);
+        if (held == 0) return _accounts.Balance(a) < 0;
+        ref var sums = ref _accounts.Sums(a);
+        if (sums.Epoch != _instruments.MarkEpoch) return true;
+        var equity = unchecked(_accounts.Balance(a) + sums.Upnl);
+        var maintenance = sums.Mm;
+        if (equity < maintenance || maintenance < 0) return true;
+        // 0 <= E - MM: a long, as in Evaluate's narrow path.
+        var slack = (ulong)unchecked(equity - maintenance);
+        var positions = (ulong)BitOperations.PopCount(held);
+        for (var mask = held; mask != 0; mask &= mask - 1)
+        {
+            var i = BitOperations.TrailingZeroCount(mask);
+            var ins = _instruments[i];
+            var q = _accounts.Position(a, i).Qty;
+            var lots = (ulong)(q < 0 ? -q : q);
+            var mark = ins.Mark;
+            var distance = q > 0 ? mark - 1 : ins.Spec.MaxPrice - mark;
+            // k <= 64 and |q| < 2^56: k x |q| < 2^62; each product's high half must be 0 for the bound to be a long.
+            if (lots >= 1UL << 56 || distance < 0) return true;
+            if (Math.BigMul((ulong)distance, (ulong)ins.RatePerLot, out var perLot) != 0) return true;
+            if (Math.BigMul(positions * lots, perLot, out var need) != 0 || slack < need) return true;
+        }
+        Skipped++;
+        return false;
     }
 
     /// <summary>Prefetches the account's dirty flag and watched mask, which a fill's <see cref="MarkDirty"/> and the
@@ -133,7 +210,8 @@ internal sealed class LiquidationIndex
     /// <summary>
     /// How far the account's balance may fall (a haircut: its positions, orders and marks unchanged) with
     /// <see cref="Evaluate"/> then changing nothing, or -1 when that is not shown. Shown for an account not a candidate,
-    /// holding one position that has no heap entry, watched as held, whose slack E - MM &gt;= 0 (from the
+    /// holding one position, with no heap entry at all (watched mask 0: an evaluation leaves exactly its entries' bits,
+    /// so an unreachable position's evaluation leaves it 0), whose slack E - MM &gt;= 0 (from the
     /// <paramref name="equity"/> and <paramref name="maintenance"/> of its current sums) is at least n x r, r the
     /// position's per-tick rate (from <paramref name="tickValue"/> and <paramref name="mmrPpm"/>, its instrument's) and n
     /// = <paramref name="ticks"/> the ticks a mark may move against it before its trigger is out of reach
@@ -149,7 +227,7 @@ internal sealed class LiquidationIndex
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal long Headroom(int a, ulong held, long equity, long maintenance, ref Position p, long tickValue, long mmrPpm, long ticks)
     {
-        if (ticks < 0 || (uint)a >= (uint)_watched.Length || held == 0 || (held & (held - 1)) != 0 || _watched[a] != held ||
+        if (ticks < 0 || (uint)a >= (uint)_watched.Length || held == 0 || (held & (held - 1)) != 0 || _watched[a] != 0 ||
             p.WatchSlot != 0 || p.Qty == long.MinValue || maintenance < 0 || equity < maintenance ||
             _candidates.Contains(a)) return -1;
         var slack = equity - maintenance;
@@ -229,6 +307,8 @@ internal sealed class LiquidationIndex
             RemoveEntry(a, BitOperations.TrailingZeroCount(mask));
         var positions = BitOperations.PopCount(held);
         var narrow = maintenance >= 0;
+        // The instruments left with an entry: the mask says exactly where entries are, so 0 means none (Filled).
+        var entries = 0UL;
         var slack = unchecked(equity - maintenance);
         for (var mask = held; mask != 0; mask &= mask - 1)
         {
@@ -246,6 +326,7 @@ internal sealed class LiquidationIndex
                 else if (slot < 0) _shorts[i].RemoveAt(slot);
                 continue;
             }
+            entries |= 1UL << i;
             if (q > 0)
             {
                 if (slot > 0) _longs[i].Update(slot, -(ins.Mark - delta));
@@ -265,7 +346,7 @@ internal sealed class LiquidationIndex
                 }
             }
         }
-        _watched[a] = held;
+        _watched[a] = entries;
     }
 
     /// <summary>
@@ -369,6 +450,28 @@ internal sealed class LiquidationIndex
             text += $" | {i}: {(slot > 0 ? "long " + _longs[i].KeyAt(slot) : slot < 0 ? "short " + _shorts[i].KeyAt(slot) : "none")}";
         }
         return text;
+    }
+
+    /// <summary>
+    /// Null when <paramref name="other"/> (an index of the same accounts and instruments) is in the same state between
+    /// commands: the same heap entries (not necessarily in the same slots, see <see cref="WatchHeap.Difference"/>), the
+    /// same watched masks, no account dirty or queued in either;
+    /// else the first difference (tests; allocates). The evaluation counts may differ.
+    /// </summary>
+    internal string? Difference(LiquidationIndex other)
+    {
+        for (var i = 0; i < _longs.Length; i++)
+            if ((_longs[i].Difference(other._longs[i]) ?? _shorts[i].Difference(other._shorts[i])) is { } found) return found;
+        var n = Math.Max(_watched.Length, other._watched.Length);
+        for (var a = 0; a < n; a++)
+        {
+            var mine = a < _watched.Length ? _watched[a] : 0;
+            var theirs = a < other._watched.Length ? other._watched[a] : 0;
+            if (mine != theirs) return $"account {a}: watched mask {mine:x} against {theirs:x}";
+        }
+        if (_dirtyCount != 0 || other._dirtyCount != 0) return $"dirty accounts left: {_dirtyCount} and {other._dirtyCount}";
+        if (_candidates.Count != 0 || other._candidates.Count != 0) return $"candidates left: {_candidates.Count} and {other._candidates.Count}";
+        return null;
     }
 
     /// <summary>Null when every watch heap is a heap whose entries' slots point back at them, else what is wrong

@@ -109,6 +109,30 @@ internal sealed class WatchHeap
         SlotOf(id) = (i + 1) * _slotSign;
     }
 
+    /// <summary>Null when <paramref name="other"/> holds the same entries (account and key), else the first difference
+    /// (tests: the index with and without <see cref="LiquidationIndex.Filled"/>'s skip; allocates). The slots are not
+    /// compared: which slot an entry lands in depends on the order accounts were evaluated in, which a skipped
+    /// evaluation changes (an IOC's taker skipped at its first fill and marked dirty at its second is evaluated after
+    /// that fill's maker, not before) and which is not observable (the heaps only decide which triggers a mark crosses).</summary>
+    internal string? Difference(WatchHeap other)
+    {
+        if (_count != other._count) return $"watch heap {_instrument}/{_slotSign}: {_count} entries against {other._count}";
+        var mine = Entries();
+        var theirs = other.Entries();
+        for (var i = 0; i < _count; i++)
+            if (mine[i] != theirs[i])
+                return $"watch heap {_instrument}/{_slotSign}: entry {i} by account is account {mine[i].Account} key {mine[i].Key} against account {theirs[i].Account} key {theirs[i].Key}";
+        return null;
+    }
+
+    private (int Account, long Key)[] Entries()
+    {
+        var entries = new (int Account, long Key)[_count];
+        for (var i = 0; i < _count; i++) entries[i] = (_ids[i], _keys[i]);
+        Array.Sort(entries);
+        return entries;
+    }
+
     /// <summary>
     /// Null when every entry is no smaller than its parent and its position's slot points back at it, else what is
     /// wrong (the invariant checker's view; allocates).
