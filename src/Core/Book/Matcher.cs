@@ -158,8 +158,7 @@ internal sealed class Matcher
         else
         {
             // The fill's last change to either account: a well-funded one with nothing watched is not re-evaluated.
-            _index.Filled(taker);
-            _index.Filled(makerAccount);
+            _index.Filled(taker, makerAccount);
         }
         return quote;
     }

@@ -82,10 +82,23 @@ internal sealed class LiquidationIndex
     /// to an account, calls this or <see cref="MarkDirty"/> after it), so the decision is always taken on the state the
     /// re-evaluation would see. Liquidation fills mark dirty as before (their waterfall changes balances after the fill).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Filled(int account)
+    /// <remarks>Both accounts of a fill in one call, out of line: with the two checks inlined, <c>Matcher.Fill</c> grew
+    /// past what the JIT inlines into the taker's loop (the margin mix's IOC measured 2-3% dearer with it a call of its
+    /// own).</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public void Filled(int taker, int maker)
     {
-        if (SkipUnchanged && (uint)account < (uint)_isDirty.Length && !_isDirty[account] && !NeedsEvaluation(account)) return;
+        FilledOne(taker);
+        FilledOne(maker);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void FilledOne(int account)
+    {
+        // An account with a heap entry (a thin one, mostly) goes to the evaluation on the first, inlined tests, without
+        // the call; the flags' and the mask's lines are the ones Fill prefetched.
+        if ((uint)account < (uint)_isDirty.Length && !_isDirty[account] && _watched[account] == 0 && _candidates.Count == 0 &&
+            SkipUnchanged && !NeedsEvaluation(account)) return;
         MarkDirty(account);
     }
 
@@ -97,7 +110,8 @@ internal sealed class LiquidationIndex
     internal long Skipped { get; private set; }
 
     /// <summary>
-    /// False when <see cref="Evaluate"/> of the account, now, would change nothing but the evaluation count: it has no
+    /// Of an account <see cref="Filled"/> found with no heap entry and no candidate queued: false when
+    /// <see cref="Evaluate"/> of it, now, would change nothing but the evaluation count: it has no
     /// heap entry (<c>_watched</c> is 0: every entry's bit is set, <see cref="Evaluate"/> leaves exactly the entries' bits),
     /// no liquidatable account is queued (the queue is empty between commands; so it is not a candidate), its margin
     /// sums are current, and on their E and MM (what <see cref="Evaluate"/> reads) it is not liquidatable and no
@@ -122,7 +136,6 @@ internal sealed class LiquidationIndex
     /// </summary>
     private bool NeedsEvaluation(int a)
     {
-        if (_watched[a] != 0 || _candidates.Count != 0) return true;
         var held = _accounts.HeldMask(a);
         if (held == 0) return _accounts.Balance(a) < 0;
         ref var sums = ref _accounts.Sums(a);
