@@ -297,6 +297,16 @@ internal sealed class AdlQueue
         public int AccountId;
         public uint Version;
 
+        /// <summary>Whether <paramref name="a"/> ranks after <paramref name="b"/> or is it (<see cref="Compare"/> &gt;= 0),
+        /// decided on the halves of the scores with one test each for equality and order.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool RanksAfter(in HeapEntry a, in HeapEntry b)
+        {
+            if (a.Score.High != b.Score.High) return a.Score.High < b.Score.High;
+            if (a.Score.Low != b.Score.Low) return a.Score.Low < b.Score.Low;
+            return a.AccountId >= b.AccountId;
+        }
+
         /// <summary><see cref="AdlRank.CompareTo"/> of the two ranks: score descending, then lower account id.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int Compare(in HeapEntry a, in HeapEntry b)
@@ -358,7 +368,7 @@ internal sealed class AdlQueue
         public void AddSlot()
         {
             // Inlined: most entries of a large side rank after the worst kept and just stay in the cold list.
-            if (_count >= HotSize && HeapEntry.Compare(_cold[_coldCount], _items[0]) >= 0) _coldCount++;
+            if (_count >= HotSize && HeapEntry.RanksAfter(_cold[_coldCount], _items[0])) _coldCount++;
             else AddSlotSlow();
         }
 

@@ -74,4 +74,28 @@ public sealed class AdlSideHeapTests
         // Builds past the hot size kept a cold list: the merge path ran.
         Assert.True(merged > 500, $"only {merged} builds had a cold list");
     }
+
+    /// <summary>The build's inlined test (<c>RanksAfter</c>, on the scores' halves) is <c>Compare &gt;= 0</c>: on equal and
+    /// adjacent halves, both signs of the high half, the low half's top bit, and equal scores with every id order.</summary>
+    [Fact]
+    public void RanksAfter_IsCompareAtLeastZero()
+    {
+        var r = new Random(61);
+        Int128[] highs = [Int128.Zero, Int128.One, Int128.NegativeOne, Int128.MaxValue, Int128.MinValue, (Int128)long.MaxValue + 1];
+        UInt128[] lows = [UInt128.Zero, UInt128.One, UInt128.MaxValue, (UInt128)ulong.MaxValue, (UInt128)ulong.MaxValue + 1, UInt128.One << 127, (UInt128.One << 127) - 1];
+        var entries = new List<Entry>();
+        foreach (var h in highs)
+            foreach (var l in lows)
+                for (var id = 1; id <= 3; id++)
+                    entries.Add(new Entry { Score = new AdlScore(h, l), AccountId = id });
+        for (var i = 0; i < 200; i++)
+            entries.Add(new Entry
+            {
+                Score = new AdlScore(highs[r.Next(highs.Length)] + r.Next(-2, 3), lows[r.Next(lows.Length)] + (UInt128)(ulong)r.Next(0, 3)),
+                AccountId = r.Next(1, 4),
+            });
+        foreach (var a in entries)
+            foreach (var b in entries)
+                Assert.True(Entry.RanksAfter(a, b) == Compare(a, b) >= 0, $"{a.Score}/{a.AccountId} against {b.Score}/{b.AccountId}");
+    }
 }
