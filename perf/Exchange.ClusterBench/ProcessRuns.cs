@@ -18,16 +18,23 @@ internal static class ProcessRuns
     /// in flight) and reports, per kill, the time from the SIGKILL to the first order answered by the new leader, and
     /// to the login there; the dead node is restarted (and given time to catch up) before the next kill.
     /// </summary>
-    public static async Task<int> FailoverAsync(int kills, int lower, int upper, int window)
+    /// <param name="trace">Print each kill's timeline: the nodes' log lines (their election steps, the take-over) and the
+    /// client's steps (the lost connection, each connection tried and its answer, the pauses, the login), in ms from the
+    /// kill.</param>
+    public static async Task<int> FailoverAsync(int kills, int lower, int upper, int window, bool trace = false)
     {
         var root = Path.Combine(Path.GetTempPath(), "exchange-failover-" + Guid.NewGuid().ToString("N"));
-        using var nodes = ServeNodes.Start(root, lower, upper);
+        using var nodes = ServeNodes.Start(root, lower, upper, logged: trace);
+        var steps = new System.Collections.Concurrent.ConcurrentQueue<(long At, string What)>();
         try
         {
             await SetUpAsync(nodes);
             // IOC buys far below the mark: each is answered (accepted, then canceled) and leaves nothing behind.
             var flow = new ResendingFlow(nodes.Addresses, "alice", "alice-pw",
-                t => Inbound.NewOrder(t, 1, 0, 0, 0, 1, 0, 0, ServeNodes.Price - 1_000, 1), window);
+                t => Inbound.NewOrder(t, 1, 0, 0, 0, 1, 0, 0, ServeNodes.Price - 1_000, 1), window)
+            {
+                Trace = trace ? what => steps.Enqueue((Stopwatch.GetTimestamp(), what)) : null,
+            };
             using var stop = new CancellationTokenSource();
             var running = Task.Run(() => flow.RunAsync(stop.Token));
             var failover = new List<double>();
@@ -37,6 +44,9 @@ internal static class ProcessRuns
                 var before = flow.Answered;
                 await Until(() => flow.Answered >= before + 200 || running.IsCompleted, "orders before the kill");
                 var leader = await nodes.LeaderAsync(Wait);
+                steps.Clear();
+                nodes.Log.Clear();
+                var killedAt = DateTime.UtcNow;
                 var killed = Stopwatch.GetTimestamp();
                 nodes.Kill(leader);
                 (long At, long LoggedIn)? first = null;
@@ -45,6 +55,12 @@ internal static class ProcessRuns
                 failover.Add(Stopwatch.GetElapsedTime(killed, first!.Value.At).TotalMilliseconds);
                 relogin.Add(Stopwatch.GetElapsedTime(killed, first.Value.LoggedIn).TotalMilliseconds);
                 Console.Error.WriteLine($"kill {kill + 1}: node {leader + 1}; first order answered by the new leader after {failover[^1]:F0} ms");
+                if (trace)
+                {
+                    // Let the nodes' last lines of the take-over arrive.
+                    await Task.Delay(100);
+                    PrintTimeline(killedAt, killed, first.Value, steps, nodes.Log);
+                }
                 nodes.StartNode(leader);
                 // Up, following, and past its catch-up before the next kill: two election timeouts.
                 await Task.Delay(2 * upper);
@@ -129,6 +145,31 @@ internal static class ProcessRuns
         await using var feed = await ExchangeClient.LoginToLeaderAsync(nodes.Addresses, "feed", "feed-pw", 0, "", Wait);
         var token = await feed.MarkAsync(0, ServeNodes.Price);
         await feed.WaitForAsync(m => m.Token == token, Wait);
+    }
+
+    private static void PrintTimeline(DateTime killedAt, long killed, (long At, long LoggedIn) first,
+        IEnumerable<(long At, string What)> steps, IEnumerable<(int Node, string Line)> log)
+    {
+        var lines = new List<(double Ms, string Text)>();
+        foreach (var (at, what) in steps)
+            lines.Add((Stopwatch.GetElapsedTime(killed, at).TotalMilliseconds, "client: " + what));
+        lines.Add((Stopwatch.GetElapsedTime(killed, first.LoggedIn).TotalMilliseconds, "client: (the login the first answer came on)"));
+        lines.Add((Stopwatch.GetElapsedTime(killed, first.At).TotalMilliseconds, "client: first answer from the new leader"));
+        foreach (var (node, line) in log)
+        {
+            // "HH:mm:ss.fff " (UTC) starts every line of the nodes' simple console log.
+            if (line.Length < 13 || !TimeOnly.TryParseExact(line.AsSpan(0, 12), "HH:mm:ss.fff", out var time)) continue;
+            var ms = (time - TimeOnly.FromDateTime(killedAt)).TotalMilliseconds;
+            if (ms > 12 * 3600_000) ms -= 24 * 3600_000;
+            if (ms < -50) continue;
+            var text = line[13..];
+            var cut = text.IndexOf(" at ", StringComparison.Ordinal);
+            if (text.Contains("Exception", StringComparison.Ordinal) && cut > 0) text = text[..cut];
+            lines.Add((ms, $"node {node + 1}: " + (text.Length > 200 ? text[..200] : text)));
+        }
+        lines.Sort((a, b) => a.Ms.CompareTo(b.Ms));
+        foreach (var (ms, text) in lines)
+            Console.Error.WriteLine($"  {ms,8:F1}  {text}");
     }
 
     private static double Percentile(List<double> sorted, double p) =>

@@ -10,7 +10,7 @@ using HdrHistogram;
 // leader's pipeline journaling through RaftJournal) against the single-node file journal (fsync per batch), in the
 // same run, at several in-flight windows (the most commands outstanding at once: how large batches can grow).
 // usage: Exchange.ClusterBench [--commands N] [--windows 1,16,256,4096] [--wal shared|private]
-//        Exchange.ClusterBench failover [--kills 20] [--election 500,1000] [--window 4]
+//        Exchange.ClusterBench failover [--kills 20] [--election 500,1000] [--window 4] [--trace]
 //        Exchange.ClusterBench cpu [--commands 200000] [--window 64] [--election 1000,2000]
 //        Exchange.ClusterBench stages [--commands 5000] [--window 1] [--wal shared|private] [--followers-dir /dev/shm]
 //        Exchange.ClusterBench wal [--commands 1000] [--rounds 3] [--only 0,1,2]
@@ -27,7 +27,7 @@ if (args.Length > 0 && args[0] is "failover" or "cpu")
     var election = Arg("--election", args[0] == "failover" ? "500,1000" : "1000,2000").Split(',').Select(int.Parse).ToArray();
     Console.WriteLine($"# Exchange.ClusterBench {string.Join(' ', args)}: {Environment.ProcessorCount} CPUs, {Load()}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
     var code = args[0] == "failover"
-        ? await ProcessRuns.FailoverAsync(int.Parse(Arg("--kills", "20")), election[0], election[1], int.Parse(Arg("--window", "4")))
+        ? await ProcessRuns.FailoverAsync(int.Parse(Arg("--kills", "20")), election[0], election[1], int.Parse(Arg("--window", "4")), args.Contains("--trace"))
         : await ProcessRuns.CpuAsync(int.Parse(Arg("--commands", "200000")), int.Parse(Arg("--window", "64")), election[0], election[1]);
     Console.WriteLine($"Load at the end: {Load()}.");
     return code;

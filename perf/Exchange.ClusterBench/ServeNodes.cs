@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -19,15 +20,22 @@ internal sealed class ServeNodes : IDisposable
     private readonly string _config;
     private readonly Process?[] _processes = new Process?[3];
 
-    private ServeNodes(string config, IReadOnlyList<(string Host, int Port)> addresses)
+    private ServeNodes(string config, IReadOnlyList<(string Host, int Port)> addresses, bool logged)
     {
         _config = config;
         Addresses = addresses;
+        _logged = logged;
     }
+
+    private readonly bool _logged;
+
+    /// <summary>With <c>logged</c>: every node's log line (stderr, information and up, each stamped with the node's UTC
+    /// clock) as it comes, with the node's index.</summary>
+    public ConcurrentQueue<(int Node, string Line)> Log { get; } = new();
 
     public IReadOnlyList<(string Host, int Port)> Addresses { get; }
 
-    public static ServeNodes Start(string directory, int lowerElectionMs, int upperElectionMs)
+    public static ServeNodes Start(string directory, int lowerElectionMs, int upperElectionMs, bool logged = false)
     {
         var listeners = Enumerable.Range(0, 6).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
         foreach (var l in listeners) l.Start();
@@ -58,7 +66,7 @@ internal sealed class ServeNodes : IDisposable
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, "config.json");
         File.WriteAllText(path, config.ToJsonString());
-        var nodes = new ServeNodes(path, Enumerable.Range(0, 3).Select(i => ("127.0.0.1", ports[2 * i + 1])).ToList());
+        var nodes = new ServeNodes(path, Enumerable.Range(0, 3).Select(i => ("127.0.0.1", ports[2 * i + 1])).ToList(), logged);
         for (var i = 0; i < 3; i++) nodes.StartNode(i);
         return nodes;
     }
@@ -67,7 +75,14 @@ internal sealed class ServeNodes : IDisposable
     {
         if (_processes[i] is { HasExited: false }) throw new InvalidOperationException($"node {i + 1} runs");
         _processes[i]?.Dispose();
-        _processes[i] = Spawn("serve", "--config", _config, "--node", (i + 1).ToString(CultureInfo.InvariantCulture));
+        var node = (i + 1).ToString(CultureInfo.InvariantCulture);
+        if (!_logged)
+        {
+            _processes[i] = Spawn("serve", "--config", _config, "--node", node);
+            return;
+        }
+        var process = Spawn(stderr: line => Log.Enqueue((i, line)), "serve", "--config", _config, "--node", node, "--log-level", "information");
+        _processes[i] = process;
     }
 
     /// <summary>SIGKILL.</summary>
@@ -128,11 +143,14 @@ internal sealed class ServeNodes : IDisposable
         return text;
     }
 
-    private static Process Spawn(params string[] args)
+    private static Process Spawn(params string[] args) => Spawn(null, args);
+
+    private static Process Spawn(Action<string>? stderr, params string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
+            RedirectStandardError = stderr is not null,
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "exchange.dll"));
@@ -143,6 +161,14 @@ internal sealed class ServeNodes : IDisposable
             // The banner and the shutdown lines only; nobody reads the rest.
             process.OutputDataReceived += (_, _) => { };
             process.BeginOutputReadLine();
+        }
+        if (stderr is not null)
+        {
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is { } line) stderr(line);
+            };
+            process.BeginErrorReadLine();
         }
         return process;
     }

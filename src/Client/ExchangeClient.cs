@@ -80,10 +80,11 @@ public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
     /// next sequence number expected (<see cref="NextSequence"/>): every node continues the cluster's one session
     /// (docs/cluster.md), so the new leader sends every message from there, with no gap and no duplicate.
     /// </summary>
+    /// <param name="trace">Told each step (a connection tried, refused, sent on, a pause, the login): for timelines.</param>
     /// <exception cref="InvalidOperationException">The login was rejected for another reason.</exception>
     /// <exception cref="TimeoutException">No leader accepted the login in time.</exception>
     public static async Task<ExchangeClient> LoginToLeaderAsync(IReadOnlyList<(string Host, int Port)> nodes, string username,
-        string password, long sequence = 1, string session = "", TimeSpan? timeout = null)
+        string password, long sequence = 1, string session = "", TimeSpan? timeout = null, Action<string>? trace = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(nodes.Count);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
@@ -99,11 +100,17 @@ public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
             ExchangeClient? client = null;
             try
             {
+                trace?.Invoke($"connect {host}:{port}");
                 client = await ConnectAsync(host, port).ConfigureAwait(false);
                 var left = deadline - DateTime.UtcNow;
                 var result = await client.LoginAsync(username, password, sequence, session,
                     left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1)).ConfigureAwait(false);
-                if (result.Accepted) return client;
+                if (result.Accepted)
+                {
+                    trace?.Invoke($"login accepted at {host}:{port}");
+                    return client;
+                }
+                trace?.Invoke($"refused at {host}:{port}: {result.Debug ?? "closed before the answer"}");
                 await client.DisposeAsync().ConfigureAwait(false);
                 client = null;
                 if (!result.NotLeader && result.RejectReason != '\0')
@@ -119,10 +126,12 @@ public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
             catch (Exception e) when (e is SocketException or IOException or TimeoutException)
             {
                 last = e.Message;
+                trace?.Invoke($"failed at {host}:{port}: {e.Message}");
                 if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
             }
             if (named is null && (attempt + 1) % nodes.Count == 0)
             {
+                trace?.Invoke($"pause {pause} ms");
                 await Task.Delay(pause).ConfigureAwait(false);
                 pause = Math.Min(100, pause * 2);
             }

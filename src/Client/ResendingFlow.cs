@@ -30,6 +30,10 @@ public sealed class ResendingFlow(IReadOnlyList<(string Host, int Port)> nodes, 
     private long _next = fromSequence;
     private readonly List<ServerMessage> _received = [];
 
+    /// <summary>Told each step of a lost connection and the login after it (<see cref="ExchangeClient.LoginToLeaderAsync"/>'s
+    /// steps among them): for timelines.</summary>
+    public Action<string>? Trace { get; init; }
+
     /// <summary>Keep every sequenced message received (<see cref="Received"/>); set before running.</summary>
     public bool KeepReceived { get; init; }
 
@@ -115,6 +119,7 @@ public sealed class ResendingFlow(IReadOnlyList<(string Host, int Port)> nodes, 
                 }
                 catch (Exception e) when (IsLost(e))
                 {
+                    Trace?.Invoke($"connection lost ({e.GetType().Name}), {_pending.Count} without an answer");
                     await _client.DisposeAsync().ConfigureAwait(false);
                     _client = null;
                 }
@@ -133,7 +138,8 @@ public sealed class ResendingFlow(IReadOnlyList<(string Host, int Port)> nodes, 
         ExchangeClient client;
         try
         {
-            client = await ExchangeClient.LoginToLeaderAsync(nodes, user, password, _next, _session, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            client = await ExchangeClient.LoginToLeaderAsync(nodes, user, password, _next, _session, TimeSpan.FromSeconds(60), Trace)
+                .ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
@@ -150,6 +156,7 @@ public sealed class ResendingFlow(IReadOnlyList<(string Host, int Port)> nodes, 
         }
         if (_next == 0) _next = client.LoginSequence;
         if (Answered > 0 || _pending.Count > 0) Relogins++;
+        Trace?.Invoke($"logged in from sequence {client.LoginSequence}; resending {_pending.Count}");
         try
         {
             foreach (var (_, message) in _pending)

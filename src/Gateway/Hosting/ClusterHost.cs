@@ -95,8 +95,8 @@ public sealed class ClusterHost : IAsyncDisposable
             _node = await ClusterNode.StartAsync(_options, () => GatewayServer.BuildExchange(_config), _logging, _applied, _streams, cancel)
                 .ConfigureAwait(false);
             _streamServer = await StreamServer.StartAsync(_config, _streams.Set, _logging, _configureLogging, cancel).ConfigureAwait(false);
-            _orderPort = await OrderEntryPort.StartAsync(_config, () => _node.Leader?.ClientEndPoint, _configureLogging, cancel)
-                .ConfigureAwait(false);
+            _orderPort = await OrderEntryPort.StartAsync(_config, () => _node.Leader?.ClientEndPoint, _configureLogging, cancel,
+                _streams.Set.Users).ConfigureAwait(false);
         }
         catch
         {
@@ -108,8 +108,18 @@ public sealed class ClusterHost : IAsyncDisposable
             _streams = null;
             throw;
         }
-        // Woken at once when the leader changes (the polls are the fallback): a new leader's take-over starts then.
-        _node.LeaderChanged += _ => _wake.Release();
+        // Woken at once when the leader changes and when a new leadership may act (the polls are the fallback): a new
+        // leader's take-over starts then.
+        _node.LeadershipReady += () => _wake.Release();
+        _node.LeaderChanged += leader =>
+        {
+            _wake.Release();
+            // Where a failover's time goes (docs/cluster.md, Tuning): a survivor loses the leader when its election timer
+            // fires, and learns the next one when it is elected or hears from it; the log's end tells which survivor can win.
+            _log.LogInformation("Node {Node}: leader {Leader} (term {Term}, log {Last}, committed {Committed})", Self.Id,
+                leader is null ? "none" : leader.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), _node.Term,
+                _node.LastLogIndex, _node.CommitIndex);
+        };
         _running = Task.Run(RunAsync, CancellationToken.None);
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
@@ -31,9 +32,13 @@ internal sealed class OrderEntryPort : IAsyncDisposable
     private ListenOptions? _listen;
     private volatile GatewayServer? _server;
 
-    private OrderEntryPort(GatewayConfig config, Func<IPEndPoint?> leader, Action<ILoggingBuilder>? configureLogging)
+    private readonly Security.UserDirectory? _users;
+
+    private OrderEntryPort(GatewayConfig config, Func<IPEndPoint?> leader, Action<ILoggingBuilder>? configureLogging,
+        Security.UserDirectory? users)
     {
         _leader = leader;
+        _users = users;
         LoginTimeout = TimeSpan.FromMilliseconds(config.Limits.LoginTimeoutMs);
         // The leader's sessions are admitted by its server (per address, per user); the port's connection cap bounds its
         // total, refused followers' connections included, as a single server's port is bounded.
@@ -59,11 +64,13 @@ internal sealed class OrderEntryPort : IAsyncDisposable
         set => _server = value;
     }
 
-    /// <summary>Binds the port; <paramref name="leader"/> is asked for each refusal.</summary>
+    /// <summary>Binds the port; <paramref name="leader"/> is asked for each refusal. With <paramref name="users"/> (the
+    /// node's, which its leaders' servers use), the password of each refused login is checked after the refusal, so the
+    /// node knows it when it leads (<see cref="Security.UserDirectory.WarmAsync"/>).</summary>
     public static async Task<OrderEntryPort> StartAsync(GatewayConfig config, Func<IPEndPoint?> leader,
-        Action<ILoggingBuilder>? configureLogging, CancellationToken cancel)
+        Action<ILoggingBuilder>? configureLogging, CancellationToken cancel, Security.UserDirectory? users = null)
     {
-        var port = new OrderEntryPort(config, leader, configureLogging);
+        var port = new OrderEntryPort(config, leader, configureLogging, users);
         await port._app.StartAsync(cancel).ConfigureAwait(false);
         port.Port = KestrelPorts.BoundPort(port._listen, config.Port);
         return port;
@@ -73,13 +80,15 @@ internal sealed class OrderEntryPort : IAsyncDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, connection.ConnectionClosed);
         timeout.CancelAfter(LoginTimeout);
+        (string User, byte[] Password)? login = null;
         try
         {
-            // Read what a Login Request takes; its content does not matter, the answer is the same for everyone.
+            // Read what a Login Request takes; the answer is the same for everyone (its password is checked afterwards).
             try
             {
                 var read = await connection.Transport.Input.ReadAtLeastAsync(LoginPacket, timeout.Token).ConfigureAwait(false);
                 if (read.Buffer.Length < LoginPacket && read.IsCompleted) return; // the client went away
+                if (_users is not null) login = ParseLogin(read.Buffer);
                 connection.Transport.Input.AdvanceTo(read.Buffer.End);
             }
             catch (OperationCanceledException) when (!_stop.IsCancellationRequested && !connection.ConnectionClosed.IsCancellationRequested)
@@ -92,6 +101,28 @@ internal sealed class OrderEntryPort : IAsyncDisposable
         catch (Exception e) when (e is OperationCanceledException || Session.IsConnectionFailure(e))
         {
             // The client went away, or the node is stopping.
+        }
+        finally
+        {
+            if (login is { } l) _ = _users!.WarmAsync(l.User, l.Password);
+        }
+    }
+
+    /// <summary>The user and password of a Login Request at the start of <paramref name="bytes"/>, or null.</summary>
+    private static (string User, byte[] Password)? ParseLogin(ReadOnlySequence<byte> bytes)
+    {
+        Span<byte> packet = stackalloc byte[LoginPacket];
+        bytes.Slice(0, LoginPacket).CopyTo(packet);
+        try
+        {
+            if (BinaryPrimitives.ReadUInt16BigEndian(packet) != 1 + PacketType.LoginRequestPayload || packet[2] != PacketType.LoginRequest
+                || !LoginCodec.TryParseRequest(packet[3..], out var user, out var password, out _, out _))
+                return null;
+            return (user, password);
+        }
+        finally
+        {
+            packet.Clear();
         }
     }
 

@@ -12,4 +12,9 @@ internal sealed class User(string name, Role role, int account, PasswordHash pas
 
     /// <summary>HMAC of the last password that verified, under the directory's process key (see <see cref="UserDirectory"/>).</summary>
     public byte[]? Remembered { get; set; }
+
+    /// <summary>Milliseconds (<see cref="Sessions.GatewayClock"/>) before which no password check of this user is
+    /// started ahead of its login (<see cref="UserDirectory.WarmAsync"/>): one at a time, and none for a while after a
+    /// wrong password.</summary>
+    public long WarmAfterMs;
 }

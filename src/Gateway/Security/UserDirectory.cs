@@ -76,6 +76,39 @@ internal sealed class UserDirectory
         }
     }
 
+    /// <summary>
+    /// Checks a password ahead of the login it is for, so that the login costs a microsecond (the remembered HMAC). A
+    /// cluster follower does it with the logins it refuses (docs/cluster.md): during a failover every client tries the
+    /// surviving nodes while they elect, so the new leader knows their passwords by the time it takes orders, instead of
+    /// running one PBKDF2 per client (one per core at a time) on the failover's path. Nothing is told to anyone (the
+    /// refusal has been sent); unknown users are skipped, a user already remembered is skipped, at most one check per
+    /// user runs at a time and none for 10 s after a wrong password, and checks are admitted as <see cref="VerifyAsync"/>'s
+    /// (busy: skipped), so refused logins cannot make a follower hash more than its own logins would.
+    /// </summary>
+    public async Task WarmAsync(string username, byte[] password)
+    {
+        User? taken = null;
+        long next = 0;
+        try
+        {
+            if (!_users.TryGetValue(username, out var user) || user.Remembered is not null) return;
+            var after = Volatile.Read(ref user.WarmAfterMs);
+            if (Sessions.GatewayClock.NowMs < after || Interlocked.CompareExchange(ref user.WarmAfterMs, long.MaxValue, after) != after) return;
+            taken = user;
+            var (check, _) = await VerifyAsync(username, password, CancellationToken.None).ConfigureAwait(false);
+            if (check == LoginCheck.Bad) next = Sessions.GatewayClock.NowMs + 10_000;
+        }
+        catch (Exception)
+        {
+            // Best effort: the login checks the password itself.
+        }
+        finally
+        {
+            if (taken is not null) Volatile.Write(ref taken.WarmAfterMs, next);
+            Array.Clear(password);
+        }
+    }
+
     private bool IsRemembered(User? user, byte[] password) =>
         user?.Remembered is { } remembered &&
         CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(_key, password), remembered);
