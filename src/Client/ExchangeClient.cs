@@ -92,10 +92,24 @@ public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
         string? last = null;
         // While no node names a leader (an election is on), rounds over the nodes back off from 10 ms to 100 ms, so a
         // new leader is found within a few ms of its taking orders early in an election without hammering the nodes.
+        // A round tries every node of the list: after a leader dies its followers go on naming it until their election
+        // timers fire, and following a name to an address that refused a connection in this round would take the turn
+        // of the list's next node (which may be the new leader) every time.
         var pause = 10;
-        for (var attempt = 0; DateTime.UtcNow < deadline; attempt++)
+        var turn = 0;
+        var tried = 0;
+        var down = new List<(string Host, int Port)>();
+        while (DateTime.UtcNow < deadline)
         {
-            var (host, port) = named ?? nodes[attempt % nodes.Count];
+            (string Host, int Port) node;
+            if (named is { } follow)
+                node = follow;
+            else
+            {
+                node = nodes[turn++ % nodes.Count];
+                tried++;
+            }
+            var (host, port) = node;
             named = null;
             ExchangeClient? client = null;
             try
@@ -118,22 +132,26 @@ public sealed class ExchangeClient : IAsyncDisposable, ISoupPacketHandler
                 last = result.Debug ?? "connection closed before the login answer";
                 if (result.Leader is { } leader)
                 {
-                    named = (leader.Address.ToString(), leader.Port);
+                    (string Host, int Port) to = (leader.Address.ToString(), leader.Port);
                     // A node that names itself has just been elected and is starting to take orders: give it a moment.
-                    if (named.Value.Port == port && named.Value.Host == host) await Task.Delay(5).ConfigureAwait(false);
+                    if (to == node) await Task.Delay(5).ConfigureAwait(false);
+                    if (to == node || !down.Contains(to)) named = to;
                 }
             }
             catch (Exception e) when (e is SocketException or IOException or TimeoutException)
             {
                 last = e.Message;
                 trace?.Invoke($"failed at {host}:{port}: {e.Message}");
+                down.Add(node);
                 if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
             }
-            if (named is null && (attempt + 1) % nodes.Count == 0)
+            if (named is null && tried >= nodes.Count)
             {
                 trace?.Invoke($"pause {pause} ms");
                 await Task.Delay(pause).ConfigureAwait(false);
                 pause = Math.Min(100, pause * 2);
+                tried = 0;
+                down.Clear();
             }
         }
         throw new TimeoutException($"no leader accepted the login in time (last: {last})");
