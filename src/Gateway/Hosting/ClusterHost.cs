@@ -110,7 +110,11 @@ public sealed class ClusterHost : IAsyncDisposable
         }
         // Woken at once when the leader changes and when a new leadership may act (the polls are the fallback): a new
         // leader's take-over starts then.
-        _node.LeadershipReady += () => _wake.Release();
+        _node.LeadershipReady += () =>
+        {
+            _wake.Release();
+            _log.LogInformation("Node {Node}: may lead (term {Term}, committed {Committed})", Self.Id, _node.Term, _node.CommitIndex);
+        };
         _node.LeaderChanged += leader =>
         {
             _wake.Release();
