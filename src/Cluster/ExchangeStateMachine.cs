@@ -183,6 +183,9 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             throw new InvalidOperationException("The state machine stopped: " + fault.Message, fault);
         if (entry.Index <= _appliedIndex)
             return _appliedIndex;
+        // Streams still being filled from a peer after a snapshot: nothing is routed after the gap until they hold it.
+        if (_output is not null)
+            await _output.CaughtUpAsync(token).ConfigureAwait(false);
         // While the pipeline owns the exchange, this node's own entries are only recorded; anything else (the next
         // leader's entries, a snapshot it sends) waits until the deposed pipeline hands the exchange back.
         while (Volatile.Read(ref _shared) is not null)

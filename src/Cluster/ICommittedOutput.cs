@@ -30,6 +30,11 @@ public interface ICommittedOutput
     /// <paramref name="extra"/> is what <see cref="Capture"/> gave on the node that made it.</summary>
     void OnInstalled(long sequence, ReadOnlySpan<byte> extra);
 
+    /// <summary>Awaited before the state machine applies each entry: completes once the output holds what precedes the
+    /// state (after a snapshot, the streams' messages it fetches from a peer: docs/cluster.md, "Streams in snapshots"),
+    /// so nothing is routed after a gap. Completed at once otherwise.</summary>
+    ValueTask CaughtUpAsync(CancellationToken token) => ValueTask.CompletedTask;
+
     /// <summary>At a snapshot point, on the thread that owns the state (and the output): what a node installing the
     /// snapshot needs to go on from it. Stored with the snapshot.</summary>
     byte[] Capture();

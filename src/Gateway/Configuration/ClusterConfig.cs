@@ -56,6 +56,7 @@ public sealed record ClusterConfig
                 Fail($"member {m.Id}: raft '{m.Raft}' is not an IP address with a port");
             if (!IPEndPoint.TryParse(m.Client, out var client) || client.Port == 0)
                 Fail($"member {m.Id}: client '{m.Client}' is not an IP address with a port");
+            if (m.Streams.Length > 0) m.StreamsEndPoint();
             members.Add(new ClusterMember(m.Id, raft!, client));
         }
         var walMemory = WalMemory switch

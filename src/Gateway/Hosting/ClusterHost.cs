@@ -92,6 +92,11 @@ public sealed class ClusterHost : IAsyncDisposable
         _streams = new ClusterStreams(_config, _options.DataDirectory, _log);
         try
         {
+            // Served before the node applies anything: a peer that installed a snapshot fetches its streams' missing
+            // messages here, and this node may need its peers' at its own start (docs/cluster.md, "Streams in snapshots").
+            var self = _cluster.Members.First(m => m.Id == _cluster.NodeId);
+            _streams.Serve(self.StreamsEndPoint(),
+                _cluster.Members.Where(m => m.Id != _cluster.NodeId).Select(m => (m.Id, m.StreamsEndPoint())).ToList());
             _node = await ClusterNode.StartAsync(_options, () => GatewayServer.BuildExchange(_config), _logging, _applied, _streams, cancel)
                 .ConfigureAwait(false);
             _streamServer = await StreamServer.StartAsync(_config, _streams.Set, _logging, _configureLogging, cancel).ConfigureAwait(false);

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using Exchange.Cluster;
 using Exchange.Core.Commands;
@@ -27,7 +29,17 @@ namespace Exchange.Gateway.Hosting;
 /// </summary>
 internal sealed class ClusterStreams : ICommittedOutput, IDisposable
 {
+    private static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
     private readonly ILogger _log;
+    private readonly CancellationTokenSource _stopping = new();
+    private IReadOnlyList<(int Id, IPEndPoint EndPoint)> _peers = [];
+    private TcpListener? _listener;
+    private Task _serving = Task.CompletedTask;
+    // The streams' fill from a peer after a snapshot (CaughtUpAsync); completed when none is under way.
+    private Task _fill = Task.CompletedTask;
+    private long _fetched;
+    private long _fetchFailures;
     private readonly UserStream _nobody;
     private readonly string _configuredSession;
     // Commands at or below it had their messages written before this start: not routed again.
@@ -79,21 +91,25 @@ internal sealed class ClusterStreams : ICommittedOutput, IDisposable
         bool known = store.WrittenThroughAtStart is not null;
         if (sequence > mark)
         {
-            // The snapshot is past what the streams hold for certain (streams lost, or from before the mark): they go on
-            // from the snapshot's counts; the messages before those are not on this node.
+            // The snapshot is past what the streams hold for certain (streams lost, or from before the mark): the
+            // messages up to the snapshot's counts that they lack are fetched from a peer (below).
             if (known || sequence > 0)
                 _log.LogWarning("The streams' written-through mark {Mark} is behind the snapshot at command {Sequence}: the " +
-                                "streams go on from the snapshot and hold nothing between", mark, sequence);
-            if (capture is { } counts) SkipTo(counts.Counts);
+                                "messages up to the snapshot's counts are fetched from a peer", mark, sequence);
             mark = sequence;
         }
+        // Streams that hold fewer messages than the snapshot's counts (a snapshot installed before a stop, or a fetch a
+        // stop interrupted) are filled from a peer before the node applies anything.
+        var filling = capture is { } counts ? StartFill(counts.Counts, sequence) : [];
         _writtenAtStart = mark;
         Router.WrittenThrough = mark;
         store.Mark(mark);
         store.WrittenThrough = () => Router.WrittenThrough;
         // Messages the streams hold of commands after the mark are matched, in order, as those commands are routed again.
+        // (A stream being filled holds only messages of commands at or before the snapshot's.)
         foreach (var log in Set.Logs)
         {
+            if (filling.Contains(log)) continue;
             log.BeginRederive(mark + 1);
             _rederiveUntil = Math.Max(_rederiveUntil, log.LastCommand);
         }
@@ -128,7 +144,9 @@ internal sealed class ClusterStreams : ICommittedOutput, IDisposable
         if (Parse(extra) is { } capture)
         {
             Adopt(capture.Session);
-            SkipTo(capture.Counts);
+            var filling = StartFill(capture.Counts, sequence);
+            _log.LogWarning("Installed the leader's snapshot at command {Sequence}: {Count} streams lack messages before it, " +
+                            "fetched from a peer before anything after it is routed", sequence, filling.Count);
         }
         else
         {
@@ -136,8 +154,159 @@ internal sealed class ClusterStreams : ICommittedOutput, IDisposable
         }
         _writtenAtStart = Math.Max(_writtenAtStart, sequence);
         Router.WrittenThrough = sequence;
-        _log.LogWarning("Installed the leader's snapshot at command {Sequence}: the streams go on from it; messages before it " +
-                        "that this node had not written are not on this node", sequence);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask CaughtUpAsync(CancellationToken token) =>
+        _fill.IsCompleted ? ValueTask.CompletedTask : new ValueTask(_fill.WaitAsync(token));
+
+    /// <summary>Where this node serves its streams to its peers, and where it fetches from (docs/cluster.md, "Streams in
+    /// snapshots"). Before the node starts applying its log.</summary>
+    public void Serve(IPEndPoint self, IReadOnlyList<(int Id, IPEndPoint EndPoint)> peers)
+    {
+        _peers = peers;
+        var listener = new TcpListener(self);
+        listener.Start();
+        _listener = listener;
+        _serving = Task.Run(() => StreamFetch.ServeAsync(listener, () => SessionId, Set.Store.Named, _log, _stopping.Token));
+    }
+
+    /// <summary>The address the stream fetches are served on (tests).</summary>
+    internal IPEndPoint? ServingEndPoint => (IPEndPoint?)_listener?.LocalEndpoint;
+
+    /// <summary>Messages fetched from peers since the start, and fetch attempts that failed (a peer down, behind, or
+    /// sending something that did not check out).</summary>
+    public long Fetched => Interlocked.Read(ref _fetched);
+
+    /// <inheritdoc cref="Fetched"/>
+    public long FetchFailures => Interlocked.Read(ref _fetchFailures);
+
+    // The streams below the snapshot's counts get their missing messages from a peer, on a task the state machine awaits
+    // before its next entry (CaughtUpAsync). Returns the logs being filled.
+    private HashSet<MessageLog> StartFill(IReadOnlyDictionary<string, long> counts, long sequence)
+    {
+        var pending = new List<(string Name, UserStream Stream, long To)>();
+        foreach (var stream in Set.All)
+        {
+            var name = Set.Store.Named.FirstOrDefault(kv => ReferenceEquals(kv.Value, stream.Log)).Key;
+            if (name is null || !counts.TryGetValue(name, out var count) || count <= stream.Log.Count) continue;
+            pending.Add((name, stream, count));
+        }
+        var logs = new HashSet<MessageLog>();
+        if (pending.Count == 0) return logs;
+        if (_peers.Count == 0)
+        {
+            // No peer to ask (a node outside a cluster: tests of the streams alone): the streams go on from the counts.
+            foreach (var (_, stream, to) in pending) stream.SkipTo(to + 1);
+            _log.LogWarning("No peer to fetch {Count} streams' messages before command {Sequence} from: they go on from the snapshot", pending.Count, sequence);
+            return logs;
+        }
+        foreach (var (_, stream, to) in pending)
+        {
+            stream.FetchingTo = to;
+            logs.Add(stream.Log);
+        }
+        _fill = Task.Run(() => FillAsync(pending, sequence, _stopping.Token));
+        return logs;
+    }
+
+    private async Task FillAsync(List<(string Name, UserStream Stream, long To)> pending, long sequence, CancellationToken cancel)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long total = 0, skipped = 0;
+        var round = 0;
+        while (pending.Count > 0)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var progress = false;
+            // Each round asks the peers in turn, starting one further each time, for every stream still lacking messages.
+            for (var p = 0; p < _peers.Count && pending.Count > 0; p++)
+            {
+                var (id, endPoint) = _peers[(round + p) % _peers.Count];
+                try
+                {
+                    using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                    using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+                    {
+                        connecting.CancelAfter(FetchTimeout);
+                        await socket.ConnectAsync(endPoint, connecting.Token).ConfigureAwait(false);
+                    }
+                    await using var connection = new NetworkStream(socket, ownsSocket: false);
+                    for (var i = 0; i < pending.Count;)
+                    {
+                        var (name, stream, to) = pending[i];
+                        var from = stream.Log.Count + 1;
+                        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                        timeout.CancelAfter(FetchTimeout);
+                        var result = await StreamFetch.FetchAsync(connection, SessionId, name, from, to,
+                            (number, record) => Append(stream, name, number, record.Span), timeout.Token).ConfigureAwait(false);
+                        Publish(stream);
+                        if (result.Refusal is not null)
+                        {
+                            Interlocked.Increment(ref _fetchFailures);
+                            _log.LogWarning("Node {Peer} cannot supply messages {From} to {To} of stream {Name}: {Reason}; another peer is asked",
+                                id, from, to, name, result.Refusal);
+                            i++;
+                            continue;
+                        }
+                        if (result.First > from)
+                        {
+                            skipped += result.First - from;
+                            _log.LogWarning("Messages {From} to {Last} of stream {Name} are past node {Peer}'s retention window: the stream " +
+                                            "holds them from {First}", from, result.First - 1, name, id, result.First);
+                        }
+                        total += result.Appended;
+                        Interlocked.Add(ref _fetched, result.Appended);
+                        stream.FetchingTo = 0;
+                        pending.RemoveAt(i);
+                        progress = true;
+                    }
+                }
+                catch (Exception e) when (!cancel.IsCancellationRequested && e is IOException or SocketException or InvalidDataException
+                                              or OperationCanceledException or EndOfStreamException)
+                {
+                    // What was appended before the failure was checked record by record; the next attempt goes on after it.
+                    foreach (var (_, stream, _) in pending) Publish(stream);
+                    Interlocked.Increment(ref _fetchFailures);
+                    _log.LogWarning("Fetching streams' messages from node {Peer} at {EndPoint} failed: {Error}; another peer is asked",
+                        id, endPoint, e.Message);
+                }
+            }
+            round++;
+            if (pending.Count > 0 && !progress)
+            {
+                _log.LogError("No peer could supply the messages of {Count} streams before command {Sequence} (first: {Name} up to {To}); " +
+                              "this node applies nothing more until one does: retrying", pending.Count, sequence, pending[0].Name, pending[0].To);
+                await Task.Delay(RetryDelay, cancel).ConfigureAwait(false);
+            }
+        }
+        _log.LogWarning("Fetched {Count} stream messages before command {Sequence} from peers in {Ms:F0} ms ({Skipped} past the peers' " +
+                        "retention windows)", total, sequence, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, skipped);
+    }
+
+    // A fetched record (its CRC checked): appended if it is the stream's next message; a gap is taken only when the peer
+    // no longer holds what precedes it (its retention window), anything else is refused.
+    private static void Append(UserStream stream, string name, long number, ReadOnlySpan<byte> record)
+    {
+        lock (stream.Gate)
+        {
+            var log = stream.Log;
+            if (number <= log.Count)
+                throw new InvalidDataException($"the peer sent message {number} of {name}, which this node holds already");
+            // Only an answer's first record can be past the stream's next message (the fetch numbers them in order):
+            // the peer's oldest kept message is after it.
+            if (number > log.Count + 1) stream.SkipTo(number);
+            var appended = log.AppendFetched(record);
+            if (appended != number || !log.GetRecord(appended).SequenceEqual(record))
+                throw new InvalidDataException($"message {number} of {name} from the peer was not stored as sent");
+            if ((number & 1023) == 0) log.Flush();
+        }
+    }
+
+    private static void Publish(UserStream stream)
+    {
+        lock (stream.Gate) stream.Log.Flush();
+        stream.NotifyReaders();
     }
 
     /// <summary>Before this node's pipeline takes the router (a take-over): re-derivation is over.</summary>
@@ -194,15 +363,6 @@ internal sealed class ClusterStreams : ICommittedOutput, IDisposable
         Set.Store.Adopt(session);
     }
 
-    private void SkipTo(IReadOnlyDictionary<string, long> counts)
-    {
-        foreach (var stream in Set.All)
-        {
-            var name = Set.Store.Named.FirstOrDefault(kv => ReferenceEquals(kv.Value, stream.Log)).Key;
-            if (name is not null && counts.TryGetValue(name, out var count)) stream.SkipTo(count + 1);
-        }
-    }
-
     private void EndRederive()
     {
         if (_rederiveUntil < 0) return;
@@ -245,6 +405,16 @@ internal sealed class ClusterStreams : ICommittedOutput, IDisposable
 
     public void Dispose()
     {
+        if (_stopping.IsCancellationRequested) return;
+        _stopping.Cancel();
+        _listener?.Stop();
+        try
+        {
+            Task.WaitAll([_serving, _fill], TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
         Set.Store.Mark(Router.WrittenThrough);
         Set.Store.Dispose();
     }

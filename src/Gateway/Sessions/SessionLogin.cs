@@ -74,6 +74,10 @@ internal sealed class SessionLogin(ConnectionState state, SessionSender sender)
             return await RejectAsync(PacketType.NotAuthorized, "not a reader of any drop-copy group").ConfigureAwait(false);
         var attached = Attach(stream, user, sequence,
             state.Kind == SessionKind.OrderEntry ? ctx.Limits.MaxSessionsPerUser : ctx.Limits.MaxConnections, out var start);
+        if (!attached && start == -2)
+            return await RejectAsync(PacketType.SessionNotAvailable,
+                $"messages {stream.Log.Published + 1} to {stream.FetchingTo} of this stream are being fetched on this node: try again, or another node")
+                .ConfigureAwait(false);
         if (!attached && start < 0)
             return await RejectAsync(PacketType.SequenceNotRetained,
                 $"sequence {sequence} is no longer retained: the oldest kept is {stream.Log.First}").ConfigureAwait(false);
@@ -90,7 +94,7 @@ internal sealed class SessionLogin(ConnectionState state, SessionSender sender)
     }
 
     /// <summary>Attaches the sender to <paramref name="stream"/> under its gate; <paramref name="start"/> −1: the
-    /// sequence asked for is before the retention window.</summary>
+    /// sequence asked for is before the retention window; −2: past what the stream holds while it is being fetched.</summary>
     private bool Attach(UserStream stream, User user, long sequence, int max, out long start)
     {
         start = 0;
@@ -101,6 +105,12 @@ internal sealed class SessionLogin(ConnectionState state, SessionSender sender)
             if (sequence > 0 && sequence < log.First)
             {
                 start = -1;
+                return false;
+            }
+            // A cluster node still fetching this stream's messages after a snapshot: what is asked for is not here yet.
+            if (stream.FetchingTo > 0 && sequence > log.Published + 1)
+            {
+                start = -2;
                 return false;
             }
             if (!stream.TryAttach(sender, max)) return false;

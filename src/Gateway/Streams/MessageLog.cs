@@ -111,6 +111,18 @@ internal sealed class MessageLog : IDisposable
         return segment.AsSpan(((int)(e >> 16) & 0xFFFF) + HeaderLength, ((int)e & 0xFFFF) - HeaderLength);
     }
 
+    /// <summary>Message <paramref name="sequence"/> as stored, header included (the record a peer fetching the stream
+    /// receives, <see cref="StreamFetch"/>); the same rules as <see cref="Get"/>: check <see cref="IsRetained"/> after
+    /// copying it. A published record never changes (an outcome flag is set only before the record is written).</summary>
+    public ReadOnlySpan<byte> GetRecord(long sequence)
+    {
+        var entries = Volatile.Read(ref _entries);
+        var e = entries[sequence & (entries.Length - 1)];
+        var segments = Volatile.Read(ref _segments);
+        var segment = segments[(e >> 32) & (segments.Length - 1)];
+        return segment.AsSpan((int)(e >> 16) & 0xFFFF, (int)e & 0xFFFF);
+    }
+
     /// <summary>True while <paramref name="sequence"/> is in the window (so a copy of it taken before is intact).</summary>
     public bool IsRetained(long sequence) => sequence >= Volatile.Read(ref _first);
 
@@ -252,6 +264,20 @@ internal sealed class MessageLog : IDisposable
         _restoringMs = 0;
         CurrentCommand = saved;
         _segmentLastMs[_newest & (_segments.Length - 1)] = lastWriteMs;
+    }
+
+    /// <summary>A cluster node filling its stream from a peer (<see cref="StreamFetch"/>): a record fetched, checked
+    /// already (its CRC, its number), appended as the peer holds it (the same command stamp and outcome flag, so the
+    /// same bytes). Under the owner's lock; published by the next <see cref="Flush"/>.</summary>
+    internal long AppendFetched(ReadOnlySpan<byte> record)
+    {
+        var command = BinaryPrimitives.ReadInt64LittleEndian(record[6..]);
+        var saved = CurrentCommand;
+        CurrentCommand = command & ~OutcomeFlag;
+        var sequence = Append(record[HeaderLength..]);
+        if (command < 0) MarkOutcome(command & ~OutcomeFlag, sequence);
+        CurrentCommand = saved;
+        return sequence;
     }
 
     // Re-derivation at start (docs/protocol.md section 8): the messages this stream already holds of the commands being

@@ -41,6 +41,17 @@ internal sealed class UserStream(User user, MessageLog log)
         return Log.Commit(OutboundEncoder.Rejected(span, timestamp, token, messageType, code, account, instrument, orderId));
     }
 
+    /// <summary>While a cluster node fetches this stream's messages from a peer after a snapshot (docs/cluster.md,
+    /// "Streams in snapshots"): the count it fills up to; 0 otherwise. A login asking for a message past what the stream
+    /// holds meanwhile is refused (docs/protocol.md section 8), not started at the stream's end.</summary>
+    public long FetchingTo
+    {
+        get => Volatile.Read(ref _fetchingTo);
+        set => Volatile.Write(ref _fetchingTo, value);
+    }
+
+    private long _fetchingTo;
+
     /// <summary>A cluster node installed a snapshot: the stream goes on at <paramref name="next"/> (<see cref="MessageLog.SkipTo"/>);
     /// its connections are closed first (they may log in again from <paramref name="next"/>).</summary>
     public void SkipTo(long next)

@@ -41,13 +41,14 @@ internal sealed class TestNodes : IAsyncDisposable
     /// <summary>Node <paramref name="i"/>'s configuration.</summary>
     public GatewayConfig Config(int i) => _configs[i];
 
-    public static async Task<TestNodes> StartAsync(int count = 3, bool streamPorts = false)
+    public static async Task<TestNodes> StartAsync(int count = 3, bool streamPorts = false, long snapshotEveryCommands = 1_000_000)
     {
         var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-nodes-" + Guid.NewGuid().ToString("N"))).FullName;
-        var ports = FreePorts(4 * count);
+        var ports = FreePorts(5 * count);
         var members = Enumerable.Range(0, count).Select(i => new ClusterMemberConfig
         {
             Id = i + 1, Raft = $"127.0.0.1:{ports[2 * i]}", Client = $"127.0.0.1:{ports[2 * i + 1]}",
+            Streams = $"127.0.0.1:{ports[4 * count + i]}",
         }).ToList();
         var configs = Enumerable.Range(0, count).Select(i => TestServer.Config() with
         {
@@ -63,6 +64,7 @@ internal sealed class TestNodes : IAsyncDisposable
                 LowerElectionTimeoutMs = 1000,
                 UpperElectionTimeoutMs = 2000,
                 WalChunkBytes = 1024 * 1024,
+                SnapshotEveryCommands = snapshotEveryCommands,
             },
         }).ToArray();
         var nodes = new TestNodes(root, configs);
