@@ -231,7 +231,9 @@ internal sealed class ClusterStreams : ICommittedOutput, IDisposable
                         connecting.CancelAfter(FetchTimeout);
                         await socket.ConnectAsync(endPoint, connecting.Token).ConfigureAwait(false);
                     }
-                    await using var connection = new NetworkStream(socket, ownsSocket: false);
+                    await using var network = new NetworkStream(socket, ownsSocket: false);
+                    // Records are read a header and a message at a time: buffered, not a receive call each.
+                    await using var connection = new BufferedStream(network, 1 << 16);
                     for (var i = 0; i < pending.Count;)
                     {
                         var (name, stream, to) = pending[i];
