@@ -37,7 +37,7 @@ internal sealed class ServeNodes : IDisposable
 
     public static ServeNodes Start(string directory, int lowerElectionMs, int upperElectionMs, bool logged = false)
     {
-        var listeners = Enumerable.Range(0, 6).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        var listeners = Enumerable.Range(0, 9).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
         foreach (var l in listeners) l.Start();
         var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
         foreach (var l in listeners) l.Stop();
@@ -54,7 +54,7 @@ internal sealed class ServeNodes : IDisposable
         config["dropCopy"] = new JsonArray();
         var members = new JsonArray();
         for (var i = 0; i < 3; i++)
-            members.Add(new JsonObject { ["id"] = i + 1, ["raft"] = $"127.0.0.1:{ports[2 * i]}", ["client"] = $"127.0.0.1:{ports[2 * i + 1]}" });
+            members.Add(new JsonObject { ["id"] = i + 1, ["raft"] = $"127.0.0.1:{ports[2 * i]}", ["client"] = $"127.0.0.1:{ports[2 * i + 1]}", ["streams"] = $"127.0.0.1:{ports[6 + i]}" });
         config["cluster"] = new JsonObject
         {
             ["nodeId"] = 1,

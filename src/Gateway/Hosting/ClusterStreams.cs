@@ -166,7 +166,15 @@ internal sealed class ClusterStreams : ICommittedOutput, IDisposable
     {
         _peers = peers;
         var listener = new TcpListener(self);
-        listener.Start();
+        try
+        {
+            listener.Start();
+        }
+        catch (SocketException e)
+        {
+            throw new InvalidOperationException($"cluster: this node's streams address {self} (the member's \"streams\", " +
+                                                $"by default its client port + 5) cannot be listened on: {e.Message}", e);
+        }
         _listener = listener;
         _serving = Task.Run(() => StreamFetch.ServeAsync(listener, () => SessionId, Set.Store.Named, _log, _stopping.Token));
     }
