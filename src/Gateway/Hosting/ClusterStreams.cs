@@ -261,6 +261,8 @@ internal sealed class ClusterStreams : ICommittedOutput, IDisposable
                         }
                         if (result.First > from)
                         {
+                            // The whole range is past the peer's window: the stream goes on after it.
+                            if (result.Appended == 0) stream.SkipTo(to + 1);
                             skipped += result.First - from;
                             _log.LogWarning("Messages {From} to {Last} of stream {Name} are past node {Peer}'s retention window: the stream " +
                                             "holds them from {First}", from, result.First - 1, name, id, result.First);

@@ -141,7 +141,8 @@ internal static class StreamFetch
                     await output.FlushAsync(cancel).ConfigureAwait(false);
                     continue;
                 }
-                var first = Math.Max(from, stream!.First);
+                // The peer's window may begin after the range (then nothing is sent: first is to + 1, count 0).
+                var first = Math.Min(Math.Max(from, stream!.First), to + 1);
                 var head = new byte[17];
                 head[0] = Answer;
                 BinaryPrimitives.WriteInt64LittleEndian(head.AsSpan(1), first);

@@ -155,15 +155,67 @@ public sealed class StreamFetchTests
         }
     }
 
+    [Fact]
+    public async Task AFetchIsBoundedByThePeersRetentionWindow_TheStreamGoesOnFromThePeersOldestMessage()
+    {
+        var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-fetch-" + Guid.NewGuid().ToString("N"))).FullName;
+        try
+        {
+            var config = TestServer.Config() with
+            {
+                MarketDataPort = 0, DropCopyPort = -1, SnapshotPort = -1,
+                Streams = TestServer.Config().Streams with { RetainMessages = 1_000, RetainBytes = 1 << 20 },
+            };
+            const ulong proposal = 1_800_000_000_000;
+            using var peer = new ClusterStreams(config, Path.Combine(root, "peer"), NullLogger.Instance);
+            using var installing = new ClusterStreams(config, Path.Combine(root, "installing"), NullLogger.Instance);
+            foreach (var s in new[] { peer, installing })
+            {
+                s.OnStart(0, []);
+                s.OnBarrier(proposal);
+            }
+            AppendMessages(installing, 100);
+            AppendMessages(peer, 10_000);
+            var early = peer.Capture();
+            AppendMessages(peer, 50_000, from: 10_001);
+            var late = peer.Capture();
+            var want = peer.Set.MarketData.Feed.Log;
+            Assert.True(want.First > 10_001, $"the peer's window begins at {want.First}");
+            peer.Serve(new IPEndPoint(IPAddress.Loopback, 0), []);
+            installing.Serve(new IPEndPoint(IPAddress.Loopback, 0), [(1, peer.ServingEndPoint!)]);
+            var got = installing.Set.MarketData.Feed.Log;
+
+            // Messages 101-10,000 are all before the peer's window: nothing is fetched, the stream goes on at 10,001.
+            installing.OnInstalled(5_000, early);
+            await installing.CaughtUpAsync(CancellationToken.None).AsTask().WaitAsync(Wait);
+            Assert.Equal(10_000, got.Published);
+            Assert.Equal(10_001, got.First);
+            Assert.Equal(0, installing.Fetched);
+
+            // Messages 10,001-50,000: the peer sends those from its oldest kept one; the stream holds them from there.
+            installing.OnInstalled(25_000, late);
+            await installing.CaughtUpAsync(CancellationToken.None).AsTask().WaitAsync(Wait);
+            Assert.Equal(50_000, got.Published);
+            Assert.Equal(50_000 - want.First + 1, installing.Fetched);
+            Assert.True(got.First >= want.First);
+            for (var m = got.First; m <= 50_000; m++)
+                Assert.True(want.GetRecord(m).SequenceEqual(got.GetRecord(m)), $"message {m}");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     // Messages of commands 1, 2, ... (three per command), the first of each command flagged as its outcome.
-    private static void AppendMessages(ClusterStreams streams, int count)
+    private static void AppendMessages(ClusterStreams streams, int count, int from = 1)
     {
         var feed = streams.Set.MarketData.Feed;
         lock (feed.Gate)
         {
             var log = feed.Log;
             var message = new byte[40];
-            for (var m = 1; m <= count; m++)
+            for (var m = from; m <= count; m++)
             {
                 MessageLog.CurrentCommand = (m + 2) / 3;
                 BitConverter.TryWriteBytes(message, (long)m);
