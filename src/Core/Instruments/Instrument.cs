@@ -14,6 +14,10 @@ internal sealed class Instrument
     /// for a whole n), for <see cref="Risk.LiquidationIndex"/>'s test of a fill it need not re-evaluate.
     /// </summary>
     public readonly long RatePerLot;
+    /// <summary>Whether max_price x <see cref="RatePerLot"/> is below 2^62 (always, for a spec that passed
+    /// <see cref="InstrumentSpec.Validate"/>: max_price x tv &lt;= 2^59 and RatePerLot &lt;= 2 x tv), so a distance of at
+    /// most max_price ticks times the rate is a long without an overflow test.</summary>
+    public readonly bool ReachRateFits;
     public readonly OrderBook Book;
     /// <summary>Current mark price in ticks; 0 until the feed sends one. Setting it advances the table's
     /// <see cref="InstrumentTable.MarkEpoch"/>, which makes every account's cached margin sums stale.</summary>
@@ -38,6 +42,7 @@ internal sealed class Instrument
         TickValue = spec.TickValue;
         // tv <= 2^60 and mmr <= 1e6 (InstrumentSpec.Validate): at most 2 x tv <= 2^61, a long.
         RatePerLot = (long)(spec.TickValue + FixedPoint.CeilDiv((Int128)spec.TickValue * spec.MmrPpm, FixedPoint.Million));
+        ReachRateFits = (Int128)spec.MaxPrice * RatePerLot < (Int128)1 << 62;
         Book = new OrderBook(orders, levelCapacity);
         Breaker = new CircuitBreaker(spec);
     }

@@ -134,6 +134,7 @@ internal sealed class LiquidationIndex
     /// its first position (or has an entry, the first test) and goes to the evaluation without the trigger's arithmetic.
     /// </para>
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool NeedsEvaluation(int a)
     {
         var held = _accounts.HeldMask(a);
@@ -153,15 +154,24 @@ internal sealed class LiquidationIndex
             var q = _accounts.Position(a, i).Qty;
             var lots = (ulong)(q < 0 ? -q : q);
             var mark = ins.Mark;
-            var distance = q > 0 ? mark - 1 : ins.Spec.MaxPrice - mark;
-            // k <= 64 and |q| < 2^56: k x |q| < 2^62; each product's high half must be 0 for the bound to be a long.
-            if (lots >= 1UL << 56 || distance < 0) return true;
-            if (Math.BigMul((ulong)distance, (ulong)ins.RatePerLot, out var perLot) != 0) return true;
-            if (Math.BigMul(positions * lots, perLot, out var need) != 0 || slack < need) return true;
+            var maxPrice = ins.Spec.MaxPrice;
+            var distance = q > 0 ? mark - 1 : maxPrice - mark;
+            // k <= 64 and |q| < 2^56: k x |q| < 2^62. 0 <= D <= max_price and the instrument's ReachRateFits: D x
+            // RatePerLot < 2^62, no overflow. The need's high half must be 0 for the bound to be a long (in registers:
+            // Math.BigMul's out went through the stack, a store and a reload on the check's critical path).
+            if (lots >= 1UL << 56 || (ulong)distance > (ulong)maxPrice || !ins.ReachRateFits) return true;
+            var perLot = (ulong)distance * (ulong)ins.RatePerLot;
+            var count = positions * lots;
+            if (HighProduct(count, perLot) != 0 || slack < count * perLot) return true;
         }
         Skipped++;
         return false;
     }
+
+    /// <summary>The high 64 bits of a x b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong HighProduct(ulong a, ulong b) =>
+        System.Runtime.Intrinsics.X86.Bmi2.X64.IsSupported ? System.Runtime.Intrinsics.X86.Bmi2.X64.MultiplyNoFlags(a, b) : Math.BigMul(a, b, out _);
 
     /// <summary>Prefetches the account's dirty flag and watched mask, which a fill's <see cref="MarkDirty"/> and the
     /// re-evaluation read (see <see cref="CacheLines"/>); any id may be passed.</summary>
