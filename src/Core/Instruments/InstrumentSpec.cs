@@ -62,7 +62,10 @@ public sealed record InstrumentSpec
         // The band may carry a limit price up to BandHigh(MaxPrice); every notional must stay below MaxNotional.
         var topPrice = FixedPoint.FloorDiv((Int128)MaxPrice * (FixedPoint.Million + Math.Max(BandPpm, LiquidationBandPpm)), FixedPoint.Million);
         var worstLots = (Int128)MaxPositionLots + MaxOrderLots;
-        if (worstLots * topPrice * TickValue > MaxNotional)
+        // In two steps: lots (< 2^61) x price (< 2^62) fits Int128, but times a tick value up to 2^63 could wrap past
+        // 2^127 and come out small (a spec with every bound large passed); checked first, the second product is < 2^123.
+        var lotsAtTop = worstLots * topPrice;
+        if (lotsAtTop > MaxNotional || lotsAtTop * TickValue > MaxNotional)
             throw new ArgumentException($"{Name}: max position x max price x tick_value exceeds {MaxNotional}");
     }
 }
