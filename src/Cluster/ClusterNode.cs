@@ -75,6 +75,15 @@ public sealed class ClusterNode : IAsyncDisposable
     /// while it works. A node with a fault must be stopped: it applies nothing more.</summary>
     public Exception? Fault => StateMachine.Fault;
 
+    /// <summary>
+    /// Why this node's write-ahead log stopped (its background flusher or its applier failed: a disk error, the
+    /// library's flusher fault, an exception of the state machine), or null while it works. A stopped log fails every
+    /// later append, commit and read, so the node neither votes nor applies correctly until it is opened again from its
+    /// disk; its host restarts it (docs/cluster.md). Also set when <see cref="Fault"/> is (the state machine's exception
+    /// stopped the log), which no restart cures.
+    /// </summary>
+    public Exception? LogFault => _log.Stopped;
+
     /// <summary>Raised (on a library thread) when the leader changes or is lost; the argument is the new one or null.</summary>
     public event Action<ClusterMember?>? LeaderChanged;
 

@@ -76,6 +76,40 @@ internal sealed class NodeLog(WriteAheadLog.Options options, IStateMachine machi
         }
     }
 
+    /// <summary>
+    /// Why the log stopped for good, or null while it works. DotNext.Net.Cluster 6.12.2 keeps the first exception of its
+    /// background work (the flusher's, or the applier's: whatever <see cref="IStateMachine.ApplyAsync"/> threw) and from
+    /// then on fails every append, commit, read and wait with <see cref="WriteAheadLog.InternalException"/> wrapping it: the node
+    /// neither follows nor leads until the log is opened again (docs/cluster.md, "A node whose log has stopped").
+    /// Read through the library's public wait for an index already applied, which fails at once on a stopped log.
+    /// </summary>
+    internal Exception? Stopped
+    {
+        get
+        {
+            var probe = WaitForApplyAsync(0L, CancellationToken.None);
+            if (!probe.IsCompleted)
+            {
+                // Not expected (index 0 is always applied); let the wait end on its own.
+                _ = probe.AsTask();
+                return null;
+            }
+            try
+            {
+                probe.GetAwaiter().GetResult();
+                return null;
+            }
+            catch (InternalException e)
+            {
+                return e.InnerException ?? e;
+            }
+            catch (ObjectDisposedException)
+            {
+                return null;
+            }
+        }
+    }
+
     bool IAuditTrail.IsLogEntryLengthAlwaysPresented => true;
 
     ValueTask<long> IAuditTrail.CommitAsync(long endIndex, CancellationToken token)

@@ -23,4 +23,9 @@ public static class ExitCode
     /// <summary>The exchange failed: the server's pipeline failed while running (it stops rather than refuse forever), or
     /// <c>stress</c> found an invariant broken after some shock.</summary>
     public const int Failed = 4;
+
+    /// <summary>A cluster node cannot go on and restarting it will not help: its write-ahead log or snapshot is damaged, or
+    /// its configuration differs from the cluster's (the message names the file or the fingerprints). Repair it before
+    /// starting it again; a supervisor should not restart it in a loop.</summary>
+    public const int NeedsRepair = 5;
 }

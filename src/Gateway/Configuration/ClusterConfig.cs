@@ -46,6 +46,16 @@ public sealed record ClusterConfig
     /// <summary>The largest Raft log entry the leader makes from one input batch (a larger batch takes several).</summary>
     public int MaxEntryBytes { get; init; } = RaftJournal.DefaultMaxEntryBytes;
 
+    /// <summary>
+    /// How many times in a row the node is re-opened from its disk, within its process, after its write-ahead log stopped
+    /// (the log's flusher or applier failed; docs/cluster.md, "A node whose log has stopped restarts itself"); then it
+    /// stops with the cause. The count starts afresh once a re-opened node has run for a minute. 0: never, stop at once.
+    /// </summary>
+    public int RestartAttempts { get; init; } = 5;
+
+    /// <summary>The wait (ms) before the first restart in a row; doubled at each next one (at most a minute).</summary>
+    public int RestartDelayMs { get; init; } = 500;
+
     /// <summary>The library's options for this node; throws <see cref="InvalidDataException"/> naming what is wrong.</summary>
     public ClusterOptions ToOptions()
     {
@@ -87,6 +97,8 @@ public sealed record ClusterConfig
             Fail(e.Message);
         }
         if (MaxEntryBytes < 1024) Fail("maxEntryBytes must be at least 1024");
+        if (RestartAttempts is < 0 or > 1000) Fail($"restartAttempts must be 0-1000; got {RestartAttempts}");
+        if (RestartDelayMs is < 0 or > 60_000) Fail($"restartDelayMs must be 0-60000; got {RestartDelayMs}");
         return options;
     }
 

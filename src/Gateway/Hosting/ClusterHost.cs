@@ -35,6 +35,13 @@ public sealed class ClusterHost : IAsyncDisposable
     private volatile GatewayServer? _server;
     private Task _running = Task.CompletedTask;
     private volatile Exception? _fault;
+    private volatile bool _needsRepair;
+    private int _restarts;
+    private int _inARow;
+    private long _opened;
+    // The longest wait between two restarts, and how long a re-opened node must run before its restarts count afresh.
+    private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(60);
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
     /// <param name="config">A configuration with a <see cref="GatewayConfig.Cluster"/> section; this node listens on its
@@ -86,70 +93,104 @@ public sealed class ClusterHost : IAsyncDisposable
     /// <summary>Why the node stopped working (its log failed, or a leader's server could not start).</summary>
     public Exception? Fault => _fault;
 
+    /// <summary>How many times this node was re-opened from its disk after its log stopped (see <see cref="RestartAsync"/>).</summary>
+    public int Restarts => Volatile.Read(ref _restarts);
+
+    /// <summary>Whether <see cref="Fault"/> is one that restarting cannot cure: the node's log or snapshot is damaged, or
+    /// its configuration differs from the cluster's (<c>exchange serve</c> exits with <see cref="Cli.ExitCode.NeedsRepair"/>).</summary>
+    public bool FaultNeedsRepair => _needsRepair;
+
     /// <summary>Opens the node's log and snapshots, joins the cluster and opens the order-entry port.</summary>
     public async Task StartAsync(CancellationToken cancel = default)
     {
-        _streams = new ClusterStreams(_config, _options.DataDirectory, _log);
+        await OpenAsync(cancel).ConfigureAwait(false);
+        _running = Task.Run(RunAsync, CancellationToken.None);
+    }
+
+    // Opens the node from its disk (log and snapshot), its streams and its ports; on failure, closes what it opened.
+    private async Task OpenAsync(CancellationToken cancel)
+    {
+        var streams = new ClusterStreams(_config, _options.DataDirectory, _log);
+        ClusterNode? node = null;
+        StreamServer? streamServer = null;
         try
         {
             // Served before the node applies anything: a peer that installed a snapshot fetches its streams' missing
             // messages here, and this node may need its peers' at its own start (docs/cluster.md, "Streams in snapshots").
             var self = _cluster.Members.First(m => m.Id == _cluster.NodeId);
-            _streams.Serve(self.StreamsEndPoint(),
+            streams.Serve(self.StreamsEndPoint(),
                 _cluster.Members.Where(m => m.Id != _cluster.NodeId).Select(m => (m.Id, m.StreamsEndPoint())).ToList());
-            _node = await ClusterNode.StartAsync(_options, () => GatewayServer.BuildExchange(_config), _logging, _applied, _streams, cancel)
+            node = await ClusterNode.StartAsync(_options, () => GatewayServer.BuildExchange(_config), _logging, _applied, streams, cancel)
                 .ConfigureAwait(false);
-            _streamServer = await StreamServer.StartAsync(_config, _streams.Set, _logging, _configureLogging, cancel).ConfigureAwait(false);
-            _orderPort = await OrderEntryPort.StartAsync(_config, () => _node.Leader?.ClientEndPoint, _configureLogging, cancel,
-                _streams.Set.Users).ConfigureAwait(false);
+            streamServer = await StreamServer.StartAsync(_config, streams.Set, _logging, _configureLogging, cancel).ConfigureAwait(false);
+            _orderPort = await OrderEntryPort.StartAsync(_config, () => node.Leader?.ClientEndPoint, _configureLogging, cancel,
+                streams.Set.Users).ConfigureAwait(false);
         }
         catch
         {
-            if (_streamServer is not null) await _streamServer.DisposeAsync().ConfigureAwait(false);
-            _streamServer = null;
-            if (_node is not null) await _node.DisposeAsync().ConfigureAwait(false);
-            _node = null;
-            _streams.Dispose();
-            _streams = null;
+            if (streamServer is not null) await streamServer.DisposeAsync().ConfigureAwait(false);
+            if (node is not null) await node.DisposeAsync().ConfigureAwait(false);
+            streams.Dispose();
             throw;
         }
+        _streams = streams;
+        _streamServer = streamServer;
+        _node = node;
+        _opened = Stopwatch.GetTimestamp();
         // Woken at once when the leader changes and when a new leadership may act (the polls are the fallback): a new
         // leader's take-over starts then.
-        _node.LeadershipReady += () =>
+        node.LeadershipReady += () =>
         {
             _wake.Release();
-            _log.LogInformation("Node {Node}: may lead (term {Term}, committed {Committed})", Self.Id, _node.Term, _node.CommitIndex);
+            _log.LogInformation("Node {Node}: may lead (term {Term}, committed {Committed})", Self.Id, node.Term, node.CommitIndex);
         };
-        _node.LeaderChanged += leader =>
+        node.LeaderChanged += leader =>
         {
             _wake.Release();
             // Where a failover's time goes (docs/cluster.md, Tuning): a survivor loses the leader when its election timer
             // fires, and learns the next one when it is elected or hears from it; the log's end tells which survivor can win.
             _log.LogInformation("Node {Node}: leader {Leader} (term {Term}, log {Last}, committed {Committed})", Self.Id,
-                leader is null ? "none" : leader.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), _node.Term,
-                _node.LastLogIndex, _node.CommitIndex);
+                leader is null ? "none" : leader.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), node.Term,
+                node.LastLogIndex, node.CommitIndex);
         };
-        _running = Task.Run(RunAsync, CancellationToken.None);
+    }
+
+    // Stops the node's ports, its Raft member and its log, and closes its streams (the node object stays readable).
+    private async Task CloseAsync()
+    {
+        if (Interlocked.Exchange(ref _orderPort, null) is { } port)
+            await Quietly("its order-entry port", port.DisposeAsync).ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _streamServer, null) is { } streamServer)
+            await Quietly("its market-data and drop-copy ports", streamServer.DisposeAsync).ConfigureAwait(false);
+        if (_node is { } node)
+            await Quietly("its Raft member and log", node.DisposeAsync).ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _streams, null) is { } streams)
+            await Quietly("its streams", () =>
+            {
+                streams.Dispose();
+                return ValueTask.CompletedTask;
+            }).ConfigureAwait(false);
+    }
+
+    // A part of a node whose log stopped may fail as it stops: the restart goes on (the disk is what it re-opens from).
+    private async Task Quietly(string what, Func<ValueTask> dispose)
+    {
+        try
+        {
+            await dispose().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log.LogWarning(e, "Node {Node}: stopping {What} failed: {Reason}", Self.Id, what, e.Message);
+        }
     }
 
     private async Task RunAsync()
     {
         try
         {
-            while (!_stop.IsCancellationRequested)
-            {
-                if (Node.Fault is { } fault)
-                    throw new InvalidDataException($"node {Self.Id} stopped applying the log: {fault.Message}", fault);
-                if (!Node.IsLeader)
-                {
-                    await _wake.WaitAsync(Poll, _stop.Token).ConfigureAwait(false);
-                    continue;
-                }
-                long elected = Stopwatch.GetTimestamp();
-                var term = await Node.TakeOverAsync(_cluster.MaxEntryBytes, shareState: true, _stop.Token).ConfigureAwait(false);
-                if (term is null) continue;
-                await LeadAsync(term, elected).ConfigureAwait(false);
-            }
+            while (await FollowAndLeadAsync().ConfigureAwait(false) is { } stopped)
+                await RestartAsync(stopped).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
@@ -157,9 +198,88 @@ public sealed class ClusterHost : IAsyncDisposable
         catch (Exception e)
         {
             _fault = e;
-            _log.LogError(e, "Node {Node} stopped working", Self.Id);
+            _log.LogCritical(e, "Node {Node} stopped working: {Reason}", Self.Id, e.Message);
         }
     }
+
+    // Follows and leads until the host stops (null) or the node's log stops (its cause). Throws when the node cannot go
+    // on and restarting it cannot help (a damaged entry, a leader with another configuration).
+    private async Task<Exception?> FollowAndLeadAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            if (Node.Fault is { } fault)
+            {
+                _needsRepair = true;
+                throw new InvalidDataException($"node {Self.Id} stopped applying the log: {fault.Message}", fault);
+            }
+            if (Node.LogFault is { } stopped)
+                return stopped;
+            if (!Node.IsLeader)
+            {
+                await _wake.WaitAsync(Poll, _stop.Token).ConfigureAwait(false);
+                continue;
+            }
+            long elected = Stopwatch.GetTimestamp();
+            var term = await Node.TakeOverAsync(_cluster.MaxEntryBytes, shareState: true, _stop.Token).ConfigureAwait(false);
+            if (term is null) continue;
+            await LeadAsync(term, elected).ConfigureAwait(false);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The node's write-ahead log stopped (<see cref="ClusterNode.LogFault"/>): the library fails every later append,
+    /// commit and read, so the node would stay up neither voting nor applying. Its order entry has stopped (a leader's
+    /// pipeline with it); its ports, Raft member, log and streams are closed, and after a back-off
+    /// (<see cref="ClusterConfig.RestartDelayMs"/>, doubled at each restart in a row) it is opened again from its disk,
+    /// as a process restart would: its newest snapshot and its log, then the entries the leader sends it. It re-joins as
+    /// a follower and catches up; nothing acknowledged is lost (a majority holds every acknowledged entry). At most
+    /// <see cref="ClusterConfig.RestartAttempts"/> restarts in a row (the count starts afresh once the node has run for
+    /// <see cref="StableAfter"/>), then the host stops with the cause. A node that cannot be opened because its log or
+    /// snapshot is damaged stops at once (<see cref="FaultNeedsRepair"/>).
+    /// </summary>
+    private async Task RestartAsync(Exception cause)
+    {
+        if (Stopwatch.GetElapsedTime(_opened) >= StableAfter)
+            _inARow = 0;
+        while (true)
+        {
+            _inARow++;
+            if (_inARow > _cluster.RestartAttempts)
+                throw new InvalidOperationException(
+                    $"node {Self.Id}: its write-ahead log stopped ({Describe(cause)})" + (_cluster.RestartAttempts == 0
+                        ? " and restarts are off (cluster.restartAttempts 0)"
+                        : $" and {_cluster.RestartAttempts} restart(s) in a row from its disk did not keep it running") +
+                    "; the node stops (started again, it catches up from the others)", cause);
+            var delay = TimeSpan.FromMilliseconds(Math.Min((double)_cluster.RestartDelayMs * (1L << Math.Min(_inARow - 1, 20)), MaxRestartDelay.TotalMilliseconds));
+            _log.LogError(cause, "Node {Node}: its write-ahead log stopped ({Cause}); stopping its Raft member and order entry, " +
+                                 "re-opening it from its disk in {Delay:F0} ms (restart {Attempt} of at most {Max} in a row)",
+                Self.Id, Describe(cause), delay.TotalMilliseconds, _inARow, _cluster.RestartAttempts);
+            await CloseAsync().ConfigureAwait(false);
+            await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
+            try
+            {
+                await OpenAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e)
+            {
+                _needsRepair = true;
+                throw new InvalidDataException($"node {Self.Id} cannot be re-opened from its disk: {e.Message}", e);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
+            {
+                cause = e;
+                continue;
+            }
+            Interlocked.Increment(ref _restarts);
+            _log.LogWarning("Node {Node} re-opened from its disk (snapshot at index {Snapshot}, log to index {Last}): it re-joins " +
+                            "the cluster as a follower and catches up", Self.Id, Node.StateMachine.AppliedIndex, Node.LastLogIndex);
+            return;
+        }
+    }
+
+    private static string Describe(Exception e) => $"{e.GetType().Name}: {e.Message}";
 
     private async Task LeadAsync(Leadership term, long elected)
     {
@@ -193,10 +313,12 @@ public sealed class ClusterHost : IAsyncDisposable
                 Self.Id, term.Term, server.EndPoint, term.Exchange.LastSequence + 1,
                 Stopwatch.GetElapsedTime(elected, tookOver).TotalMilliseconds, Stopwatch.GetElapsedTime(tookOver, taking).TotalMilliseconds,
                 Stopwatch.GetElapsedTime(taking).TotalMilliseconds);
-            while (!_stop.IsCancellationRequested && !term.Token.IsCancellationRequested && server.Fault is null && Node.Fault is null)
+            while (!_stop.IsCancellationRequested && !term.Token.IsCancellationRequested && server.Fault is null && Node.Fault is null
+                   && Node.LogFault is null)
                 await _wake.WaitAsync(Poll, CancellationToken.None).ConfigureAwait(false);
             _log.LogWarning("Node {Node} no longer leads (term {Term}): {Reason}", Self.Id, term.Term,
-                server.Fault?.Message ?? (_stop.IsCancellationRequested ? "stopping" : "deposed"));
+                server.Fault?.Message ?? (_stop.IsCancellationRequested ? "stopping"
+                    : Node.LogFault is { } stopped ? "its log stopped: " + stopped.Message : "deposed"));
         }
         finally
         {
@@ -222,10 +344,10 @@ public sealed class ClusterHost : IAsyncDisposable
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _running.ConfigureAwait(false);
-        if (_orderPort is not null) await _orderPort.DisposeAsync().ConfigureAwait(false);
-        if (_streamServer is not null) await _streamServer.DisposeAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _orderPort, null) is { } port) await port.DisposeAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _streamServer, null) is { } streamServer) await streamServer.DisposeAsync().ConfigureAwait(false);
         if (_node is not null) await _node.DisposeAsync().ConfigureAwait(false);
-        _streams?.Dispose();
+        Interlocked.Exchange(ref _streams, null)?.Dispose();
         _stop.Dispose();
     }
 }

@@ -30,7 +30,7 @@ internal static partial class ServerRunner
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidDataException)
         {
             await host.DisposeAsync().ConfigureAwait(false);
-            throw new CommandLineException(e is InvalidDataException ? ExitCode.Failed : ExitCode.Unavailable,
+            throw new CommandLineException(e is InvalidDataException ? ExitCode.NeedsRepair : ExitCode.Unavailable,
                 $"node {host.Self.Id} cannot start: {e.Message}");
         }
         stdout.WriteLine($"exchange: node {host.Self.Id} of {config.Cluster!.Members.Count}, Raft on {host.Self.RaftEndPoint}, " +
@@ -45,7 +45,10 @@ internal static partial class ServerRunner
         stdout.WriteLine("exchange: shutting down");
         await host.DisposeAsync().ConfigureAwait(false);
         stdout.WriteLine("exchange: stopped");
-        if (fault is not null) throw new CommandLineException(ExitCode.Failed, $"node {host.Self.Id} failed: {fault.Message}");
+        // A node whose log stopped was re-opened in this process up to cluster.restartAttempts times (ClusterHost); what
+        // ends it here either needs an operator (damaged, misconfigured) or may be cured by a process restart.
+        if (fault is not null)
+            throw new CommandLineException(host.FaultNeedsRepair ? ExitCode.NeedsRepair : ExitCode.Failed, $"node {host.Self.Id} failed: {fault.Message}");
         return ExitCode.Ok;
     }
 

@@ -19,11 +19,13 @@ internal sealed class TestNodes : IAsyncDisposable
     private readonly string _root;
     private readonly GatewayConfig[] _configs;
     private readonly ClusterHost?[] _hosts;
+    private readonly Action<int, long, Exchange.Core.Exchange>? _applied;
 
-    private TestNodes(string root, GatewayConfig[] configs)
+    private TestNodes(string root, GatewayConfig[] configs, Action<int, long, Exchange.Core.Exchange>? applied)
     {
         _root = root;
         _configs = configs;
+        _applied = applied;
         _hosts = new ClusterHost?[configs.Length];
     }
 
@@ -41,7 +43,13 @@ internal sealed class TestNodes : IAsyncDisposable
     /// <summary>Node <paramref name="i"/>'s configuration.</summary>
     public GatewayConfig Config(int i) => _configs[i];
 
-    public static async Task<TestNodes> StartAsync(int count = 3, bool streamPorts = false, long snapshotEveryCommands = 1_000_000)
+    /// <param name="count">How many nodes.</param>
+    /// <param name="streamPorts">Market data and drop copy on.</param>
+    /// <param name="snapshotEveryCommands">Every node's <c>snapshotEveryCommands</c>.</param>
+    /// <param name="applied">Each node's <c>applied</c> hook (<see cref="ClusterHost"/>), given the node's index (0-based).</param>
+    /// <param name="cluster">Changes every node's cluster section.</param>
+    public static async Task<TestNodes> StartAsync(int count = 3, bool streamPorts = false, long snapshotEveryCommands = 1_000_000,
+        Action<int, long, Exchange.Core.Exchange>? applied = null, Func<ClusterConfig, ClusterConfig>? cluster = null)
     {
         var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "exchange-nodes-" + Guid.NewGuid().ToString("N"))).FullName;
         var ports = FreePorts(5 * count);
@@ -67,14 +75,17 @@ internal sealed class TestNodes : IAsyncDisposable
                 SnapshotEveryCommands = snapshotEveryCommands,
             },
         }).ToArray();
-        var nodes = new TestNodes(root, configs);
+        if (cluster is not null)
+            configs = configs.Select(c => c with { Cluster = cluster(c.Cluster!) }).ToArray();
+        var nodes = new TestNodes(root, configs, applied);
         for (var i = 0; i < count; i++) await nodes.StartNodeAsync(i);
         return nodes;
     }
 
     public async Task StartNodeAsync(int i)
     {
-        var host = new ClusterHost(_configs[i]);
+        var applied = _applied;
+        var host = new ClusterHost(_configs[i], applied: applied is null ? null : (index, exchange) => applied(i, index, exchange));
         await host.StartAsync();
         _hosts[i] = host;
     }
