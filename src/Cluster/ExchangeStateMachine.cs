@@ -176,6 +176,13 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     /// <inheritdoc/>
     public ISnapshot? Snapshot => Volatile.Read(ref _snapshot);
 
+    /// <summary>
+    /// A test hook: called on the log's applier with each entry's index before the entry is applied or recorded,
+    /// leader and follower alike. What it throws leaves <see cref="ApplyAsync"/> as an applier's failure would, and
+    /// the library's log stops (docs/cluster.md, "A node whose log has stopped restarts itself").
+    /// </summary>
+    internal Action<long>? BeforeApply { get; set; }
+
     /// <inheritdoc/>
     public async ValueTask<long> ApplyAsync(LogEntry entry, CancellationToken token)
     {
@@ -183,6 +190,7 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
             throw new InvalidOperationException("The state machine stopped: " + fault.Message, fault);
         if (entry.Index <= _appliedIndex)
             return _appliedIndex;
+        BeforeApply?.Invoke(entry.Index);
         // Streams still being filled from a peer after a snapshot: nothing is routed after the gap until they hold it.
         if (_output is not null)
             await _output.CaughtUpAsync(token).ConfigureAwait(false);
