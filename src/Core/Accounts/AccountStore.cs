@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using Exchange.Core.Commands;
 using Exchange.Core.Instruments;
+using Exchange.Core.Journal;
 using Exchange.Core.Risk;
 using static Exchange.Core.Instruments.FixedPoint;
 
@@ -20,6 +21,10 @@ internal sealed class AccountStore
     private MarginSums[] _sums;
     private AccountRecord[] _records;
     private Position[] _positions;
+    // A snapshot capture whose positions are still being copied (CopyTo with defer): the image, the next account id
+    // CopyDeferredPositions takes, and the ids the capture covered.
+    private SnapshotImage? _deferred;
+    private int _deferredNext, _deferredEnd;
     private readonly int[][] _holders;
     private readonly int[] _holderCount;
 
@@ -252,23 +257,24 @@ internal sealed class AccountStore
     public int Stride => _stride;
 
     /// <summary>
-    /// Copies what a snapshot keeps of ids 0..<paramref name="ids"/>-1: existence, balance, held mask and order list
-    /// head, and the held positions' lots and cost, per account in instrument order, into
-    /// <paramref name="qty"/> and <paramref name="cost"/> (grown as needed; only held slots are read, so the copy does
-    /// not grow with the instrument capacity). Returns how many positions it copied.
+    /// Copies what a snapshot keeps of ids 0..<paramref name="ids"/>-1 into <paramref name="image"/>: existence, balance,
+    /// held mask and order list head, and where each account's held positions go in the image's lots and costs
+    /// (account by account, in instrument order; the arrays are grown as needed). The positions themselves (their
+    /// lots and cost) are copied now unless <paramref name="defer"/>; then they are left to
+    /// <see cref="CopyDeferredPositions"/>, except that a fill copies its account's positions first
+    /// (<see cref="ApplyFill"/>, the only writer of lots and cost): each is copied before anything after the capture
+    /// writes it, so the image holds the state of the capture. A capture finishes a deferred one still pending first.
+    /// Returns how many positions the image holds.
     /// </summary>
-    public int CopyTo(int ids, Span<bool> exists, Span<long> balance, Span<ulong> held, Span<int> orderHead, ref long[] qty, ref long[] cost)
+    public int CopyTo(int ids, SnapshotImage image, bool defer)
     {
+        if (_deferred is not null) CopyDeferredPositions(int.MaxValue);
         var records = _records.AsSpan(0, ids);
-        exists = exists[..ids];
-        balance = balance[..ids];
-        held = held[..ids];
-        orderHead = orderHead[..ids];
-        var positions = _positions;
-        var stride = _stride;
-        // Prefetch only when the positions spanned are beyond the caches: with all of them in cache (10,000 accounts,
-        // ~1 MB) the prefetches measured 1.17-1.19x slower.
-        var prefetch = Sse.IsSupported && (long)ids * stride * Unsafe.SizeOf<Position>() >= Journal.StreamingCopy.Threshold;
+        var exists = image.Exists.AsSpan(0, ids);
+        var balance = image.Balances.AsSpan(0, ids);
+        var held = image.Held.AsSpan(0, ids);
+        var orderHead = image.OrderHeads.AsSpan(0, ids);
+        var positionAt = image.PositionAt.AsSpan(0, ids);
         var n = 0;
         for (var a = 0; a < records.Length; a++)
         {
@@ -277,34 +283,85 @@ internal sealed class AccountStore
             balance[a] = r.Balance;
             held[a] = r.Held;
             orderHead[a] = r.OrderHead;
-            // The positions are 96 bytes apart and each read is a miss the hardware prefetchers do not hide at this
-            // stride (the positions pass alone: 546 -> 344 us at 100k accounts, docs/benchmarks.md "Snapshot pause"): ask
-            // for the first held position of the account PrefetchAhead places on. A prefetch never faults, so a stale
-            // address (the array moved) is harmless.
-            if (prefetch && a + PrefetchAhead < records.Length)
-            {
-                var ahead = records[a + PrefetchAhead].Held;
-                if (ahead != 0) PrefetchLotsAndCost(ref positions[(a + PrefetchAhead) * stride + BitOperations.TrailingZeroCount(ahead)]);
-            }
-            var mask = r.Held;
-            if (mask == 0) continue;
-            if (qty.Length - n < 64)
-            {
-                Array.Resize(ref qty, Math.Max(2 * qty.Length, n + 64));
-                Array.Resize(ref cost, qty.Length);
-            }
-            var row = a * stride;
-            for (; mask != 0; mask &= mask - 1)
-            {
-                ref var p = ref positions[row + BitOperations.TrailingZeroCount(mask)];
-                qty[n] = p.Qty;
-                cost[n++] = p.Cost;
-            }
+            positionAt[a] = n;
+            n += BitOperations.PopCount(r.Held);
         }
+        if (image.Qty.Length < n)
+        {
+            image.Qty = new long[Math.Max(n, image.Qty.Length + image.Qty.Length / 2)];
+            image.Cost = new long[image.Qty.Length];
+        }
+        if (image.PositionsCopied.Length < ids) image.PositionsCopied = new bool[image.Exists.Length];
+        else Array.Clear(image.PositionsCopied, 0, ids);
+        _deferred = image;
+        _deferredNext = 0;
+        _deferredEnd = ids;
+        if (!defer) CopyDeferredPositions(int.MaxValue);
         return n;
     }
 
-    /// <summary>Accounts ahead whose position <see cref="CopyTo"/> prefetches (16-128 measured alike at 100k accounts,
+    /// <summary>
+    /// Copies the deferred positions (<see cref="CopyTo"/>) of up to <paramref name="accounts"/> more accounts, in id
+    /// order, skipping those a fill copied already. True when none are left (the image is complete).
+    /// </summary>
+    public bool CopyDeferredPositions(int accounts)
+    {
+        var image = _deferred;
+        if (image is null) return true;
+        var end = (int)Math.Min(_deferredEnd, (long)_deferredNext + accounts);
+        var held = image.Held;
+        var copied = image.PositionsCopied;
+        var positions = _positions;
+        var stride = _stride;
+        // Prefetch only when the positions spanned are beyond the caches: with all of them in cache (10,000 accounts,
+        // ~1 MB) the prefetches measured 1.17-1.19x slower.
+        var prefetch = Sse.IsSupported && (long)_deferredEnd * stride * Unsafe.SizeOf<Position>() >= Journal.StreamingCopy.Threshold;
+        for (var a = _deferredNext; a < end; a++)
+        {
+            // The positions are 80 bytes apart and each read is a miss the hardware prefetchers do not hide at this
+            // stride (the positions pass alone: 546 -> 344 us at 100k accounts, docs/benchmarks.md "Snapshot pause"): ask
+            // for the first held position of the account PrefetchAhead places on. A prefetch never faults, so a stale
+            // address (the array moved) is harmless.
+            if (prefetch && a + PrefetchAhead < _deferredEnd)
+            {
+                var ahead = held[a + PrefetchAhead];
+                if (ahead != 0) PrefetchLotsAndCost(ref positions[(a + PrefetchAhead) * stride + BitOperations.TrailingZeroCount(ahead)]);
+            }
+            if (held[a] != 0 && !copied[a]) CopyPositions(image, a);
+        }
+        _deferredNext = end;
+        if (end < _deferredEnd) return false;
+        _deferred = null;
+        return true;
+    }
+
+    /// <summary>Before the fill on <paramref name="id"/> writes a position: copies the account's positions of the
+    /// deferred capture unless they are copied already (or the account is not in it).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CopyBeforeWrite(int id)
+    {
+        var image = _deferred!;
+        if (id >= _deferredNext && id < _deferredEnd && !image.PositionsCopied[id])
+        {
+            CopyPositions(image, id);
+            image.PositionsCopied[id] = true;
+        }
+    }
+
+    /// <summary>The account's positions held at the capture (the image's held mask), as they are now.</summary>
+    private void CopyPositions(SnapshotImage image, int a)
+    {
+        var at = image.PositionAt[a];
+        var row = a * _stride;
+        for (var mask = image.Held[a]; mask != 0; mask &= mask - 1)
+        {
+            ref var p = ref _positions[row + BitOperations.TrailingZeroCount(mask)];
+            image.Qty[at] = p.Qty;
+            image.Cost[at++] = p.Cost;
+        }
+    }
+
+    /// <summary>Accounts ahead whose position <see cref="CopyDeferredPositions"/> prefetches (16-128 measured alike at 100k accounts,
     /// 4 and 8 too short, 256 too far).</summary>
     private const int PrefetchAhead = 32;
 
@@ -324,6 +381,7 @@ internal sealed class AccountStore
     /// </summary>
     public void ApplyFill(int id, int instrument, long lots, long quote)
     {
+        if (_deferred is not null) CopyBeforeWrite(id);
         ref var p = ref _positions[id * _stride + instrument];
         var sign = lots > 0 ? 1L : -1L;
         if (p.Qty == 0 || (p.Qty > 0) == (lots > 0))

@@ -8,8 +8,9 @@ namespace Exchange.Core.Journal;
 /// <summary>
 /// A copy of the exchange's state as raw arrays, taken between two commands: what <see cref="SnapshotCodec"/>
 /// serializes, without the serializing. <see cref="Capture"/> is the only part that must run on the business-logic
-/// thread: one pass over the account records copying existence, balance, held mask, order list head and each held
-/// position's lots and cost, a block copy of the order slots in use (streamed past the caches when large:
+/// thread: one pass over the account records copying existence, balance, held mask and order list head, each held
+/// position's lots and cost (now, or deferred: copied over the next commands, each before a fill writes it; see
+/// <see cref="Capture"/>), a block copy of the order slots in use (streamed past the caches when large:
 /// <see cref="StreamingCopy"/>), and a few hundred words (instruments, book level heads, ledgers, token windows). <see cref="SnapshotCodec.Write(SnapshotImage, SnapshotBuffer)"/> then walks the copy
 /// (account order lists, book priority order) on any thread while the business-logic thread goes on: the pause is a
 /// memory copy instead of a serialization (docs/benchmarks.md, "Snapshot pause"). Every array grows to the largest
@@ -35,9 +36,12 @@ internal sealed class SnapshotImage
     internal long[] Balances = [];
     internal ulong[] Held = [];
     internal int[] OrderHeads = [];
-    // The held positions' lots and cost, account by account in instrument order (the order they are written in).
+    // The held positions' lots and cost, account by account in instrument order (the order they are written in):
+    // account a's from PositionAt[a]. PositionsCopied marks the accounts a fill copied early during a deferred capture.
     internal int PositionCount;
     internal long[] Qty = [], Cost = [];
+    internal int[] PositionAt = [];
+    internal bool[] PositionsCopied = [];
 
     internal int OrderSlots;
     internal Order[] Orders = [];
@@ -53,12 +57,17 @@ internal sealed class SnapshotImage
     /// <summary>Bytes held by the copies (they grow to the largest state captured, and are reused).</summary>
     public long Capacity =>
         Exists.Length + 8L * Balances.Length + 8L * Held.Length + 4L * OrderHeads.Length
-        + 8L * Qty.Length + 8L * Cost.Length
+        + 8L * Qty.Length + 8L * Cost.Length + 4L * PositionAt.Length + PositionsCopied.Length
         + (long)System.Runtime.CompilerServices.Unsafe.SizeOf<Order>() * Orders.Length
         + (long)System.Runtime.CompilerServices.Unsafe.SizeOf<TokenOutcome>() * Outcomes.Length;
 
-    /// <summary>Copies the state of <paramref name="x"/> (between two commands) into this image, replacing the last.</summary>
-    public void Capture(Exchange x)
+    /// <summary>
+    /// Copies the state of <paramref name="x"/> (between two commands) into this image, replacing the last. With
+    /// <paramref name="deferPositions"/> the held positions' lots and cost are not copied yet: the image is complete
+    /// only once <see cref="Accounts.AccountStore.CopyDeferredPositions"/> returns true, and commands may be applied
+    /// meanwhile (a fill copies its account's positions before it writes them).
+    /// </summary>
+    public void Capture(Exchange x, bool deferPositions = false)
     {
         LastSequence = x.LastSequence;
         Policy = x.Options.Policy;
@@ -118,7 +127,8 @@ internal sealed class SnapshotImage
         Fit(ref Balances, ids);
         Fit(ref Held, ids);
         Fit(ref OrderHeads, ids);
-        PositionCount = accounts.CopyTo(ids, Exists, Balances, Held, OrderHeads, ref Qty, ref Cost);
+        Fit(ref PositionAt, ids);
+        PositionCount = accounts.CopyTo(ids, this, deferPositions);
 
         var orders = x.OrderStore;
         OrderSlots = orders.HighWater;

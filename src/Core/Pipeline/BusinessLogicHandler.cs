@@ -14,9 +14,15 @@ internal struct BusinessLogicHandler(
 {
     public void OnEvent(ref CommandSlot data, long sequence, bool endOfBatch)
     {
-        if (data.Refused)
-            return;
+        if (!data.Refused)
+            Apply(ref data, sequence);
+        if (endOfBatch)
+            snapshots?.OnBatchEnd(exchange);
+    }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void Apply(ref CommandSlot data, long sequence)
+    {
         var events = exchange.Apply(in data.Command);
         int total = events.Length;
         int offset = 0;

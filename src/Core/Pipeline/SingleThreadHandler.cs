@@ -50,6 +50,7 @@ internal struct SingleThreadHandler(
     {
         if (_batchEnds.ShouldSignal(input.Cursor > sequence))
             output.OnEndOfBatch();
+        snapshots?.OnBatchEnd(exchange);
     }
 
     private readonly void Apply(ref CommandSlot data, long sequence)

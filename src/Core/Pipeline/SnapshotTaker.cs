@@ -6,8 +6,10 @@ namespace Exchange.Core.Pipeline;
 /// <summary>
 /// Takes a snapshot after every command whose sequence reaches a multiple of the interval. The state is only consistent
 /// between two commands, so the business-logic thread captures it there: block copies of its raw arrays into a reused
-/// <see cref="SnapshotImage"/>, a memory copy instead of a serialization (docs/benchmarks.md, "Snapshot pause").
-/// Serializing the copy, writing the bytes, fsyncing and renaming happen on a thread-pool thread.
+/// <see cref="SnapshotImage"/>, a memory copy instead of a serialization (docs/benchmarks.md, "Snapshot pause"). The
+/// held positions' lots and costs are copied after it, a slice after each following command and the rest when the
+/// input runs dry (the end of a batch), each account's before a fill writes them. Serializing the copy, writing the
+/// bytes, fsyncing and renaming happen on a thread-pool thread.
 /// </summary>
 /// <remarks>
 /// The file is renamed into place only once the journal has committed the snapshot's last command: every snapshot's
@@ -28,6 +30,9 @@ internal sealed class SnapshotTaker
     private readonly PipelineAbort _abort;
     private readonly JournalOptions? _journal;
     private Task? _pending;
+    // A capture whose positions are still being copied (SnapshotImage.Capture with deferPositions), and its sequences.
+    private bool _copying;
+    private long _copyingSequence, _copyingInput;
     // The periodic snapshots' bytes: read by the writing task, refilled only once that task is complete.
     private readonly SnapshotBuffer _buffer = new();
     private long _lastSequence;
@@ -60,6 +65,8 @@ internal sealed class SnapshotTaker
     /// <summary>Called on the business-logic thread after each applied command (not after a query).</summary>
     public void OnApplied(Exchange exchange, long inputSequence)
     {
+        if (_copying)
+            CopySome(exchange, PositionsPerCommand);
         long sequence = exchange.LastSequence;
         if (_previous < 0)
             _previous = sequence - 1;
@@ -68,6 +75,17 @@ internal sealed class SnapshotTaker
         if (sequence / _every != _previous / _every)
             Take(exchange, inputSequence);
         _previous = sequence;
+    }
+
+    /// <summary>
+    /// Called on the business-logic thread when it has applied everything published so far (the end of a batch): the
+    /// positions a capture deferred are copied out now, all at once, while no command is waiting, and the snapshot is
+    /// handed to the writer.
+    /// </summary>
+    public void OnBatchEnd(Exchange exchange)
+    {
+        if (_copying)
+            CopySome(exchange, int.MaxValue);
     }
 
     /// <summary>Waits for a snapshot being written; false if it did not finish within <paramref name="timeout"/>.</summary>
@@ -83,6 +101,8 @@ internal sealed class SnapshotTaker
     /// </summary>
     public void TakeFinal(Exchange exchange)
     {
+        if (_copying)
+            CopySome(exchange, int.MaxValue);
         long sequence = exchange.LastSequence;
         var newest = _store.List();
         if (sequence == 0 || (newest.Length > 0 && newest[0].Sequence >= sequence))
@@ -102,18 +122,38 @@ internal sealed class SnapshotTaker
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Take(Exchange exchange, long inputSequence)
     {
-        if (_pending is { IsCompleted: false })
+        if (_copying || _pending is { IsCompleted: false })
         {
             Skipped++;
             return;
         }
 
-        long sequence = exchange.LastSequence;
-        // The pause: block copies of the raw state (SnapshotImage). The previous snapshot is written (checked above),
-        // so its image and bytes are free to refill.
-        _buffer.Image.Capture(exchange);
+        // The pause: block copies of the raw state (SnapshotImage), all but the positions' lots and costs, which are
+        // copied over the next commands (CopySome; a fill copies its account's first). The previous snapshot is
+        // written (checked above), so its image and bytes are free to refill.
+        _copyingSequence = exchange.LastSequence;
+        _copyingInput = inputSequence;
+        _buffer.Image.Capture(exchange, deferPositions: true);
+        _copying = true;
+    }
+
+    /// <summary>Copies the deferred positions of up to <paramref name="accounts"/> more accounts; once the image is
+    /// complete, hands it to a pool thread to serialize and write.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CopySome(Exchange exchange, int accounts)
+    {
+        if (!exchange.AccountStore.CopyDeferredPositions(accounts))
+            return;
+        _copying = false;
+        long sequence = _copyingSequence, inputSequence = _copyingInput;
         _pending = Task.Run(() => Persist(sequence, inputSequence));
     }
+
+    /// <summary>
+    /// Accounts whose deferred positions are copied after each applied command (~5 us at 100k accounts, cold): the
+    /// rest at the end of the batch (<see cref="OnBatchEnd"/>).
+    /// </summary>
+    private const int PositionsPerCommand = 1024;
 
     /// <summary>Bytes the snapshot buffer holds (it grows to the largest state serialized, and is reused).</summary>
     internal long BufferCapacity => _buffer.Capacity;

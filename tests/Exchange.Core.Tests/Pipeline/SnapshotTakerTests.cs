@@ -36,6 +36,7 @@ public sealed class SnapshotTakerTests : IDisposable
         // The first snapshot grows the buffer to the state's size.
         m.Deposit(1, 1);
         taker.OnApplied(m.X, m.X.LastSequence);
+        taker.OnBatchEnd(m.X);
         Assert.True(taker.Finish(TimeSpan.FromSeconds(10)));
         var capacity = taker.BufferCapacity;
         var size = SnapshotCodec.Write(m.X).Length;
@@ -47,6 +48,7 @@ public sealed class SnapshotTakerTests : IDisposable
             m.Deposit(2 + round, 1);
             var before = GC.GetAllocatedBytesForCurrentThread();
             taker.OnApplied(m.X, m.X.LastSequence);
+            taker.OnBatchEnd(m.X);
             // The fewest of the rounds, as Allocations.Fewest takes it: a one-off of the runtime (a method re-jitted) is
             // not the snapshot's.
             fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -59,6 +61,40 @@ public sealed class SnapshotTakerTests : IDisposable
         }
         // A BinaryWriter, the task and its closure: small objects, never a buffer the size of the state.
         Assert.True(fewest < 4_096, $"a snapshot allocated {fewest} B on the business-logic thread (state {size} B)");
+        m.AssertInvariants();
+    }
+
+    [Fact]
+    public void ADeferredCapture_CopiedOverTheFollowingCommands_IsTheStateAtItsSequence()
+    {
+        // More accounts than a command copies after it, so the capture's positions are copied over several commands.
+        const int accounts = 5_000;
+        var m = Journal.SnapshotImageTests.Populated(accounts);
+        var store = new SnapshotStore(_directory.Path);
+        var taker = new SnapshotTaker(store, every: 1, journaled: null, new PipelineAbort(), journal: null);
+        m.Deposit(1, 1);
+        var expected = SnapshotCodec.Write(m.X);
+        var sequence = m.X.LastSequence;
+        taker.OnApplied(m.X, sequence);
+
+        // Each command is due, and skipped while the capture is being copied; fills write positions all over.
+        m.Deposit(accounts + 1, 1_000_000);
+        taker.OnApplied(m.X, m.X.LastSequence);
+        m.Buy(accounts + 1, 121_499, accounts / 3, TimeInForce.Ioc);
+        taker.OnApplied(m.X, m.X.LastSequence);
+        m.Sell(accounts + 1, 118_500, accounts / 3, TimeInForce.Ioc);
+        taker.OnApplied(m.X, m.X.LastSequence);
+        Assert.Empty(store.List());
+        m.Buy(5, 121_499, 20, TimeInForce.Ioc);
+        taker.OnApplied(m.X, m.X.LastSequence);
+        taker.OnBatchEnd(m.X);
+
+        Assert.True(taker.Finish(TimeSpan.FromSeconds(10)));
+        Assert.Null(taker.Fault);
+        Assert.Equal(4, taker.Skipped);
+        var newest = Assert.Single(store.List());
+        Assert.Equal(sequence, newest.Sequence);
+        Assert.Equal(expected, File.ReadAllBytes(newest.Path));
         m.AssertInvariants();
     }
 
