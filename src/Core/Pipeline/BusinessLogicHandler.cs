@@ -9,7 +9,7 @@ namespace Exchange.Core.Pipeline;
 /// soon as it is written so the output consumer can start on a long cascade while the rest is copied.
 /// </summary>
 internal struct BusinessLogicHandler(
-    Exchange exchange, RingBuffer<OutputSlot> output, SnapshotTaker? snapshots, PipelineAbort abort)
+    RingBuffer<CommandSlot> input, Exchange exchange, RingBuffer<OutputSlot> output, SnapshotTaker? snapshots, PipelineAbort abort)
     : IEventHandler<CommandSlot>
 {
     public void OnEvent(ref CommandSlot data, long sequence, bool endOfBatch)
@@ -17,7 +17,7 @@ internal struct BusinessLogicHandler(
         if (!data.Refused)
             Apply(ref data, sequence);
         if (endOfBatch)
-            snapshots?.OnBatchEnd(exchange);
+            snapshots?.OnBatchEnd(exchange, input, sequence);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

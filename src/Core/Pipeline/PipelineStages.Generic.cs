@@ -33,7 +33,7 @@ internal sealed class PipelineStages<TWait> : PipelineStages
         var taker = snapshots is null ? null : new SnapshotTaker(snapshots, options.SnapshotEveryCommands, journaled, abort, options.Retention);
 
         // Journaler and business logic both read the input slots and neither writes them, so they run in parallel.
-        _logic = new(input, input.NewBarrier(), new BusinessLogicHandler(exchange, outputRing, taker, abort));
+        _logic = new(input, input.NewBarrier(), new BusinessLogicHandler(input, exchange, outputRing, taker, abort));
         if (journaled is not null)
         {
             _gate = input.NewBarrier(journaled);

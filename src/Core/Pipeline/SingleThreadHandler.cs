@@ -50,7 +50,7 @@ internal struct SingleThreadHandler(
     {
         if (_batchEnds.ShouldSignal(input.Cursor > sequence))
             output.OnEndOfBatch();
-        snapshots?.OnBatchEnd(exchange);
+        snapshots?.OnBatchEnd(exchange, input, sequence);
     }
 
     private readonly void Apply(ref CommandSlot data, long sequence)

@@ -7,8 +7,8 @@ namespace Exchange.Core.Pipeline;
 /// Takes a snapshot after every command whose sequence reaches a multiple of the interval. The state is only consistent
 /// between two commands, so the business-logic thread captures it there: block copies of its raw arrays into a reused
 /// <see cref="SnapshotImage"/>, a memory copy instead of a serialization (docs/benchmarks.md, "Snapshot pause"). The
-/// held positions' lots and costs are copied after it, a slice after each following command and the rest when the
-/// input runs dry (the end of a batch), each account's before a fill writes them. Serializing the copy, writing the
+/// held positions' lots and costs are copied after it, a slice after each following command and slice by slice while
+/// the input is idle (the end of a batch, until a command arrives), each account's before a fill writes them. Serializing the copy, writing the
 /// bytes, fsyncing and renaming happen on a thread-pool thread.
 /// </summary>
 /// <remarks>
@@ -78,14 +78,22 @@ internal sealed class SnapshotTaker
     }
 
     /// <summary>
-    /// Called on the business-logic thread when it has applied everything published so far (the end of a batch): the
-    /// positions a capture deferred are copied out now, all at once, while no command is waiting, and the snapshot is
-    /// handed to the writer.
+    /// Called on the business-logic thread at the end of a batch, <paramref name="sequence"/> the last input slot it
+    /// handled: while no later command has been claimed in <paramref name="input"/>, the positions a capture deferred
+    /// are copied, slice by slice, so a command arriving meanwhile waits for one slice at most; once all are copied
+    /// the snapshot is handed to the writer.
     /// </summary>
-    public void OnBatchEnd(Exchange exchange)
+    public void OnBatchEnd(Exchange exchange, RingBuffer<CommandSlot> input, long sequence)
     {
         if (_copying)
-            CopySome(exchange, int.MaxValue);
+            CopyWhileIdle(exchange, input, sequence);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CopyWhileIdle(Exchange exchange, RingBuffer<CommandSlot> input, long sequence)
+    {
+        while (_copying && input.Cursor <= sequence)
+            CopySome(exchange, PositionsPerCommand);
     }
 
     /// <summary>Waits for a snapshot being written; false if it did not finish within <paramref name="timeout"/>.</summary>
@@ -150,10 +158,14 @@ internal sealed class SnapshotTaker
     }
 
     /// <summary>
-    /// Accounts whose deferred positions are copied after each applied command (~5 us at 100k accounts, cold): the
-    /// rest at the end of the batch (<see cref="OnBatchEnd"/>).
+    /// Accounts whose deferred positions are copied after each applied command, and per slice while the input is idle
+    /// (<see cref="OnBatchEnd"/>): ~10 us at 100k accounts, cold (docs/benchmarks.md, "Snapshot pause: the positions
+    /// copied after the pause").
     /// </summary>
     private const int PositionsPerCommand = 1024;
+
+    /// <summary>Whether a capture's deferred positions are still being copied (its snapshot not yet handed to the writer).</summary>
+    internal bool Copying => _copying;
 
     /// <summary>Bytes the snapshot buffer holds (it grows to the largest state serialized, and is reused).</summary>
     internal long BufferCapacity => _buffer.Capacity;

@@ -26,6 +26,9 @@ public sealed class SnapshotTakerTests : IDisposable
         return m;
     }
 
+    /// <summary>An input ring with nothing claimed: at the end of a batch the business-logic thread is idle.</summary>
+    private static readonly RingBuffer<CommandSlot> Idle = RingBuffer<CommandSlot>.CreateSingleProducer(16, new YieldingWaitStrategy());
+
     [Fact]
     public void PeriodicSnapshots_ReuseOneBuffer_AndEachFileIsTheCanonicalState()
     {
@@ -36,7 +39,7 @@ public sealed class SnapshotTakerTests : IDisposable
         // The first snapshot grows the buffer to the state's size.
         m.Deposit(1, 1);
         taker.OnApplied(m.X, m.X.LastSequence);
-        taker.OnBatchEnd(m.X);
+        taker.OnBatchEnd(m.X, Idle, Idle.Cursor);
         Assert.True(taker.Finish(TimeSpan.FromSeconds(10)));
         var capacity = taker.BufferCapacity;
         var size = SnapshotCodec.Write(m.X).Length;
@@ -48,7 +51,7 @@ public sealed class SnapshotTakerTests : IDisposable
             m.Deposit(2 + round, 1);
             var before = GC.GetAllocatedBytesForCurrentThread();
             taker.OnApplied(m.X, m.X.LastSequence);
-            taker.OnBatchEnd(m.X);
+            taker.OnBatchEnd(m.X, Idle, Idle.Cursor);
             // The fewest of the rounds, as Allocations.Fewest takes it: a one-off of the runtime (a method re-jitted) is
             // not the snapshot's.
             fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -87,7 +90,16 @@ public sealed class SnapshotTakerTests : IDisposable
         Assert.Empty(store.List());
         m.Buy(5, 121_499, 20, TimeInForce.Ioc);
         taker.OnApplied(m.X, m.X.LastSequence);
-        taker.OnBatchEnd(m.X);
+        // A command already claimed in the input: the end of the batch leaves the copy to the commands.
+        var input = RingBuffer<CommandSlot>.CreateSingleProducer(16, new YieldingWaitStrategy());
+        var handled = input.Cursor;
+        input.Publish(input.Next());
+        taker.OnBatchEnd(m.X, input, handled);
+        Assert.True(taker.Copying);
+        Assert.Empty(store.List());
+        // Idle: it copies the rest, slice by slice, and hands the image to the writer.
+        taker.OnBatchEnd(m.X, input, input.Cursor);
+        Assert.False(taker.Copying);
 
         Assert.True(taker.Finish(TimeSpan.FromSeconds(10)));
         Assert.Null(taker.Fault);
