@@ -109,8 +109,14 @@ internal sealed class SnapshotTaker
     /// </summary>
     public void TakeFinal(Exchange exchange)
     {
+        // A capture still being copied (the threads stopped before an idle end of batch): finished and written here,
+        // before the final one, so the newest snapshot is the final state.
         if (_copying)
-            CopySome(exchange, int.MaxValue);
+        {
+            exchange.AccountStore.CopyDeferredPositions(int.MaxValue);
+            _copying = false;
+            Persist(_copyingSequence, _copyingInput);
+        }
         long sequence = exchange.LastSequence;
         var newest = _store.List();
         if (sequence == 0 || (newest.Length > 0 && newest[0].Sequence >= sequence))

@@ -111,6 +111,33 @@ public sealed class SnapshotTakerTests : IDisposable
     }
 
     [Fact]
+    public void TheFinalSnapshot_WithACaptureStillBeingCopied_WritesThatOneFirst()
+    {
+        const int accounts = 3_000;
+        var m = Journal.SnapshotImageTests.Populated(accounts);
+        var store = new SnapshotStore(_directory.Path);
+        var taker = new SnapshotTaker(store, every: 1, journaled: null, new PipelineAbort(), journal: null);
+        m.Deposit(1, 1);
+        var captured = SnapshotCodec.Write(m.X);
+        var sequence = m.X.LastSequence;
+        taker.OnApplied(m.X, sequence);
+        Journal.SnapshotImageTests.Mutate(m, accounts);
+        Assert.True(taker.Copying);
+
+        // The threads stopped before an idle end of batch: the capture is finished and written on this thread, then
+        // the final state, so the newest is the final one when TakeFinal returns.
+        taker.TakeFinal(m.X);
+        var files = store.List();
+        Assert.Equal(2, files.Length);
+        Assert.Equal(m.X.LastSequence, files[0].Sequence);
+        Assert.Equal(SnapshotCodec.Write(m.X), File.ReadAllBytes(files[0].Path));
+        Assert.Equal(sequence, files[1].Sequence);
+        Assert.Equal(captured, File.ReadAllBytes(files[1].Path));
+        Assert.Equal(m.X.LastSequence, taker.LastSequence);
+        m.AssertInvariants();
+    }
+
+    [Fact]
     public void ReusedBuffer_AfterALargerState_HoldsExactlyTheSmallerOne()
     {
         var large = Populated();
