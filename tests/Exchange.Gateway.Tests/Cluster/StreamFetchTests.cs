@@ -114,7 +114,7 @@ public sealed class StreamFetchTests
             AppendMessages(installing, 100);
             var counts = full.Capture();
 
-            var ports = FreePorts(3);
+            var ports = TestNodes.FreePorts(3);
             var dead = new IPEndPoint(IPAddress.Loopback, ports[0]);
             var fullAt = new IPEndPoint(IPAddress.Loopback, ports[1]);
             behind.Serve(new IPEndPoint(IPAddress.Loopback, ports[2]), []);
@@ -225,15 +225,6 @@ public sealed class StreamFetchTests
             MessageLog.CurrentCommand = 0;
             log.Flush();
         }
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        foreach (var l in listeners) l.Start();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var l in listeners) l.Stop();
-        return ports;
     }
 
     private static void AssertReceived(List<StreamRecords.Record> stream, IReadOnlyList<ServerMessage> received)

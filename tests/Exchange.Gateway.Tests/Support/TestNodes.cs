@@ -138,7 +138,8 @@ internal sealed class TestNodes : IAsyncDisposable
         }
     }
 
-    private static int[] FreePorts(int count)
+    /// <summary>Ports free on 127.0.0.1 a moment ago (each listened on once, then let go).</summary>
+    internal static int[] FreePorts(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
         foreach (var l in listeners) l.Start();
