@@ -30,6 +30,9 @@ namespace Exchange.Gateway.Hosting;
 internal sealed class ClusterStreams : ICommittedOutput, IDisposable
 {
     private static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(10);
+    // Fetch connections this node serves at a time: a peer fetching holds one, so a few clusters' worth; more (a stray
+    // client's, a loop's) are closed at once rather than each holding a task and a 64 KiB buffer.
+    internal const int MaxFetchConnections = 8;
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stopping = new();
@@ -176,7 +179,8 @@ internal sealed class ClusterStreams : ICommittedOutput, IDisposable
                                                 $"by default its client port + 5) cannot be listened on: {e.Message}", e);
         }
         _listener = listener;
-        _serving = Task.Run(() => StreamFetch.ServeAsync(listener, () => SessionId, Set.Store.Named, _log, _stopping.Token));
+        _serving = Task.Run(() => StreamFetch.ServeAsync(listener, () => SessionId, Set.Store.Named, _log, MaxFetchConnections, FetchTimeout,
+            _stopping.Token));
     }
 
     /// <summary>The address the stream fetches are served on (tests).</summary>

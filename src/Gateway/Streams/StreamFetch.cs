@@ -81,10 +81,13 @@ internal static class StreamFetch
     }
 
     /// <summary>Serves fetches from this node's streams (<paramref name="streams"/> by name) in session
-    /// <paramref name="session"/>, until <paramref name="cancel"/>.</summary>
+    /// <paramref name="session"/>, until <paramref name="cancel"/>: at most <paramref name="maxConnections"/> connections
+    /// at a time (one more is closed at once, with a warning), each closed when no request begins within
+    /// <paramref name="idle"/> (a peer's fetch asks at once and ends its connection after its round).</summary>
     public static async Task ServeAsync(TcpListener listener, Func<string> session, IReadOnlyDictionary<string, MessageLog> streams,
-        ILogger log, CancellationToken cancel)
+        ILogger log, int maxConnections, TimeSpan idle, CancellationToken cancel)
     {
+        var open = 0;
         while (!cancel.IsCancellationRequested)
         {
             Socket socket;
@@ -96,12 +99,29 @@ internal static class StreamFetch
             {
                 return;
             }
-            _ = Task.Run(() => ServeConnectionAsync(socket, session, streams, log, cancel), CancellationToken.None);
+            if (Interlocked.Increment(ref open) > maxConnections)
+            {
+                Interlocked.Decrement(ref open);
+                log.LogWarning("A stream fetch connection from {Remote} was closed: {Max} are open already", socket.RemoteEndPoint, maxConnections);
+                socket.Dispose();
+                continue;
+            }
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await ServeConnectionAsync(socket, session, streams, log, idle, cancel).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref open);
+                }
+            }, CancellationToken.None);
         }
     }
 
     private static async Task ServeConnectionAsync(Socket socket, Func<string> session, IReadOnlyDictionary<string, MessageLog> streams,
-        ILogger log, CancellationToken cancel)
+        ILogger log, TimeSpan idle, CancellationToken cancel)
     {
         socket.NoDelay = true;
         await using var network = new NetworkStream(socket, ownsSocket: true);
@@ -113,7 +133,9 @@ internal static class StreamFetch
             {
                 try
                 {
-                    await network.ReadExactlyAsync(buffer.AsMemory(0, 1), cancel).ConfigureAwait(false);
+                    using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                    waiting.CancelAfter(idle);
+                    await network.ReadExactlyAsync(buffer.AsMemory(0, 1), waiting.Token).ConfigureAwait(false);
                 }
                 catch (EndOfStreamException)
                 {

@@ -207,6 +207,56 @@ public sealed class StreamFetchTests
         }
     }
 
+    [Fact]
+    public async Task TheFetchServer_ClosesConnectionsPastItsBound_AndConnectionsLeftIdle_ThenServesAgain()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var endPoint = (IPEndPoint)listener.LocalEndpoint;
+        using var stopping = new CancellationTokenSource();
+        var serving = StreamFetch.ServeAsync(listener, () => "S1", new Dictionary<string, MessageLog>(), NullLogger.Instance,
+            maxConnections: 2, idle: TimeSpan.FromMilliseconds(500), stopping.Token);
+        try
+        {
+            using var first = await ConnectAsync(endPoint);
+            using var second = await ConnectAsync(endPoint);
+            // Both are served (a request is answered); a third is closed at once.
+            Assert.Equal(StreamFetch.Refused, await AskAsync(first));
+            Assert.Equal(StreamFetch.Refused, await AskAsync(second));
+            using var third = await ConnectAsync(endPoint);
+            var closed = await Assert.ThrowsAnyAsync<Exception>(() => AskAsync(third));
+            Assert.True(closed is IOException or SocketException, $"the third connection was not closed: {closed}");
+
+            // Left idle past 500 ms, the two are closed by the server, and a new connection is served again.
+            Assert.Equal(0, await first.ReceiveAsync(new byte[1], SocketFlags.None).WaitAsync(Wait));
+            Assert.Equal(0, await second.ReceiveAsync(new byte[1], SocketFlags.None).WaitAsync(Wait));
+            using var fourth = await ConnectAsync(endPoint);
+            Assert.Equal(StreamFetch.Refused, await AskAsync(fourth));
+        }
+        finally
+        {
+            await stopping.CancelAsync();
+            listener.Stop();
+            await serving.WaitAsync(Wait);
+        }
+
+        static async Task<Socket> ConnectAsync(IPEndPoint endPoint)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(endPoint);
+            return socket;
+        }
+
+        // A fetch of a stream the server does not have: answered 'N' with its reason.
+        static async Task<byte> AskAsync(Socket socket)
+        {
+            await using var stream = new NetworkStream(socket, ownsSocket: false);
+            var result = await StreamFetch.FetchAsync(stream, "S1", "nothing", 1, 1, (_, _) => { }, CancellationToken.None).WaitAsync(Wait);
+            Assert.Contains("no stream nothing", result.Refusal);
+            return StreamFetch.Refused;
+        }
+    }
+
     // Messages of commands 1, 2, ... (three per command), the first of each command flagged as its outcome.
     private static void AppendMessages(ClusterStreams streams, int count, int from = 1)
     {
