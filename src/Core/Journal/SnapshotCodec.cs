@@ -46,6 +46,20 @@ public static class SnapshotCodec
     }
 
     /// <summary>
+    /// The first of <see cref="Write(Exchange, SnapshotBuffer)"/>'s two steps, for an owner that serializes elsewhere:
+    /// copies the raw state of <paramref name="x"/> (between two commands) into <paramref name="buffer"/>'s image, a
+    /// memory copy. <see cref="WriteCaptured"/> then serializes it on any thread while the exchange goes on; the buffer
+    /// must not be captured into again before that is done.
+    /// </summary>
+    public static void Capture(Exchange x, SnapshotBuffer buffer) => buffer.Image.Capture(x);
+
+    /// <summary>
+    /// The second step: serializes the state <see cref="Capture"/> copied into <paramref name="buffer"/> (replacing the
+    /// bytes it held), the same bytes <see cref="Write(Exchange)"/> gives for that state.
+    /// </summary>
+    public static void WriteCaptured(SnapshotBuffer buffer) => Write(buffer.Image, buffer);
+
+    /// <summary>
     /// Serializes a captured state into <paramref name="buffer"/> (replacing what it held): reads only the image, so it
     /// may run on another thread while the exchange goes on.
     /// </summary>
