@@ -16,9 +16,9 @@ namespace Exchange.Cluster;
 /// <remarks>
 /// Implements the library's <see cref="IStateMachine"/> directly: its in-memory base class finishes writing the
 /// previous snapshot before it applies the next entry, which stalls the applier for the length of a disk write. Here
-/// the applier pauses only to serialize the state (on its own thread, between two entries, where the state is
-/// consistent); the bytes are written, fsynced and renamed into place on a pool thread, and the snapshot is announced
-/// to the log only once it is durable. The write-ahead log calls <see cref="ApplyAsync"/> from one flow at a time: the
+/// the applier pauses only to copy the state's raw arrays (on its own thread, between two entries, where the state is
+/// consistent: <see cref="SnapshotCodec.Capture"/>, a memory copy); the copy is serialized, and the bytes written,
+/// fsynced and renamed into place, on a pool thread, and the snapshot is announced to the log only once it is durable. The write-ahead log calls <see cref="ApplyAsync"/> from one flow at a time: the
 /// exchange belongs to that flow.
 /// </remarks>
 public sealed class ExchangeStateMachine : IStateMachine, IDisposable
@@ -29,6 +29,8 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     private Core.Exchange _exchange;
     private RaftSnapshot? _snapshot;
     private Task? _pendingSnapshot;
+    // The periodic snapshots' captured state and bytes: refilled only once _pendingSnapshot, which reads them, is done.
+    private readonly SnapshotBuffer _buffer = new();
     private byte[] _copy = new byte[64 * JournalBatch.RecordSize];
     private long _appliedIndex;
     private long _lastSequence;
@@ -175,6 +177,19 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
 
     /// <inheritdoc/>
     public ISnapshot? Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>How long the last snapshot paused the thread that took it (the applier, or the leader's pipeline):
+    /// the state's raw copy and the streams' counts; serializing and writing happen on a pool thread.</summary>
+    public TimeSpan LastSnapshotPause => System.Diagnostics.Stopwatch.GetElapsedTime(0, Volatile.Read(ref _lastSnapshotPause));
+
+    /// <summary>The longest such pause since this state machine started.</summary>
+    public TimeSpan MaxSnapshotPause => System.Diagnostics.Stopwatch.GetElapsedTime(0, Volatile.Read(ref _maxSnapshotPause));
+
+    private long _lastSnapshotPause, _maxSnapshotPause;
+
+    /// <summary>A test hook: called on the pool thread with the snapshot's index before its captured state is
+    /// serialized (a test delays it to apply commands meanwhile).</summary>
+    internal Action<long>? BeforeSnapshotWrite { get; set; }
 
     /// <summary>
     /// A test hook: called on the log's applier with each entry's index before the entry is applied or recorded,
@@ -325,8 +340,8 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
     /// <paramref name="sequence"/>, the last of the committed entry at <paramref name="index"/>, and its exchange is the
     /// state after that entry. The kept entries through it are forgotten. The journal's commit returns at the commit
     /// index, so the applier may not have recorded that entry yet: only once it has (its applied index is at or past
-    /// <paramref name="index"/>) is a due snapshot serialized here (the state is consistent only on this thread, now;
-    /// written on a pool thread, and the log compacted below it only once the applier is past it) and the
+    /// <paramref name="index"/>) is a due snapshot captured here (the state is consistent only on this thread, now;
+    /// serialized and written on a pool thread, and the log compacted below it only once the applier is past it) and the
     /// <see cref="Applied"/> hook given the state; otherwise a due snapshot waits for a later batch end.
     /// </summary>
     internal void PipelineApplied(SharedTerm shared, long sequence, long index)
@@ -529,18 +544,31 @@ public sealed class ExchangeStateMachine : IStateMachine, IDisposable
         Interlocked.Increment(ref _installed);
     }
 
+    // Called only with no snapshot pending (SnapshotDue), by the exchange's owner (the applier, or the pipeline while it
+    // shares the exchange): the buffer's image is free to refill. On this thread only the raw state is copied (a memory
+    // copy, SnapshotCodec.Capture); the pool thread serializes the copy, then writes, fsyncs, renames and announces it.
     private void TakeSnapshot(long index, long term, Core.Exchange exchange)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        SnapshotCodec.Capture(exchange, _buffer);
         // The output's streams at this point travel with the snapshot (what a node installing it goes on from).
-        byte[] bytes = RaftSnapshot.Pack(SnapshotCodec.Write(exchange), _output?.Capture());
+        byte[]? extra = _output?.Capture();
+        long pause = System.Diagnostics.Stopwatch.GetTimestamp() - started;
+        Volatile.Write(ref _lastSnapshotPause, pause);
+        if (pause > _maxSnapshotPause)
+            Volatile.Write(ref _maxSnapshotPause, pause);
         long sequence = exchange.LastSequence;
         _sinceSnapshot = 0;
         _freshWanted = false;
         var path = Path.Combine(_directory, RaftSnapshot.FileName(index, term));
+        var buffer = _buffer;
         _pendingSnapshot = Task.Run(() =>
         {
             try
             {
+                BeforeSnapshotWrite?.Invoke(index);
+                SnapshotCodec.WriteCaptured(buffer);
+                byte[] bytes = RaftSnapshot.Pack(buffer.Written, extra);
                 // The log before the snapshot goes once it is announced: the streams must not need it any more (a
                 // restart re-derives their unwritten tail from the state at their written-through mark).
                 if (_output is not null && !_output.WaitDurable(sequence))

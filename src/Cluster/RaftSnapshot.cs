@@ -69,11 +69,11 @@ internal sealed class RaftSnapshot : ISnapshot
     /// <see cref="ICommittedOutput.Capture"/> gave) as a trailer: the bytes, their length (u32), their CRC32C (u32) and
     /// the magic <c>EXSTRM01</c>. A file without the trailer is the engine's snapshot alone.
     /// </summary>
-    public static byte[] Pack(byte[] state, byte[]? extra)
+    public static byte[] Pack(ReadOnlySpan<byte> state, byte[]? extra)
     {
-        if (extra is null) return state;
+        if (extra is null) return state.ToArray();
         var bytes = new byte[state.Length + extra.Length + 16];
-        state.CopyTo(bytes, 0);
+        state.CopyTo(bytes);
         extra.CopyTo(bytes, state.Length);
         var tail = bytes.AsSpan(state.Length + extra.Length);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(tail, (uint)extra.Length);
