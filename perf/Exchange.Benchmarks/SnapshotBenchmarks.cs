@@ -25,6 +25,9 @@ public class SnapshotBenchmarks
     private readonly SnapshotBuffer _buffer = new();
     private readonly SnapshotImage _image = new();
 
+    /// <summary>The state <see cref="Setup"/> built (<see cref="ClusterSnapshotPause"/> times its snapshots).</summary>
+    internal Exchange.Core.Exchange State => _exchange;
+
     [GlobalSetup]
     public void Setup()
     {
